@@ -1,0 +1,14 @@
+"""The root typer app. Each command lives in its own module in this package and registers
+itself with ``@app.command()``; ``curate.cli.main`` imports them all."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="curate",
+    help="Turn raw repository dumps into clean, license-safe, deduplicated Parquet mixtures.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)

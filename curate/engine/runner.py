@@ -1,0 +1,164 @@
+"""Runners execute independent units of work (shards, partitions) in-process or on Ray.
+
+Both runners expose one method, ``map``: apply a picklable top-level function to each item and
+return the results in item order. Every per-shard and per-partition step of the pipeline goes
+through it, so a step never knows whether it runs locally or on a cluster.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from tqdm import tqdm
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Runner(Protocol):
+    workers: int
+
+    def map(
+        self,
+        fn: Callable[[T], R],
+        items: Sequence[T],
+        *,
+        desc: str = "",
+        num_cpus: float = 1.0,
+        memory_bytes: int | None = None,
+    ) -> list[R]: ...
+
+    def close(self) -> None: ...
+
+
+def _progress(total: int, desc: str) -> tqdm:
+    return tqdm(total=total, desc=desc or "work", unit="unit", leave=False, disable=None)
+
+
+class LocalRunner:
+    """Runs every item in this process, in order. For tests, notebooks and tiny inputs."""
+
+    workers = 1
+
+    def map(
+        self,
+        fn: Callable[[T], R],
+        items: Sequence[T],
+        *,
+        desc: str = "",
+        num_cpus: float = 1.0,
+        memory_bytes: int | None = None,
+    ) -> list[R]:
+        results: list[R] = []
+        with _progress(len(items), desc) as bar:
+            for item in items:
+                results.append(fn(item))
+                bar.update(1)
+        return results
+
+    def close(self) -> None:
+        pass
+
+
+class RayRunner:
+    """Runs items as Ray tasks. ``address=None`` starts an embedded local cluster.
+
+    Worker processes are reused by Ray between tasks, so per-process caches
+    (``curate.engine.worker_cache``) give each worker a one-time ``setup``.
+    """
+
+    def __init__(
+        self,
+        *,
+        address: str | None = None,
+        workers: int | None = None,
+        temp_dir: str | os.PathLike[str] | None = None,
+    ):
+        import ray
+
+        self._ray = ray
+        self._owns_cluster = False
+        if not ray.is_initialized():
+            kwargs: dict[str, Any] = {
+                "include_dashboard": False,
+                "log_to_driver": True,
+                "configure_logging": False,
+            }
+            if address:
+                kwargs["address"] = address
+            else:
+                kwargs["num_cpus"] = workers or os.cpu_count() or 1
+                if temp_dir is not None:
+                    Path(temp_dir).mkdir(parents=True, exist_ok=True)
+                    kwargs["_temp_dir"] = str(Path(temp_dir).resolve())
+                # Ship this package to workers of a remote cluster; local workers import it.
+            log.info("starting Ray (%s)", address or "embedded local cluster")
+            ray.init(**kwargs)
+            self._owns_cluster = True
+        total = int(ray.cluster_resources().get("CPU", 1))
+        self.workers = min(workers, total) if workers else total
+
+    def map(
+        self,
+        fn: Callable[[T], R],
+        items: Sequence[T],
+        *,
+        desc: str = "",
+        num_cpus: float = 1.0,
+        memory_bytes: int | None = None,
+    ) -> list[R]:
+        ray = self._ray
+        options: dict[str, Any] = {"num_cpus": num_cpus, "max_retries": 2}
+        if memory_bytes:
+            options["memory"] = memory_bytes
+        remote = ray.remote(fn).options(**options)
+        # Keep at most `workers` tasks in flight so --workers bounds parallelism.
+        pending: dict[Any, int] = {}
+        results: list[Any] = [None] * len(items)
+        queue = iter(enumerate(items))
+        with _progress(len(items), desc) as bar:
+            for index, item in _take(queue, self.workers):
+                pending[remote.remote(item)] = index
+            while pending:
+                done, _ = ray.wait(list(pending), num_returns=1)
+                for ref in done:
+                    results[pending.pop(ref)] = ray.get(ref)
+                    bar.update(1)
+                for index, item in _take(queue, len(done)):
+                    pending[remote.remote(item)] = index
+        return results
+
+    def close(self) -> None:
+        if self._owns_cluster and self._ray.is_initialized():
+            self._ray.shutdown()
+
+
+def _take(it: Iterable[tuple[int, T]], n: int) -> list[tuple[int, T]]:
+    out = []
+    for _ in range(n):
+        try:
+            out.append(next(it))  # type: ignore[call-overload]
+        except StopIteration:
+            break
+    return out
+
+
+def make_runner(
+    kind: str,
+    *,
+    address: str | None = None,
+    workers: int | None = None,
+    temp_dir: str | os.PathLike[str] | None = None,
+) -> Runner:
+    """Build the runner a pipeline asked for (``local`` or ``ray``)."""
+    if kind == "local":
+        return LocalRunner()
+    if kind == "ray":
+        return RayRunner(address=address, workers=workers, temp_dir=temp_dir)
+    raise ValueError(f"unknown runner {kind!r} (expected 'local' or 'ray')")

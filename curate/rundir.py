@@ -1,0 +1,148 @@
+"""Layout of a run directory (shared/DESIGN.md section 4) and atomic writes into it.
+
+Every writer goes through ``write_table_atomic`` / ``write_json_atomic``: the file is written
+under a temporary name and renamed, so a killed run never leaves a half-written table behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PARQUET_COMPRESSION = "zstd"
+PARQUET_COMPRESSION_LEVEL = 3
+
+
+@dataclass(frozen=True)
+class RunDir:
+    root: Path
+
+    @classmethod
+    def at(cls, path: str | os.PathLike[str]) -> RunDir:
+        return cls(Path(path))
+
+    # --- tables -------------------------------------------------------------------------
+    @property
+    def manifest(self) -> Path:
+        return self.root / "manifest.parquet"
+
+    @property
+    def documents(self) -> Path:
+        return self.root / "documents"
+
+    @property
+    def skipped(self) -> Path:
+        return self.root / "skipped"
+
+    def attributes(self, key: str) -> Path:
+        """Folder of one annotator's output, ``key`` = ``name@version``."""
+        return self.root / "attributes" / key
+
+    @property
+    def attributes_root(self) -> Path:
+        return self.root / "attributes"
+
+    def decisions(self, policy: str = "default") -> Path:
+        return self.root / "decisions" / policy
+
+    @property
+    def dedup(self) -> Path:
+        return self.root / "dedup"
+
+    def mixture(self, name: str) -> Path:
+        return self.root / "mixtures" / name
+
+    @property
+    def stats(self) -> Path:
+        return self.root / "stats"
+
+    @property
+    def card(self) -> Path:
+        return self.root / "card"
+
+    @property
+    def markers(self) -> Path:
+        return self.root / "_markers"
+
+    @property
+    def tmp(self) -> Path:
+        return self.root / "_tmp"
+
+    @property
+    def config_copy(self) -> Path:
+        return self.root / "pipeline.toml"
+
+    @staticmethod
+    def shard_file(folder: Path, shard_id: str) -> Path:
+        return folder / f"{shard_id}.parquet"
+
+
+def write_table_atomic(table: pa.Table, path: Path, *, row_group_size: int | None = None) -> None:
+    """Write ``table`` as zstd Parquet at ``path`` through a temp file and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    pq.write_table(
+        table,
+        tmp,
+        compression=PARQUET_COMPRESSION,
+        compression_level=PARQUET_COMPRESSION_LEVEL,
+        row_group_size=row_group_size,
+    )
+    os.replace(tmp, path)
+
+
+class AtomicParquetWriter:
+    """Streaming version of ``write_table_atomic`` for batches of one schema."""
+
+    def __init__(self, path: Path, schema: pa.Schema, *, row_group_size: int | None = None):
+        self.path = path
+        self.schema = schema
+        self.rows = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        self._writer = pq.ParquetWriter(
+            self._tmp,
+            schema,
+            compression=PARQUET_COMPRESSION,
+            compression_level=PARQUET_COMPRESSION_LEVEL,
+        )
+        self._row_group_size = row_group_size
+
+    def write(self, batch: pa.RecordBatch | pa.Table) -> None:
+        if batch.num_rows == 0:
+            return
+        table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+        self._writer.write_table(table.cast(self.schema), row_group_size=self._row_group_size)
+        self.rows += batch.num_rows
+
+    def close(self) -> None:
+        """Finish the file and move it into place (an empty table is still written)."""
+        self._writer.close()
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        self._writer.close()
+        self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> AtomicParquetWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def write_json_atomic(data: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    os.replace(tmp, path)
