@@ -27,6 +27,8 @@ DOCUMENTS = pa.schema(
     metadata={"curate.schema": "documents", "curate.schema_version": str(SCHEMA_VERSION)},
 )
 
+# One row per skipped input file, or per pruned directory (`files` = how many input files the
+# row stands for: N for a vendored or .git folder, 0 for a row about a whole failed source).
 SKIPPED = pa.schema(
     [
         pa.field("source_uri", pa.string(), nullable=False),
@@ -35,6 +37,7 @@ SKIPPED = pa.schema(
         pa.field("reason", pa.string(), nullable=False),
         pa.field("detail", pa.string()),
         pa.field("size_bytes", pa.int64()),
+        pa.field("files", pa.int64(), nullable=False),
         pa.field("shard_id", pa.string(), nullable=False),
     ],
     metadata={"curate.schema": "skipped", "curate.schema_version": str(SCHEMA_VERSION)},

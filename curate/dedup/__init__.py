@@ -1,0 +1,49 @@
+"""Exact and MinHash near-dedup as barrier steps writing attributes (never deletions).
+
+>>> from curate.dedup import run_dedup, DedupConfig      # doctest: +SKIP
+>>> run_dedup(RunDir.at("runs/r1"), DedupConfig(), LocalRunner())   # doctest: +SKIP
+
+See docs/dedup.md for the algorithm, the keep policy and measured quality and speed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from curate.dedup.config import DedupConfig
+from curate.engine.runner import Runner
+from curate.rundir import RunDir
+
+__all__ = ["DedupConfig", "run_dedup", "run_exact_dedup", "run_near_dedup"]
+
+
+def run_exact_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, Any]:
+    from curate.dedup.exact import run_exact_dedup as _run
+
+    return _run(run, cfg, runner)
+
+
+def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, Any]:
+    from curate.dedup.near import run_near_dedup as _run
+
+    return _run(run, cfg, runner)
+
+
+def run_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, Any]:
+    """The ``[dedup]`` pipeline step: exact, then near (and repository) dedup, then stats
+    (``stats/dedup.json``: counts and dedup rates by language)."""
+    from curate.dedup.stats import write_dedup_stats
+
+    report: dict[str, Any] = {}
+    if not cfg.enabled:
+        return report
+    if cfg.exact.enabled:
+        report["exact"] = run_exact_dedup(run, cfg, runner)
+    if cfg.near.enabled:
+        report["near"] = run_near_dedup(run, cfg, runner)
+        if cfg.near.repos:
+            from curate.dedup.repos import run_repo_dedup
+
+            report["repos"] = run_repo_dedup(run, cfg, runner)
+    report["by_language"] = write_dedup_stats(run, report)
+    return report

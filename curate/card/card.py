@@ -1,0 +1,123 @@
+"""``write_card``: the dataset card (``RUN/card/README.md`` + ``RUN/card/plots/*.png``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from curate.card import front_matter, plots, render
+from curate.card.config import CardConfig
+from curate.card.stats import CardStats, collect
+from curate.rundir import RunDir
+
+log = logging.getLogger(__name__)
+
+
+def write_card(run: RunDir, cfg: CardConfig, pipeline_toml_text: str = "") -> Path:
+    """Write the card of ``run`` and return the path of its README.md."""
+    stats = collect(run, cfg.policy, cfg.mixture)
+    stats.optout_versions += _optout_list_version(pipeline_toml_text)
+    out = run.card
+    out.mkdir(parents=True, exist_ok=True)
+    made = _plots(run, stats, cfg, out) if cfg.plots else {}
+    meta = metadata(stats, cfg)
+    problems = front_matter.check(meta)
+    for p in problems:
+        log.warning("dataset card front matter: %s", p)
+    title = cfg.pretty_name or f"{run.root.name} (code-curate)"
+    text = _front(meta) + "\n" + render.body(stats, cfg, title, made, pipeline_toml_text)
+    path = out / "README.md"
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def metadata(stats: CardStats, cfg: CardConfig) -> dict[str, Any]:
+    """The YAML front matter as a dict (Hugging Face dataset card fields)."""
+    kept_ids = [
+        r["license_spdx"]
+        for r in stats.license_ids
+        if r["kept_files"] and r["license_spdx"] != "unknown"
+    ]
+    licenses = [cfg.license] if cfg.license else front_matter.hub_licenses(kept_ids)
+    rows = stats.mixture["totals"]["rows"] if stats.mixture else stats.kept
+    meta: dict[str, Any] = {
+        "license": licenses[0] if len(licenses) == 1 else licenses,
+        "language": ["code"],
+        "size_categories": [front_matter.size_category(rows)],
+        "task_categories": list(cfg.task_categories),
+        "tags": sorted(
+            {
+                *cfg.tags,
+                *(
+                    _tag(r["language"])
+                    for r in stats.languages
+                    if r["kept_files"] and r["language"] != "unknown"
+                ),
+            }
+        ),
+        "pretty_name": cfg.pretty_name or f"{stats.mixture_name or 'code'} mixture",
+    }
+    if "other" in licenses:
+        meta["license_name"] = "mixed" if len(kept_ids) > 1 else "unknown"
+        meta["license_details"] = (
+            "Files keep their original licenses; see the license tables in this card."
+        )
+    if stats.mixture_name and stats.mixture:
+        path = cfg.data_files or f"mixtures/{stats.mixture_name}/part-*.parquet"
+        meta["configs"] = [
+            {"config_name": "default", "data_files": [{"split": "train", "path": path}]}
+        ]
+    return meta
+
+
+def _tag(language: str) -> str:
+    return language.lower().replace("+", "p").replace("#", "sharp").replace(" ", "-")
+
+
+def _front(meta: dict[str, Any]) -> str:
+    from huggingface_hub import DatasetCardData
+
+    data = DatasetCardData(**meta)
+    return "---\n" + data.to_yaml() + "\n---\n"
+
+
+def _plots(run: RunDir, stats: CardStats, cfg: CardConfig, out: Path) -> dict[str, str]:
+    folder = out / "plots"
+    made: dict[str, str] = {}
+    if plots.language_shares(stats, folder / "languages.png"):
+        made["languages"] = "plots/languages.png"
+    if plots.funnel(stats, folder / "funnel.png"):
+        made["funnel"] = "plots/funnel.png"
+    columns = list(cfg.histograms) or stats.numeric_columns[: cfg.max_histograms]
+    for col in columns:
+        if col not in stats.numeric_columns:
+            log.warning("card: no numeric attribute column %s to plot", col)
+            continue
+        name = f"hist-{col}.png"
+        if plots.histogram(run, col, cfg.policy, folder / name):
+            made[f"hist:{col}"] = f"plots/{name}"
+    return made
+
+
+def _optout_list_version(pipeline_toml_text: str) -> list[str]:
+    """The opt-out list named in the recipe (``annotators.optout.path``), identified by file name
+    and content hash, so the card says exactly which list version was applied."""
+    import hashlib
+    import tomllib
+
+    try:
+        data = tomllib.loads(pipeline_toml_text) if pipeline_toml_text else {}
+    except tomllib.TOMLDecodeError:
+        return []
+    path = ((data.get("annotators") or {}).get("optout") or {}).get("path")
+    if not path:
+        return []
+    p = Path(path)
+    if not p.is_file():
+        return [f"{path} (file not found when the card was written)"]
+    return [f"{p.name} sha256:{hashlib.sha256(p.read_bytes()).hexdigest()[:16]}"]

@@ -1,0 +1,187 @@
+"""Markdown body of the dataset card."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from curate.card.config import CardConfig
+from curate.card.stats import CardStats
+
+
+def human(n: float | None) -> str:
+    if n is None:
+        return "-"
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def _num(n: Any) -> str:
+    return f"{n:,}" if isinstance(n, int) else "-" if n is None else str(n)
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2%}"
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> str:
+    head = "| " + " | ".join(headers) + " |\n|" + "|".join("---" for _ in headers) + "|\n"
+    return head + "".join(
+        "| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |\n" for r in rows
+    )
+
+
+def _limited(rows: list[dict[str, Any]], n: int) -> tuple[list[dict[str, Any]], str]:
+    if len(rows) <= n:
+        return rows, ""
+    rest = rows[n:]
+    return rows[
+        :n
+    ], f"\n_{len(rest)} more rows ({sum(r.get('files', 0) for r in rest):,} files) not shown._\n"
+
+
+def body(
+    stats: CardStats, cfg: CardConfig, title: str, plots: dict[str, str], pipeline_toml: str
+) -> str:
+    out: list[str] = [f"# {title}\n"]
+    if cfg.description:
+        out.append(cfg.description.strip() + "\n")
+    m = stats.mixture
+    total_in = stats.documents + stats.skipped
+    out.append(
+        f"Built with code-curate from {total_in:,} input files ({human(stats.document_bytes + stats.skipped_bytes)}): "
+        f"{stats.documents:,} ingested, {stats.kept:,} kept by policy `{stats.policy or 'none'}`"
+        + (
+            f", mixture `{stats.mixture_name}` of {m['totals']['rows']:,} rows and ~{m['totals']['tokens']:,} tokens "
+            f"in {m['totals']['files']} Parquet files."
+            if m
+            else "."
+        )
+        + "\n"
+    )
+    if m:
+        out.append(
+            "```python\nfrom datasets import load_dataset\n"
+            f'ds = load_dataset("parquet", data_files="mixtures/{stats.mixture_name}/part-*.parquet", split="train")\n```\n'
+        )
+        out.append(
+            "Columns: " + ", ".join(f"`{c['name']}` ({c['type']})" for c in m["schema"]) + ".\n"
+        )
+
+    out.append("## Sources\n")
+    for src in cfg.sources:
+        out.append(f"- {src}")
+    if stats.source_kinds:
+        out.append(
+            "\nInput kinds: "
+            + ", ".join(f"{k} ({v})" for k, v in stats.source_kinds.items())
+            + ".\n"
+        )
+    rows, more = _limited(stats.sources, cfg.max_rows)
+    out.append(table(["source", "files", "bytes", "kept files", "kept bytes"],
+                     [[r["source"], _num(r["files"]), human(r["bytes"]), _num(r["kept_files"]), human(r["kept_bytes"])] for r in rows]) + more)  # fmt: skip
+
+    out.append("## Languages\n")
+    if "languages" in plots:
+        out.append(f"![language shares]({plots['languages']})\n")
+    rows, more = _limited(stats.languages, cfg.max_rows)
+    out.append(table(
+        ["language", "files", "bytes", "kept files", "kept bytes", "mixture rows", "tokens", "share", "requested"],
+        [[r["language"], _num(r["files"]), human(r["bytes"]), _num(r["kept_files"]), human(r["kept_bytes"]),
+          _num(r["mixture_rows"]), _num(r["tokens"]), _pct(r["share"]), _pct(r["requested_share"])] for r in rows],
+    ) + more)  # fmt: skip
+    if m:
+        out.append(
+            f"Tokens: {m['token_counter']}. Epoch cap {m['config']['max_epochs']}, strategy `{m['config']['strategy']}`.\n"
+        )
+
+    out.append("## Licenses\n")
+    if not stats.licenses and not stats.license_ids:
+        out.append("No license annotator ran; licenses are unknown.\n")
+    for name, rows_all in (("license category", stats.licenses), ("license", stats.license_ids)):
+        if rows_all:
+            rows, more = _limited(rows_all, cfg.max_rows)
+            key = "license_category" if name == "license category" else "license_spdx"
+            out.append(table([name, "files", "bytes", "kept files", "kept bytes"],
+                             [[r[key], _num(r["files"]), human(r["bytes"]), _num(r["kept_files"]), human(r["kept_bytes"])] for r in rows]) + more)  # fmt: skip
+
+    out.append("## Filter funnel\n")
+    out.append(
+        "Every input file is counted exactly once: skipped at ingest (with its reason), dropped by the "
+        "first policy rule it failed, or kept. The rows add up to the input total.\n"
+    )
+    if "funnel" in plots:
+        out.append(f"![filter funnel]({plots['funnel']})\n")
+    funnel_rows = [
+        [
+            r["stage"],
+            _num(r["files"]),
+            human(r["bytes"]),
+            _pct(r["files"] / total_in if total_in else None),
+        ]
+        for r in stats.funnel
+    ]
+    funnel_rows.append(
+        [
+            "**total input**",
+            _num(sum(r["files"] for r in stats.funnel)),
+            human(sum(r["bytes"] for r in stats.funnel)),
+            "100.00%",
+        ]
+    )
+    out.append(table(["stage", "files", "bytes", "share of input"], funnel_rows))
+
+    out.append("## Deduplication and decontamination\n")
+    if stats.dedup:
+        out.append(table(["column", "annotated", "true", "false", "distinct"],
+                         [[r["column"], _num(r["non_null"]), _num(r.get("true")), _num(r.get("false")), _num(r.get("distinct"))] for r in stats.dedup]))  # fmt: skip
+        out.append(
+            "Removals are counted in the funnel under the policy rules that use these columns.\n"
+        )
+    else:
+        out.append("No deduplication or decontamination annotations in this run.\n")
+
+    out.append("## Redaction of secrets and personal information\n")
+    if stats.redaction:
+        out.append(table(["column", "kind", "spans", "files", "spans in kept files"],
+                         [[r["column"], r["kind"], _num(r["spans"]), _num(r["files"]), _num(r["spans_in_kept"])] for r in stats.redaction]))  # fmt: skip
+    else:
+        out.append("No secret or PII findings were recorded.\n")
+    if m:
+        out.append(
+            f"The mixture replaced {m['redaction']['spans']:,} spans in {m['redaction']['rows']:,} files with placeholders.\n"
+        )
+
+    out.append("## Opt-out\n")
+    versions = sorted(
+        {*stats.optout_versions, *([cfg.optout_version] if cfg.optout_version else [])}
+    )
+    out.append(f"Opt-out list version: {', '.join(versions) if versions else 'none applied'}.\n")
+    if stats.optout:
+        out.append(table(["column", "annotated", "true", "false", "distinct"],
+                         [[r["column"], _num(r["non_null"]), _num(r.get("true")), _num(r.get("false")), _num(r.get("distinct"))] for r in stats.optout]))  # fmt: skip
+
+    hist = [(k, v) for k, v in plots.items() if k.startswith("hist:")]
+    if hist:
+        out.append("## Signal distributions\n")
+        out.append("Kept (green) and dropped (orange) files, 0.5-99.5 percentile range.\n")
+        out.extend(f"![{k[5:]}]({v})\n" for k, v in hist)
+
+    if m:
+        out.append("## Mixture\n")
+        shares = m.get("shares", {})
+        out.append(table(["language", "requested share", "actual share", "available tokens", "written tokens", "epochs", "capped"],
+                         [[k, _pct(v["requested_share"]), _pct(v["actual_share"]), _num(v["available_tokens"]), _num(v["written_tokens"]),
+                           v["epochs"], "yes" if v["capped"] else ""] for k, v in shares.items()]))  # fmt: skip
+        extras = {k: m["config"][k] for k in ("repo", "fim") if k in m["config"]}
+        out.append(
+            f"Code version {m['code_version']}, config fingerprint `{m['config_fingerprint']}`.\n"
+        )
+        out.append("```json\n" + json.dumps(extras, indent=2) + "\n```\n")
+
+    out.append("## Pipeline configuration\n")
+    out.append("```toml\n" + (pipeline_toml.strip() or "# (no recipe recorded)") + "\n```\n")
+    return "\n".join(out)

@@ -1,0 +1,322 @@
+"""Numbers for the dataset card, read from a run directory with polars.
+
+Everything is discovered: attribute columns by prefix and type (``dup_*``, ``exact_dup_*``,
+``decontam_*``, ``optout_*``, ``license_*``, span lists), decision rules by their ``rule_<name>``
+columns. A missing table just leaves its section empty.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+
+from curate.mix import inputs
+from curate.mix.redact import is_span_type
+from curate.rundir import RunDir
+
+log = logging.getLogger(__name__)
+
+UNKNOWN = "unknown"
+NO_DECISION = "no decision"
+DEDUP_PREFIXES = ("dup_", "exact_dup_", "decontam_")
+SECONDARY_PREFIXES = ("parse_", "license_", "optout_", "secret_", "pii_")
+
+
+@dataclass
+class CardStats:
+    documents: int = 0
+    document_bytes: int = 0
+    skipped: int = 0
+    skipped_bytes: int = 0
+    kept: int = 0
+    kept_bytes: int = 0
+    policy: str | None = None
+    rules: list[str] = field(default_factory=list)
+    funnel: list[dict[str, Any]] = field(default_factory=list)
+    """Rows ``stage``, ``files``, ``bytes`` that add up to the input total."""
+    languages: list[dict[str, Any]] = field(default_factory=list)
+    licenses: list[dict[str, Any]] = field(default_factory=list)
+    license_ids: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    source_kinds: dict[str, int] = field(default_factory=dict)
+    dedup: list[dict[str, Any]] = field(default_factory=list)
+    redaction: list[dict[str, Any]] = field(default_factory=list)
+    optout: list[dict[str, Any]] = field(default_factory=list)
+    optout_versions: list[str] = field(default_factory=list)
+    numeric_columns: list[str] = field(default_factory=list)
+    mixture_name: str | None = None
+    mixture: dict[str, Any] | None = None
+    attribute_keys: list[str] = field(default_factory=list)
+
+
+def _scan(folder: Path) -> pl.LazyFrame | None:
+    files = sorted(str(p) for p in folder.glob("*.parquet")) if folder.is_dir() else []
+    return pl.scan_parquet(files) if files else None
+
+
+def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    return frame.to_dicts()
+
+
+def collect(run: RunDir, policy: str, mixture: str | None) -> CardStats:
+    s = CardStats()
+    docs = _scan(run.documents)
+    base = (
+        docs.select("doc_uid", "language", "size_bytes", "source_uri").collect()
+        if docs is not None
+        else pl.DataFrame(
+            schema={
+                "doc_uid": pl.String,
+                "language": pl.String,
+                "size_bytes": pl.Int64,
+                "source_uri": pl.String,
+            }
+        )
+    )
+    base = base.with_columns(pl.col("language").fill_null(UNKNOWN))
+    s.documents, s.document_bytes = base.height, int(base["size_bytes"].sum() or 0)
+
+    skipped = _scan(run.skipped)
+    skip = pl.DataFrame(schema={"reason": pl.String, "size_bytes": pl.Int64, "files": pl.Int64})
+    if skipped is not None:
+        names = skipped.collect_schema().names()
+        # one skipped row may stand for several files (e.g. a vendored directory)
+        files = pl.col("files").fill_null(1) if "files" in names else pl.lit(1, pl.Int64)
+        skip = skipped.select(
+            "reason", pl.col("size_bytes").fill_null(0), files.alias("files")
+        ).collect()
+    s.skipped, s.skipped_bytes = int(skip["files"].sum() or 0), int(skip["size_bytes"].sum() or 0)
+
+    frame = _with_decisions(run, policy, base, s)
+    frame = _with_attributes(run, frame, s)
+    kept = frame.filter(pl.col("_keep"))
+    s.kept, s.kept_bytes = kept.height, int(kept["size_bytes"].sum() or 0)
+
+    s.funnel = _funnel(skip, frame, s)
+    s.mixture_name, s.mixture = _mixture(run, mixture)
+    s.languages = _languages(frame, s.mixture)
+    if "license_category" in frame.columns:
+        s.licenses = _breakdown(frame, "license_category")
+    if "license_spdx" in frame.columns:
+        s.license_ids = _breakdown(frame, "license_spdx")
+    s.sources = _breakdown(frame.rename({"source_uri": "source"}), "source")
+    if run.manifest.is_file():
+        kinds = pl.read_parquet(run.manifest).select(pl.col("source_kinds").explode()).to_series()
+        s.source_kinds = dict(sorted(kinds.value_counts().iter_rows()))
+    return s
+
+
+def _with_decisions(run: RunDir, policy: str, base: pl.DataFrame, s: CardStats) -> pl.DataFrame:
+    dec = _scan(run.decisions(policy))
+    if dec is None:
+        return base.with_columns(
+            pl.lit(True).alias("_keep"), pl.lit(None, pl.String).alias("_stage")
+        )
+    s.policy = policy
+    names = dec.collect_schema().names()
+    rules = [c for c in names if c.startswith("rule_")]
+    s.rules = [c[len("rule_") :] for c in rules]
+    first_fail = (
+        pl.coalesce([pl.when(pl.col(r).eq(False)).then(pl.lit(r[len("rule_") :])) for r in rules])
+        if rules
+        else pl.lit(None, pl.String)
+    )
+    table = dec.select(
+        "doc_uid",
+        pl.col("keep").alias("_keep"),
+        pl.when(pl.col("keep"))
+        .then(None)
+        .otherwise(pl.coalesce(first_fail, pl.col("drop_reason"), pl.lit("unattributed")))
+        .alias("_stage"),
+    ).collect()
+    out = base.join(table, on="doc_uid", how="left")
+    missing = out["_keep"].null_count()
+    if missing:
+        log.warning("%d documents have no decision in decisions/%s/", missing, policy)
+    return out.with_columns(
+        pl.col("_keep").fill_null(False),
+        pl.when(pl.col("_keep").is_null())
+        .then(pl.lit(NO_DECISION))
+        .otherwise(pl.col("_stage"))
+        .alias("_stage"),
+    )
+
+
+def _with_attributes(run: RunDir, frame: pl.DataFrame, s: CardStats) -> pl.DataFrame:
+    columns = inputs.attribute_columns(run)
+    folders = inputs.attribute_folders(run)
+    s.attribute_keys = list(folders)
+    wanted: dict[str, list[str]] = {}
+    span_cols: list[tuple[str, str]] = []
+    for name, (key, f) in columns.items():
+        t = f.type
+        if is_span_type(t):
+            span_cols.append((key, name))
+        elif (
+            name.startswith(("license_", "optout_", *DEDUP_PREFIXES))
+            or pa.types.is_integer(t)
+            or pa.types.is_floating(t)
+        ):
+            wanted.setdefault(key, []).append(name)
+    for key, cols in wanted.items():
+        scan = _scan(folders[key])
+        if scan is not None:
+            frame = frame.join(scan.select("doc_uid", *cols).collect(), on="doc_uid", how="left")
+    for name, (_, f) in columns.items():
+        if (
+            name in frame.columns
+            and (pa.types.is_integer(f.type) or pa.types.is_floating(f.type))
+            and not name.endswith("_id")
+            and not name.startswith(DEDUP_PREFIXES)
+        ):
+            s.numeric_columns.append(name)
+    # quality signals (un-prefixed names, shared/DESIGN.md 4b) first: they are what rules test
+    s.numeric_columns.sort(key=lambda c: c.startswith(SECONDARY_PREFIXES))
+    s.dedup = _flag_table(frame, [c for c in frame.columns if c.startswith(DEDUP_PREFIXES)])
+    s.optout = _flag_table(frame, [c for c in frame.columns if c.startswith("optout_")])
+    for c in frame.columns:
+        if c.startswith("optout_") and "version" in c and frame[c].dtype == pl.String:
+            s.optout_versions += sorted(v for v in frame[c].unique().to_list() if v)
+    s.redaction = _span_counts(run, folders, span_cols, frame)
+    return frame
+
+
+def _flag_table(frame: pl.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
+    rows = []
+    for c in cols:
+        col = frame[c]
+        row: dict[str, Any] = {"column": c, "non_null": int(col.len() - col.null_count())}
+        if col.dtype == pl.Boolean:
+            row["true"] = int(col.sum() or 0)
+            row["false"] = int((~col.drop_nulls()).sum() or 0)
+        else:
+            row["distinct"] = int(col.drop_nulls().n_unique())
+        rows.append(row)
+    return rows
+
+
+def _span_counts(
+    run: RunDir, folders: dict[str, Path], span_cols: list[tuple[str, str]], frame: pl.DataFrame
+) -> list[dict[str, Any]]:
+    kept = frame.filter(pl.col("_keep")).select("doc_uid")
+    rows = []
+    for key, name in span_cols:
+        scan = _scan(folders[key])
+        if scan is None:
+            continue
+        spans = scan.select("doc_uid", pl.col(name).alias("_s")).collect()
+        spans = spans.join(kept.with_columns(pl.lit(True).alias("_kept")), on="doc_uid", how="left")
+        exploded = (
+            spans.explode("_s")
+            .drop_nulls("_s")
+            .with_columns(pl.col("_s").struct.field("kind").alias("kind"))
+        )
+        agg = exploded.group_by("kind").agg(
+            pl.len().alias("spans"),
+            pl.col("doc_uid").n_unique().alias("files"),
+            pl.col("_kept").fill_null(False).sum().alias("spans_in_kept"),
+        )
+        for r in agg.sort("kind").iter_rows(named=True):
+            rows.append({"column": name, **r})
+    return rows
+
+
+def _funnel(skip: pl.DataFrame, frame: pl.DataFrame, s: CardStats) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for reason, n, b in (
+        skip.group_by("reason")
+        .agg(pl.col("files").sum(), pl.col("size_bytes").sum())
+        .sort("reason")
+        .iter_rows()
+    ):
+        rows.append({"stage": f"skipped: {reason}", "kind": "skip", "files": n, "bytes": int(b)})
+    dropped = (
+        frame.filter(~pl.col("_keep")).group_by("_stage").agg(pl.len(), pl.col("size_bytes").sum())
+    )
+    counts = {k: (n, int(b)) for k, n, b in dropped.iter_rows()}
+    for rule in s.rules:
+        n, b = counts.pop(rule, (0, 0))
+        rows.append({"stage": f"rule: {rule}", "kind": "rule", "files": n, "bytes": b})
+    for other in sorted(counts):
+        n, b = counts[other]
+        rows.append({"stage": f"dropped: {other}", "kind": "rule", "files": n, "bytes": b})
+    rows.append({"stage": "kept", "kind": "kept", "files": s.kept, "bytes": s.kept_bytes})
+    return rows
+
+
+def _mixture(run: RunDir, name: str | None) -> tuple[str | None, dict[str, Any] | None]:
+    root = run.root / "mixtures"
+    names = (
+        sorted(p.name for p in root.iterdir() if (p / "manifest.json").is_file())
+        if root.is_dir()
+        else []
+    )
+    if name is None:
+        name = "default" if "default" in names else (names[0] if names else None)
+    if name is None or name not in names:
+        if name is not None:
+            log.warning("mixture %s has no manifest.json: the card describes no mixture", name)
+        return name, None
+    return name, json.loads((root / name / "manifest.json").read_text())
+
+
+def _languages(frame: pl.DataFrame, mixture: dict[str, Any] | None) -> list[dict[str, Any]]:
+    agg = frame.group_by("language").agg(
+        pl.len().alias("files"),
+        pl.col("size_bytes").sum().alias("bytes"),
+        pl.col("_keep").sum().alias("kept_files"),
+        pl.col("size_bytes").filter(pl.col("_keep")).sum().alias("kept_bytes"),
+    )
+    rows = {r["language"]: r for r in agg.iter_rows(named=True)}
+    per_lang = (mixture or {}).get("per_language", {})
+    shares = (mixture or {}).get("shares", {})
+    for lang in set(per_lang) | set(shares):
+        rows.setdefault(
+            lang, {"language": lang, "files": 0, "bytes": 0, "kept_files": 0, "kept_bytes": 0}
+        )
+    total = sum(v.get("tokens", 0) for v in per_lang.values()) or 0
+    for lang, r in rows.items():
+        m = per_lang.get(lang, {})
+        r["mixture_rows"] = m.get("rows", 0)
+        r["tokens"] = m.get("tokens", 0)
+        r["share"] = (m.get("tokens", 0) / total) if total else None
+        r["requested_share"] = shares.get(lang, {}).get("requested_share")
+    return sorted(rows.values(), key=lambda r: (-(r["tokens"] or 0), -r["bytes"], r["language"]))
+
+
+def _breakdown(frame: pl.DataFrame, column: str) -> list[dict[str, Any]]:
+    agg = (
+        frame.with_columns(pl.col(column).cast(pl.String).fill_null(UNKNOWN))
+        .group_by(column)
+        .agg(
+            pl.len().alias("files"),
+            pl.col("size_bytes").sum().alias("bytes"),
+            pl.col("_keep").sum().alias("kept_files"),
+            pl.col("size_bytes").filter(pl.col("_keep")).sum().alias("kept_bytes"),
+        )
+    )
+    return _rows(agg.sort(["kept_bytes", "bytes", column], descending=[True, True, False]))
+
+
+def numeric_values(run: RunDir, column: str, policy: str, limit: int = 200_000) -> pl.DataFrame:
+    """``value`` and ``kept`` of one numeric attribute column (for histograms)."""
+    columns = inputs.attribute_columns(run)
+    key = columns[column][0]
+    folder = inputs.attribute_folders(run)[key]
+    vals = pl.scan_parquet(str(folder / "*.parquet")).select(
+        "doc_uid", pl.col(column).alias("value")
+    )
+    dec = _scan(run.decisions(policy))
+    if dec is not None:
+        vals = vals.join(
+            dec.select("doc_uid", pl.col("keep").alias("kept")), on="doc_uid", how="left"
+        )
+    else:
+        vals = vals.with_columns(pl.lit(True).alias("kept"))
+    return vals.drop_nulls("value").head(limit).collect()

@@ -1,0 +1,105 @@
+"""`curate run` and `curate ingest`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from curate.cli._common import VerboseOpt, emit_json, set_verbosity
+from curate.cli.app import app
+from curate.config import default_pipeline, load_pipeline
+
+InputOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--input",
+        "-i",
+        help="Input path (repeatable): directory, archive, git repo, "
+        "bundle, JSONL or Parquet export.",
+    ),
+]
+OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Run directory to write.")]
+RunnerOpt = Annotated[
+    str | None, typer.Option("--runner", help="'ray' (default in recipes) or 'local' (no Ray).")
+]
+AddressOpt = Annotated[str | None, typer.Option("--address", help="Join this Ray cluster.")]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Parallel workers.")]
+
+
+def _report(report, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    data = {
+        "run_dir": str(report.run_dir),
+        "shards": report.shards,
+        "shards_ingested": report.shards_ingested,
+        "shards_annotated": report.shards_annotated,
+        "did_work": report.did_work,
+        "seconds": {k: round(v, 2) for k, v in report.steps.items()},
+    }
+    if as_json:
+        emit_json(data)
+        return
+    state = "up to date, nothing to do" if not report.did_work else "done"
+    typer.echo(
+        f"{state}: {report.shards} shards ({report.shards_ingested} ingested, "
+        f"{report.shards_annotated} annotated) -> {report.run_dir}\n"
+        f"inspect with: curate stats {report.run_dir}"
+    )
+
+
+@app.command("run")
+def run_command(
+    pipeline: Annotated[
+        Path, typer.Argument(help="Pipeline recipe (TOML), e.g. pipelines/demo.toml")
+    ],
+    input: InputOpt = None,
+    output: OutputOpt = None,
+    runner: RunnerOpt = None,
+    address: AddressOpt = None,
+    workers: WorkersOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
+    verbose: int = VerboseOpt,
+) -> None:
+    """Run a pipeline recipe: ingest, annotate, dedup, decide, mix, write stats and card."""
+    from curate.pipeline import run_pipeline
+
+    set_verbosity(verbose)
+    cfg = load_pipeline(pipeline).with_run(
+        input=tuple(input) if input else None,
+        output=output,
+        runner=runner,
+        address=address,
+        workers=workers,
+    )
+    _report(run_pipeline(cfg), json_out)
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Inputs: directories, archives, git repos, bundles, JSONL/Parquet exports."
+        ),
+    ],
+    output: Annotated[str, typer.Option("--output", "-o", help="Run directory to write.")],
+    pipeline: Annotated[
+        Path | None,
+        typer.Option("--pipeline", "-p", help="Take [ingest] settings from this recipe."),
+    ] = None,
+    runner: RunnerOpt = "local",
+    address: AddressOpt = None,
+    workers: WorkersOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
+    verbose: int = VerboseOpt,
+) -> None:
+    """Ingest repository dumps into a run directory (documents + skipped tables) only."""
+    from curate.pipeline import ingest_only
+
+    set_verbosity(verbose)
+    cfg = load_pipeline(pipeline) if pipeline else default_pipeline()
+    cfg = cfg.with_run(
+        input=tuple(paths), output=output, runner=runner, address=address, workers=workers
+    )
+    _report(ingest_only(cfg), json_out)

@@ -1,0 +1,55 @@
+"""`curate stats RUN`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from curate.cli._common import emit_json
+from curate.cli.app import app
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def _table(title: str, rows: list[dict[str, Any]], key: str, limit: int) -> None:
+    typer.echo(f"\n{title}")
+    width = max([len(str(r[key])) for r in rows[:limit]] + [len(key)])
+    typer.echo(f"  {key:<{width}}  {'files':>8}  {'bytes':>10}")
+    for row in rows[:limit]:
+        typer.echo(f"  {row[key]!s:<{width}}  {row['files']:>8}  {_human(row['bytes'] or 0):>10}")
+    if len(rows) > limit:
+        typer.echo(f"  ... {len(rows) - limit} more")
+
+
+@app.command("stats")
+def stats_command(
+    run: Annotated[str, typer.Argument(help="Run directory.")],
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    limit: Annotated[int, typer.Option(help="Rows per table.")] = 20,
+) -> None:
+    """Files and bytes by language and repository, skips by reason, decisions by rule."""
+    from curate.inspect import open_run
+    from curate.stats import summary
+
+    data = summary(open_run(run))
+    if json_out:
+        emit_json(data)
+        return
+    typer.echo(
+        f"run {data['run']}: {data['documents']} documents ({_human(data['document_bytes'])}), "
+        f"{data['skipped']} skipped, {data['shards']} shards"
+    )
+    _table("by language", data["by_language"], "language", limit)
+    _table("by repository", data["by_repo"], "repo", limit)
+    _table("skipped by reason", data["skipped_by_reason"], "reason", limit)
+    for policy, info in data.get("policies", {}).items():
+        typer.echo(f"\npolicy {policy}: kept {info['kept']}, dropped {info['dropped']}")
+        for reason, count in info["dropped_by_reason"].items():
+            typer.echo(f"  {reason:<40} {count:>8}")

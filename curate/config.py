@@ -1,0 +1,189 @@
+"""Pipeline recipes: TOML files validated into frozen, typed configs.
+
+The root sections are ``[run]``, ``[ingest]``, ``[annotators.<name>]`` (in execution order),
+``[dedup]``, ``[policy]``, ``[mixture]`` and ``[card]``. Each section's schema belongs to the
+module that uses it (``SECTION_MODELS``); this module only composes them and turns validation
+failures into one-line ``ConfigError``s that name the offending key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from curate.errors import ConfigError
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RunConfig(StrictModel):
+    name: str = "run"
+    input: tuple[str, ...] = ()
+    output: str | None = None
+    runner: Literal["local", "ray"] = "ray"
+    address: str | None = None
+    """Ray cluster address to join; unset starts an embedded local cluster."""
+    workers: int | None = None
+    shard_target_bytes: int = 256 * 1024 * 1024
+    """Input bytes per shard; a shard's documents file is about this size."""
+    batch_bytes: int = 32 * 1024 * 1024
+    """Upper bound on content bytes held in one Arrow batch (memory per worker)."""
+    batch_rows: int = 4096
+
+
+# Section name -> "module:Class" of its pydantic model, imported lazily so that a recipe only
+# pays for what it uses and each area owns its own schema.
+SECTION_MODELS: dict[str, str] = {
+    "ingest": "curate.ingest.config:IngestConfig",
+    "dedup": "curate.dedup.config:DedupConfig",
+    "policy": "curate.policy.config:PolicyConfig",
+    "mixture": "curate.mix.config:MixtureConfig",
+    "card": "curate.card.config:CardConfig",
+}
+
+OPTIONAL_SECTIONS = {"dedup", "policy", "mixture", "card"}
+"""Sections whose absence disables the step (ingest always runs, with defaults)."""
+
+
+def _load_model(spec: str) -> type[BaseModel]:
+    module_name, _, class_name = spec.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def _format_validation_error(err: ValidationError, prefix: str, source: str) -> str:
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in (prefix, *first["loc"]) if p != "")
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    where = f"{source}: " if source else ""
+    return f"{where}{loc}: {msg}"
+
+
+def validate_section(model: type[BaseModel], data: Any, key: str, source: str = "") -> Any:
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source + ': ' if source else ''}{key}: expected a table")
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as err:
+        raise ConfigError(_format_validation_error(err, key, source)) from None
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """A validated recipe. ``sections`` holds the typed config of every present section."""
+
+    run: RunConfig
+    ingest: Any
+    annotators: tuple[tuple[str, Any], ...]
+    sections: Mapping[str, Any] = field(default_factory=dict)
+    source_text: str = ""
+    source_path: str = ""
+
+    def section(self, name: str) -> Any | None:
+        return self.sections.get(name)
+
+    def with_run(self, **changes: Any) -> PipelineConfig:
+        """Apply command-line overrides (flags win over the TOML)."""
+        clean = {k: v for k, v in changes.items() if v is not None}
+        if not clean:
+            return self
+        merged = {**self.run.model_dump(), **clean}
+        run = validate_section(RunConfig, merged, "run", self.source_path)
+        return PipelineConfig(
+            run, self.ingest, self.annotators, self.sections, self.source_text, self.source_path
+        )
+
+    def fingerprint(self, *parts: str) -> str:
+        """Stable hash of the named parts of the config (``ingest``, ``annotators.x``, ...)."""
+        payload = {p: _dump(self._part(p)) for p in parts}
+        return _hash_json(payload)
+
+    def _part(self, name: str) -> Any:
+        if name == "ingest":
+            return self.ingest
+        if name.startswith("annotators."):
+            return dict(self.annotators)[name.split(".", 1)[1]]
+        return self.sections.get(name)
+
+
+def _dump(obj: Any) -> Any:
+    if isinstance(obj, BaseModel):
+        return obj.model_dump(mode="json")
+    return obj
+
+
+def _hash_json(payload: Any) -> str:
+    from curate import __version__
+
+    text = json.dumps({"v": __version__, "p": payload}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def parse_pipeline(data: Mapping[str, Any], *, source: str = "", text: str = "") -> PipelineConfig:
+    from curate.engine.annotator import REGISTRY
+    from curate.filters import load_all
+
+    known = {"run", "ingest", "annotators", *SECTION_MODELS}
+    for key in data:
+        if key not in known:
+            raise ConfigError(
+                f"{source + ': ' if source else ''}{key}: unknown section "
+                f"(expected one of {', '.join(sorted(known))})"
+            )
+    run = validate_section(RunConfig, data.get("run"), "run", source)
+    ingest = validate_section(
+        _load_model(SECTION_MODELS["ingest"]), data.get("ingest"), "ingest", source
+    )
+
+    load_all()
+    annotators: list[tuple[str, Any]] = []
+    raw_annotators = data.get("annotators") or {}
+    if not isinstance(raw_annotators, Mapping):
+        raise ConfigError(f"{source + ': ' if source else ''}annotators: expected a table")
+    for name, raw in raw_annotators.items():
+        if name not in REGISTRY:
+            raise ConfigError(
+                f"{source + ': ' if source else ''}annotators.{name}: unknown annotator "
+                f"(available: {', '.join(sorted(REGISTRY))})"
+            )
+        cfg = validate_section(REGISTRY[name].Config, raw, f"annotators.{name}", source)
+        if cfg.enabled:
+            annotators.append((name, cfg))
+
+    sections: dict[str, Any] = {}
+    for name in OPTIONAL_SECTIONS:
+        if name in data:
+            sections[name] = validate_section(
+                _load_model(SECTION_MODELS[name]), data[name], name, source
+            )
+    return PipelineConfig(run, ingest, tuple(annotators), sections, text, source)
+
+
+def load_pipeline(path: str | Path) -> PipelineConfig:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: pipeline recipe not found")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: invalid TOML: {err}") from None
+    return parse_pipeline(data, source=str(path), text=text)
+
+
+def default_pipeline() -> PipelineConfig:
+    """Ingest-only recipe used by ``curate ingest`` when no recipe is given."""
+    return parse_pipeline({})

@@ -1,0 +1,150 @@
+"""Deterministic connected components over partitioned Parquet edges (large-star/small-star).
+
+The alternating algorithm of Kiveris et al. ("Connected Components in MapReduce and Beyond",
+SoCC 2014): each round is a large-star step and a small-star step, each a ``runner.map`` over
+edge partitions with an on-disk shuffle between them. At the fixed point every component is a
+star around its smallest node id, so the label of a node is the minimum of itself and its
+neighbours. Labels are minima, so the result does not depend on worker count or task order.
+
+Memory: a task holds one partition of edges (plus polars' working set), so the number of
+partitions, derived from a byte budget, bounds peak memory; a single giant component still
+lands its root's edges in one partition (see docs/dedup.md).
+
+Input layout (``LS input``): undirected edges stored in both orientations ``(u, v)`` and
+partitioned by ``u``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from curate.dedup.shuffle import mix64, partition_of, read_partition, run_step, write_partitioned
+from curate.engine.runner import Runner
+from curate.rundir import RunDir
+
+EDGE = {"u": pl.Int64, "v": pl.Int64}
+BYTES_PER_EDGE_ROW = 320
+"""Measured peak working set of one task per stored edge row (see docs/benchmarks.md)."""
+
+
+def partitions_for(edge_rows: int, budget_bytes: int, minimum: int = 1) -> int:
+    return max(minimum, -(-edge_rows * BYTES_PER_EDGE_ROW // budget_bytes))
+
+
+@dataclass(frozen=True)
+class _Task:
+    src: str
+    dst: str
+    part: int
+    parts: int
+
+
+def write_undirected(df: pl.DataFrame, parts: int, out_dir: Path, writer: str) -> None:
+    """Write edges ``(u, v)`` in both orientations, partitioned by the first endpoint."""
+    both = pl.concat(
+        [df.select("u", "v"), df.select(pl.col("v").alias("u"), pl.col("u").alias("v"))]
+    )
+    write_partitioned(both, partition_of(both["u"].to_numpy(), parts), parts, out_dir, writer)
+
+
+def _digest(df: pl.DataFrame) -> tuple[int, int]:
+    """Order-independent digest of the undirected edge set held by one LS partition."""
+    one = df.filter(pl.col("u") > pl.col("v"))
+    if one.height == 0:
+        return 0, 0
+    u = one["u"].to_numpy().astype(np.uint64)
+    v = one["v"].to_numpy().astype(np.uint64)
+    with np.errstate(over="ignore"):
+        h = mix64(mix64(u) ^ v)
+        return one.height, int(np.sum(h, dtype=np.uint64))
+
+
+def _large_star(task: _Task) -> list[int]:
+    df = read_partition(Path(task.src), task.part, EDGE).unique().filter(pl.col("u") != pl.col("v"))
+    count, digest = _digest(df)
+    if df.height:
+        m = df.group_by("u").agg(pl.col("v").min().alias("m"))
+        m = m.with_columns(pl.min_horizontal("u", "m").alias("m"))
+        out = (
+            df.join(m, on="u")
+            .filter(pl.col("v") > pl.col("u"))
+            .select(pl.col("v").alias("u"), pl.col("m").alias("v"))
+            .unique()
+        )
+        write_partitioned(
+            out,
+            partition_of(out["u"].to_numpy(), task.parts),
+            task.parts,
+            Path(task.dst),
+            f"{task.part:05d}",
+        )
+    return [count, digest]
+
+
+def _small_star(task: _Task) -> int:
+    df = read_partition(Path(task.src), task.part, EDGE).unique().filter(pl.col("u") != pl.col("v"))
+    if df.height == 0:
+        return 0
+    m = df.group_by("u").agg(pl.col("v").min().alias("m"))
+    out = (
+        pl.concat(
+            [
+                df.join(m, on="u").select(pl.col("v").alias("u"), pl.col("m").alias("v")),
+                m.select("u", pl.col("m").alias("v")),
+            ]
+        )
+        .filter(pl.col("u") != pl.col("v"))
+        .unique()
+    )
+    write_undirected(out, task.parts, Path(task.dst), f"{task.part:05d}")
+    return out.height
+
+
+def connected_components(
+    run: RunDir,
+    runner: Runner,
+    *,
+    name: str,
+    edges: Path,
+    work: Path,
+    parts: int,
+    fingerprint: str,
+    max_rounds: int = 64,
+) -> tuple[Path, int]:
+    """Iterate from ``edges`` (LS input layout) to the fixed point. Returns the folder holding
+    the converged star edges (LS input layout) and the number of rounds."""
+    current = edges
+    previous: tuple[int, int] | None = None
+    for k in range(max_rounds):
+        ls_out = work / f"r{k:03d}-ls"
+        tasks = [_Task(str(current), str(ls_out), p, parts) for p in range(parts)]
+        res = run_step(
+            run, runner, f"{name}/r{k:03d}-ls", fingerprint, _large_star, tasks, outputs=[ls_out]
+        )
+        digest = (sum(r[0] for r in res), sum(r[1] for r in res) % (1 << 64))
+        if digest == previous or digest[0] == 0:
+            return current, k
+        previous = digest
+        ss_out = work / f"r{k:03d}-ss"
+        tasks = [_Task(str(ls_out), str(ss_out), p, parts) for p in range(parts)]
+        run_step(
+            run, runner, f"{name}/r{k:03d}-ss", fingerprint, _small_star, tasks, outputs=[ss_out]
+        )
+        current = ss_out
+    raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
+
+
+def labels(converged: Path, part: int) -> pl.DataFrame:
+    """``node -> label`` (component minimum) for the nodes of one partition."""
+    df = read_partition(converged, part, EDGE)
+    if df.height == 0:
+        return pl.DataFrame(schema={"node": pl.Int64, "label": pl.Int64})
+    return (
+        df.group_by("u")
+        .agg(pl.col("v").min())
+        .select(pl.col("u").alias("node"), pl.min_horizontal("u", "v").alias("label"))
+    )

@@ -1,0 +1,85 @@
+"""Typed config of the ``[dedup]`` pipeline section (frozen, unknown keys are errors)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class KeepConfig(_Frozen):
+    """Which member of a duplicate group is kept: the smallest key, compared in this order.
+
+    1. license rank: position of the document's ``license_category`` in ``license_order``
+       (unlisted or missing categories rank after all listed ones);
+    2. ``quality_column`` (higher is better when ``quality_descending``; missing ranks last);
+    3. ``stars_column`` (higher is better; missing ranks last);
+    4. smallest ``doc_uid``.
+    Columns are looked up in documents first, then in every attribute folder of the run.
+    """
+
+    license_column: str = "license_category"
+    license_order: tuple[str, ...] = (
+        "permissive",
+        "public_domain",
+        "no_license",
+        "weak_copyleft",
+        "strong_copyleft",
+        "non_commercial",
+        "proprietary",
+        "unknown",
+    )
+    quality_column: str | None = "quality_score"
+    quality_descending: bool = True
+    stars_column: str | None = "repo_stars"
+
+
+class ExactConfig(_Frozen):
+    enabled: bool = True
+    normalize_whitespace: bool = False
+    """Group on content with every run of whitespace collapsed (and ends stripped) instead of
+    on ``content_sha``."""
+
+
+class NearConfig(_Frozen):
+    enabled: bool = True
+    ngram: int = Field(5, ge=1, le=64)
+    num_perm: int = Field(256, ge=8, le=1024)
+    seed: int = 1
+    threshold: float = Field(0.7, gt=0.0, lt=1.0)
+    bands: int | None = Field(None, ge=1)
+    """``bands``/``rows``: override the (bands, rows) derived from ``threshold``."""
+    rows: int | None = Field(None, ge=1)
+    fp_weight: float = 0.5
+    fn_weight: float = 0.5
+    band_partitions: int = Field(16, ge=1, le=4096)
+    memory_budget_mb: int = Field(512, ge=16)
+    """Budget per clustering task; the number of edge partitions is derived from it."""
+    min_partitions: int = Field(4, ge=1, le=4096)
+    max_cc_rounds: int = Field(64, ge=1)
+    repos: bool = False
+    """Also dedup whole repositories (repo signature = min over its files' signatures)."""
+    repo_threshold: float = Field(0.7, gt=0.0, lt=1.0)
+
+
+class LicenseMixConfig(_Frozen):
+    """Clusters mixing permissive and copyleft files flag their permissive members."""
+
+    permissive: tuple[str, ...] = ("permissive", "public_domain")
+    copyleft: tuple[str, ...] = ("weak_copyleft", "strong_copyleft", "network_copyleft", "copyleft")
+
+
+class DedupConfig(_Frozen):
+    enabled: bool = True
+    exact: ExactConfig = ExactConfig()
+    near: NearConfig = NearConfig()
+    keep: KeepConfig = KeepConfig()
+    license_mix: LicenseMixConfig = LicenseMixConfig()
+    exact_partitions: int = Field(16, ge=1, le=4096)
+
+    def fingerprint(self) -> str:
+        import hashlib
+
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]

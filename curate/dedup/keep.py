@@ -1,0 +1,97 @@
+"""The keep key: which member of a duplicate group survives (documented in docs/dedup.md).
+
+Smallest key wins: (license rank, -quality, -stars, doc_uid). Each input column is looked up in
+the shard's documents table first, then in the run's attribute folders (first key in sorted
+order that has it); a column that no table has is null for every document, and nulls rank last.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from curate.dedup.config import DedupConfig
+from curate.rundir import RunDir
+
+KEY_COLUMNS = ["k_license", "k_quality", "k_stars", "doc_uid"]
+OWN_KEYS = ("exact_dedup@", "near_dedup@", "decontam@")
+
+
+def find_sources(run: RunDir, columns: list[str]) -> dict[str, str]:
+    """``column -> "documents" | attribute key`` for the columns some table provides."""
+    found: dict[str, str] = {}
+    first_doc = next(iter(sorted(run.documents.glob("*.parquet"))), None)
+    if first_doc is not None:
+        names = set(pq.read_schema(first_doc).names)
+        found.update({c: "documents" for c in columns if c in names})
+    root = run.attributes_root
+    if root.is_dir():
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+            if folder.name.startswith(OWN_KEYS):
+                continue
+            first = next(iter(sorted(folder.glob("*.parquet"))), None)
+            if first is None:
+                continue
+            names = set(pq.read_schema(first).names)
+            for c in columns:
+                if c in names and c not in found:
+                    found[c] = folder.name
+    return found
+
+
+def _wanted(cfg: DedupConfig) -> list[str]:
+    k = cfg.keep
+    return [c for c in (k.license_column, k.quality_column, k.stars_column) if c]
+
+
+def shard_keys(
+    run: RunDir, shard: str, cfg: DedupConfig, sources: dict[str, str], docs: pl.DataFrame
+) -> pl.DataFrame:
+    """``docs`` (must hold ``doc_uid``) plus ``k_license``, ``k_quality``, ``k_stars`` and
+    ``license_category`` (the raw category, for the license-mix check)."""
+    k = cfg.keep
+    frame = docs
+    by_key: dict[str, list[str]] = {}
+    for col in _wanted(cfg):
+        src = sources.get(col)
+        if src and src != "documents" and col not in frame.columns:
+            by_key.setdefault(src, []).append(col)
+    for key, cols in sorted(by_key.items()):
+        path: Path = run.attributes(key) / f"{shard}.parquet"
+        if path.is_file():
+            attr = pl.read_parquet(path, columns=["doc_uid", *cols]).unique("doc_uid", keep="first")
+            frame = frame.join(attr, on="doc_uid", how="left", maintain_order="left")
+    for col in _wanted(cfg):
+        if col not in frame.columns:
+            frame = frame.with_columns(pl.lit(None).alias(col))
+    order = {name: i for i, name in enumerate(k.license_order)}
+    lic = pl.col(k.license_column).cast(pl.String)
+    exprs = [
+        lic.replace_strict(order, default=len(order), return_dtype=pl.Int32)
+        .fill_null(len(order) + 1)
+        .alias("k_license"),
+        lic.alias("license_category"),
+    ]
+    for name, col, descending in (
+        ("k_quality", k.quality_column, k.quality_descending),
+        ("k_stars", k.stars_column, True),
+    ):
+        if col is None:
+            exprs.append(pl.lit(None, pl.Float64).alias(name))
+        else:
+            value = pl.col(col).cast(pl.Float64, strict=False)
+            exprs.append((-value if descending else value).alias(name))
+    out = frame.with_columns(exprs)
+    return out.drop([c for c in _wanted(cfg) if c not in docs.columns and c != "license_category"])
+
+
+def keep_flags(group: str) -> pl.Expr:
+    """Expression: True for the one row per ``group`` with the smallest keep key. The frame must be
+    sorted with :func:`sort_for_keep` first."""
+    return pl.col("doc_uid") == pl.col("doc_uid").first().over(group)
+
+
+def sort_for_keep(df: pl.DataFrame, group: str) -> pl.DataFrame:
+    return df.sort([group, *KEY_COLUMNS], nulls_last=True)

@@ -1,0 +1,214 @@
+"""Vectorised MinHash signatures over code shingles, identical to datasketch's.
+
+Shingles are word n-grams (default 5) over ``[A-Za-z_0-9]+`` tokens, lowercased (BigCode's
+choice for code). A document with fewer than ``n`` tokens is one shingle of all its tokens; a
+document with no token has no signature (null).
+
+Hashing, in two layers so that a whole batch is hashed with numpy instead of per shingle:
+
+1. each distinct token of the batch is hashed once (``xxh3_64`` of its lowercased UTF-8 bytes);
+2. a shingle's 32-bit hash is a fixed polynomial mix of its token hashes (:func:`shingle_hash32`).
+
+The permutation family is datasketch 2.x's default (``scheme="affine32"``, seed 1): the shingle
+hash is pre-mixed with the MurmurHash3 32-bit finaliser and permuted as ``a*h + b mod 2**32``.
+So ``datasketch.MinHash(num_perm=256, hashfunc=shingle_hash32)`` fed the same shingles gives
+bit-identical hash values (checked by tests and ``benchmarks/bench_dedup.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import xxhash
+
+TOKEN_PATTERN = r"[A-Za-z_0-9]+"
+_M64 = (1 << 64) - 1
+_SHINGLE_MULT = np.uint64(0x9E3779B97F4A7C15)
+_SHINGLE_SEED = np.uint64(0x243F6A8885A308D3)
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
+
+
+def token_hash64(token: str) -> int:
+    return xxhash.xxh3_64_intdigest(token.lower().encode("utf-8"))
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser (a bijection on uint64), element-wise, wrapping."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _combine(token_hashes: Sequence[np.ndarray]) -> np.ndarray:
+    """Polynomial mix of aligned token-hash arrays (one array per n-gram position)."""
+    h = np.full(len(token_hashes[0]), _SHINGLE_SEED, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for t in token_hashes:
+            h = (h ^ t) * _SHINGLE_MULT
+        return (_mix64(h) >> np.uint64(32)).astype(np.uint32)
+
+
+def shingle_hash32(shingle: str) -> int:
+    """Reference hash of one shingle (tokens joined by single spaces), for datasketch's
+    ``hashfunc``. The batch path computes exactly this, vectorised."""
+    hashes = [np.array([token_hash64(t)], dtype=np.uint64) for t in shingle.split(" ")]
+    return int(_combine(hashes)[0])
+
+
+def shingles(text: str, ngram: int = 5) -> list[str]:
+    """Reference shingling of one document (what the batch path hashes)."""
+    import re
+
+    tokens = [t.lower() for t in re.findall(TOKEN_PATTERN, text)]
+    if not tokens:
+        return []
+    if len(tokens) < ngram:
+        return [" ".join(tokens)]
+    return [" ".join(tokens[i : i + ngram]) for i in range(len(tokens) - ngram + 1)]
+
+
+@lru_cache(maxsize=8)
+def permutations(num_perm: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """``(a, b)`` uint32 arrays of datasketch's affine32 scheme for ``seed``."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    s1, m1, s2, m2 = _FMIX32
+    h = h ^ (h >> s1)
+    h = h * m1
+    h = h ^ (h >> s2)
+    h = h * m2
+    return h ^ (h >> s1)
+
+
+def shingle_hashes(
+    texts: pa.Array | Sequence[str], ngram: int = 5
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hash every shingle of every text: ``(hashes uint32, offsets int64)`` where the shingles of
+    text ``i`` are ``hashes[offsets[i]:offsets[i+1]]``."""
+    series = pl.Series("t", texts, dtype=pl.String) if not isinstance(texts, pl.Series) else texts
+    tokens = series.str.extract_all(TOKEN_PATTERN).fill_null([])
+    counts = tokens.list.len().to_numpy().astype(np.int64)
+    flat = tokens.explode().drop_nulls().str.to_lowercase().to_arrow()
+    if isinstance(flat, pa.ChunkedArray):
+        flat = flat.combine_chunks()
+    n_docs = len(counts)
+    if len(flat) == 0:
+        return np.empty(0, np.uint32), np.zeros(n_docs + 1, np.int64)
+    encoded = pc.dictionary_encode(flat)
+    vocab = encoded.dictionary.to_pylist()
+    h64 = xxhash.xxh3_64_intdigest  # tokens are ASCII and already lowercased: as token_hash64
+    vocab_hash = np.fromiter((h64(t.encode()) for t in vocab), dtype=np.uint64, count=len(vocab))
+    th = vocab_hash[encoded.indices.to_numpy(zero_copy_only=False)]
+    starts = np.zeros(n_docs + 1, np.int64)
+    np.cumsum(counts, out=starts[1:])
+    total = len(th)
+    # Long documents: shingle i of the flat stream starts at token i, valid when it stays inside
+    # its document. Short documents (fewer than n tokens, at least one): one shingle of all tokens.
+    pos = np.arange(total, dtype=np.int64)
+    doc_of = np.repeat(np.arange(n_docs), counts)
+    end_of = starts[1:][doc_of]
+    valid = pos + ngram <= end_of
+    padded = np.concatenate([th, np.zeros(ngram, np.uint64)])
+    long_hash = _combine([padded[k : k + total] for k in range(ngram)])
+    n_shingles = np.where(counts >= ngram, counts - ngram + 1, (counts > 0).astype(np.int64))
+    offsets = np.zeros(n_docs + 1, np.int64)
+    np.cumsum(n_shingles, out=offsets[1:])
+    out = np.empty(offsets[-1], np.uint32)
+    long_docs = counts >= ngram
+    if long_docs.any():
+        mask = valid & long_docs[doc_of]
+        long_out = np.repeat(long_docs, n_shingles)
+        out[long_out] = long_hash[mask]
+    short = np.nonzero((counts > 0) & (counts < ngram))[0]
+    for i in short:  # rare: tiny documents, hashed with the same mix over fewer positions
+        out[offsets[i]] = _combine(
+            [th[starts[i] + k : starts[i] + k + 1] for k in range(counts[i])]
+        )[0]
+    return out, offsets
+
+
+def signatures(
+    hashes: np.ndarray, offsets: np.ndarray, num_perm: int = 256, seed: int = 1, chunk: int = 16384
+) -> np.ndarray:
+    """MinHash signatures ``(n_docs, num_perm) uint32``; documents without shingles get the
+    all-ones sentinel (callers treat them as "no signature")."""
+    a, b = permutations(num_perm, seed)
+    n_docs = len(offsets) - 1
+    sig = np.full((n_docs, num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    if len(hashes) == 0:
+        return sig
+    doc_of = np.repeat(np.arange(n_docs), np.diff(offsets))
+    # Duplicate shingles inside a document do not change the minimum: drop them first.
+    key = (doc_of.astype(np.uint64) << np.uint64(32)) | hashes.astype(np.uint64)
+    key = np.sort(key)
+    key = key[np.r_[True, key[1:] != key[:-1]]]
+    doc_of = (key >> np.uint64(32)).astype(np.int64)
+    mixed = _fmix32((key & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    # Permutations along axis 0 so that the per-document minimum reduces contiguous rows.
+    buf = np.empty((num_perm, chunk), np.uint32)
+    with np.errstate(over="ignore"):
+        for lo in range(0, len(mixed), chunk):
+            hi = min(lo + chunk, len(mixed))
+            phv = buf[:, : hi - lo]
+            np.multiply(a[:, None], mixed[None, lo:hi], out=phv)
+            np.add(phv, b[:, None], out=phv)
+            docs = doc_of[lo:hi]
+            seg = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+            mins = np.minimum.reduceat(phv, seg, axis=1).T
+            ids = docs[seg]
+            sig[ids] = np.minimum(sig[ids], mins)
+    return sig
+
+
+@lru_cache(maxsize=32)
+def optimal_bands(
+    threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5
+) -> tuple[int, int]:
+    """``(bands, rows)`` with ``bands * rows <= num_perm`` minimising the weighted integrated
+    false-positive and false-negative probability of the LSH S-curve around ``threshold``."""
+    best, best_err = (1, num_perm), math.inf
+    grid = 2001
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            s_fp = np.linspace(0.0, threshold, grid)
+            s_fn = np.linspace(threshold, 1.0, grid)
+            fp = np.trapezoid(1 - (1 - s_fp**rows) ** bands, s_fp)
+            fn = np.trapezoid((1 - s_fn**rows) ** bands, s_fn)
+            err = fp_weight * fp + fn_weight * fn
+            if err < best_err - 1e-12:
+                best, best_err = (bands, rows), err
+    return best
+
+
+def band_hashes(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """``(n_docs, bands) uint64``: one 64-bit hash per band of ``rows`` signature values.
+    The band index is mixed in, so equal values in different bands never collide."""
+    n = sig.shape[0]
+    out = np.empty((n, bands), np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(bands):
+            h = np.full(n, np.uint64(j + 1) * _SHINGLE_MULT, dtype=np.uint64)
+            for k in range(j * rows, (j + 1) * rows):
+                h = _mix64(h ^ sig[:, k].astype(np.uint64))
+            out[:, j] = h
+    return out
+
+
+def jaccard(a: set[int] | np.ndarray, b: set[int] | np.ndarray) -> float:
+    sa, sb = set(np.asarray(list(a)).tolist()), set(np.asarray(list(b)).tolist())
+    if not sa and not sb:
+        return 1.0
+    return len(sa & sb) / len(sa | sb)

@@ -1,0 +1,390 @@
+"""MinHash LSH near-dedup at cluster scale (shared/DESIGN.md section 5).
+
+Sub-steps (each resumable, each a ``runner.map`` over shards or partitions):
+
+1. ``near/bands`` (per shard): signatures of the shard's distinct contents; band hashes shuffled
+   by band hash (``dedup/near/bands``); one member row per document (node id, keep key, repo,
+   path) shuffled by node (``dedup/near/members``); optional partial repo signatures.
+2. ``near/edges`` (per band partition): each bucket becomes a star around its smallest node
+   (never all pairs), written as LS input for the components.
+3. ``near/cc/*``: large-star/small-star connected components (``curate.dedup.components``).
+4. ``near/label`` (per node partition): join members with component labels, shuffle by label.
+5. ``near/cluster`` (per label partition): size, kept member, license mix; back by shard.
+6. ``near/write`` (per shard): ``attributes/near_dedup@1/<shard>.parquet`` in document order.
+
+A node is a distinct content (``content_sha``): exact copies share one node and so one cluster.
+Cluster id = hex of the component's smallest node id (stable under any partitioning).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from curate.dedup import keep
+from curate.dedup.components import connected_components, labels, partitions_for, write_undirected
+from curate.dedup.config import DedupConfig
+from curate.dedup.minhash import band_hashes, optimal_bands, shingle_hashes, signatures
+from curate.dedup.shuffle import (
+    id63,
+    partition_of,
+    read_partition,
+    run_step,
+    shard_ids,
+    write_partitioned,
+)
+from curate.engine.runner import Runner
+from curate.rundir import RunDir, write_table_atomic
+
+log = logging.getLogger(__name__)
+
+KEY = "near_dedup@1"
+SCHEMA = pa.schema(
+    [
+        pa.field("doc_uid", pa.string(), nullable=False),
+        pa.field("dup_cluster_id", pa.string()),
+        pa.field("dup_cluster_size", pa.int64()),
+        pa.field("dup_keep", pa.bool_()),
+        pa.field("dup_copied_from_copyleft", pa.bool_()),
+    ]
+)
+MEMBER = {
+    "node": pl.Int64,
+    "doc_uid": pl.String,
+    "shard": pl.String,
+    "repo": pl.String,
+    "path": pl.String,
+    "language": pl.String,
+    "license_category": pl.String,
+    "k_license": pl.Int32,
+    "k_quality": pl.Float64,
+    "k_stars": pl.Float64,
+    "has_sig": pl.Boolean,
+}
+BAND = {"band": pl.Int32, "bh": pl.Int64, "node": pl.Int64}
+BATCH_BYTES = 16 * 1024 * 1024
+BAND_ROW_BYTES = 96
+
+
+@dataclass(frozen=True)
+class Plan:
+    root: str
+    cfg: DedupConfig
+    sources: dict[str, str]
+    bands: int
+    rows: int
+    band_parts: int
+    node_parts: int
+
+
+@dataclass(frozen=True)
+class _Task:
+    plan: Plan
+    unit: str
+
+
+def lsh_params(cfg: DedupConfig) -> tuple[int, int]:
+    n = cfg.near
+    if n.bands and n.rows:
+        return n.bands, n.rows
+    return optimal_bands(n.threshold, n.num_perm, n.fp_weight, n.fn_weight)
+
+
+def _batches(texts: list[str]) -> list[tuple[int, int]]:
+    out, lo, size = [], 0, 0
+    for i, t in enumerate(texts):
+        size += len(t)
+        if size >= BATCH_BYTES:
+            out.append((lo, i + 1))
+            lo, size = i + 1, 0
+    if lo < len(texts):
+        out.append((lo, len(texts)))
+    return out
+
+
+def shard_signatures(texts: list[str], cfg: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+    """``(signatures (n, num_perm) uint32, has_signature bool)`` for a list of texts."""
+    n = cfg.near
+    sig = np.empty((len(texts), n.num_perm), np.uint32)
+    has = np.zeros(len(texts), bool)
+    for lo, hi in _batches(texts):
+        hashes, offsets = shingle_hashes(texts[lo:hi], n.ngram)
+        sig[lo:hi] = signatures(hashes, offsets, n.num_perm, n.seed)
+        has[lo:hi] = np.diff(offsets) > 0
+    return sig, has
+
+
+def _bands(task: _Task) -> dict[str, int]:
+    plan, shard = task.plan, task.unit
+    cfg, run = plan.cfg, RunDir.at(plan.root)
+    docs = pl.read_parquet(
+        RunDir.shard_file(run.documents, shard),
+        columns=["doc_uid", "content_sha", "repo", "path", "language", "content"],
+    )
+    nodes = id63(docs["content_sha"].to_list())
+    # Signatures once per distinct content of the shard.
+    _, first = np.unique(nodes, return_index=True)
+    first = np.sort(first)
+    texts = docs["content"].gather(first).to_list()
+    sig, has = shard_signatures(texts, cfg)
+    uniq_nodes = nodes[first]
+    has_by_node = dict(zip(uniq_nodes.tolist(), has.tolist(), strict=True))
+    bh = band_hashes(sig[has], plan.bands, plan.rows)
+    n_sig = int(has.sum())
+    band_rows = pl.DataFrame(
+        {
+            "band": np.tile(np.arange(plan.bands, dtype=np.int32), n_sig),
+            "bh": bh.reshape(-1).view(np.int64),
+            "node": np.repeat(uniq_nodes[has], plan.bands),
+        },
+        schema=BAND,
+    )
+    write_partitioned(
+        band_rows,
+        partition_of(band_rows["bh"].to_numpy(), plan.band_parts),
+        plan.band_parts,
+        run.dedup / "near" / "bands",
+        shard,
+    )
+    members = keep.shard_keys(run, shard, cfg, plan.sources, docs.drop("content", "content_sha"))
+    members = members.with_columns(
+        pl.Series("node", nodes, dtype=pl.Int64),
+        pl.lit(shard).alias("shard"),
+        pl.Series("has_sig", [has_by_node[x] for x in nodes.tolist()], dtype=pl.Boolean),
+    ).select(list(MEMBER))
+    write_partitioned(
+        members,
+        partition_of(nodes, plan.node_parts),
+        plan.node_parts,
+        run.dedup / "near" / "members",
+        shard,
+    )
+    if cfg.near.repos:
+        from curate.dedup.repos import write_partial_repo_signatures
+
+        row_of = {int(n): i for i, n in enumerate(uniq_nodes.tolist())}
+        write_partial_repo_signatures(
+            run, shard, docs["repo"].to_list(), nodes, row_of, sig, has, plan.band_parts
+        )
+    return {
+        "docs": docs.height,
+        "distinct": len(first),
+        "signed": n_sig,
+        "bytes": int(docs["content"].str.len_bytes().sum() or 0),
+    }
+
+
+def star_edges(bands_dir: Path, part: int | str, out_dir: Path, node_parts: int) -> int:
+    """Each LSH bucket (band, band hash) of one partition becomes a star around its smallest
+    node; edges go to ``out_dir`` in components (LS input) layout."""
+    rows = read_partition(bands_dir, part, BAND).unique()
+    if rows.height == 0:
+        return 0
+    centre = rows.group_by("band", "bh").agg(pl.col("node").min().alias("c"))
+    edges = (
+        rows.join(centre, on=["band", "bh"])
+        .filter(pl.col("node") != pl.col("c"))
+        .select(pl.col("node").alias("u"), pl.col("c").alias("v"))
+        .unique()
+    )
+    write_undirected(edges, node_parts, out_dir, f"{int(part):05d}")
+    return edges.height
+
+
+def _edges(task: _Task) -> int:
+    run = RunDir.at(task.plan.root)
+    return star_edges(
+        run.dedup / "near" / "bands", task.unit, run.dedup / "near" / "cc_in", task.plan.node_parts
+    )
+
+
+@dataclass(frozen=True)
+class _LabelTask:
+    plan: Plan
+    unit: str
+    converged: str
+
+
+def _label(task: _LabelTask) -> int:
+    plan, run = task.plan, RunDir.at(task.plan.root)
+    members = read_partition(run.dedup / "near" / "members", task.unit, MEMBER)
+    lab = labels(Path(task.converged), int(task.unit))
+    out = members.join(lab, on="node", how="left").with_columns(
+        pl.when(pl.col("has_sig")).then(pl.coalesce("label", "node")).otherwise(None).alias("label")
+    )
+    parts = partition_of(out["label"].fill_null(out["node"]).to_numpy(), plan.node_parts)
+    write_partitioned(
+        out, parts, plan.node_parts, run.dedup / "near" / "labeled", f"{int(task.unit):05d}"
+    )
+    return out.height
+
+
+def _cluster(task: _Task) -> dict[str, int]:
+    plan, run = task.plan, RunDir.at(task.plan.root)
+    lm = plan.cfg.license_mix
+    rows = read_partition(run.dedup / "near" / "labeled", task.unit, {**MEMBER, "label": pl.Int64})
+    if rows.height == 0:
+        return {"clusters": 0, "dropped": 0}
+    signed = keep.sort_for_keep(rows.filter(pl.col("label").is_not_null()), "label")
+    is_perm = pl.col("license_category").is_in(list(lm.permissive)).fill_null(False)
+    is_copy = pl.col("license_category").is_in(list(lm.copyleft)).fill_null(False)
+    signed = signed.with_columns(
+        pl.col("label").map_batches(_hex, return_dtype=pl.String).alias("dup_cluster_id"),
+        pl.len().over("label").cast(pl.Int64).alias("dup_cluster_size"),
+        keep.keep_flags("label").alias("dup_keep"),
+        (is_perm & is_copy.any().over("label")).alias("dup_copied_from_copyleft"),
+    )
+    unsigned = rows.filter(pl.col("label").is_null()).with_columns(
+        pl.lit(None, pl.String).alias("dup_cluster_id"),
+        pl.lit(None, pl.Int64).alias("dup_cluster_size"),
+        pl.lit(True).alias("dup_keep"),
+        pl.lit(False).alias("dup_copied_from_copyleft"),
+    )
+    out = pl.concat([signed, unsigned])
+    cols = ["doc_uid", "dup_cluster_id", "dup_cluster_size", "dup_keep", "dup_copied_from_copyleft"]
+    for shard, sub in out.group_by("shard"):
+        write_table_atomic(
+            sub.select(cols).sort("doc_uid").to_arrow(),
+            run.dedup / "near" / "byshard" / str(shard[0]) / f"{int(task.unit):05d}.parquet",
+        )
+    multi = signed.filter(pl.col("dup_cluster_size") > 1).select(
+        "dup_cluster_id",
+        "dup_cluster_size",
+        "doc_uid",
+        "repo",
+        "path",
+        "language",
+        "license_category",
+        "dup_keep",
+        "dup_copied_from_copyleft",
+    )
+    write_table_atomic(
+        multi.to_arrow(), run.dedup / "near" / "clusters" / f"{int(task.unit):05d}.parquet"
+    )
+    return {
+        "clusters": int(multi["dup_cluster_id"].n_unique()) if multi.height else 0,
+        "dropped": int((~out["dup_keep"]).sum()),
+    }
+
+
+def _hex(s: pl.Series) -> pl.Series:
+    return pl.Series([f"{v:016x}" for v in s.to_list()], dtype=pl.String)
+
+
+def _write(task: _Task) -> dict[str, int]:
+    run = RunDir.at(task.plan.root)
+    shard = task.unit
+    docs = pl.read_parquet(RunDir.shard_file(run.documents, shard), columns=["doc_uid"])
+    folder = run.dedup / "near" / "byshard" / shard
+    files = sorted(folder.glob("*.parquet"))
+    schema = {
+        f.name: pl.from_arrow(pa.table({f.name: pa.array([], f.type)}))[f.name].dtype
+        for f in SCHEMA
+    }
+    rows = pl.concat([pl.read_parquet(f) for f in files]) if files else pl.DataFrame(schema=schema)
+    out = docs.join(
+        rows.unique("doc_uid", keep="first"), on="doc_uid", how="left", maintain_order="left"
+    )
+    write_table_atomic(out.to_arrow().cast(SCHEMA), RunDir.shard_file(run.attributes(KEY), shard))
+    return {"docs": out.height, "dropped": int((~out["dup_keep"].fill_null(True)).sum())}
+
+
+def _fingerprint(cfg: DedupConfig, shards: list[str], sources: dict[str, str]) -> str:
+    h = hashlib.sha256()
+    for part in (cfg.near, cfg.keep, cfg.license_mix):
+        h.update(part.model_dump_json().encode())
+    h.update(repr(sorted(sources.items())).encode())
+    for s in shards:
+        h.update(s.encode())
+    return h.hexdigest()[:16]
+
+
+def plan_near(run: RunDir, cfg: DedupConfig) -> tuple[Plan, list[str]]:
+    shards = shard_ids(run)
+    total = sum(pq.read_metadata(RunDir.shard_file(run.documents, s)).num_rows for s in shards)
+    bands, rows = lsh_params(cfg)
+    budget = cfg.near.memory_budget_mb * 1024 * 1024
+    band_parts = max(cfg.near.band_partitions, -(-total * bands * BAND_ROW_BYTES // budget))
+    # Star edges: at most one per document and band before de-duplication; in practice about
+    # one per document (all bands point to the same centre). Stored in both orientations.
+    node_parts = partitions_for(4 * total, budget, cfg.near.min_partitions)
+    sources = keep.find_sources(
+        run,
+        [c for c in (cfg.keep.license_column, cfg.keep.quality_column, cfg.keep.stars_column) if c],
+    )
+    return Plan(str(run.root), cfg, sources, bands, rows, band_parts, node_parts), shards
+
+
+def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, object]:
+    """Write ``attributes/near_dedup@1``; returns counts for stats."""
+    plan, shards = plan_near(run, cfg)
+    fp = _fingerprint(cfg, shards, plan.sources)
+    near = run.dedup / "near"
+    sig_res = run_step(
+        run,
+        runner,
+        "near/bands",
+        fp,
+        _bands,
+        [_Task(plan, s) for s in shards],
+        outputs=[near / "bands", near / "members"],
+    )
+    edge_res = run_step(
+        run,
+        runner,
+        "near/edges",
+        fp,
+        _edges,
+        [_Task(plan, str(k)) for k in range(plan.band_parts)],
+        outputs=[near / "cc_in"],
+    )
+    converged, rounds = connected_components(
+        run,
+        runner,
+        name="near/cc",
+        edges=near / "cc_in",
+        work=near / "cc",
+        parts=plan.node_parts,
+        fingerprint=fp,
+        max_rounds=cfg.near.max_cc_rounds,
+    )
+    run_step(
+        run,
+        runner,
+        "near/label",
+        fp,
+        _label,
+        [_LabelTask(plan, str(k), str(converged)) for k in range(plan.node_parts)],
+        outputs=[near / "labeled"],
+    )
+    cl_res = run_step(
+        run,
+        runner,
+        "near/cluster",
+        fp,
+        _cluster,
+        [_Task(plan, str(k)) for k in range(plan.node_parts)],
+        outputs=[near / "byshard", near / "clusters"],
+    )
+    w_res = run_step(run, runner, "near/write", fp, _write, [_Task(plan, s) for s in shards])
+    return {
+        "docs": sum(r["docs"] for r in w_res),
+        "distinct_contents": sum(r["distinct"] for r in sig_res),
+        "signed": sum(r["signed"] for r in sig_res),
+        "bytes": sum(r["bytes"] for r in sig_res),
+        "edges": sum(edge_res),
+        "cc_rounds": rounds,
+        "clusters": sum(r["clusters"] for r in cl_res),
+        "dropped": sum(r["dropped"] for r in w_res),
+        "bands": plan.bands,
+        "rows": plan.rows,
+        "node_partitions": plan.node_parts,
+        "band_partitions": plan.band_parts,
+    }

@@ -1,0 +1,259 @@
+"""Repository-level near-dedup: forks and vendored copies of whole repositories.
+
+A repository's signature is the element-wise minimum of its files' signatures, which is exactly
+the MinHash of the union of their shingle sets. Repositories then go through the same LSH
+buckets, star edges and connected components as files (at ``near.repo_threshold``). Output:
+``attributes/repo_dedup@1/<shard>.parquet`` (``doc_uid``, ``dup_repo_cluster_id``,
+``dup_repo_cluster_size``, ``dup_repo_keep``) and ``dedup/repos/clusters/*.parquet`` (one row per
+repository). Keep policy among copies of a repository: most files, then smallest repo name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from curate.dedup.components import connected_components, labels
+from curate.dedup.config import DedupConfig
+from curate.dedup.minhash import band_hashes, optimal_bands
+from curate.dedup.near import BAND, plan_near, star_edges
+from curate.dedup.shuffle import (
+    id63,
+    partition_of,
+    read_partition,
+    run_step,
+    string_partition,
+    write_partitioned,
+)
+from curate.engine.runner import Runner
+from curate.rundir import RunDir, write_table_atomic
+
+KEY = "repo_dedup@1"
+SCHEMA = pa.schema(
+    [
+        pa.field("doc_uid", pa.string(), nullable=False),
+        pa.field("dup_repo_cluster_id", pa.string()),
+        pa.field("dup_repo_cluster_size", pa.int64()),
+        pa.field("dup_repo_keep", pa.bool_()),
+    ]
+)
+PARTIAL = {"repo": pl.String, "files": pl.Int64, "sig": pl.Binary}
+REPO = {"node": pl.Int64, "repo": pl.String, "files": pl.Int64}
+
+
+def write_partial_repo_signatures(
+    run: RunDir,
+    shard: str,
+    repos: list[str],
+    nodes: np.ndarray,
+    row_of: dict[int, int],
+    sig: np.ndarray,
+    has: np.ndarray,
+    parts: int,
+) -> None:
+    """Per shard: each repository's file count and min-signature over its files here."""
+    by_repo: dict[str, list[int]] = {}
+    for repo, node in zip(repos, nodes.tolist(), strict=True):
+        row = row_of[int(node)]
+        if has[row]:
+            by_repo.setdefault(repo, []).append(row)
+    names = sorted(by_repo)
+    if not names:
+        return
+    sigs = [np.minimum.reduce(sig[by_repo[r]], axis=0).tobytes() for r in names]
+    df = pl.DataFrame(
+        {"repo": names, "files": [len(by_repo[r]) for r in names], "sig": sigs}, schema=PARTIAL
+    )
+    write_partitioned(
+        df, string_partition(names, parts), parts, run.dedup / "repos" / "partial", shard
+    )
+
+
+@dataclass(frozen=True)
+class _Task:
+    root: str
+    cfg: DedupConfig
+    unit: str
+    bands: int
+    rows: int
+    parts: int
+    node_parts: int
+    converged: str = ""
+
+
+def _combine(task: _Task) -> int:
+    run = RunDir.at(task.root)
+    df = read_partition(run.dedup / "repos" / "partial", task.unit, PARTIAL)
+    if df.height == 0:
+        return 0
+    df = df.sort("repo")
+    names = df["repo"].to_list()
+    sig = np.frombuffer(b"".join(df["sig"].to_list()), np.uint32).reshape(df.height, -1)
+    starts = np.flatnonzero(np.r_[True, np.array(names[1:]) != np.array(names[:-1])])
+    repo_sig = np.minimum.reduceat(sig, starts, axis=0)
+    files = np.add.reduceat(df["files"].to_numpy(), starts)
+    repos = [names[i] for i in starts]
+    nodes = id63(repos)
+    bh = band_hashes(repo_sig, task.bands, task.rows)
+    bands = pl.DataFrame(
+        {
+            "band": np.tile(np.arange(task.bands, dtype=np.int32), len(repos)),
+            "bh": bh.reshape(-1).view(np.int64),
+            "node": np.repeat(nodes, task.bands),
+        },
+        schema=BAND,
+    )
+    write_partitioned(
+        bands,
+        partition_of(bands["bh"].to_numpy(), task.parts),
+        task.parts,
+        run.dedup / "repos" / "bands",
+        f"{int(task.unit):05d}",
+    )
+    members = pl.DataFrame({"node": nodes, "repo": repos, "files": files}, schema=REPO)
+    write_partitioned(
+        members,
+        partition_of(nodes, task.node_parts),
+        task.node_parts,
+        run.dedup / "repos" / "members",
+        f"{int(task.unit):05d}",
+    )
+    return len(repos)
+
+
+def _edges(task: _Task) -> int:
+    run = RunDir.at(task.root)
+    return star_edges(
+        run.dedup / "repos" / "bands", task.unit, run.dedup / "repos" / "cc_in", task.node_parts
+    )
+
+
+def _label(task: _Task) -> int:
+    run = RunDir.at(task.root)
+    members = read_partition(run.dedup / "repos" / "members", task.unit, REPO)
+    lab = labels(Path(task.converged), int(task.unit))
+    out = members.join(lab, on="node", how="left").with_columns(
+        pl.coalesce("label", "node").alias("label")
+    )
+    write_partitioned(
+        out,
+        partition_of(out["label"].to_numpy(), task.node_parts),
+        task.node_parts,
+        run.dedup / "repos" / "labeled",
+        f"{int(task.unit):05d}",
+    )
+    return out.height
+
+
+def _cluster(task: _Task) -> dict[str, int]:
+    run = RunDir.at(task.root)
+    df = read_partition(run.dedup / "repos" / "labeled", task.unit, {**REPO, "label": pl.Int64})
+    df = df.sort(["label", "files", "repo"], descending=[False, True, False])
+    df = df.with_columns(
+        pl.col("label")
+        .map_elements(lambda v: f"{v:016x}", return_dtype=pl.String)
+        .alias("dup_repo_cluster_id"),
+        pl.len().over("label").cast(pl.Int64).alias("dup_repo_cluster_size"),
+        (pl.col("repo") == pl.col("repo").first().over("label")).alias("dup_repo_keep"),
+    ).select("repo", "files", "dup_repo_cluster_id", "dup_repo_cluster_size", "dup_repo_keep")
+    write_table_atomic(
+        df.to_arrow(), run.dedup / "repos" / "clusters" / f"{int(task.unit):05d}.parquet"
+    )
+    multi = df.filter(pl.col("dup_repo_cluster_size") > 1)
+    return {
+        "repos": df.height,
+        "in_clusters": multi.height,
+        "near_copies": int((~multi["dup_repo_keep"]).sum()),
+    }
+
+
+def _write(task: _Task) -> int:
+    run = RunDir.at(task.root)
+    docs = pl.read_parquet(RunDir.shard_file(run.documents, task.unit), columns=["doc_uid", "repo"])
+    files = sorted((run.dedup / "repos" / "clusters").glob("*.parquet"))
+    repos = set(docs["repo"].to_list())
+    table = (
+        pl.concat([pl.read_parquet(f).filter(pl.col("repo").is_in(list(repos))) for f in files])
+        if files
+        else pl.DataFrame(schema={"repo": pl.String})
+    )
+    out = docs.join(table, on="repo", how="left", maintain_order="left").with_columns(
+        pl.col("dup_repo_keep").fill_null(True)
+        if "dup_repo_keep" in table.columns
+        else pl.lit(True).alias("dup_repo_keep")
+    )
+    for f in SCHEMA:
+        if f.name not in out.columns:
+            out = out.with_columns(pl.lit(None).alias(f.name))
+    write_table_atomic(
+        out.select(SCHEMA.names).to_arrow().cast(SCHEMA),
+        RunDir.shard_file(run.attributes(KEY), task.unit),
+    )
+    return out.height
+
+
+def run_repo_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, int]:
+    """Needs ``near.repos = true`` during ``run_near_dedup`` (partial repo signatures)."""
+    plan, shards = plan_near(run, cfg)
+    bands, rows = optimal_bands(
+        cfg.near.repo_threshold, cfg.near.num_perm, cfg.near.fp_weight, cfg.near.fn_weight
+    )
+    h = hashlib.sha256((cfg.model_dump_json() + "".join(shards)).encode())
+    fp = h.hexdigest()[:16]
+    base = run.dedup / "repos"
+
+    def mk(unit: str, conv: str = "") -> _Task:
+        return _Task(str(run.root), cfg, unit, bands, rows, plan.band_parts, plan.node_parts, conv)
+
+    run_step(
+        run,
+        runner,
+        "repos/combine",
+        fp,
+        _combine,
+        [mk(str(k)) for k in range(plan.band_parts)],
+        outputs=[base / "bands", base / "members"],
+    )
+    run_step(
+        run,
+        runner,
+        "repos/edges",
+        fp,
+        _edges,
+        [mk(str(k)) for k in range(plan.band_parts)],
+        outputs=[base / "cc_in"],
+    )
+    converged, _ = connected_components(
+        run,
+        runner,
+        name="repos/cc",
+        edges=base / "cc_in",
+        work=base / "cc",
+        parts=plan.node_parts,
+        fingerprint=fp,
+    )
+    run_step(
+        run,
+        runner,
+        "repos/label",
+        fp,
+        _label,
+        [mk(str(k), str(converged)) for k in range(plan.node_parts)],
+        outputs=[base / "labeled"],
+    )
+    res = run_step(
+        run,
+        runner,
+        "repos/cluster",
+        fp,
+        _cluster,
+        [mk(str(k)) for k in range(plan.node_parts)],
+        outputs=[base / "clusters"],
+    )
+    run_step(run, runner, "repos/write", fp, _write, [mk(s) for s in shards])
+    return {k: sum(r[k] for r in res) for k in ("repos", "in_clusters", "near_copies")}

@@ -1,0 +1,61 @@
+"""Shard planning: group sources into units of work whose ids derive from their content.
+
+Sources are sorted by URI and cut into shards at *content-defined* boundaries: a shard closes
+when it reaches the byte target, or, once it holds a quarter of the target, before any source
+whose URI hash falls in a fixed 1-in-8 class. Adding a source therefore only changes the shard it
+lands in (and at most its neighbours until the next boundary), and a shard's id is a hash of its
+members' URIs, parts and sizes — never of a rank or position.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ShardSpec:
+    shard_id: str
+    sources: tuple[Any, ...]  # curate.ingest.SourceSpec
+
+    @property
+    def input_bytes(self) -> int:
+        return sum(s.size_bytes for s in self.sources)
+
+
+def _source_key(source: Any) -> str:
+    part = "" if source.part is None else f"#{source.part[0]}-{source.part[1]}"
+    return f"{source.uri}{part}"
+
+
+def _boundary(source: Any) -> bool:
+    digest = hashlib.blake2b(_source_key(source).encode(), digest_size=8).digest()
+    return digest[0] % 8 == 0
+
+
+def shard_id_for(sources: Sequence[Any]) -> str:
+    h = hashlib.blake2b(digest_size=8)
+    for s in sources:
+        h.update(f"{_source_key(s)}\x00{s.size_bytes}\x01".encode())
+    return h.hexdigest()
+
+
+def plan_shards(sources: Sequence[Any], target_bytes: int) -> list[ShardSpec]:
+    ordered = sorted(sources, key=_source_key)
+    groups: list[list[Any]] = []
+    current: list[Any] = []
+    current_bytes = 0
+    for source in ordered:
+        if current and (
+            current_bytes + source.size_bytes > target_bytes
+            or (current_bytes >= target_bytes // 4 and _boundary(source))
+        ):
+            groups.append(current)
+            current, current_bytes = [], 0
+        current.append(source)
+        current_bytes += source.size_bytes
+    if current:
+        groups.append(current)
+    return [ShardSpec(shard_id_for(g), tuple(g)) for g in groups]

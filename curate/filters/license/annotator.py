@@ -1,0 +1,89 @@
+"""``license@1``: every document gets its license, category, confidence and evidence.
+
+``begin_shard`` reads only the shard's license-relevant files (license files, manifests,
+READMEs; a repository never spans shards) and resolves each repository's directory licenses
+once; ``annotate`` then adds per-file evidence (SPDX line, header comment, using the batch's
+shared tree-sitter tree) and falls back to the inherited directory license.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pyarrow as pa
+
+from curate.engine.annotator import (
+    Annotator,
+    AnnotatorConfig,
+    BatchContext,
+    empty_like,
+    register,
+)
+from curate.filters.license.detect import (
+    RepoLicenses,
+    detect_file,
+    detect_repo,
+    is_license_relevant,
+)
+from curate.filters.license.textmatch import scanner
+
+LICENSE_SCHEMA = pa.schema(
+    [
+        pa.field("license_spdx", pa.string()),
+        pa.field("license_category", pa.string()),
+        pa.field("license_confidence", pa.float64()),
+        pa.field("license_evidence", pa.string()),
+        pa.field("license_method", pa.string()),
+    ]
+)
+
+
+class LicenseConfig(AnnotatorConfig):
+    scan_headers: bool = True
+    """Look at each file's SPDX line / header comment (off: files only inherit)."""
+
+
+@register
+class LicenseAnnotator(Annotator):
+    name = "license"
+    version = 1
+    Config = LicenseConfig
+    output_schema = LICENSE_SCHEMA
+
+    def __init__(self, config: LicenseConfig | None = None):
+        super().__init__(config)
+        self._repos: dict[str, RepoLicenses] = {}
+
+    def setup(self) -> None:
+        scanner()
+
+    def begin_shard(self, documents: pl.LazyFrame) -> None:
+        relevant = (
+            documents.select("repo", "path", "content")
+            .filter(pl.col("path").map_elements(is_license_relevant, return_dtype=pl.Boolean))
+            .collect()
+        )
+        by_repo: dict[str, dict[str, str]] = {}
+        for repo, path, content in relevant.iter_rows():
+            by_repo.setdefault(repo, {})[path] = content or ""
+        self._repos = {repo: detect_repo(files) for repo, files in by_repo.items()}
+
+    def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
+        config: LicenseConfig = self.config  # type: ignore[assignment]
+        if not config.enabled:
+            return empty_like(LICENSE_SCHEMA, len(ctx))
+        repos, paths, contents = ctx.column("repo"), ctx.column("path"), ctx.contents
+        out: dict[str, list] = {f.name: [] for f in LICENSE_SCHEMA}
+        empty = RepoLicenses()
+        for i in range(len(ctx)):
+            repo = self._repos.get(repos[i], empty)
+            content = contents[i] or ""
+            if config.scan_headers and len(content) <= config.max_doc_bytes:
+                verdict = detect_file(paths[i], content, repo, tree=lambda i=i: ctx.tree(i))
+            else:
+                verdict = repo.for_path(paths[i])
+            out["license_spdx"].append(verdict.spdx)
+            out["license_category"].append(verdict.category)
+            out["license_confidence"].append(verdict.confidence)
+            out["license_evidence"].append(verdict.evidence)
+            out["license_method"].append(verdict.method)
+        return pa.RecordBatch.from_pydict(out, schema=LICENSE_SCHEMA)

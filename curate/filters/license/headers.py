@@ -1,0 +1,131 @@
+"""File-level license evidence: ``SPDX-License-Identifier:`` lines and the header comment.
+
+The header is the file's first comment block (consecutive comments, and a Python module
+docstring, before the first code node). With a tree-sitter tree we take the leading comment
+nodes; without one (no grammar, unparsed text) a line-based reader handles the common comment
+styles. Only headers that mention license-ish words are handed to the template matcher, so the
+cost for the many files without a header is one regular expression over the file's head.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from curate.filters.license.expression import to_spdx
+from curate.filters.license.textmatch import match_text
+
+HEAD_CHARS = 16_384
+"""Only the head of a file is searched: license headers sit at the top."""
+
+_SPDX_LINE = re.compile(r"SPDX-License-Identifier:\s*([^\n]*)", re.IGNORECASE)
+_SPDX_TRAILER = re.compile(r"\s*(\*/|-->|\*\)|-\}|#\}|\"\"\"|''').*$")
+_LICENSEY = re.compile(
+    r"licen[cs]|copyleft|GPL|permission is hereby granted|redistribution and use|public domain",
+    re.IGNORECASE,
+)
+_LINE_COMMENT = re.compile(r"^\s*(#!|#|//|--|;+|%|!|'|REM\b|\*)")
+
+
+@dataclass(frozen=True)
+class FileLicense:
+    spdx: str
+    method: str
+    """``spdx_identifier`` or ``header``."""
+    confidence: float
+
+
+def spdx_identifier(head: str) -> str | None:
+    """The expression of the first parseable ``SPDX-License-Identifier:`` line."""
+    for m in _SPDX_LINE.finditer(head):
+        value = _SPDX_TRAILER.sub("", m.group(1)).strip().strip("\"'")
+        spdx = to_spdx(value)
+        if spdx:
+            return spdx
+    return None
+
+
+def header_block(head: str, tree: Any | None = None) -> str:
+    """The text of the file's first comment block ('' when it has none)."""
+    if tree is not None:
+        block = _tree_header(head, tree)
+        if block is not None:
+            return block
+    return _line_header(head)
+
+
+def _tree_header(head: str, tree: Any) -> str | None:
+    data = head.encode("utf-8", "surrogatepass")
+    parts: list[str] = []
+    for node in tree.root_node.children:
+        if node.start_byte >= len(data):
+            break
+        kind = node.type
+        if "comment" in kind:
+            parts.append(data[node.start_byte : node.end_byte].decode("utf-8", "replace"))
+        elif not parts and kind in {"expression_statement", "string"} and _is_docstring(node):
+            parts.append(data[node.start_byte : node.end_byte].decode("utf-8", "replace"))
+            break
+        elif kind in {"shebang", "hash_bang_line"}:
+            continue
+        elif parts:
+            break
+        else:
+            return None if kind != "ERROR" else _line_header(head)
+    return "\n".join(parts)
+
+
+def _is_docstring(node: Any) -> bool:
+    if node.type == "string":
+        return True
+    return node.named_child_count == 1 and node.named_children[0].type == "string"
+
+
+def _line_header(head: str) -> str:
+    """Leading ``/* ... */`` and line comments, skipping blank lines and a shebang."""
+    lines = head.splitlines()
+    out: list[str] = []
+    in_block = False
+    for line in lines[:400]:
+        stripped = line.strip()
+        if in_block:
+            out.append(line)
+            if "*/" in stripped or "-->" in stripped or stripped.endswith(('"""', "'''")):
+                in_block = False
+            continue
+        if not stripped:
+            if out:
+                out.append("")
+            continue
+        if stripped.startswith(("/*", "<!--", '"""', "'''", "{-", "(*")):
+            out.append(line)
+            closed = stripped.endswith(("*/", "-->", "-}", "*)")) and len(stripped) > 3
+            triple = stripped[:3] in {'"""', "'''"} and stripped.count(stripped[:3]) >= 2
+            in_block = not (closed or triple)
+            continue
+        if _LINE_COMMENT.match(line):
+            out.append(line)
+            continue
+        break
+    return "\n".join(out).strip()
+
+
+def file_license(content: str, tree: Any | None = None) -> FileLicense | None:
+    """License a file states about itself, or ``None``. ``tree`` may be a tree-sitter tree or a
+    zero-argument callable returning one, called only when the head mentions a license."""
+    head = content[:HEAD_CHARS]
+    if not _LICENSEY.search(head) and "SPDX" not in head:
+        return None
+    spdx = spdx_identifier(head)
+    if spdx:
+        return FileLicense(spdx, "spdx_identifier", 1.0)
+    if callable(tree):
+        tree = tree()
+    block = header_block(head, tree)
+    if not block or not _LICENSEY.search(block):
+        return None
+    result = match_text(block)
+    if result.expression is None or result.matched_words < 12:
+        return None
+    return FileLicense(result.expression, "header", round(min(1.0, result.coverage + 0.2), 3))

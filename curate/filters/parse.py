@@ -1,0 +1,267 @@
+"""``parse@1``: tree-sitter structure signals per document.
+
+Columns (nulls where a value does not exist, never magic numbers):
+
+- ``parse_status``: ``ok``; ``error`` (the tree has ERROR or MISSING nodes); ``timeout`` (over
+  the time budget); ``too_large`` (over ``max_doc_bytes``); ``no_grammar`` (no language, or
+  no grammar for it). All other columns are null unless the status is ok or error.
+- ``parse_error_fraction``: bytes covered by ERROR nodes / document bytes (MISSING nodes are
+  zero-width: they make the status ``error`` but add no bytes).
+- ``parse_node_count``: all nodes, named and anonymous, root included.
+- ``parse_max_depth``: edges on the longest root-to-node path (a lone root is 0).
+- ``parse_function_count`` / ``parse_class_count``: nodes of the language's function and
+  class node types (see curate/languages/languages.toml); null when the table lists none.
+- ``parse_comment_bytes``: bytes inside comment nodes (doc comments such as JSDoc/Javadoc
+  included); null when the language has no comment node types tabulated.
+- ``parse_docstring_bytes``: bytes of docstring string nodes (Python: the first statement of a
+  module, class or function body when it is a string; Elixir: ``@doc``/``@moduledoc``); null
+  for languages without docstrings.
+
+Trees come from ``ctx.tree(i)`` so other annotators share them. The engine builds the batch
+context with a tree provider: use ``make_tree_provider(config)`` (or the default module-level
+``tree_provider``); it applies the size and time guards and remembers why it returned None,
+so this annotator can tell ``timeout`` from ``no_grammar``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+from pydantic import Field
+from tree_sitter import Node, QueryCursor, Tree
+
+from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, empty_like, register
+from curate.languages.grammars import get_parser, parse_with_budget
+from curate.languages.queries import node_queries
+from curate.languages.registry import Language, find_language
+
+DEFAULT_TIMEOUT_S = 2.0
+DEFAULT_MAX_DOC_BYTES = 1024 * 1024
+
+
+class ParseConfig(AnnotatorConfig):
+    max_doc_bytes: int = Field(DEFAULT_MAX_DOC_BYTES, gt=0)
+    """Documents larger than this (UTF-8 bytes) are not parsed: status ``too_large``."""
+    timeout_s: float = Field(DEFAULT_TIMEOUT_S, gt=0)
+    """Per-document parse time budget in seconds: status ``timeout`` when exceeded."""
+
+
+# --- tree provider -------------------------------------------------------------------------
+
+_FAILURES: dict[int, str] = {}
+"""Why a provider returned None, by ``id(data)``. Safe because BatchContext keeps each row's
+bytes object alive for the whole batch and the provider rewrites the entry on every failed
+call; entries are popped by the annotator and the dict is bounded."""
+_FAILURES_LIMIT = 65_536
+
+
+class TreeProvider:
+    """``(language, data) -> Tree | None`` with the parse size and time guards."""
+
+    def __init__(
+        self, timeout_s: float = DEFAULT_TIMEOUT_S, max_doc_bytes: int = DEFAULT_MAX_DOC_BYTES
+    ):
+        self.timeout_s = timeout_s
+        self.max_doc_bytes = max_doc_bytes
+
+    def parse(self, language: str | None, data: bytes) -> tuple[Tree | None, str]:
+        """The tree (or None) and a status: ``parsed``, ``no_grammar``, ``too_large`` or
+        ``timeout``."""
+        parser = get_parser(language) if language else None
+        if parser is None:
+            return None, "no_grammar"
+        if len(data) > self.max_doc_bytes:
+            return None, "too_large"
+        tree = parse_with_budget(parser, data, self.timeout_s)
+        return (tree, "parsed") if tree is not None else (None, "timeout")
+
+    def __call__(self, language: str, data: bytes) -> Tree | None:
+        tree, status = self.parse(language, data)
+        if tree is None and status != "no_grammar":
+            if len(_FAILURES) >= _FAILURES_LIMIT:
+                _FAILURES.clear()
+            _FAILURES[id(data)] = status
+        return tree
+
+
+def make_tree_provider(config: ParseConfig | None = None) -> TreeProvider:
+    """A provider using the guards of a ``parse`` annotator config (defaults otherwise)."""
+    config = config or ParseConfig()
+    return TreeProvider(config.timeout_s, config.max_doc_bytes)
+
+
+tree_provider = TreeProvider()
+"""The default provider (2 s, 1 MiB) for ``BatchContext(batch, tree_provider)``."""
+
+
+def pop_failure(data: bytes) -> str | None:
+    """Why a provider returned None for exactly this bytes object, if it did."""
+    return _FAILURES.pop(id(data), None)
+
+
+# --- tree statistics -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TreeStats:
+    status: str
+    error_fraction: float
+    node_count: int
+    max_depth: int
+    function_count: int | None
+    class_count: int | None
+    comment_bytes: int | None
+    docstring_bytes: int | None
+
+
+def max_depth(tree: Tree) -> int:
+    """Longest root-to-node path in edges, walked iteratively with a TreeCursor."""
+    cursor = tree.walk()
+    first_child = cursor.goto_first_child
+    next_sibling = cursor.goto_next_sibling
+    parent = cursor.goto_parent
+    depth = deepest = 0
+    while True:
+        if first_child():
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+            continue
+        while not next_sibling():
+            if not parent():
+                return deepest
+            depth -= 1
+
+
+def covered_bytes(nodes: list[Node]) -> int:
+    """Bytes covered by the union of the nodes' ranges (nested nodes count once)."""
+    total = 0
+    cur_start = cur_end = 0
+    ranges = [(n.start_byte, n.end_byte) for n in nodes]
+    if any(ranges[k][0] < ranges[k - 1][0] for k in range(1, len(ranges))):
+        ranges.sort()
+    for start, end in ranges:
+        if start >= cur_end:
+            total += cur_end - cur_start
+            cur_start, cur_end = start, end
+        elif end > cur_end:
+            cur_end = end
+    return total + cur_end - cur_start
+
+
+def tree_stats(tree: Tree, lang: Language, n_bytes: int) -> TreeStats:
+    """All parse signals of one tree of ``lang`` over a document of ``n_bytes`` bytes."""
+    root = tree.root_node
+    queries = node_queries(lang)
+    captures: dict[str, list[Node]] = {}
+    if queries is not None:
+        captures = QueryCursor(queries.query).captures(root)
+    if root.has_error:
+        status = "error"
+        error_bytes = covered_bytes(captures.get("error", []))
+        error_fraction = error_bytes / n_bytes if n_bytes else 0.0
+    else:
+        status, error_fraction = "ok", 0.0
+
+    def count(capture: str, tabulated: bool) -> int | None:
+        return len(captures.get(capture, ())) if tabulated else None
+
+    def size(capture: str, tabulated: bool) -> int | None:
+        return covered_bytes(captures.get(capture, [])) if tabulated else None
+
+    q = queries
+    return TreeStats(
+        status=status,
+        error_fraction=error_fraction,
+        node_count=root.descendant_count,
+        max_depth=max_depth(tree),
+        function_count=count("function", q is not None and q.has_functions),
+        class_count=count("class", q is not None and q.has_classes),
+        comment_bytes=size("comment", q is not None and q.has_comments),
+        docstring_bytes=size("doc", q is not None and q.has_docstrings),
+    )
+
+
+# --- the annotator -------------------------------------------------------------------------
+
+OUTPUT_SCHEMA = pa.schema(
+    [
+        pa.field("parse_status", pa.string()),
+        pa.field("parse_error_fraction", pa.float64()),
+        pa.field("parse_node_count", pa.int64()),
+        pa.field("parse_max_depth", pa.int32()),
+        pa.field("parse_function_count", pa.int32()),
+        pa.field("parse_class_count", pa.int32()),
+        pa.field("parse_comment_bytes", pa.int64()),
+        pa.field("parse_docstring_bytes", pa.int64()),
+    ]
+)
+_STAT_COLUMNS = OUTPUT_SCHEMA.names[1:]
+
+
+@register
+class ParseAnnotator(Annotator):
+    """Tree-sitter parse status, error fraction and structure counts (see module doc)."""
+
+    name = "parse"
+    version = 1
+    Config = ParseConfig
+    output_schema = OUTPUT_SCHEMA
+    config: ParseConfig
+
+    def setup(self) -> None:
+        self._provider = make_tree_provider(self.config)
+
+    def _stats(
+        self, ctx: BatchContext, i: int, lang: Language | None
+    ) -> tuple[str, TreeStats | None]:
+        if lang is None or lang.grammar is None or get_parser(lang.name) is None:
+            return "no_grammar", None
+        data = ctx.content_bytes(i)
+        if len(data) > self.config.max_doc_bytes:
+            return "too_large", None
+        tree = ctx.tree(i)
+        if tree is None:
+            failure = pop_failure(data)
+            if failure is None:  # the context has no tree provider of ours: parse here
+                if not hasattr(self, "_provider"):
+                    self.setup()
+                tree, failure = self._provider.parse(lang.name, data)
+            if tree is None:
+                return failure, None
+        stats = tree_stats(tree, lang, len(data))
+        return stats.status, stats
+
+    def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
+        n = batch.num_rows
+        if not self.config.enabled:
+            return empty_like(OUTPUT_SCHEMA, n)
+        names = ctx.column("language")
+        langs: dict[str | None, Language | None] = {}
+        status: list[str] = []
+        columns: dict[str, list[object]] = {c: [] for c in _STAT_COLUMNS}
+        for i in range(n):
+            name = names[i]
+            if name not in langs:
+                langs[name] = find_language(name)
+            row_status, stats = self._stats(ctx, i, langs[name])
+            status.append(row_status)
+            values = (
+                (None,) * len(_STAT_COLUMNS)
+                if stats is None
+                else (
+                    stats.error_fraction,
+                    stats.node_count,
+                    stats.max_depth,
+                    stats.function_count,
+                    stats.class_count,
+                    stats.comment_bytes,
+                    stats.docstring_bytes,
+                )
+            )
+            for column, value in zip(_STAT_COLUMNS, values, strict=True):
+                columns[column].append(value)
+        arrays = [pa.array(status, pa.string())]
+        arrays += [pa.array(columns[c], OUTPUT_SCHEMA.field(c).type) for c in _STAT_COLUMNS]
+        return pa.RecordBatch.from_arrays(arrays, schema=OUTPUT_SCHEMA)

@@ -1,0 +1,166 @@
+"""``quality@1``: one column per quality signal, computed for a whole batch at once.
+
+The policy (``curate.policy``) turns these columns into keep/drop decisions; this annotator never
+decides anything. Column meanings are documented in ``docs/quality.md``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, register
+from curate.filters.quality import lang_signals, markers, text_stats
+
+MINIFIED_MIN_LINE = 500
+MINIFIED_MAX_WHITESPACE = 0.10
+
+
+class QualityConfig(AnnotatorConfig):
+    long_line_chars: int = text_stats.LONG_LINE_CHARS
+    """A line longer than this counts towards ``long_line_fraction``."""
+    ngram: int = text_stats.NGRAM
+    """Word n-gram size of ``repeated_ngram_fraction`` (0: skip that signal, it stays null)."""
+    language_signals: bool = True
+    """Compute tree-based language signals (uses the shared tree-sitter parse)."""
+
+
+SCHEMA = pa.schema(
+    [
+        ("line_count", pa.int64()),
+        ("mean_line_length", pa.float64()),
+        ("max_line_length", pa.int64()),
+        ("long_line_fraction", pa.float64()),
+        ("alnum_fraction", pa.float64()),
+        ("alpha_fraction", pa.float64()),
+        ("digit_fraction", pa.float64()),
+        ("whitespace_fraction", pa.float64()),
+        ("non_ascii_fraction", pa.float64()),
+        ("replacement_char_fraction", pa.float64()),
+        ("repeated_line_fraction", pa.float64()),
+        ("repeated_ngram_fraction", pa.float64()),
+        ("encoded_data_fraction", pa.float64()),
+        ("data_literal_fraction", pa.float64()),
+        ("generated_marker", pa.string()),
+        ("is_generated", pa.bool_()),
+        ("is_lock_file", pa.bool_()),
+        ("is_minified", pa.bool_()),
+        ("is_test_file", pa.bool_()),
+        ("is_example_file", pa.bool_()),
+        ("xml_header", pa.bool_()),
+        ("html_visible_text_chars", pa.int64()),
+        ("html_visible_text_fraction", pa.float64()),
+        ("import_only", pa.bool_()),
+        ("pass_only_function_fraction", pa.float64()),
+        ("main_function_count", pa.int64()),
+    ]
+)
+
+_TREE_COLUMNS = ("import_only", "pass_only_function_fraction", "main_function_count")
+
+
+def _frac(num: np.ndarray, den: np.ndarray) -> pa.Array:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = num / den
+    return pa.array(values, pa.float64(), mask=den == 0)
+
+
+def text_signals(
+    content: pa.Array | pa.ChunkedArray,
+    paths: list[str | None] | pa.Array,
+    *,
+    long_line_chars: int = text_stats.LONG_LINE_CHARS,
+    ngram: int = text_stats.NGRAM,
+) -> pl.DataFrame:
+    """All content/path signals (no tree) for a batch; usable on plain lists of files."""
+    content = text_stats.as_large_string(content)
+    counts = text_stats.char_class_counts(content)
+    chars = counts["chars"]
+    lines = text_stats.line_stats(content, long_line_chars)
+    frame = pl.DataFrame(
+        {
+            "alnum_fraction": _frac(counts["alnum"], chars),
+            "alpha_fraction": _frac(counts["alpha"], chars),
+            "digit_fraction": _frac(counts["digit"], chars),
+            "whitespace_fraction": _frac(counts["space"], chars),
+            "non_ascii_fraction": _frac(counts["non_ascii"], chars),
+            "replacement_char_fraction": _frac(counts["replacement"], chars),
+        }
+    )
+    patterns = text_stats.pattern_fractions(content, counts["bytes"])
+    ngrams = text_stats.repeated_ngram_fraction(content, ngram)
+    marks = markers.path_and_header_signals(
+        pl.DataFrame({"content": pl.Series(content), "path": pl.Series(paths, dtype=pl.String)})
+    )
+    out = pl.concat([lines, frame, patterns, marks], how="horizontal").with_columns(ngrams)
+    return out.with_columns(
+        pl.col("generated_marker").is_not_null().alias("is_generated"),
+        (
+            pl.col("minified_path")
+            | (
+                (pl.col("max_line_length") >= MINIFIED_MIN_LINE)
+                & (pl.col("whitespace_fraction") < MINIFIED_MAX_WHITESPACE)
+            ).fill_null(False)
+        ).alias("is_minified"),
+    ).drop("minified_path")
+
+
+@register
+class QualityAnnotator(Annotator):
+    """Line, character, repetition, encoded-data, generated/minified/lock-file, HTML/XML and
+    language-specific (tree-sitter) signals."""
+
+    name = "quality"
+    version = 1
+    Config = QualityConfig
+    output_schema: ClassVar[pa.Schema] = SCHEMA
+
+    def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
+        cfg: QualityConfig = self.config  # type: ignore[assignment]
+        content = text_stats.as_large_string(batch.column("content"))
+        sizes = pc.binary_length(content).to_numpy(zero_copy_only=False)
+        oversized = sizes > cfg.max_doc_bytes
+        if oversized.any():
+            content = pc.if_else(pa.array(oversized), pa.scalar("", pa.large_string()), content)
+        paths = batch.column("path")
+        frame = text_signals(content, paths, long_line_chars=cfg.long_line_chars, ngram=cfg.ngram)
+        columns = {
+            name: frame[name].to_list() if name in frame.columns else [None] * len(frame)
+            for name in SCHEMA.names
+        }
+        self._html(batch, ctx, columns, oversized)
+        if cfg.language_signals and "language" in batch.schema.names:
+            self._tree_signals(ctx, columns, oversized)
+        for i in np.flatnonzero(oversized):
+            for name in SCHEMA.names:
+                columns[name][i] = None
+        return pa.RecordBatch.from_arrays(
+            [pa.array(columns[f.name], f.type) for f in SCHEMA], schema=SCHEMA
+        )
+
+    @staticmethod
+    def _html(
+        batch: pa.RecordBatch, ctx: BatchContext, columns: dict, oversized: np.ndarray
+    ) -> None:
+        paths = ctx.column("path")
+        languages = (
+            ctx.column("language") if "language" in batch.schema.names else [None] * len(paths)
+        )
+        for i, (path, language) in enumerate(zip(paths, languages, strict=True)):
+            if oversized[i] or not markers.is_html(path, language):
+                continue
+            chars, frac = markers.html_visible_text(ctx.contents[i])
+            columns["html_visible_text_chars"][i] = chars
+            columns["html_visible_text_fraction"][i] = frac
+
+    @staticmethod
+    def _tree_signals(ctx: BatchContext, columns: dict, oversized: np.ndarray) -> None:
+        for i, language in enumerate(ctx.column("language")):
+            if oversized[i] or not lang_signals.needs_tree(language):
+                continue
+            for name, value in lang_signals.language_signals(language, ctx.tree(i)).items():
+                columns[name][i] = value

@@ -1,0 +1,163 @@
+"""``secrets@1`` and ``pii@1``: spans of secrets and personal data per document.
+
+Both write nulls (and ``*_scan_status = "too_large"``) for documents over ``max_doc_bytes``;
+the secret scan also stops at ``time_budget_s`` per document and keeps what it found
+(status ``"timeout"``). ``secret_density`` is findings per KiB of UTF-8 content.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+import pyarrow as pa
+from pydantic import Field, field_validator
+
+from curate.engine import worker_cache
+from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, register
+from curate.filters.secrets.pii import PII_DETECTORS, PiiScanner
+from curate.filters.secrets.scanner import SecretScanner
+from curate.schema import SPANS
+
+log = logging.getLogger(__name__)
+
+
+class SecretsConfig(AnnotatorConfig):
+    detect_secrets: bool = True
+    """Run detect-secrets' plugins (on pre-filtered lines) besides our own rules."""
+    prefilter: bool = True
+    """Only scan candidate lines; False scans every line with every plugin (slow, for checks)."""
+    false_positive_filters: bool = True
+    time_budget_s: float = Field(default=5.0, gt=0)
+    """Per-document time guard for the detect-secrets pass."""
+
+
+class PiiConfig(AnnotatorConfig):
+    detectors: tuple[str, ...] = ("email", "ip")
+    """Names from ``curate.filters.secrets.pii.PII_DETECTORS``."""
+
+    @field_validator("detectors")
+    @classmethod
+    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [d for d in value if d not in PII_DETECTORS]
+        if unknown:
+            raise ValueError(f"unknown detector(s) {unknown}; known: {sorted(PII_DETECTORS)}")
+        return value
+
+
+SECRETS_SCHEMA = pa.schema(
+    [
+        ("secret_spans", SPANS),
+        ("secret_count", pa.int64()),
+        ("secret_density", pa.float64()),
+        ("secret_scan_status", pa.string()),
+    ]
+)
+PII_SCHEMA = pa.schema(
+    [
+        ("pii_spans", SPANS),
+        ("pii_email_count", pa.int64()),
+        ("pii_ip_count", pa.int64()),
+        ("pii_scan_status", pa.string()),
+    ]
+)
+
+
+def _oversize(ctx: BatchContext, i: int, limit: int) -> bool:
+    text = ctx.contents[i]
+    return text is None or (len(text) > limit // 4 and len(ctx.content_bytes(i)) > limit)
+
+
+@register
+class SecretsAnnotator(Annotator):
+    """Credentials and keys: our token/key/password rules plus detect-secrets (docs/pii.md)."""
+
+    name = "secrets"
+    version = 1
+    Config = SecretsConfig
+    output_schema: ClassVar[pa.Schema] = SECRETS_SCHEMA
+
+    def setup(self) -> None:
+        cfg: SecretsConfig = self.config  # type: ignore[assignment]
+        key = ("secrets.scanner", cfg.detect_secrets, cfg.prefilter, cfg.false_positive_filters)
+        self._scanner = worker_cache.get_or_create(
+            key,
+            lambda: SecretScanner(
+                use_detect_secrets=cfg.detect_secrets,
+                prefilter=cfg.prefilter,
+                false_positive_filters=cfg.false_positive_filters,
+            ),
+        )
+
+    def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
+        cfg: SecretsConfig = self.config  # type: ignore[assignment]
+        if not hasattr(self, "_scanner"):
+            self.setup()
+        paths = ctx.column("path") if "path" in batch.schema.names else [""] * len(ctx)
+        spans, counts, density, status = [], [], [], []
+        for i in range(len(ctx)):
+            if _oversize(ctx, i, cfg.max_doc_bytes):
+                spans.append(None), counts.append(None), density.append(None)
+                status.append("too_large")
+                continue
+            text = ctx.contents[i]
+            result = self._scanner.scan(text, paths[i] or "", time_budget_s=cfg.time_budget_s)
+            if result.status != "ok":
+                log.warning("secrets: %s in %s", result.status, paths[i])
+            n = len(result.findings)
+            kib = len(ctx.content_bytes(i)) / 1024 if n else 1.0
+            spans.append([f.as_span() for f in result.findings])
+            counts.append(n)
+            density.append(n / kib if kib > 0 else 0.0)
+            status.append(result.status)
+        return pa.RecordBatch.from_arrays(
+            [
+                pa.array(spans, SPANS),
+                pa.array(counts, pa.int64()),
+                pa.array(density, pa.float64()),
+                pa.array(status, pa.string()),
+            ],
+            schema=SECRETS_SCHEMA,
+        )
+
+
+@register
+class PiiAnnotator(Annotator):
+    """E-mail and IP addresses that are personal data (docs/pii.md)."""
+
+    name = "pii"
+    version = 1
+    Config = PiiConfig
+    output_schema: ClassVar[pa.Schema] = PII_SCHEMA
+
+    def setup(self) -> None:
+        cfg: PiiConfig = self.config  # type: ignore[assignment]
+        self._scanner = worker_cache.get_or_create(
+            ("pii.scanner", cfg.detectors), lambda: PiiScanner(cfg.detectors)
+        )
+
+    def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
+        cfg: PiiConfig = self.config  # type: ignore[assignment]
+        if not hasattr(self, "_scanner"):
+            self.setup()
+        paths = ctx.column("path") if "path" in batch.schema.names else [""] * len(ctx)
+        spans, emails, ips, status = [], [], [], []
+        for i in range(len(ctx)):
+            if _oversize(ctx, i, cfg.max_doc_bytes):
+                spans.append(None), emails.append(None), ips.append(None)
+                status.append("too_large")
+                continue
+            found = self._scanner.scan(ctx.contents[i], paths[i] or "")
+            spans.append([f.as_span() for f in found])
+            emails.append(sum(f.kind == "email" for f in found))
+            ips.append(sum(f.kind in ("ipv4", "ipv6") for f in found))
+            status.append("ok")
+        return pa.RecordBatch.from_arrays(
+            [
+                pa.array(spans, SPANS),
+                pa.array(emails, pa.int64()),
+                pa.array(ips, pa.int64()),
+                pa.array(status, pa.string()),
+            ],
+            schema=PII_SCHEMA,
+        )

@@ -1,0 +1,301 @@
+"""detect-secrets, run line by line on in-memory text, only where the pre-filter says a plugin
+can match.
+
+``full_scan`` is the baseline: detect-secrets' own line loop
+(``detect_secrets.core.scan._process_line_based_plugins``) with its default plugin set and
+default filters over every line. ``gated_scan`` runs the very same per-line code (the same
+line filters, ``_scan_line`` and secret filters) but only on candidate lines and only with the
+plugins triggered there. Both return ``DsHit``s; on any input they must be equal.
+
+detect-secrets keeps its configuration in a process-global singleton, so ``configure`` is
+called once per worker (``curate.engine.worker_cache``).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from curate.filters.secrets.prefilter import LONG_RUN, Trigger
+
+_LOCK = threading.Lock()
+_CONFIGURED = False
+
+# Necessary conditions per default plugin (see prefilter): literals are matched on the
+# lower-cased line, shapes are regexes on the line itself.
+_KEYWORDS = (
+    "api_key",
+    "apikey",
+    "auth_key",
+    "authkey",
+    "service_key",
+    "servicekey",
+    "account_key",
+    "accountkey",
+    "db_key",
+    "dbkey",
+    "database_key",
+    "databasekey",
+    "priv_key",
+    "privkey",
+    "private_key",
+    "privatekey",
+    "client_key",
+    "clientkey",
+    "db_pass",
+    "dbpass",
+    "database_pass",
+    "databasepass",
+    "key_pass",
+    "keypass",
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "contraseña",
+    "contrasena",
+)
+# cl(oudant|ou)?[-_]?(api)?(key|pwd|pw|password|pass|token), spelled out for the literal pass
+_CLOUDANT = tuple(
+    f"cl{a}{b}{c}{d}"
+    for a in ("", "oudant", "ou")
+    for b in ("", "_", "-")
+    for c in ("", "api")
+    for d in ("key", "pw", "pass", "token")
+)
+# Both entropy plugins need an opening quote then > 8 hex chars (hex, limit 3.0) or > 22
+# base64 chars (limit 4.5): entropy above L needs more than 2**L distinct characters.
+_QUOTED_RANDOM = r"['\"](?:[0-9a-fA-F]{9}|[A-Za-z0-9+/\\_=-]{23})"
+# Lines with a run of >= 24 word chars cover Discord (24+ before the first dot), Twilio (34),
+# IBM IAM (44); a second regex (``need``) narrows each on those few lines.
+_SOFTLAYER = tuple(
+    f"sl{b}{c}{d}"
+    for b in ("", "_", "-")
+    for c in ("", "api")
+    for d in ("key", "pwd", "pass", "token")
+)
+PLUGIN_TRIGGERS: dict[str, tuple] = {
+    "AWSKeyDetector": (("aws", "a3t", "abia", "acca", "akia", "asia"), ()),
+    "ArtifactoryDetector": (("akc",), (r"AP[\dABCDEF][a-zA-Z0-9]{8}",)),
+    "AzureStorageKeyDetector": (("accountkey=",), ()),
+    "BasicAuthDetector": (("://",), ()),
+    "CloudantDetector": (("://", *_CLOUDANT), ()),
+    "DiscordBotTokenDetector": ((), (LONG_RUN,), r"[MNO][\w-]{23}"),
+    "GitHubTokenDetector": (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), ()),
+    "GitLabTokenDetector": (
+        (
+            "glpat-",
+            "gldt-",
+            "glft-",
+            "glsoat-",
+            "glrt-",
+            "gr1348941",
+            "glcbt-",
+            "glimt-",
+            "glptt-",
+            "glagent-",
+            "gloas-",
+        ),
+        (),
+    ),
+    "IbmCloudIamDetector": ((), (LONG_RUN,), r"(?i:key|pwd|pass|token)"),
+    "IbmCosHmacDetector": (("secret",), ()),
+    "IPPublicDetector": ((), (r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",)),
+    "JwtTokenDetector": (("eyj",), ()),
+    "KeywordDetector": (_KEYWORDS, ()),
+    "MailchimpDetector": ((), (r"-us[0-9]",)),
+    "NpmDetector": ((":_authtoken=",), ()),
+    "OpenAIDetector": (("t3blbkfj",), ()),
+    "PrivateKeyDetector": (("private key", "putty-user-key-file-2"), ()),
+    "PypiTokenDetector": (("pypi-age",), ()),
+    "SendGridDetector": (("sg.",), ()),
+    "SlackDetector": (("xox", "hooks.slack.com"), ()),
+    "SoftlayerDetector": (("softlayer", *_SOFTLAYER), ()),
+    "SquareOAuthDetector": (("sq0csp-",), ()),
+    "StripeDetector": (("k_live_",), ()),
+    "TelegramBotTokenDetector": ((), (r":(?<=\d{8}:)",)),
+    "TwilioKeyDetector": ((), (LONG_RUN,), r"(?:AC|SK)[a-z0-9]{32}"),
+    "HexHighEntropyString": ((), (_QUOTED_RANDOM,)),
+    "Base64HighEntropyString": ((), (_QUOTED_RANDOM,)),
+}
+
+
+@dataclass(frozen=True, order=True)
+class DsHit:
+    line: int  # 1-based
+    type: str  # detect-secrets' secret_type
+    value: str
+
+
+def configure() -> dict[str, object]:
+    """Enable detect-secrets' default plugin set (every built-in plugin, default limits) and
+    default filters, no network verification. Idempotent; returns the plugins by class name."""
+    global _CONFIGURED
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.settings import get_plugins, get_settings
+
+    with _LOCK:
+        if not _CONFIGURED:
+            settings = get_settings()
+            settings.clear()
+            settings.configure_plugins(
+                [{"name": cls.__name__} for cls in get_mapping_from_secret_type_to_class().values()]
+            )
+            _CONFIGURED = True
+        plugins = {type(p).__name__: p for p in get_plugins()}
+    missing = set(plugins) - set(PLUGIN_TRIGGERS)
+    if missing:
+        raise RuntimeError(f"detect-secrets plugins without pre-filter triggers: {sorted(missing)}")
+    return plugins
+
+
+def triggers() -> list[Trigger]:
+    return [
+        Trigger(
+            f"ds:{name}", literals=spec[0], shapes=spec[1], need=spec[2] if len(spec) > 2 else None
+        )
+        for name, spec in PLUGIN_TRIGGERS.items()
+    ]
+
+
+def _hits(secrets: Iterable[object]) -> set[DsHit]:
+    return {DsHit(s.line_number, s.type, s.secret_value) for s in secrets}  # type: ignore[attr-defined]
+
+
+def full_scan(text: str, filename: str) -> set[DsHit]:
+    """Baseline: detect-secrets' own loop over every line with every default plugin."""
+    from detect_secrets.core.scan import _process_line_based_plugins
+
+    configure()
+    lines = text.split("\n")
+    return _hits(_process_line_based_plugins(list(enumerate(lines, start=1)), filename))
+
+
+# detect-secrets' ``is_indirect_reference`` regex starts with ``([^\v=!:]*)\s*``, which can
+# match the empty string, so it only makes ``search`` quadratic without changing whether it
+# matches. This is the same test without it (checked against the original in the tests).
+_INDIRECT_REFERENCE = re.compile(r"(?::=?|[!=]{1,3})\s*[\w.-]+[\[\(][^\v]*[\]\)]")
+
+
+def is_indirect_reference_fast(line: str) -> bool:
+    return len(line) <= 1000 and _INDIRECT_REFERENCE.search(line) is not None
+
+
+def _line_filtered(filename: str, line: str, snippet: object) -> bool:
+    """``detect_secrets.core.scan._is_filtered_out(["line"], ...)`` with the fast equivalent
+    of ``is_indirect_reference``."""
+    from detect_secrets.core.scan import get_filters_with_parameter
+    from detect_secrets.filters.heuristic import is_indirect_reference
+    from detect_secrets.util.inject import call_function_with_arguments
+
+    for filter_fn in get_filters_with_parameter("line"):
+        try:
+            if filter_fn is is_indirect_reference:
+                hit = is_indirect_reference_fast(line)
+            else:
+                hit = call_function_with_arguments(
+                    filter_fn, filename=filename, line=line, context=snippet
+                )
+        except TypeError:
+            continue
+        if hit:
+            return True
+    return False
+
+
+class GuardTimeout(Exception):
+    pass
+
+
+def gated_scan(
+    lines: list[str],
+    candidates: dict[int, set[str]],
+    filename: str,
+    deadline: float | None = None,
+) -> set[DsHit]:
+    """The body of detect-secrets' line loop, on candidate lines with triggered plugins only.
+
+    Raises ``GuardTimeout`` (carrying the hits so far in ``args[0]``) past ``deadline``."""
+    from detect_secrets.core.scan import _is_filtered_out, _scan_line
+    from detect_secrets.util.code_snippet import get_code_snippet
+
+    plugins = configure()
+    out: set[DsHit] = set()
+    for idx in sorted(candidates):
+        names = [c[3:] for c in candidates[idx] if c.startswith("ds:")]
+        if not names:
+            continue
+        if deadline is not None and time.monotonic() > deadline:
+            raise GuardTimeout(out)
+        line_number = idx + 1
+        line = lines[idx].rstrip()
+        snippet = get_code_snippet(lines=lines, line_number=line_number)
+        # detect-secrets applies its line filters first; they are pure functions, so running
+        # them only when a plugin found something gives the same result and skips the costly
+        # ones (``is_indirect_reference`` is quadratic in the line length) on most lines.
+        found = [
+            (plugin, secret)
+            for plugin in (plugins[name] for name in sorted(names))
+            for secret in _scan_line(
+                plugin=plugin,
+                filename=filename,
+                line=line,
+                line_number=line_number,
+                context=snippet,
+            )
+        ]
+        if not found or _line_filtered(filename, line, snippet):
+            continue
+        for plugin, secret in found:
+            if not _is_filtered_out(
+                required_filter_parameters=["context"],
+                filename=secret.filename,
+                secret=secret.secret_value,
+                plugin=plugin,
+                line=line,
+                context=snippet,
+            ):
+                out.add(DsHit(line_number, secret.type, secret.secret_value))
+    return out
+
+
+# detect-secrets secret_type -> our kind (None: not a secret here; IPs belong to the PII pass).
+KIND_BY_TYPE: dict[str, str | None] = {
+    "AWS Access Key": "aws_access_key_id",
+    "Artifactory Credentials": "artifactory_token",
+    "Azure Storage Account access key": "azure_key",
+    "Basic Auth Credentials": "url_password",
+    "Cloudant Credentials": "cloudant_key",
+    "Discord Bot Token": "discord_token",
+    "GitHub Token": "github_token",
+    "GitLab Token": "gitlab_token",
+    "Hex High Entropy String": "high_entropy_string",
+    "Base64 High Entropy String": "high_entropy_string",
+    "IBM Cloud IAM Key": "ibm_cloud_key",
+    "IBM COS HMAC Credentials": "ibm_cloud_key",
+    "Public IP (ipv4)": None,
+    "JSON Web Token": "jwt",
+    "Secret Keyword": "generic_secret",
+    "Mailchimp Access Key": "mailchimp_key",
+    "NPM tokens": "npm_token",
+    "OpenAI Token": "openai_key",
+    "Private Key": "private_key",
+    "PyPI Token": "pypi_token",
+    "SendGrid API Key": "sendgrid_key",
+    "Slack Token": "slack_token",
+    "SoftLayer Credentials": "softlayer_key",
+    "Square OAuth Secret": "square_key",
+    "Stripe Access Key": "stripe_key",
+    "Telegram Bot Token": "telegram_token",
+    "Twilio API Key": "twilio_key",
+}
+
+
+def kind_of(hit: DsHit) -> str | None:
+    """Our kind for a detect-secrets hit (the AWS plugin reports ids and 40-char secrets)."""
+    if hit.type == "AWS Access Key" and len(hit.value) == 40:
+        return "aws_secret_access_key"
+    return KIND_BY_TYPE.get(hit.type, "generic_secret")

@@ -1,0 +1,284 @@
+"""Personal data in code: e-mail addresses and IP addresses (IPv4, IPv6).
+
+Detectors are pluggable: anything with a ``name`` and ``detect(text, path) -> list[Finding]``
+registered in ``PII_DETECTORS`` can be enabled by name in the ``pii`` annotator's config, so a
+later NER model (names, phone numbers) slots in without touching the annotator.
+
+Not personal data, by rule (docs/pii.md): addresses at reserved example domains
+(``example.com``, ``*.test``, ...), no-reply and VCS service accounts; IPs that are private,
+loopback, link-local, multicast, reserved or documentation ranges (``ipaddress.is_global`` is
+False), well-known public DNS resolvers, and dotted numbers that are version strings (preceded
+by a letter, ``v``, ``version``; more than four components; all single-digit octets).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from typing import Protocol
+
+from curate.filters.secrets.findings import Finding
+
+
+class PiiDetector(Protocol):
+    name: str
+
+    def detect(self, text: str, path: str = "") -> list[Finding]: ...
+
+
+# ---------------------------------------------------------------- e-mail
+_AT = re.compile("@")
+_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,64}\Z")
+_DOMAIN = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
+)
+_RESERVED_DOMAINS = re.compile(
+    r"(?:^|\.)(?:example\.(?:com|org|net|edu)|example|invalid|test|localhost|local|"
+    r"localdomain|users\.noreply\.github\.com|noreply\.github\.com)$",
+    re.IGNORECASE,
+)
+_SERVICE_LOCALS = frozenset(
+    {"git", "noreply", "no-reply", "donotreply", "do-not-reply", "mailer-daemon", "postmaster"}
+)
+_FILE_TLDS = frozenset(
+    {
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "svg",
+        "webp",
+        "ico",
+        "js",
+        "ts",
+        "py",
+        "rb",
+        "go",
+        "rs",
+        "css",
+        "scss",
+        "html",
+        "htm",
+        "json",
+        "xml",
+        "yml",
+        "yaml",
+        "md",
+        "txt",
+        "java",
+        "kt",
+        "swift",
+        "php",
+        "sh",
+        "so",
+        "dll",
+        "exe",
+        "zip",
+        "gz",
+        "tar",
+        "bz",
+        "xz",
+        "lock",
+        "min",
+        "map",
+        "vue",
+        "jsx",
+        "tsx",
+        "cpp",
+        "hpp",
+        "cc",
+        "cs",
+        "pl",
+        "pm",
+        "lua",
+        "toml",
+        "ini",
+        "cfg",
+        "conf",
+    }
+)
+
+
+class EmailDetector:
+    name = "pii.email"
+
+    def detect(self, text: str, path: str = "") -> list[Finding]:
+        out: list[Finding] = []
+        last_end = -1
+        for m in _AT.finditer(text):
+            at = m.start()
+            if at <= last_end:
+                continue
+            local = _LOCAL.search(text, max(0, at - 64), at)
+            dom = _DOMAIN.match(text, at + 1)
+            if local is None or dom is None:
+                continue
+            start = local.start()
+            # trim leading punctuation that cannot start an address in running text
+            while start < at and text[start] in ".'`{|}~=/":
+                start += 1
+            local_part = text[start:at]
+            domain = dom.group(0)
+            if not local_part or local_part.endswith(".") or ".." in local_part:
+                continue
+            if start > 0 and text[start - 1] in ":/":  # scheme://user@ or user:pass@host
+                continue
+            if local_part.lower() in _SERVICE_LOCALS or _RESERVED_DOMAINS.search(domain):
+                continue
+            if domain.rsplit(".", 1)[-1].lower() in _FILE_TLDS:
+                continue
+            last_end = dom.end()
+            out.append(Finding.of(text, start, dom.end(), "email", self.name))
+        return out
+
+
+# ---------------------------------------------------------------- IP addresses
+_IPV4 = re.compile(
+    r"(?<![\w.\-])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+    r"(?![\w\-]|\.\d)",
+    re.ASCII,
+)
+_VERSION_WORDS = re.compile(r"version|release|\bver\b|\brev\b|\bbuild\b|require", re.IGNORECASE)
+_VERSION_OPS = re.compile(r"(?:\bv|==|>=|<=|~=|\^|~|@)\s*$", re.IGNORECASE)
+_TIMEZONE = re.compile(r"[+-]\d{4}\b")
+_DECIMAL = re.compile(r"\d\.\d")
+_IPV6_SEED = re.compile(r":[0-9A-Fa-f]{0,4}:")
+_IPV6_CHARS = frozenset("0123456789abcdefABCDEF:.")
+_PUBLIC_RESOLVERS = frozenset(
+    ipaddress.ip_address(a)
+    for a in (
+        "8.8.8.8",
+        "8.8.4.4",
+        "1.1.1.1",
+        "1.0.0.1",
+        "9.9.9.9",
+        "149.112.112.112",
+        "208.67.222.222",
+        "208.67.220.220",
+        "64.6.64.6",
+        "64.6.65.6",
+        "4.2.2.1",
+        "4.2.2.2",
+        "4.2.2.3",
+        "4.2.2.4",
+        "4.2.2.5",
+        "4.2.2.6",
+        "94.140.14.14",
+        "94.140.15.15",
+        "76.76.2.0",
+        "76.76.10.0",
+        "185.228.168.9",
+        "185.228.169.9",
+        "2001:4860:4860::8888",
+        "2001:4860:4860::8844",
+        "2606:4700:4700::1111",
+        "2606:4700:4700::1001",
+        "2620:fe::fe",
+        "2620:fe::9",
+        "2620:119:35::35",
+        "2620:119:53::53",
+        "2a10:50c0::ad1:ff",
+        "2a10:50c0::ad2:ff",
+    )
+)
+
+
+def is_personal_ip(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return addr.is_global and not addr.is_multicast and addr not in _PUBLIC_RESOLVERS
+
+
+class IPDetector:
+    name = "pii.ip"
+
+    def detect(self, text: str, path: str = "") -> list[Finding]:
+        out = self._v4(text)
+        if ":" in text:
+            out += self._v6(text)
+        return out
+
+    def _v4(self, text: str) -> list[Finding]:
+        out: list[Finding] = []
+        for m in _IPV4.finditer(text):
+            s = m.group(0)
+            octets = s.split(".")
+            if all(len(o) == 1 for o in octets):
+                continue  # 1.2.3.4-style section and version numbers
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            before = text[max(line_start, m.start() - 40) : m.start()]
+            if _VERSION_WORDS.search(before) or _VERSION_OPS.search(before):
+                continue
+            after = text[m.end() : m.end() + 12]
+            if _TIMEZONE.match(after) or (_DECIMAL.search(before[-12:]) and _DECIMAL.search(after)):
+                continue  # a time (12.34.56.78+0800) or a list of numbers (SVG path data)
+            if not is_personal_ip(ipaddress.IPv4Address(s)):
+                continue
+            out.append(Finding.of(text, m.start(), m.end(), "ipv4", self.name))
+        return out
+
+    def _v6(self, text: str) -> list[Finding]:
+        out: list[Finding] = []
+        seen_end = -1
+        n = len(text)
+        for m in _IPV6_SEED.finditer(text):
+            if m.start() < seen_end:
+                continue
+            s = m.start()
+            while s > 0 and text[s - 1] in _IPV6_CHARS:
+                s -= 1
+            e = m.end()
+            while e < n and text[e] in _IPV6_CHARS:
+                e += 1
+            seen_end = e
+            if (s > 0 and (text[s - 1].isalnum() or text[s - 1] in "_")) or (
+                e < n and (text[e].isalnum() or text[e] == "_")
+            ):
+                continue
+            cand = text[s:e].rstrip(".:")
+            if cand.startswith(":") and not cand.startswith("::"):
+                cand = cand[1:]
+                s += 1
+            if cand.count(":") < 2:
+                continue
+            groups = [g for g in cand.split(":") if g]
+            if len(groups) < 3 or not any(any(ch.isdigit() for ch in g) for g in groups):
+                continue
+            try:
+                addr = ipaddress.IPv6Address(cand)
+            except ValueError:
+                continue
+            if not is_personal_ip(addr):
+                continue
+            out.append(Finding.of(text, s, s + len(cand), "ipv6", self.name))
+        return out
+
+
+PII_DETECTORS: dict[str, Callable[[], PiiDetector]] = {
+    "email": EmailDetector,
+    "ip": IPDetector,
+}
+
+
+class PiiScanner:
+    def __init__(self, detectors: tuple[str, ...] = ("email", "ip")):
+        unknown = [d for d in detectors if d not in PII_DETECTORS]
+        if unknown:
+            from curate.errors import ConfigError
+
+            raise ConfigError(
+                f"annotators.pii.detectors: unknown detector(s) {unknown}; "
+                f"known: {sorted(PII_DETECTORS)}"
+            )
+        self.detectors = [PII_DETECTORS[d]() for d in detectors]
+
+    def scan(self, text: str, path: str = "") -> list[Finding]:
+        found = [f for d in self.detectors for f in d.detect(text, path)]
+        found.sort(key=lambda f: (f.start, f.end))
+        out: list[Finding] = []
+        for f in found:  # drop a finding nested in an earlier one (e.g. IPv4 tail of IPv6)
+            if out and f.start < out[-1].end:
+                continue
+            out.append(f)
+        return out

@@ -1,0 +1,190 @@
+"""The secret scanner: pre-filter, our rules, detect-secrets on candidate lines, false-positive
+controls, overlap merge. One ``SecretScanner`` per worker process (its setup is the costly
+part); ``scan`` is pure and thread-compatible apart from detect-secrets' global settings."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from dataclasses import dataclass, field
+
+from curate.filters.secrets import dsengine, falsepos
+from curate.filters.secrets.findings import Finding, merge_overlapping
+from curate.filters.secrets.prefilter import Prefilter, Trigger
+from curate.filters.secrets.rules import RULES, Rule, iter_rule_matches
+
+_RULES_BY_NAME = {r.name: r for r in RULES}
+
+# Which detector wins when spans overlap (higher wins); unlisted detectors rank 0.
+PRIORITY: dict[str, int] = {
+    **{
+        f"curate.{r.name}": 100
+        for r in RULES
+        if r.name not in {"assignment", "url_credentials", "aws_secret_access_key"}
+    },
+    "curate.url_credentials": 80,
+    "curate.aws_secret_access_key": 80,
+    **{f"detect_secrets.{n}": 90 for n in dsengine.PLUGIN_TRIGGERS},
+    "detect_secrets.BasicAuthDetector": 70,
+    "curate.assignment": 50,
+    "detect_secrets.KeywordDetector": 40,
+    "detect_secrets.Base64HighEntropyString": 10,
+    "detect_secrets.HexHighEntropyString": 10,
+}
+
+PASSWORD_KINDS = frozenset({"password", "url_password"})
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding]
+    status: str = "ok"  # ok | timeout
+    rejected: dict[str, int] = field(default_factory=dict)
+    """Candidates dropped by each false-positive rule."""
+    candidate_lines: int = 0
+
+
+def _rule_triggers() -> list[Trigger]:
+    return [
+        Trigger(f"rule:{r.name}", literals=r.anchors, shapes=r.shapes, need=r.need) for r in RULES
+    ]
+
+
+class SecretScanner:
+    def __init__(
+        self,
+        *,
+        use_detect_secrets: bool = True,
+        prefilter: bool = True,
+        false_positive_filters: bool = True,
+    ):
+        self.use_detect_secrets = use_detect_secrets
+        self.use_prefilter = prefilter
+        self.false_positive_filters = false_positive_filters
+        triggers = _rule_triggers()
+        if use_detect_secrets:
+            dsengine.configure()
+            triggers += dsengine.triggers()
+            from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+            self._plugin_by_type = {
+                t: cls.__name__ for t, cls in get_mapping_from_secret_type_to_class().items()
+            }
+        self._all_consumers = frozenset(t.consumer for t in triggers)
+        self.prefilter = Prefilter(triggers)
+
+    def candidates(self, text: str) -> dict[int, set[str]]:
+        if self.use_prefilter:
+            return self.prefilter.candidates(text)
+        return {i: set(self._all_consumers) for i in range(text.count("\n") + 1)}
+
+    def scan(self, text: str, path: str = "", *, time_budget_s: float | None = None) -> ScanResult:
+        deadline = None if time_budget_s is None else time.monotonic() + time_budget_s
+        cands = self.candidates(text)
+        result = ScanResult([], candidate_lines=len(cands))
+        if not cands:
+            return result
+        lines = text.split("\n")
+        starts = [0, *itertools.accumulate(len(x) + 1 for x in lines)]
+        raw: list[tuple[int, int, str, str]] = []  # start, end, kind, detector
+        block_rules: set[str] = set()
+        for idx, consumers in cands.items():
+            for c in consumers:
+                if not c.startswith("rule:"):
+                    continue
+                rule = _RULES_BY_NAME[c[5:]]
+                if rule.block:
+                    block_rules.add(rule.name)
+                    continue
+                for s, e, kind in iter_rule_matches(rule, lines[idx], starts[idx], path):
+                    raw.append((s, e, kind, rule.detector))
+        for name in sorted(block_rules):
+            rule: Rule = _RULES_BY_NAME[name]
+            for s, e, kind in iter_rule_matches(rule, text, 0, path):
+                raw.append((s, e, kind, rule.detector))
+        if self.use_detect_secrets:
+            try:
+                hits = dsengine.gated_scan(lines, cands, path, deadline)
+            except dsengine.GuardTimeout as err:
+                hits = err.args[0]
+                result.status = "timeout"
+            for hit in hits:
+                kind = dsengine.kind_of(hit)
+                if kind is None:
+                    continue
+                detector = f"detect_secrets.{self._plugin_by_type.get(hit.type, 'unknown')}"
+                idx = hit.line - 1
+                expand = detector not in _VALUE_EXACT
+                for s, e in locate(lines[idx], hit.value, expand=expand):
+                    raw.append((starts[idx] + s, starts[idx] + e, kind, detector))
+        result.findings = self._finish(text, raw, lines, starts, path, result.rejected)
+        return result
+
+    def _finish(self, text, raw, lines, starts, path, rejected) -> list[Finding]:
+        import bisect
+
+        kept: list[Finding] = []
+        for s, e, kind, detector in raw:
+            if e <= s:
+                continue
+            if self.false_positive_filters:
+                idx = bisect.bisect_right(starts, s) - 1
+                why = falsepos.reject(
+                    kind=kind,
+                    value=text[s:e],
+                    line=lines[idx],
+                    path=path,
+                    value_col=s - starts[idx],
+                    prev_line=lines[idx - 1] if idx else "",
+                )
+                if why is not None:
+                    rejected[why] = rejected.get(why, 0) + 1
+                    continue
+            kept.append(Finding.of(text, s, e, kind, detector))
+        return merge_overlapping(text, kept, PRIORITY)
+
+
+_VALUE_EXACT = frozenset(
+    {
+        "detect_secrets.KeywordDetector",
+        "detect_secrets.Base64HighEntropyString",
+        "detect_secrets.HexHighEntropyString",
+        "detect_secrets.BasicAuthDetector",
+    }
+)
+_TOKEN_CHAR = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def _grow(line: str, s: int, e: int) -> tuple[int, int]:
+    while s > 0 and line[s - 1] in _TOKEN_CHAR:
+        s -= 1
+    while e < len(line) and line[e] in _TOKEN_CHAR:
+        e += 1
+    return s, e
+
+
+def locate(line: str, value: str, *, expand: bool = False) -> list[tuple[int, int]]:
+    """Where detect-secrets' reported ``value`` sits in ``line``: every occurrence not glued to
+    a word character on a side where the value itself starts/ends with one, else the first.
+
+    ``expand``: some plugins report only a regex group (the GitHub plugin reports ``ghp`` for
+    a whole ``ghp_...`` token); grow such spans to the surrounding token characters."""
+    if not value:
+        return []
+    if expand:
+        i = line.find(value)
+        if i < 0:
+            return []
+        spans = []
+        while i >= 0:
+            spans.append(_grow(line, i, i + len(value)))
+            i = line.find(value, spans[-1][1])
+        return spans
+    left = r"(?<![A-Za-z0-9_])" if value[0].isalnum() or value[0] == "_" else ""
+    right = r"(?![A-Za-z0-9_])" if value[-1].isalnum() or value[-1] == "_" else ""
+    spans = [m.span() for m in re.finditer(left + re.escape(value) + right, line)]
+    if spans:
+        return spans
+    i = line.find(value)
+    return [(i, i + len(value))] if i >= 0 else []

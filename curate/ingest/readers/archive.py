@@ -1,0 +1,248 @@
+"""Read one repository from a tar (any compression, streamed) or zip archive."""
+
+from __future__ import annotations
+
+import re
+import stat
+import tarfile
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+from curate.ingest.config import IngestConfig
+from curate.ingest.emit import Emitter
+from curate.ingest.fsio import (
+    STREAM_ERRORS,
+    ShortReads,
+    basename,
+    display_uri,
+    open_decompressed,
+    url_to_fs,
+)
+from curate.ingest.paths import normalize_member
+from curate.ingest.records import RawFile, SkipRecord
+
+ARCHIVE_SUFFIXES = (
+    ".tar.gz", ".tar.bz2", ".tar.xz", ".tar.zst", ".tar.zstd",
+    ".tgz", ".tbz2", ".tbz", ".txz", ".tzst", ".tar", ".zip",
+)  # fmt: skip
+_SHA = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
+_VERSION = re.compile(r"^v?\d+(\.\d+)*([.+-]?[A-Za-z0-9]+)*$")
+_BRANCHES = ("main", "master", "develop", "dev", "trunk", "stable", "HEAD")
+
+
+def archive_stem(path: str) -> str:
+    name = basename(path)
+    lower = name.lower()
+    for suffix in ARCHIVE_SUFFIXES:
+        if lower.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def split_codeload(folder: str) -> tuple[str, str | None]:
+    """GitHub codeload top folders are ``<name>-<ref>``: a commit sha, a version tag or a
+    common branch name is split off; an ambiguous folder is kept whole as the repo name."""
+    for sep in range(len(folder) - 1, 0, -1):
+        if folder[sep] != "-":
+            continue
+        name, ref = folder[:sep], folder[sep + 1 :]
+        if _SHA.match(ref) or ref in _BRANCHES:
+            return name, ref
+    head, _, tail = folder.partition("-")
+    while tail:  # versions may hold dashes (1.0-rc1): take the earliest version-like split
+        if (_VERSION.match(tail) and tail[0].isdigit()) or (
+            tail[:1] == "v" and tail[1:2].isdigit()
+        ):
+            return head, tail
+        more, _, tail = tail.partition("-")
+        head = f"{head}-{more}"
+    return folder, None
+
+
+def _strip_top(top: str | None, stem: str, git_comment: str | None) -> bool:
+    """Strip a single top folder when it is the archive's own name (``name.tar.gz`` holding
+    ``name/``) or a git archive (codeload) wrote the archive."""
+    if not top:
+        return False
+    return bool(git_comment) or top == stem or stem.startswith(top) or top.startswith(stem)
+
+
+def _git_commit(comment: str | bytes | None) -> str | None:
+    if isinstance(comment, bytes):
+        comment = comment.decode("ascii", "replace")
+    comment = (comment or "").strip()
+    return comment if _SHA.match(comment) else None
+
+
+def _identity(
+    cfg: IngestConfig, uri: str, spec: Any, stem: str, top: str | None, commit: str | None
+) -> tuple[Emitter, str | None]:
+    strip = _strip_top(top, stem, commit)
+    repo, ref = split_codeload(top) if strip and top else (stem, None)
+    extra = {"commit": commit} if commit else {}
+    out = Emitter(cfg, uri, spec.repo or repo, ref or commit, extra)
+    return out, (top if strip else None)
+
+
+def _relative(name: str, top: str | None) -> str:
+    path, problem = normalize_member(name)
+    if problem is None and top is not None and path.startswith(top + "/"):
+        return path[len(top) + 1 :]
+    return path if problem is None else name
+
+
+# -- tar ----------------------------------------------------------------------------------------
+
+
+def read_tar(spec: Any, cfg: IngestConfig) -> Iterator[RawFile | SkipRecord]:
+    fs, path = url_to_fs(spec.uri)
+    uri = display_uri(fs, path)
+    stem = archive_stem(path)
+    try:
+        raw = fs.open(path, "rb")
+    except Exception as err:
+        yield SkipRecord(uri, spec.repo or stem, None, "unreadable", str(err), spec.size_bytes, 0)
+        return
+    with raw:
+        yield from _read_tar_stream(spec, cfg, uri, stem, raw)
+
+
+def _read_tar_stream(
+    spec: Any, cfg: IngestConfig, uri: str, stem: str, raw: Any
+) -> Iterator[RawFile | SkipRecord]:
+    out: Emitter | None = None
+    try:
+        # Closed with `raw` by read_tar; stream mode ("r|") never seeks, so memory stays flat.
+        tf = tarfile.open(fileobj=_short_reads(open_decompressed(raw)), mode="r|", bufsize=1 << 16)  # noqa: SIM115
+        first = tf.next()
+    except (tarfile.TarError, *STREAM_ERRORS) as err:
+        yield SkipRecord(
+            uri, spec.repo or stem, None, "corrupt_archive", _err(err), spec.size_bytes, 0
+        )
+        return
+    commit = _git_commit(tf.pax_headers.get("comment"))
+    top = None
+    if first is not None:
+        # The top folder comes from the first member: its directory entry, or (for archives
+        # written without directory entries) the first path component of its first file.
+        first_path, problem = normalize_member(first.name)
+        if problem is None and first_path:
+            if first.isdir() and "/" not in first_path:
+                top = first_path
+            elif not first.isdir() and "/" in first_path:
+                top = first_path.split("/", 1)[0]
+    out, top = _identity(cfg, uri, spec, stem, top, commit)
+    member = first
+    try:
+        while member is not None:
+            yield from _tar_member(tf, member, out, top)
+            member = tf.next()
+        if _truncated(tf):
+            yield out.skip(None, "corrupt_archive", "truncated: no end-of-archive marker", None, 0)
+    except (tarfile.TarError, *STREAM_ERRORS) as err:
+        yield out.skip(None, "corrupt_archive", _err(err), None, 0)
+    yield from out.flush()
+
+
+def _short_reads(stream: Any) -> Any:
+    return ShortReads(stream) if hasattr(stream, "read1") else stream
+
+
+def _truncated(tf: tarfile.TarFile) -> bool:
+    """tarfile ends silently on a short header after the first member; a clean archive ends
+    with a full zero block, so the stream has moved a whole block past the last offset."""
+    try:
+        return tf.fileobj.tell() < tf.offset + tarfile.BLOCKSIZE  # type: ignore[union-attr]
+    except Exception:
+        return False
+
+
+def _tar_member(
+    tf: tarfile.TarFile, m: tarfile.TarInfo, out: Emitter, top: str | None
+) -> Iterator[RawFile | SkipRecord]:
+    if m.isdir():
+        return
+    rel = _relative(m.name, top)
+    if m.issym() or m.islnk():
+        reason = "symlink" if m.issym() else "hardlink"
+        yield out.skip(rel, reason, f"-> {m.linkname}", None)
+        return
+    if not m.isreg():
+        yield out.skip(rel, "special_file", f"tar type {m.type!r}", None)
+        return
+    path, records = out.admit(rel, m.size)
+    yield from records
+    if path is None:
+        return
+    f = tf.extractfile(m)
+    try:
+        data = f.read() if f is not None else b""
+    except (tarfile.TarError, *STREAM_ERRORS) as err:
+        yield out.skip(path, "corrupt_archive", f"member truncated: {_err(err)}", m.size)
+        raise
+    yield out.file(path, data)
+
+
+def _err(err: BaseException) -> str:
+    return f"{type(err).__name__}: {err}"
+
+
+# -- zip ----------------------------------------------------------------------------------------
+
+
+def read_zip(spec: Any, cfg: IngestConfig) -> Iterator[RawFile | SkipRecord]:
+    fs, path = url_to_fs(spec.uri)
+    uri = display_uri(fs, path)
+    stem = archive_stem(path)
+    try:
+        raw = fs.open(path, "rb")
+    except Exception as err:
+        yield SkipRecord(uri, spec.repo or stem, None, "unreadable", str(err), spec.size_bytes, 0)
+        return
+    with raw:
+        try:
+            zf = zipfile.ZipFile(raw)
+            infos = zf.infolist()
+        except (zipfile.BadZipFile, *STREAM_ERRORS) as err:
+            yield SkipRecord(
+                uri, spec.repo or stem, None, "corrupt_archive", _err(err), spec.size_bytes, 0
+            )
+            return
+        tops = {normalize_member(i.filename)[0].split("/", 1)[0] for i in infos}
+        single = len(tops) == 1 and all("/" in i.filename.strip("/") or i.is_dir() for i in infos)
+        top = next(iter(tops)) if single else None
+        out, top = _identity(cfg, uri, spec, stem, top, _git_commit(zf.comment))
+        for info in infos:
+            yield from _zip_member(zf, info, out, top)
+        yield from out.flush()
+
+
+def _zip_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: Emitter, top: str | None
+) -> Iterator[RawFile | SkipRecord]:
+    if info.is_dir():
+        return
+    rel = _relative(info.filename.replace("\\", "/"), top)
+    mode = info.external_attr >> 16
+    if info.create_system == 3 and stat.S_IFMT(mode):  # unix mode with a file type
+        if stat.S_ISLNK(mode):
+            yield out.skip(rel, "symlink", None, info.file_size)
+            return
+        if not stat.S_ISREG(mode):
+            yield out.skip(rel, "special_file", f"mode {oct(mode)}", info.file_size)
+            return
+    path, records = out.admit(rel, info.file_size)
+    yield from records
+    if path is None:
+        return
+    if info.flag_bits & 0x1:
+        yield out.skip(path, "encrypted", None, info.file_size)
+        return
+    try:
+        with zf.open(info) as f:
+            data = f.read(out.cfg.max_file_bytes + 1)
+    except (zipfile.BadZipFile, NotImplementedError, *STREAM_ERRORS) as err:
+        yield out.skip(path, "corrupt_archive", f"member unreadable: {_err(err)}", info.file_size)
+        return
+    yield out.file(path, data)

@@ -1,0 +1,1 @@
+"""Bridges to other data-processing frameworks (``curate.integrations.datatrove``)."""

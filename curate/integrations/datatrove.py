@@ -1,0 +1,194 @@
+"""curate's annotators as datatrove pipeline steps.
+
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.readers import JsonlReader
+    from datatrove.pipeline.writers import JsonlWriter
+    from curate.integrations.datatrove import CurateAnnotate, CurateRedact
+
+    LocalPipelineExecutor([
+        JsonlReader("data/in"),
+        CurateAnnotate(["license", "secrets", ("quality", {"max_doc_bytes": 1_000_000})]),
+        CurateRedact(),
+        JsonlWriter("data/out"),
+    ], tasks=4).run()
+
+``CurateAnnotate`` turns batches of datatrove ``Document``s into curate's documents schema (``id``
+-> ``doc_uid``, ``text`` -> ``content``; ``path``, ``repo`` and ``language`` from metadata, with the
+usual The Stack names accepted; a missing language is detected from the path), runs the named
+annotators exactly as a curate shard would, and stores every output column in ``doc.metadata``
+(spans as lists of dicts). It never changes ``text``. ``CurateRedact`` then rewrites ``text`` with
+the span columns found in the metadata, like the mixer does. To read curate's own outputs with
+datatrove, use ``ParquetReader(path, text_key="content", id_key="doc_uid")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pyarrow as pa
+from datatrove.data import Document, DocumentsPipeline
+from datatrove.pipeline.base import PipelineStep
+
+from curate.schema import DOCUMENTS
+
+PATH_KEYS = ("path", "max_stars_repo_path", "max_issues_repo_path", "max_forks_repo_path", "filepath")
+"""Where the file path may be; datatrove readers set ``file_path`` to their input file, so it is
+used as ``source_uri`` instead."""
+REPO_KEYS = ("repo", "repo_name", "max_stars_repo_name", "repository")
+LANGUAGE_KEYS = ("language", "lang", "programming_language")
+SPAN_SUFFIX = "_spans"
+
+AnnotatorSpec = str | tuple[str, dict[str, Any]]
+
+
+def _first(meta: dict[str, Any], keys: Sequence[str]) -> Any:
+    for k in keys:
+        if meta.get(k) not in (None, ""):
+            return meta[k]
+    return None
+
+
+def documents_batch(docs: Sequence[Document], shard_id: str = "datatrove") -> pa.RecordBatch:
+    """datatrove Documents as a curate documents batch (``curate.schema.DOCUMENTS``)."""
+    from curate.languages.detect import detect_language
+    from curate.mix.synthetic import git_blob_sha
+
+    rows = []
+    for d in docs:
+        meta = d.metadata or {}
+        text = d.text or ""
+        path = str(_first(meta, PATH_KEYS) or d.id)
+        language = _first(meta, LANGUAGE_KEYS) or detect_language(path, text[:4096])
+        rows.append({
+            "doc_uid": str(d.id), "content_sha": meta.get("content_sha") or git_blob_sha(text),
+            "repo": str(_first(meta, REPO_KEYS) or ""), "ref": meta.get("ref"), "path": path,
+            "language": language, "content": text, "size_bytes": len(text.encode("utf-8", "surrogatepass")),
+            "encoding": "utf-8", "source_uri": str(meta.get("source_uri") or meta.get("file_path") or "datatrove"),
+            "shard_id": shard_id,
+        })  # fmt: skip
+    return pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS)
+
+
+def _tree_provider(specs: Sequence[tuple[str, dict[str, Any]]]) -> Any:
+    """The engine's provider, with the ``parse`` annotator's guards when it is in the list."""
+    from curate.filters import parse
+
+    for name, opts in specs:
+        if name == parse.ParseAnnotator.name:
+            return parse.make_tree_provider(parse.ParseAnnotator.Config(**opts))
+    return parse.make_tree_provider()
+
+
+class CurateAnnotate(PipelineStep):
+    """Run curate annotators (by registry name, optionally with config) on datatrove Documents.
+
+    Output columns land in ``doc.metadata`` under ``metadata_prefix + column``. ``begin_shard`` of
+    each annotator sees one batch at a time (repository-level logic looks within the batch)."""
+
+    name = "curate annotate"
+    type = "🏷 - ANNOTATOR"
+
+    def __init__(
+        self,
+        annotators: Sequence[AnnotatorSpec],
+        *,
+        batch_size: int = 512,
+        metadata_prefix: str = "",
+    ):
+        super().__init__()
+        self.specs = [(s, {}) if isinstance(s, str) else (s[0], dict(s[1])) for s in annotators]
+        self.batch_size = batch_size
+        self.metadata_prefix = metadata_prefix
+        self._instances: list[Any] | None = None
+        self._check_names()
+
+    def _check_names(self) -> None:
+        from curate.engine.annotator import REGISTRY
+        from curate.errors import ConfigError
+        from curate.filters import load_all
+
+        load_all()
+        for name, opts in self.specs:
+            if name not in REGISTRY:
+                raise ConfigError(
+                    f"unknown annotator {name!r} (available: {', '.join(sorted(REGISTRY))})"
+                )
+            REGISTRY[name].Config(**opts)  # validate now, not in a worker
+
+    def _setup(self) -> list[Any]:
+        if self._instances is None:
+            from curate.engine.annotator import REGISTRY
+            from curate.filters import load_all
+
+            load_all()
+            self._instances = []
+            for name, opts in self.specs:
+                instance = REGISTRY[name](REGISTRY[name].Config(**opts))
+                instance.setup()
+                self._instances.append(instance)
+        return self._instances
+
+    def annotate(self, docs: list[Document]) -> None:
+        """Annotate ``docs`` in place (metadata only)."""
+        import polars as pl
+
+        from curate.engine.annotator import BatchContext
+
+        batch = documents_batch(docs)
+        ctx = BatchContext(batch, _tree_provider(self.specs))
+        for annotator in self._setup():
+            annotator.begin_shard(pl.from_arrow(batch).lazy())
+            with self.track_time("batch"):
+                out = annotator.annotate(batch, ctx)
+            ctx.attributes[annotator.key()] = out
+            for column in out.schema.names:
+                values = out.column(column).to_pylist()
+                for doc, value in zip(docs, values, strict=True):
+                    doc.metadata[self.metadata_prefix + column] = value
+            self.stat_update(annotator.key(), value=len(docs))
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        batch: list[Document] = []
+        for doc in data or ():
+            batch.append(doc)
+            if len(batch) >= self.batch_size:
+                yield from self._flush(batch)
+                batch = []
+        if batch:
+            yield from self._flush(batch)
+
+    def _flush(self, batch: list[Document]) -> Iterator[Document]:
+        self.annotate(batch)
+        for doc in batch:
+            self.update_doc_stats(doc)
+            yield doc
+
+
+class CurateRedact(PipelineStep):
+    """Replace the spans found in metadata (every ``*_spans`` list, or ``columns``) in ``text``."""
+
+    name = "curate redact"
+    type = "✂️ - FORMATTER"
+
+    def __init__(self, columns: Sequence[str] | None = None, *, style: str = "placeholder"):
+        super().__init__()
+        self.columns = list(columns) if columns is not None else None
+        self.style = style
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        from curate.mix.redact import redactor
+
+        apply = redactor(self.style)
+        for doc in data or ():
+            keys = (
+                self.columns
+                if self.columns is not None
+                else [k for k in doc.metadata if k.endswith(SPAN_SUFFIX)]
+            )
+            spans = [s for k in keys for s in (doc.metadata.get(k) or [])]
+            if spans:
+                doc.text = apply(doc.text, spans)
+                self.stat_update("redacted_docs")
+                self.stat_update("redacted_spans", value=len(spans))
+            yield doc

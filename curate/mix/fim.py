@@ -1,0 +1,96 @@
+"""Fill-in-the-middle: cut a sample into prefix / middle / suffix and reorder it with sentinels.
+
+PSM:  <prefix_token> prefix <suffix_token> suffix <middle_token> middle
+SPM:  <prefix_token> <suffix_token> suffix <middle_token> prefix middle
+(the SPM variant StarCoder and Megatron train jointly with PSM). Split points are drawn from a
+seeded ``random.Random``, so the same seed, sample and epoch always give the same output.
+With ``boundary = "node"`` split points are tree-sitter leaf boundaries, so no lexical token is
+ever cut in two; where no grammar parses the text, line starts are used instead.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+from collections.abc import Sequence
+
+from curate.mix.config import FimConfig
+
+
+def leaf_boundaries(grammar: str | None, text: str) -> list[int]:
+    """Character offsets where a tree-sitter leaf starts or ends (plus 0 and len(text)).
+    Without a grammar (or when parsing fails): offsets of line starts."""
+    cuts: set[int] = {0, len(text)}
+    data = text.encode("utf-8", "surrogatepass")
+    tree = None
+    if grammar is not None:
+        from curate.mix.deps import _query
+
+        try:
+            parser, _ = _query(grammar)
+            tree = parser.parse(data)
+        except Exception:  # an unparsable file just falls back to line starts
+            tree = None
+    if tree is None:
+        pos = 0
+        for line in text.splitlines(keepends=True):
+            pos += len(line)
+            cuts.add(pos)
+        return sorted(cuts)
+    byte_cuts: set[int] = set()
+    cursor = tree.walk()
+    while True:
+        node = cursor.node
+        if node.child_count == 0:
+            byte_cuts.add(node.start_byte)
+            byte_cuts.add(node.end_byte)
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return sorted(cuts | _bytes_to_chars(data, text, byte_cuts))
+
+
+def _bytes_to_chars(data: bytes, text: str, byte_offsets: set[int]) -> set[int]:
+    if len(data) == len(text):
+        return byte_offsets
+    # prefix sums of UTF-8 lengths: char i starts at byte starts[i]
+    starts = [0]
+    for ch in text:
+        starts.append(starts[-1] + len(ch.encode("utf-8", "surrogatepass")))
+    out = set()
+    for b in byte_offsets:
+        i = bisect.bisect_left(starts, b)
+        if i < len(starts) and starts[i] == b:
+            out.add(i)
+    return out
+
+
+def choose_mode(rng: random.Random, cfg: FimConfig) -> str | None:
+    """``"psm"``, ``"spm"`` or None (left as is), drawn at the configured rates."""
+    if cfg.rate <= 0 or rng.random() >= cfg.rate:
+        return None
+    return "spm" if rng.random() < cfg.spm_rate else "psm"
+
+
+def transform(
+    text: str,
+    mode: str,
+    rng: random.Random,
+    cfg: FimConfig,
+    *,
+    cuts: Sequence[int] | None = None,
+    lo: int = 0,
+    hi: int | None = None,
+) -> str:
+    """Reorder ``text`` around two split points drawn from ``cuts`` (sorted offsets) or, when
+    ``cuts`` is None, from any character offset in [lo, hi]."""
+    hi = len(text) if hi is None else hi
+    if cuts:
+        a, b = sorted((cuts[rng.randrange(len(cuts))], cuts[rng.randrange(len(cuts))]))
+    else:
+        a, b = sorted((rng.randint(lo, hi), rng.randint(lo, hi)))
+    prefix, middle, suffix = text[:a], text[a:b], text[b:]
+    if mode == "psm":
+        return f"{cfg.prefix_token}{prefix}{cfg.suffix_token}{suffix}{cfg.middle_token}{middle}"
+    return f"{cfg.prefix_token}{cfg.suffix_token}{suffix}{cfg.middle_token}{prefix}{middle}"

@@ -1,0 +1,616 @@
+"""``run_mix``: documents + annotations + decisions -> redacted, weighted, sharded Parquet.
+
+Three passes, each per shard through the runner except the small middle one:
+1. plan: kept documents with their language and token count (no content read when estimating);
+2. weights (driver): per-language targets -> copies per sample unit (``curate.mix.weights``);
+3. write: join attributes, redact spans, build samples (files or repositories), apply FIM per
+   epoch, write ``mixtures/<name>/part-NNNNN.parquet`` and finally ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from curate import __version__
+from curate.engine.runner import LocalRunner, Runner
+from curate.mix import fim, inputs
+from curate.mix.config import MixtureConfig
+from curate.mix.parts import PartInfo, PartWriter
+from curate.mix.redact import is_span_type, redactor
+from curate.mix.samples import RepoFile, Sample, apply_fim, fim_rng, order_repo, repo_samples
+from curate.mix.tokens import TokenCounter
+from curate.mix.weights import UNKNOWN, assign_copies, plan_languages
+from curate.rundir import RunDir, write_json_atomic
+
+log = logging.getLogger(__name__)
+
+BASE_FIELDS = [
+    pa.field("content", pa.large_string(), nullable=False),
+    pa.field("doc_uid", pa.string(), nullable=False),
+    pa.field("content_sha", pa.string()),
+    pa.field("repo", pa.string()),
+    pa.field("path", pa.string()),
+    pa.field("language", pa.string()),
+    pa.field("license", pa.string()),
+    pa.field("tokens", pa.int64(), nullable=False),
+    pa.field("epoch", pa.int32(), nullable=False),
+    pa.field("fim", pa.string()),
+    pa.field("redactions", pa.int32(), nullable=False),
+    pa.field("n_files", pa.int32(), nullable=False),
+]
+"""Stable mixture columns; selected signal columns (``MixtureConfig.columns``) follow them."""
+
+_DOC_COLUMNS = ["doc_uid", "content_sha", "repo", "path", "language", "source_uri"]
+_META = ("license_spdx", "license_category")
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    run_root: str
+    cfg: MixtureConfig
+    decisions: bool
+    attributes: tuple[tuple[str, tuple[str, ...]], ...]  # (folder, columns read from it)
+    span_columns: tuple[str, ...]
+    signal_fields: tuple[pa.Field, ...]
+
+
+@dataclass(frozen=True)
+class _PlanTask:
+    inputs: _Inputs
+    shard_id: str
+
+
+@dataclass(frozen=True)
+class _WriteTask:
+    inputs: _Inputs
+    shards: tuple[str, ...]
+    plan_path: str
+    out_dir: str
+    prefix: str
+
+
+def output_schema(signal_fields: tuple[pa.Field, ...] | list[pa.Field]) -> pa.Schema:
+    return pa.schema([*BASE_FIELDS, *signal_fields], metadata={"curate.schema": "mixture"})
+
+
+def run_mix(run: RunDir, cfg: MixtureConfig, runner: Runner | None = None) -> dict[str, Any]:
+    """Write the mixture ``cfg.name`` of ``run``; returns the manifest (also written as
+    ``mixtures/<name>/manifest.json``)."""
+    runner = runner or LocalRunner()
+    started = time.perf_counter()
+    shards = inputs.shard_ids(run)
+    counter = TokenCounter(cfg.tokens)  # validates the tokenizer path early
+    inp = _discover(run, cfg)
+    if not inp.decisions:
+        log.warning("no decisions/%s/ in %s: every document is kept", cfg.policy, run.root)
+
+    plans = runner.map(_plan_shard, [_PlanTask(inp, s) for s in shards], desc="mix: plan")
+    docs = pl.concat([pl.from_arrow(p) for p in plans], how="vertical") if plans else pl.DataFrame()
+    n_kept = docs.height
+    if cfg.languages and n_kept:
+        docs = docs.filter(pl.col("language").is_in(list(cfg.languages)))
+
+    if n_kept:
+        docs = docs.with_columns(pl.col("repo" if cfg.repo.enabled else "doc_uid").alias("unit_id"))
+    units = _units(docs, cfg)
+    available = (
+        dict(units.group_by("language").agg(pl.col("tokens").sum()).iter_rows())
+        if units.height
+        else {}
+    )
+    counts = dict(units.group_by("language").len().iter_rows()) if units.height else {}
+    lang_plans = plan_languages({k: int(v) for k, v in available.items()}, counts, cfg)
+    copies = assign_copies(units, lang_plans, cfg.seed)
+
+    work = run.tmp / f"mix-{cfg.name}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    plan_path = work / "plan.parquet"
+    doc_plan = docs.join(copies.select("unit_id", "copies"), on="unit_id", how="inner").filter(
+        pl.col("copies") > 0
+    )
+    doc_plan.select("doc_uid", "shard_id", "unit_id", "copies", "tokens").write_parquet(plan_path)
+
+    groups = _shard_groups(doc_plan, cfg.repo.enabled)
+    tasks = [
+        _WriteTask(inp, tuple(g), str(plan_path), str(work / "parts"), f"t{i:05d}")
+        for i, g in enumerate(groups)
+    ]
+    results = runner.map(_write_group, tasks, desc="mix: write")
+
+    out_dir = run.mixture(cfg.name)
+    files = _publish(out_dir, [p for r in results for p in r["parts"]])
+    stats = _merge_stats([r["stats"] for r in results])
+    seconds = time.perf_counter() - started
+    manifest = _manifest(run, cfg, inp, counter, shards, n_kept, lang_plans, files, stats, seconds)
+    write_json_atomic(manifest, out_dir / "manifest.json")
+    shutil.rmtree(work, ignore_errors=True)
+    return manifest
+
+
+# --- discovery -----------------------------------------------------------------------------
+
+
+def _discover(run: RunDir, cfg: MixtureConfig) -> _Inputs:
+    columns = inputs.attribute_columns(run)
+    spans = (
+        tuple(sorted(c for c, (_, f) in columns.items() if is_span_type(f.type)))
+        if cfg.redact
+        else ()
+    )
+    wanted = [c for c in cfg.columns if c in columns and c not in {f.name for f in BASE_FIELDS}]
+    missing = [c for c in cfg.columns if c not in columns]
+    if missing:
+        log.info("mixture columns not written by any annotator (left out): %s", missing)
+    read: dict[str, list[str]] = defaultdict(list)
+    folders = inputs.attribute_folders(run)
+    for c in sorted({*spans, *wanted, *(m for m in _META if m in columns)}):
+        read[str(folders[columns[c][0]])].append(c)
+    return _Inputs(
+        run_root=str(run.root),
+        cfg=cfg,
+        decisions=inputs.decisions_present(run, cfg.policy),
+        attributes=tuple((k, tuple(v)) for k, v in sorted(read.items())),
+        span_columns=spans,
+        signal_fields=tuple(columns[c][1] for c in wanted),
+    )
+
+
+# --- pass 1: plan --------------------------------------------------------------------------
+
+
+def _kept(run: RunDir, inp: _Inputs, shard_id: str, docs: pl.DataFrame) -> pl.DataFrame:
+    if not inp.decisions:
+        return docs
+    dec = pl.from_arrow(inputs.read_decisions(run, inp.cfg.policy, shard_id, ["doc_uid", "keep"]))
+    keep = dec.filter(pl.col("keep")).select("doc_uid")
+    return docs.join(keep, on="doc_uid", how="semi", maintain_order="left")
+
+
+def _plan_shard(task: _PlanTask) -> pa.Table:
+    inp, sid = task.inputs, task.shard_id
+    run = RunDir.at(inp.run_root)
+    counter = TokenCounter(inp.cfg.tokens)
+    cols = ["doc_uid", "repo", "language", "size_bytes"] + (["content"] if counter.exact else [])
+    table = pq.read_table(RunDir.shard_file(run.documents, sid), columns=cols)
+    docs = _kept(run, inp, sid, pl.from_arrow(table))
+    if counter.exact:
+        tokens = counter.count(docs["content"].to_arrow())
+    else:
+        tokens = np.ceil(docs["size_bytes"].to_numpy() / inp.cfg.tokens.bytes_per_token)
+    out = docs.select(
+        "doc_uid",
+        "repo",
+        pl.col("language").fill_null(UNKNOWN),
+        pl.Series("tokens", tokens, dtype=pl.Int64),
+        pl.lit(sid).alias("shard_id"),
+    )
+    return out.to_arrow()
+
+
+def _units(docs: pl.DataFrame, cfg: MixtureConfig) -> pl.DataFrame:
+    """One row per unit (``unit_id``, ``language``,
+    ``tokens``). A unit is a file, or a repository in repository-level mode (its language is the
+    one with the most tokens, ties by name)."""
+    if docs.is_empty():
+        return pl.DataFrame(
+            schema={"unit_id": pl.String, "language": pl.String, "tokens": pl.Int64}
+        )
+    if not cfg.repo.enabled:
+        return docs.select("unit_id", "language", "tokens")
+    by_lang = (
+        docs.group_by("repo", "language")
+        .agg(pl.col("tokens").sum())
+        .sort(["repo", "tokens", "language"], descending=[False, True, False])
+    )
+    lang = by_lang.group_by("repo", maintain_order=True).agg(pl.col("language").first())
+    total = docs.group_by("repo").agg(pl.col("tokens").sum())
+    return lang.join(total, on="repo").select(pl.col("repo").alias("unit_id"), "language", "tokens")
+
+
+def _shard_groups(doc_plan: pl.DataFrame, by_repo: bool) -> list[list[str]]:
+    """Shards processed together: one each, or (repository mode) connected through shared repos."""
+    shards = sorted(doc_plan["shard_id"].unique().to_list()) if doc_plan.height else []
+    if not by_repo:
+        return [[s] for s in shards]
+    parent = {s: s for s in shards}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    pairs = doc_plan.select("unit_id", "shard_id").unique().sort("unit_id", "shard_id")
+    for _, group in pairs.group_by("unit_id", maintain_order=True):
+        ids = group["shard_id"].to_list()
+        for other in ids[1:]:
+            a, b = find(ids[0]), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for s in shards:
+        groups[find(s)].append(s)
+    return [groups[k] for k in sorted(groups)]
+
+
+# --- pass 3: write -------------------------------------------------------------------------
+
+
+def _load_shard(run: RunDir, inp: _Inputs, sid: str, plan: pl.DataFrame) -> pl.DataFrame:
+    """Kept documents of one shard joined with their plan row and attribute columns, redacted."""
+    mine = plan.filter(pl.col("shard_id") == sid).drop("shard_id")
+    table = pq.read_table(RunDir.shard_file(run.documents, sid), columns=[*_DOC_COLUMNS, "content"])
+    frame = pl.from_arrow(table).join(mine, on="doc_uid", how="inner", maintain_order="left")
+    for folder, cols in inp.attributes:
+        attr = inputs.read_attribute_shard(Path(folder), sid, list(cols))
+        if attr is None:
+            log.warning("%s: no output for shard %s; its columns are null", folder, sid)
+            schema = inputs.folder_schema(Path(folder))
+            dtypes = pl.from_arrow(schema.empty_table()).schema if schema else {}
+            frame = frame.with_columns(pl.lit(None, dtypes.get(c)).alias(c) for c in cols)
+            continue
+        frame = frame.join(pl.from_arrow(attr), on="doc_uid", how="left", maintain_order="left")
+    for c in _META:
+        if c not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(c))
+    return _redact(frame, inp)
+
+
+def _redact(frame: pl.DataFrame, inp: _Inputs) -> pl.DataFrame:
+    if not inp.span_columns or frame.is_empty():
+        return frame.with_columns(pl.lit(0, pl.Int32).alias("redactions"))
+    lengths = [pl.col(c).list.len().fill_null(0) for c in inp.span_columns]
+    frame = frame.with_columns(pl.sum_horizontal(lengths).cast(pl.Int32).alias("redactions"))
+    idx = frame.with_row_index("_i").filter(pl.col("redactions") > 0)
+    if idx.is_empty():
+        return frame
+    apply = redactor(inp.cfg.redaction_style)
+    new = []
+    for row in idx.select("content", *inp.span_columns).iter_rows(named=True):
+        spans = [s for c in inp.span_columns for s in (row[c] or [])]
+        new.append(apply(row["content"], spans))
+    content = frame["content"].scatter(idx["_i"].to_list(), pl.Series(new, dtype=pl.String))
+    return frame.with_columns(content.alias("content"))
+
+
+def _write_group(task: _WriteTask) -> dict[str, Any]:
+    inp, cfg = task.inputs, task.inputs.cfg
+    run = RunDir.at(inp.run_root)
+    counter = TokenCounter(cfg.tokens)
+    plan = (
+        pl.scan_parquet(task.plan_path)
+        .filter(pl.col("shard_id").is_in(list(task.shards)))
+        .collect()
+    )
+    schema = output_schema(inp.signal_fields)
+    writer = PartWriter(
+        Path(task.out_dir),
+        task.prefix,
+        schema,
+        cfg.target_file_bytes,
+        cfg.row_group_bytes,
+        cfg.compression_level,
+    )
+    stats = _Stats()
+    try:
+        if cfg.repo.enabled:
+            frame = pl.concat(
+                [_load_shard(run, inp, s, plan) for s in task.shards], how="diagonal_relaxed"
+            )
+            _write_repos(frame, inp, counter, writer, stats)
+        else:
+            for sid in task.shards:
+                _write_files(_load_shard(run, inp, sid, plan), inp, counter, writer, stats)
+        parts = writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    return {"parts": parts, "stats": stats.to_dict()}
+
+
+def _write_files(
+    frame: pl.DataFrame, inp: _Inputs, counter: TokenCounter, writer: PartWriter, stats: _Stats
+) -> None:
+    cfg = inp.cfg
+    if frame.is_empty():
+        return
+    redacted = frame["redactions"] > 0
+    if counter.exact:
+        base_tokens = frame["tokens"]
+        if redacted.any():
+            recount = counter.count(frame.filter(redacted)["content"].to_arrow())
+            base_tokens = base_tokens.scatter(redacted.arg_true(), pl.Series(recount))
+    else:
+        base_tokens = pl.Series(counter.count(frame["content"].to_arrow()))
+    frame = frame.with_columns(base_tokens.alias("tokens"))
+    max_copies = int(frame["copies"].max() or 0)
+    for epoch in range(max_copies):
+        part = frame.filter(pl.col("copies") > epoch)
+        modes: list[str | None] = [None] * part.height
+        if cfg.fim.rate > 0:
+            chosen, texts = [], []
+            uids, langs, paths = (
+                part["doc_uid"].to_list(),
+                part["language"].to_list(),
+                part["path"].to_list(),
+            )
+            contents = part["content"]
+            for i, uid in enumerate(uids):
+                rng = fim_rng(cfg.seed, uid, epoch)
+                mode = fim.choose_mode(rng, cfg.fim)
+                if mode is None:
+                    continue
+                text = contents[i]
+                grammar = _grammar(paths[i], langs[i])
+                sample = Sample(text, ((0, len(text), grammar),), ())
+                modes[i] = mode
+                chosen.append(i)
+                texts.append(apply_fim(sample, mode, rng, cfg.fim))
+            if chosen:
+                part = part.with_columns(
+                    part["content"].scatter(chosen, pl.Series(texts, dtype=pl.String)),
+                    part["tokens"].scatter(
+                        chosen, pl.Series(counter.count(pa.array(texts, pa.large_string())))
+                    ),
+                )
+        out = part.select(
+            "content", "doc_uid", "content_sha", "repo", "path",
+            pl.col("language").cast(pl.String),
+            pl.col("license_spdx").cast(pl.String).alias("license"),
+            "tokens",
+            pl.lit(epoch, pl.Int32).alias("epoch"),
+            pl.Series("fim", modes, dtype=pl.String),
+            "redactions",
+            pl.lit(1, pl.Int32).alias("n_files"),
+            *[f.name for f in inp.signal_fields],
+        )  # fmt: skip
+        _emit(out, part["source_uri"], part["license_category"], writer, stats)
+
+
+def _grammar(path: str | None, language: str | None) -> str | None:
+    from curate.mix.deps import grammar_for
+
+    return grammar_for(path or "", language)
+
+
+def _write_repos(
+    frame: pl.DataFrame, inp: _Inputs, counter: TokenCounter, writer: PartWriter, stats: _Stats
+) -> None:
+    cfg = inp.cfg
+    if frame.is_empty():
+        return
+    signals = [f.name for f in inp.signal_fields]
+    rows: list[dict[str, Any]] = []
+    sources: list[str] = []
+    categories: list[str | None] = []
+    pending = 0
+    for (repo,), group in frame.sort("repo", "path", "doc_uid").group_by(
+        "repo", maintain_order=True
+    ):
+        seen: set[str] = set()
+        files = []
+        for r in group.iter_rows(named=True):
+            key = r["path"] if r["path"] not in seen else f"{r['path']}#{r['doc_uid']}"
+            seen.add(key)
+            files.append(RepoFile(key, r["path"], r["language"], r["content"]))
+        ordered = order_repo(files, cfg.repo)
+        language = _mode(group.group_by("language").agg(pl.col("tokens").sum()), "language")
+        meta = {
+            c: _most_common(group[c]) for c in [*_META, *signals] if group[c].dtype == pl.String
+        }
+        copies = int(group["copies"].max())
+        redactions = int(group["redactions"].sum())
+        source = group["source_uri"][0]
+        for k, sample in enumerate(repo_samples(repo, ordered, cfg.repo)):
+            uid = f"repo:{repo}" + (f"#{k}" if k else "")
+            for epoch in range(copies):
+                text, mode = sample.text, None
+                if cfg.fim.rate > 0:
+                    rng = fim_rng(cfg.seed, uid, epoch)
+                    mode = fim.choose_mode(rng, cfg.fim)
+                    if mode is not None:
+                        text = apply_fim(sample, mode, rng, cfg.fim)
+                row = {
+                    "content": text, "doc_uid": uid, "content_sha": None, "repo": repo, "path": None,
+                    "language": language, "license": meta.get("license_spdx"), "tokens": 0,
+                    "epoch": epoch, "fim": mode, "redactions": redactions if epoch == 0 and k == 0 else 0,
+                    "n_files": len(sample.files),
+                }  # fmt: skip
+                row.update({c: meta.get(c) for c in signals})
+                rows.append(row)
+                sources.append(source)
+                categories.append(meta.get("license_category"))
+                pending += len(text)
+                if pending >= cfg.row_group_bytes:
+                    _emit_rows(rows, sources, categories, counter, writer, stats)
+                    rows, sources, categories, pending = [], [], [], 0
+    _emit_rows(rows, sources, categories, counter, writer, stats)
+
+
+def _emit_rows(rows: list[dict[str, Any]], sources: list[str], categories: list[str | None],
+               counter: TokenCounter, writer: PartWriter, stats: _Stats) -> None:  # fmt: skip
+    if not rows:
+        return
+    table = pa.Table.from_pylist(rows, schema=writer.schema)
+    tokens = pa.array(counter.count(table.column("content")), pa.int64())
+    table = table.set_column(table.schema.get_field_index("tokens"), "tokens", tokens)
+    _emit(
+        pl.from_arrow(table),
+        pl.Series(sources, dtype=pl.String),
+        pl.Series(categories, dtype=pl.String),
+        writer,
+        stats,
+    )
+
+
+def _emit(
+    out: pl.DataFrame, sources: pl.Series, categories: pl.Series, writer: PartWriter, stats: _Stats
+) -> None:
+    writer.write(out.to_arrow())
+    stats.add(out, sources, categories)
+
+
+def _mode(frame: pl.DataFrame, column: str) -> str | None:
+    frame = frame.sort(["tokens", column], descending=[True, False], nulls_last=True)
+    return frame[column][0] if frame.height else None
+
+
+def _most_common(series: pl.Series) -> str | None:
+    values = [v for v in series.to_list() if v is not None]
+    if not values:
+        return None
+    counts = Counter(values)
+    return min(counts, key=lambda v: (-counts[v], v))
+
+
+# --- statistics and manifest ---------------------------------------------------------------
+
+
+class _Stats:
+    """Mergeable counters: rows / content bytes / tokens by language, license category, source."""
+
+    KEYS = ("language", "license_category", "source")
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[str, list[int]]] = {
+            k: defaultdict(lambda: [0, 0, 0]) for k in self.KEYS
+        }
+        self.fim: Counter[str] = Counter()
+        self.redactions = 0
+        self.redacted_docs = 0
+
+    def add(self, out: pl.DataFrame, sources: pl.Series, categories: pl.Series) -> None:
+        frame = out.select(
+            pl.col("language").fill_null(UNKNOWN),
+            pl.col("content").str.len_bytes().alias("bytes"),
+            "tokens",
+        ).with_columns(
+            sources.fill_null(UNKNOWN).alias("source"),
+            categories.fill_null(UNKNOWN).alias("license_category"),
+        )
+        for key in self.KEYS:
+            agg = frame.group_by(key).agg(pl.len(), pl.col("bytes").sum(), pl.col("tokens").sum())
+            for name, n, b, t in agg.iter_rows():
+                acc = self.tables[key][name]
+                acc[0] += n
+                acc[1] += b
+                acc[2] += t
+        self.fim.update(m for m in out["fim"].to_list() if m)
+        first = out.filter(pl.col("epoch") == 0)
+        self.redactions += int(first["redactions"].sum() or 0)
+        self.redacted_docs += int((first["redactions"] > 0).sum())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **{k: {n: list(v) for n, v in t.items()} for k, t in self.tables.items()},
+            "fim": dict(self.fim),
+            "redactions": self.redactions,
+            "redacted_rows": self.redacted_docs,
+        }
+
+
+def _merge_stats(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    merged: dict[str, Any] = {k: defaultdict(lambda: [0, 0, 0]) for k in _Stats.KEYS}
+    fim_counts: Counter[str] = Counter()
+    redactions = redacted = 0
+    for p in parts:
+        for k in _Stats.KEYS:
+            for name, vals in p[k].items():
+                acc = merged[k][name]
+                for i in range(3):
+                    acc[i] += vals[i]
+        fim_counts.update(p["fim"])
+        redactions += p["redactions"]
+        redacted += p["redacted_rows"]
+    return {**{k: dict(v) for k, v in merged.items()}, "fim": dict(fim_counts),
+            "redactions": redactions, "redacted_rows": redacted}  # fmt: skip
+
+
+def _publish(out_dir: Path, parts: list[PartInfo]) -> list[dict[str, Any]]:
+    """Replace the mixture's previous parts with the new ones, numbered in task order."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("part-*.parquet"):
+        old.unlink()
+    (out_dir / "manifest.json").unlink(missing_ok=True)
+    files = []
+    for i, info in enumerate(p for p in parts if p.rows):
+        final = out_dir / f"part-{i:05d}.parquet"
+        Path(info.path).replace(final)
+        files.append({"path": final.name, "rows": info.rows, "file_bytes": info.file_bytes,
+                      "content_bytes": info.content_bytes, "tokens": info.tokens})  # fmt: skip
+    for info in parts:
+        if not info.rows:
+            Path(info.path).unlink(missing_ok=True)
+    return files
+
+
+def _table(counts: dict[str, list[int]]) -> dict[str, dict[str, int]]:
+    return {k: {"rows": v[0], "bytes": v[1], "tokens": v[2]} for k, v in sorted(counts.items())}
+
+
+def _manifest(run: RunDir, cfg: MixtureConfig, inp: _Inputs, counter: TokenCounter, shards: list[str],
+              n_kept: int, plans: dict[str, Any], files: list[dict[str, Any]], stats: dict[str, Any],
+              seconds: float) -> dict[str, Any]:  # fmt: skip
+    from curate.config import _hash_json
+
+    by_lang = _table(stats["language"])
+    written = sum(v["tokens"] for v in by_lang.values()) or 1
+    shares = {}
+    for lang, p in plans.items():
+        got = by_lang.get(lang, {}).get("tokens", 0)
+        shares[lang] = {
+            "requested_share": round(p.requested_share, 6),
+            "actual_share": round(got / written, 6),
+            "requested_tokens": round(p.requested_tokens),
+            "target_tokens": round(p.target_tokens),
+            "available_tokens": p.available_tokens,
+            "written_tokens": got,
+            "epochs": round(p.epochs, 4),
+            "capped": p.capped,
+        }
+    content_bytes = sum(f["content_bytes"] for f in files)
+    return {
+        "name": cfg.name,
+        "format": "parquet",
+        "schema": [{"name": f.name, "type": str(f.type)} for f in output_schema(inp.signal_fields)],
+        "code_version": __version__,
+        "config_fingerprint": _hash_json(cfg.model_dump(mode="json")),
+        "config": json.loads(cfg.model_dump_json()),
+        "policy": cfg.policy if inp.decisions else None,
+        "token_counter": counter.describe(),
+        "inputs": {
+            "shards": len(shards),
+            "kept_documents": n_kept,
+            "attributes": sorted({Path(f).name for f, _ in inp.attributes}),
+            "span_columns": list(inp.span_columns),
+        },
+        "files": files,
+        "totals": {
+            "files": len(files),
+            "rows": sum(f["rows"] for f in files),
+            "content_bytes": content_bytes,
+            "file_bytes": sum(f["file_bytes"] for f in files),
+            "tokens": sum(f["tokens"] for f in files),
+        },
+        "per_language": by_lang,
+        "per_license_category": _table(stats["license_category"]),
+        "per_source": _table(stats["source"]),
+        "shares": shares,
+        "fim": stats["fim"],
+        "redaction": {"spans": stats["redactions"], "rows": stats["redacted_rows"]},
+        "seconds": round(seconds, 3),
+        "mb_per_s": round(content_bytes / 1e6 / seconds, 2) if seconds else None,
+    }

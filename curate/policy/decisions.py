@@ -1,0 +1,64 @@
+"""The decisions barrier step: evaluate a policy on every shard and write
+``RUN/decisions/<policy>/<shard>.parquet`` (``doc_uid``, ``keep``, ``drop_reason``, ``drop_rule``,
+``rule_<name>``...). Reads documents metadata and attributes only, never content."""
+
+from __future__ import annotations
+
+import logging
+
+import polars as pl
+
+from curate.engine.runner import Runner
+from curate.policy.config import PolicyConfig
+from curate.policy.evaluate import compile_policy, decision_exprs, with_derived
+from curate.policy.frame import annotated, shard_ids
+from curate.rundir import RunDir, write_json_atomic, write_table_atomic
+
+log = logging.getLogger(__name__)
+
+
+def decide_shard(run: RunDir, cfg: PolicyConfig, shard: str) -> pl.DataFrame:
+    """Decisions of one shard, in documents order."""
+    frame = with_derived(annotated(run, shard=shard, attributes=cfg.attributes))
+    rules = compile_policy(cfg, dict(frame.collect_schema()))
+    out = frame.select("doc_uid", *decision_exprs(rules)).collect()
+    return out.select(
+        "doc_uid",
+        "keep",
+        "drop_reason",
+        "drop_rule",
+        *(c for c in out.columns if c.startswith("rule_")),
+    )
+
+
+def _shard_task(item: tuple[str, str, str]) -> dict[str, int | str]:
+    root, cfg_json, shard = item
+    run = RunDir.at(root)
+    cfg = PolicyConfig.model_validate_json(cfg_json)
+    out = decide_shard(run, cfg, shard)
+    write_table_atomic(out.to_arrow(), run.shard_file(run.decisions(cfg.name), shard))
+    kept = int(out["keep"].sum())
+    return {"shard": shard, "documents": out.height, "kept": kept}
+
+
+def run_decisions(run: RunDir, cfg: PolicyConfig, runner: Runner) -> None:
+    """Evaluate ``cfg`` over every shard of ``run`` (one task per shard through ``runner``)."""
+    shards = shard_ids(run)
+    if shards:
+        # Fail fast, before any task: compile against the first shard's columns.
+        frame = with_derived(annotated(run, shard=shards[0], attributes=cfg.attributes))
+        compile_policy(cfg, dict(frame.collect_schema()))
+    items = [(str(run.root), cfg.model_dump_json(), s) for s in shards]
+    results = runner.map(_shard_task, items, desc=f"decisions[{cfg.name}]")
+    total = sum(int(r["documents"]) for r in results)
+    kept = sum(int(r["kept"]) for r in results)
+    write_json_atomic(
+        {
+            "policy": cfg.model_dump(mode="json"),
+            "shards": results,
+            "documents": total,
+            "kept": kept,
+        },
+        run.decisions(cfg.name) / "_policy.json",
+    )
+    log.info("policy %s: kept %d of %d documents", cfg.name, kept, total)

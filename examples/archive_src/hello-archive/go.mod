@@ -1,0 +1,3 @@
+module github.com/aferreira/hello-archive
+
+go 1.22

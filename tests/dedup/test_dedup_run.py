@@ -1,0 +1,232 @@
+"""Exact and near dedup over run directories: recall on planted copies, keep policy, license
+mix, determinism over shard/partition/worker counts, resume."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from curate.dedup import DedupConfig, run_dedup, run_exact_dedup, run_near_dedup
+from curate.dedup.config import ExactConfig, NearConfig
+from curate.dedup.inspect import clusters, largest_clusters
+from curate.engine.runner import LocalRunner
+from curate.rundir import RunDir, write_table_atomic
+
+from .helpers import doc_row, make_function, mutate
+
+
+def _attr(run: RunDir, key: str) -> pl.DataFrame:
+    return pl.read_parquet(sorted(run.attributes(key).glob("*.parquet"))).sort("doc_uid")
+
+
+def _by_repo(run: RunDir, key: str) -> pl.DataFrame:
+    docs = pl.read_parquet(
+        sorted(run.documents.glob("*.parquet")), columns=["doc_uid", "repo", "path"]
+    )
+    return docs.join(_attr(run, key), on="doc_uid")
+
+
+def test_near_dedup_finds_planted_copies(corpus, make_run) -> None:
+    run = make_run(corpus, 3)
+    report = run_dedup(run, DedupConfig(), LocalRunner())
+    near = _by_repo(run, "near_dedup@1")
+    cid = dict(zip(near["repo"], near["dup_cluster_id"], strict=True))
+    for i in range(40):
+        # exact fork and 5%-edited vendored copy join the original's cluster
+        assert cid[f"org/orig{i}"] == cid[f"fork{i}/orig{i}"] == cid[f"vendor{i}/x"]
+        # a 60%-rewritten file and unrelated files stay apart
+        assert cid[f"far{i}/x"] != cid[f"org/orig{i}"]
+        assert cid[f"other{i}/x"] != cid[f"org/orig{i}"]
+    sizes = near.group_by("dup_cluster_id").agg(
+        pl.len().alias("n"), pl.col("dup_keep").sum().alias("k")
+    )
+    assert (sizes["k"] == 1).all()  # exactly one kept member per cluster
+    assert sizes.filter(pl.col("dup_cluster_id").is_not_null())["n"].max() == 3
+    empty = near.filter(pl.col("repo") == "empty/x").row(0, named=True)
+    assert empty["dup_cluster_id"] is None and empty["dup_keep"] is True
+    exact = _by_repo(run, "exact_dedup@1")
+    assert exact.filter(pl.col("exact_dup_count") >= 2).height >= 80
+    assert report["near"]["cc_rounds"] >= 1
+    stats = json.loads((run.stats / "dedup.json").read_text())
+    py = next(r for r in stats["by_language"] if r["language"] == "Python")
+    assert py["documents"] == len(corpus) and 0.2 < py["dedup_rate"] < 0.6
+    top = largest_clusters(run, limit=3)
+    assert top[0]["size"] == 3 and top[0]["repos"] == 3
+    assert clusters(run).collect().height == sizes.filter(pl.col("n") > 1)["n"].sum()
+
+
+def _outputs(run: RunDir) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return _attr(run, "exact_dedup@1"), _attr(run, "near_dedup@1")
+
+
+def test_bit_identical_over_shards_and_partitions(corpus, make_run) -> None:
+    seen = []
+    for shards, parts in ((1, 1), (2, 3), (5, 8)):
+        run = make_run(corpus, shards, f"r{shards}")
+        cfg = DedupConfig(
+            near=NearConfig(min_partitions=parts, band_partitions=parts), exact_partitions=parts
+        )
+        run_dedup(run, cfg, LocalRunner())
+        seen.append(_outputs(run))
+    for exact, near in seen[1:]:
+        assert exact.equals(seen[0][0])
+        assert near.equals(seen[0][1])
+
+
+def _write_attr(
+    run: RunDir, key: str, column: str, values: dict[str, object], dtype: pa.DataType
+) -> None:
+    for f in sorted(run.documents.glob("*.parquet")):
+        uids = pl.read_parquet(f, columns=["doc_uid", "repo"])
+        table = pa.table(
+            {
+                "doc_uid": uids["doc_uid"].to_list(),
+                column: pa.array([values.get(r) for r in uids["repo"].to_list()], dtype),
+            }
+        )
+        write_table_atomic(table, run.attributes(key) / f.name)
+
+
+def test_keep_policy_and_copyleft_flag(make_run) -> None:
+    rng = random.Random(3)
+    base = make_function(rng, 40)
+    rows = [
+        doc_row("", "a-gpl/x", "lib.py", base),
+        doc_row("", "b-mit/x", "lib.py", mutate(rng, base, 0.03)),
+        doc_row("", "c-mit/x", "lib.py", mutate(rng, base, 0.03)),
+        doc_row("", "d-unknown/x", "lib.py", base),
+    ]
+    run = make_run(rows, 2)
+    _write_attr(
+        run,
+        "license@1",
+        "license_category",
+        {"a-gpl/x": "strong_copyleft", "b-mit/x": "permissive", "c-mit/x": "permissive"},
+        pa.string(),
+    )
+    _write_attr(run, "quality@1", "quality_score", {"b-mit/x": 0.2, "c-mit/x": 0.9}, pa.float64())
+    run_near_dedup(run, DedupConfig(), LocalRunner())
+    near = _by_repo(run, "near_dedup@1")
+    keep = dict(zip(near["repo"], near["dup_keep"], strict=True))
+    flag = dict(zip(near["repo"], near["dup_copied_from_copyleft"], strict=True))
+    assert near["dup_cluster_id"].n_unique() == 1 and near["dup_cluster_size"][0] == 4
+    # permissive first, then higher quality: c-mit wins over b-mit
+    assert keep == {"a-gpl/x": False, "b-mit/x": False, "c-mit/x": True, "d-unknown/x": False}
+    # permissive members of a cluster holding copyleft code are flagged
+    assert flag == {"a-gpl/x": False, "b-mit/x": True, "c-mit/x": True, "d-unknown/x": False}
+
+
+def test_keep_falls_back_to_smallest_doc_uid(make_run) -> None:
+    text = make_function(random.Random(4))
+    rows = [doc_row("", f"r{i}/x", "a.py", text) for i in range(5)]
+    run = make_run(rows, 2)
+    run_exact_dedup(run, DedupConfig(), LocalRunner())
+    exact = _attr(run, "exact_dedup@1")
+    assert exact["exact_dup_count"].to_list() == [5] * 5
+    assert exact["exact_dup_keep"].to_list() == [True, False, False, False, False]
+
+
+def test_exact_on_whitespace_normalised_content(make_run) -> None:
+    rows = [
+        doc_row("", "a/x", "a.py", "def f():\n    return 1\n"),
+        doc_row("", "b/x", "a.py", "def f():\n\treturn 1   \n\n"),
+        doc_row("", "c/x", "a.py", "def f():\n    return 2\n"),
+    ]
+    run = make_run(rows, 1)
+    run_exact_dedup(run, DedupConfig(exact=ExactConfig(normalize_whitespace=True)), LocalRunner())
+    counts = dict(
+        zip(
+            _by_repo(run, "exact_dedup@1")["repo"],
+            _by_repo(run, "exact_dedup@1")["exact_dup_count"],
+            strict=True,
+        )
+    )
+    assert counts == {"a/x": 2, "b/x": 2, "c/x": 1}
+
+
+class _CountingRunner(LocalRunner):
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def map(self, fn, items, **kw):  # type: ignore[no-untyped-def]
+        self.calls.append(kw.get("desc", ""))
+        return super().map(fn, items, **kw)
+
+
+def test_rerun_is_resumed_from_markers(corpus, make_run) -> None:
+    run = make_run(corpus, 2)
+    first = _CountingRunner()
+    run_dedup(run, DedupConfig(), first)
+    before = _outputs(run)
+    again = _CountingRunner()
+    run_dedup(run, DedupConfig(), again)
+    assert first.calls and again.calls == []
+    after = _outputs(run)
+    assert before[0].equals(after[0]) and before[1].equals(after[1])
+    # a changed config recomputes
+    changed = _CountingRunner()
+    run_near_dedup(run, DedupConfig(near=NearConfig(threshold=0.9)), changed)
+    assert "dedup near/bands" in changed.calls
+
+
+@pytest.mark.ray
+def test_ray_runner_gives_the_same_bytes(corpus, make_run, ray_cluster) -> None:
+    from curate.engine.runner import RayRunner
+
+    local = make_run(corpus, 4, "local")
+    run_dedup(local, DedupConfig(), LocalRunner())
+    remote = make_run(corpus, 4, "ray")
+    run_dedup(remote, DedupConfig(), RayRunner(workers=2))
+    for key in ("exact_dedup@1", "near_dedup@1"):
+        for f in sorted(local.attributes(key).glob("*.parquet")):
+            assert pl.read_parquet(f).equals(pl.read_parquet(remote.attributes(key) / f.name))
+
+
+def test_repository_level_dedup_finds_forks(make_run) -> None:
+    rng = random.Random(9)
+    upstream = [make_function(rng, 20) for _ in range(12)]
+    rows = [doc_row("", "up/lib", f"f{i}.py", t) for i, t in enumerate(upstream)]
+    # a fork with two files edited and one added, a vendored copy with half the files
+    rows += [
+        doc_row("", "fork/lib", f"f{i}.py", mutate(rng, t, 0.1) if i < 2 else t)
+        for i, t in enumerate(upstream)
+    ]
+    rows.append(doc_row("", "fork/lib", "extra.py", make_function(rng, 20)))
+    rows += [
+        doc_row("", f"solo{k}/x", f"f{i}.py", make_function(rng, 20))
+        for k in range(3)
+        for i in range(4)
+    ]
+    run = make_run(rows, 3)
+    report = run_dedup(run, DedupConfig(near=NearConfig(repos=True)), LocalRunner())
+    assert report["repos"] == {"repos": 5, "in_clusters": 2, "near_copies": 1}
+    attr = _by_repo(run, "repo_dedup@1")
+    keep = dict(zip(attr["repo"], attr["dup_repo_keep"], strict=True))
+    assert keep["fork/lib"] is True and keep["up/lib"] is False  # the fork has more files
+    assert keep["solo0/x"] is True
+    sizes = dict(zip(attr["repo"], attr["dup_repo_cluster_size"], strict=True))
+    assert sizes["up/lib"] == 2 and sizes["solo1/x"] == 1
+
+
+def test_dups_cli_lists_largest_clusters(corpus, make_run) -> None:
+    import subprocess
+    import sys
+
+    run = make_run(corpus, 2)
+    run_dedup(run, DedupConfig(), LocalRunner())
+    cmd = [sys.executable, "-c", "from curate.cli import main; main()", "dups", str(run.root)]
+    rows = [
+        json.loads(x)
+        for x in subprocess.run(
+            [*cmd, "--json", "--limit", "4"], capture_output=True, text=True, check=True
+        ).stdout.splitlines()
+    ]
+    assert len(rows) == 4 and all(r["size"] == 3 for r in rows)
+    assert rows[0]["members"][0]["dup_keep"] is True
+    assert {m["repo"].split("/")[0][:4] for m in rows[0]["members"]} <= {"org", "fork", "vend"}
+    text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    assert "cluster " in text and "[keep]" in text and "[drop]" in text

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import ipaddress
+import random
+
+import pytest
+
+from curate.filters.secrets import synth
+from curate.filters.secrets.pii import PII_DETECTORS, PiiScanner, is_personal_ip
+
+
+def _values(pii_scanner, text):
+    return [(f.kind, text[f.start : f.end]) for f in pii_scanner.scan(text)]
+
+
+def test_emails(pii_scanner):
+    text = "# Author: Jane Doe <jane.doe@gmail.com>, li_wang+dev@cs.stanford.edu\n"
+    assert _values(pii_scanner, text) == [
+        ("email", "jane.doe@gmail.com"),
+        ("email", "li_wang+dev@cs.stanford.edu"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "user@example.com",
+        "bob@mail.example.org",
+        "a@b.test",
+        "git@github.com:acme/x.git",
+        "logo@2x.png",
+        "ssh://git@host.io/r",
+        "https://u:pw@db.acme.io/x",
+        "1234+someone@users.noreply.github.com",
+        "noreply@acme.io",
+        "@decorator.attr",
+    ],
+)
+def test_not_personal_emails(pii_scanner, text):
+    assert _values(pii_scanner, text) == []
+
+
+def test_email_recall_on_generated(pii_scanner):
+    rng = random.Random(11)
+    emails = [synth.fake_email(rng) for _ in range(300)]
+    text = "\n".join(f"# contact: {e}" for e in emails)
+    assert [v for _, v in _values(pii_scanner, text)] == emails
+
+
+def test_public_ips(pii_scanner):
+    text = 'server = "93.184.216.34"; v6 = "2a00:1450:4001:82b::200e"\n'
+    assert _values(pii_scanner, text) == [
+        ("ipv4", "93.184.216.34"),
+        ("ipv6", "2a00:1450:4001:82b::200e"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "192.168.1.20",
+        "10.0.0.5",
+        "172.16.4.1",
+        "127.0.0.1",
+        "0.0.0.0",
+        "169.254.1.1",
+        "203.0.113.7",
+        "198.51.100.2",
+        "192.0.2.1",
+        "100.64.1.1",
+        "224.0.0.251",
+        "8.8.8.8",
+        "1.1.1.1",
+        "9.9.9.9",
+        "2001:4860:4860::8888",
+        "::1",
+        "fe80::1ff:fe23:4567:890a",
+        "2001:db8::1",
+        "fd12:3456:789a::1",
+        "version 2.10.3.41",
+        '__version__ = "4.15.2.84"',
+        "v10.20.30.40",
+        "1.3.6.1.4.1.311",
+        "1.2.3.4",
+        "std::vector<int>::iterator",
+        "12:34:56",
+        "00:1a:2b:3c:4d:5e",
+        "a::b",
+        "pkg>=21.10.30.44",
+    ],
+)
+def test_not_personal_ips(pii_scanner, text):
+    assert _values(pii_scanner, text) == []
+
+
+def test_generated_public_ips_found(pii_scanner):
+    rng = random.Random(5)
+    for _ in range(200):
+        v4, v6 = synth.fake_public_ipv4(rng), synth.fake_public_ipv6(rng)
+        assert is_personal_ip(ipaddress.ip_address(v4))
+        assert _values(pii_scanner, f'peer = "{v4}" # {v6}\n') == [("ipv4", v4), ("ipv6", v6)]
+
+
+def test_detectors_are_pluggable(pii_scanner):
+    class Phone:
+        name = "pii.phone"
+
+        def detect(self, text, path=""):
+            from curate.filters.secrets.findings import Finding
+
+            i = text.find("+47 ")
+            return [Finding.of(text, i, i + 12, "phone", self.name)] if i >= 0 else []
+
+    PII_DETECTORS["phone"] = Phone
+    try:
+        scanner = PiiScanner(("email", "phone"))
+        text = "call +47 22334455 or mail ola@nordmann.no"
+        assert [f.kind for f in scanner.scan(text)] == ["phone", "email"]
+    finally:
+        del PII_DETECTORS["phone"]
+
+
+def test_unknown_detector_is_a_config_error():
+    from curate.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown detector"):
+        PiiScanner(("email", "ner"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Wed, 3 Apr 2002 12.34.56.78+0800", '<path d="M1.52-.87 2.83-2.12 3.51.98.32 2.03.5 3.1z"/>'],
+)
+def test_times_and_number_lists_are_not_ips(pii_scanner, text):
+    assert _values(pii_scanner, text) == []

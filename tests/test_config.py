@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from curate.config import load_pipeline, parse_pipeline
+from curate.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    "recipe", sorted((ROOT / "pipelines").glob("*.toml")), ids=lambda p: p.name
+)
+def test_bundled_recipes_validate(recipe: Path) -> None:
+    cfg = load_pipeline(recipe)
+    assert cfg.run.name
+    assert cfg.ingest.max_file_bytes > 0
+
+
+def test_unknown_key_names_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"run\.wrokers: unknown key"):
+        parse_pipeline({"run": {"wrokers": 2}})
+
+
+def test_bad_value_names_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"run\.shard_target_bytes"):
+        parse_pipeline({"run": {"shard_target_bytes": "lots"}})
+
+
+def test_unknown_section_and_annotator() -> None:
+    with pytest.raises(ConfigError, match="unknown section"):
+        parse_pipeline({"filters": {}})
+    with pytest.raises(ConfigError, match=r"annotators\.nope: unknown annotator"):
+        parse_pipeline({"annotators": {"nope": {}}})
+
+
+def test_flags_override_recipe() -> None:
+    cfg = parse_pipeline({"run": {"workers": 2, "output": "a"}}).with_run(output="b", workers=None)
+    assert cfg.run.output == "b"
+    assert cfg.run.workers == 2
+    assert cfg.fingerprint("ingest") == parse_pipeline({}).fingerprint("ingest")
+
+
+def test_cli_config_error_is_one_line_exit_2(tmp_path: Path) -> None:
+    recipe = tmp_path / "bad.toml"
+    recipe.write_text("[run]\nworkers = 'two'\n")
+    proc = subprocess.run(
+        [sys.executable, "-c", "from curate.cli import main; main()", "run", str(recipe)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "run.workers" in lines[0]
+    assert "Traceback" not in proc.stderr

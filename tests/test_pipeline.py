@@ -1,0 +1,244 @@
+"""End-to-end engine behaviour: conservation of files, resume, idempotent reruns."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import curate
+from curate.config import parse_pipeline
+from curate.engine.runner import LocalRunner
+from curate.pipeline import run_pipeline
+
+PY = "def add(a, b):\n    '''Add two numbers.'''\n    return a + b\n"
+JS = "export function add(a, b) {\n  // add\n  return a + b;\n}\n"
+
+
+def _make_inputs(root: Path, repos: int = 6) -> Path:
+    """A directory of checkouts plus one tar archive; returns the input folder."""
+    inputs = root / "inputs"
+    for r in range(repos):
+        repo = inputs / "checkouts" / f"repo{r}"
+        (repo / "src").mkdir(parents=True)
+        (repo / "src" / "mod.py").write_text(PY + f"\n# repo {r}\n")
+        (repo / "src" / "app.js").write_text(JS + f"// repo {r}\n")
+        (repo / "README.md").write_text(f"# repo {r}\n\nSome text.\n")
+        (repo / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+        (repo / "node_modules" / "dep").mkdir(parents=True)
+        (repo / "node_modules" / "dep" / "index.js").write_text("module.exports = 1;\n")
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, text in [("arch-main/a.py", PY), ("arch-main/b.go", "package main\n")]:
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    (inputs / "arch-main.tar.gz").write_bytes(buf.getvalue())
+    return inputs
+
+
+def _cfg(inputs: Path, out: Path, **run: object):
+    return parse_pipeline(
+        {
+            "run": {
+                "input": [str(inputs / "checkouts"), str(inputs / "arch-main.tar.gz")],
+                "output": str(out),
+                "runner": "local",
+                "shard_target_bytes": 600,
+                **run,
+            },
+            "annotators": {"parse": {}},
+        }
+    )
+
+
+def _snapshot(out: Path) -> dict[str, pl.DataFrame]:
+    run = curate.open_run(out)
+    frames = {"documents": run.documents, "skipped": run.skipped.drop("shard_id")}
+    frames |= {key: run.attributes(key) for key in run.attribute_keys()}
+    return {name: lf.collect().sort(lf.collect().columns[0:3]) for name, lf in frames.items()}
+
+
+def test_every_input_file_is_a_document_or_a_skip(tmp_path: Path) -> None:
+    inputs = _make_inputs(tmp_path)
+    report = run_pipeline(_cfg(inputs, tmp_path / "run"), LocalRunner())
+    assert report.shards >= 3
+    run = curate.open_run(tmp_path / "run")
+    docs = run.documents.collect()
+    skipped = run.skipped.collect()
+    on_disk = [p for p in (inputs / "checkouts").rglob("*") if p.is_file()]
+    assert docs.height + skipped["files"].sum() == len(on_disk) + 2  # + the archive members
+    assert set(skipped["reason"]) == {"binary", "vendored"}
+    assert docs["doc_uid"].n_unique() == docs.height
+    assert dict(docs.group_by("language").len().iter_rows()) == {
+        "Python": 7,
+        "JavaScript": 6,
+        "Markdown": 6,
+        "Go": 1,
+    }
+    assert set(docs.filter(pl.col("source_uri").str.ends_with(".tar.gz"))["path"]) == {
+        "a.py",
+        "b.go",
+    }
+    parse = run.attributes("parse").collect()
+    assert parse.height == docs.height
+    assert (
+        parse.join(docs, on="doc_uid").filter(pl.col("language") == "Python")[
+            "parse_function_count"
+        ]
+        == 1
+    ).all()
+
+
+def test_second_run_does_no_work(tmp_path: Path) -> None:
+    inputs = _make_inputs(tmp_path)
+    cfg = _cfg(inputs, tmp_path / "run")
+    assert run_pipeline(cfg, LocalRunner()).did_work
+    mtimes = {p: p.stat().st_mtime_ns for p in (tmp_path / "run").rglob("*.parquet")}
+    again = run_pipeline(cfg, LocalRunner())
+    assert not again.did_work
+    assert again.shards_ingested == 0
+    changed = [
+        p
+        for p in (tmp_path / "run" / "documents").glob("*.parquet")
+        if p.stat().st_mtime_ns != mtimes[p]
+    ]
+    assert changed == []
+
+
+def test_new_annotator_config_reannotates_without_reingesting(tmp_path: Path) -> None:
+    inputs = _make_inputs(tmp_path)
+    run_pipeline(_cfg(inputs, tmp_path / "run"), LocalRunner())
+    cfg2 = parse_pipeline(
+        {
+            "run": {
+                "input": [str(inputs / "checkouts"), str(inputs / "arch-main.tar.gz")],
+                "output": str(tmp_path / "run"),
+                "runner": "local",
+                "shard_target_bytes": 600,
+            },
+            "annotators": {"parse": {"timeout_s": 5.0}},
+        }
+    )
+    report = run_pipeline(cfg2, LocalRunner())
+    assert report.shards_ingested == 0
+    assert report.shards_annotated == report.shards
+
+
+def test_interrupted_run_resumes_to_identical_output(tmp_path: Path) -> None:
+    inputs = _make_inputs(tmp_path, repos=30)
+    reference = tmp_path / "reference"
+    run_pipeline(_cfg(inputs, reference), LocalRunner())
+
+    # Really kill a run part-way (SIGKILL, no cleanup), then rerun it.
+    out = tmp_path / "killed"
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(
+        "[run]\n"
+        f"input = [{str(inputs / 'checkouts')!r}, {str(inputs / 'arch-main.tar.gz')!r}]\n"
+        f"output = {str(out)!r}\nrunner = 'local'\nshard_target_bytes = 600\n"
+        "[annotators.parse]\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from curate.cli import main; main()", "run", str(recipe)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    markers = out / "_markers" / "ingest"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if markers.is_dir() and len(list(markers.glob("*.json"))) >= 2:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "run finished before it could be interrupted"
+    total = pl.read_parquet(reference / "manifest.parquet").height
+    assert len(list(markers.glob("*.json"))) < total
+
+    report = run_pipeline(_cfg(inputs, out), LocalRunner())
+    assert 0 < report.shards_ingested < total
+    ours, theirs = _snapshot(out), _snapshot(reference)
+    assert ours.keys() == theirs.keys()
+    for name in ours:
+        assert ours[name].equals(theirs[name]), name
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_stats_cli_and_open_run(tmp_path: Path) -> None:
+    inputs = _make_inputs(tmp_path)
+    run_pipeline(_cfg(inputs, tmp_path / "run"), LocalRunner())
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from curate.cli import main; main()",
+            "stats",
+            str(tmp_path / "run"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    import json
+
+    data = json.loads(proc.stdout)
+    assert data["documents"] == 20
+    assert {r["reason"]: r["files"] for r in data["skipped_by_reason"]} == {
+        "binary": 6,
+        "vendored": 6,
+    }
+    annotated = curate.open_run(tmp_path / "run").annotated().collect()
+    assert "parse_status" in annotated.columns and "content" not in annotated.columns
+
+
+def test_missing_input_is_a_user_error(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from curate.cli import main; main()",
+            "ingest",
+            str(tmp_path / "nope"),
+            "--output",
+            str(tmp_path / "run"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+
+
+@pytest.mark.ray
+def test_demo_pipeline_on_real_ray(ray_cluster: None, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    from curate.config import load_pipeline
+
+    cfg = load_pipeline(root / "pipelines" / "demo.toml").with_run(
+        input=tuple(
+            str(root / p) for p in ("examples/repos", "examples/archives", "examples/exports")
+        ),
+        output=str(tmp_path / "demo"),
+        runner="ray",
+    )
+    report = run_pipeline(cfg)
+    assert report.shards > 1 and report.shards_ingested == report.shards
+    run = curate.open_run(tmp_path / "demo")
+    docs = run.documents.select("language").collect()
+    assert docs.height > 50
+    assert {"Python", "Java", "Go", "Rust", "TypeScript"} <= set(docs["language"].drop_nulls())
+    reasons = set(run.skipped.collect()["reason"])
+    assert {"binary", "vendored", "lock_file", "corrupt_archive", "path_traversal"} <= reasons
+    assert not run_pipeline(cfg).did_work
