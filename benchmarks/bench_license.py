@@ -40,11 +40,12 @@ BENCH = ROOT / ".bench" / "license"
 SCANCODE = ROOT / ".bench" / "scancode-venv" / "bin" / "scancode"
 
 PACKAGES = [
-    "requests==2.32.3", "six==1.17.0", "idna==3.10", "toml==0.10.2", "docopt==0.6.2",
-    "decorator==5.1.1", "filelock==3.16.1", "certifi==2024.8.30", "pathspec==0.12.1",
-    "typing_extensions==4.12.2", "packaging==24.2", "html2text==2024.2.26",
-    "fuzzywuzzy==0.18.0", "frozendict==2.4.6", "chardet==5.2.0", "yamllint==1.35.1",
-    "termcolor==2.5.0", "pyudev==0.24.3", "codespell==2.3.0", "python-xlib==0.33",
+    # small archives first, so a time-boxed ScanCode run covers as many as possible
+    "six==1.17.0", "typing_extensions==4.12.2", "certifi==2024.8.30", "decorator==5.1.1",
+    "filelock==3.16.1", "idna==3.10", "fuzzywuzzy==0.18.0", "toml==0.10.2", "docopt==0.6.2",
+    "termcolor==2.5.0", "pathspec==0.12.1", "codespell==2.3.0", "pyudev==0.24.3",
+    "packaging==24.2", "frozendict==2.4.6", "requests==2.32.3", "python-xlib==0.33",
+    "html2text==2024.2.26", "yamllint==1.35.1", "chardet==5.2.0",
 ]  # fmt: skip
 
 

@@ -68,7 +68,10 @@ def main() -> None:
     # Code only: files whose language is known and is not prose / translation catalogs.
     frame = (
         pl.read_parquet(CORPUS)
-        .filter(pl.col("language").is_not_null() & ~pl.col("language").is_in(["Text", "Gettext Catalog"]))
+        .filter(
+            pl.col("language").is_not_null()
+            & ~pl.col("language").is_in(["Text", "Gettext Catalog"])
+        )
         .sort("doc_uid")
     )
     frame = frame.filter(pl.col("size_bytes").cum_sum() <= args.max_mb * 1e6)

@@ -57,10 +57,14 @@ def main() -> None:
     with pl.Config(tbl_rows=40):
         print(rule_stats(decided, by=None).filter(pl.col("files_failing") > 0))
     for label, keep in (("DROPPED", False), ("KEPT", True)):
-        sample = decided.filter(pl.col("keep") == keep).sample(n=args.n, seed=args.seed).sort("doc_uid")
+        sample = (
+            decided.filter(pl.col("keep") == keep).sample(n=args.n, seed=args.seed).sort("doc_uid")
+        )
         sample = sample.join(content, on="doc_uid", how="left")
         for i, row in enumerate(sample.iter_rows(named=True), 1):
-            print(f"\n=== {label} {i}: {row['doc_uid']} [{row['language']}, {row['size_bytes']} B] {row['drop_reason'] or ''}")
+            print(
+                f"\n=== {label} {i}: {row['doc_uid']} [{row['language']}, {row['size_bytes']} B] {row['drop_reason'] or ''}"
+            )
             for line in row["content"].splitlines()[: args.lines]:
                 print("  | " + line[:140])
 

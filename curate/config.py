@@ -23,22 +23,28 @@ from curate.errors import ConfigError
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
 class RunConfig(StrictModel):
     name: str = "run"
+    """Name of the run (used in the dataset card and mixture manifest)."""
     input: tuple[str, ...] = ()
+    """Input paths or URLs; `--input` on the command line replaces this list."""
     output: str | None = None
+    """Run directory; `--output` replaces it."""
     runner: Literal["local", "ray"] = "ray"
+    """`ray` (embedded local cluster, or `address`) or `local` (in-process, no Ray)."""
     address: str | None = None
     """Ray cluster address to join; unset starts an embedded local cluster."""
     workers: int | None = None
+    """Parallel workers (Ray tasks in flight); default: all CPUs of the cluster."""
     shard_target_bytes: int = 256 * 1024 * 1024
     """Input bytes per shard; a shard's documents file is about this size."""
     batch_bytes: int = 32 * 1024 * 1024
     """Upper bound on content bytes held in one Arrow batch (memory per worker)."""
     batch_rows: int = 4096
+    """Upper bound on documents in one Arrow batch."""
 
 
 # Section name -> "module:Class" of its pydantic model, imported lazily so that a recipe only

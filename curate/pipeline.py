@@ -140,7 +140,12 @@ def run_pipeline(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport
         )
     try:
         started = time.perf_counter()
-        results = runner.map(run_shard, [_task(cfg, run, s) for s in shards], desc="shards")
+        results = runner.map(
+            run_shard,
+            [_task(cfg, run, s) for s in shards],
+            desc="shards",
+            progress=ShardResult.progress,
+        )
         report.shards_ingested = sum(r.ingested for r in results)
         report.shards_annotated = sum(bool(r.annotated) for r in results)
         report.steps["shards"] = time.perf_counter() - started

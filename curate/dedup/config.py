@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -45,6 +47,9 @@ class ExactConfig(_Frozen):
 
 class NearConfig(_Frozen):
     enabled: bool = True
+    tokenizer: Literal["words", "code"] = "words"
+    """``words``: ``[A-Za-z_0-9]+`` lowercased (BigCode). ``code``: lexer tokens with identifiers
+    and literals normalised, for renamed-variable clones (slower: a Python lexer)."""
     ngram: int = Field(5, ge=1, le=64)
     num_perm: int = Field(256, ge=8, le=1024)
     seed: int = 1
@@ -59,6 +64,8 @@ class NearConfig(_Frozen):
     """Budget per clustering task; the number of edge partitions is derived from it."""
     min_partitions: int = Field(4, ge=1, le=4096)
     max_cc_rounds: int = Field(64, ge=1)
+    verify: bool = False
+    """Keep a candidate edge only if the exact Jaccard of the shingle sets >= ``threshold``."""
     repos: bool = False
     """Also dedup whole repositories (repo signature = min over its files' signatures)."""
     repo_threshold: float = Field(0.7, gt=0.0, lt=1.0)

@@ -63,11 +63,14 @@ def shingle_hash32(shingle: str) -> int:
     return int(_combine(hashes)[0])
 
 
-def shingles(text: str, ngram: int = 5) -> list[str]:
+def shingles(text: str, ngram: int = 5, tokenizer: str = "words") -> list[str]:
     """Reference shingling of one document (what the batch path hashes)."""
     import re
 
-    tokens = [t.lower() for t in re.findall(TOKEN_PATTERN, text)]
+    if tokenizer == "code":
+        tokens = [t.lower() for t in code_tokens(text)]
+    else:
+        tokens = [t.lower() for t in re.findall(TOKEN_PATTERN, text)]
     if not tokens:
         return []
     if len(tokens) < ngram:
@@ -93,13 +96,29 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> s1)
 
 
+def code_tokens(text: str) -> list[str]:
+    """The ``tokenizer = "code"`` option: a code lexer's tokens with comments and docstrings
+    dropped, identifiers replaced by ``ID`` (keywords, builtins and attribute names kept) and
+    string/number literals by ``S``/``N``, so renamed-variable clones share shingles."""
+    from curate.dedup.decontam import normalized_tokens
+
+    return [
+        "S" if t.startswith("S:") else "N" if t[0].isdigit() else t for t in normalized_tokens(text)
+    ]
+
+
 def shingle_hashes(
-    texts: pa.Array | Sequence[str], ngram: int = 5
+    texts: pa.Array | Sequence[str], ngram: int = 5, tokenizer: str = "words"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Hash every shingle of every text: ``(hashes uint32, offsets int64)`` where the shingles of
     text ``i`` are ``hashes[offsets[i]:offsets[i+1]]``."""
-    series = pl.Series("t", texts, dtype=pl.String) if not isinstance(texts, pl.Series) else texts
-    tokens = series.str.extract_all(TOKEN_PATTERN).fill_null([])
+    if tokenizer == "code":
+        tokens = pl.Series("t", [code_tokens(t or "") for t in texts], dtype=pl.List(pl.String))
+    else:
+        series = (
+            pl.Series("t", texts, dtype=pl.String) if not isinstance(texts, pl.Series) else texts
+        )
+        tokens = series.str.extract_all(TOKEN_PATTERN).fill_null([])
     counts = tokens.list.len().to_numpy().astype(np.int64)
     flat = tokens.explode().drop_nulls().str.to_lowercase().to_arrow()
     if isinstance(flat, pa.ChunkedArray):

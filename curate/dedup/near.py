@@ -109,16 +109,22 @@ def _batches(texts: list[str]) -> list[tuple[int, int]]:
     return out
 
 
-def shard_signatures(texts: list[str], cfg: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
-    """``(signatures (n, num_perm) uint32, has_signature bool)`` for a list of texts."""
+def shard_signatures(
+    texts: list[str], cfg: DedupConfig, *, keep_shingles: bool = False
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """``(signatures (n, num_perm) uint32, has_signature bool, shingle hashes per text)`` (the
+    last only with ``keep_shingles``, for true-Jaccard verification)."""
     n = cfg.near
     sig = np.empty((len(texts), n.num_perm), np.uint32)
     has = np.zeros(len(texts), bool)
+    kept: list[np.ndarray] = []
     for lo, hi in _batches(texts):
-        hashes, offsets = shingle_hashes(texts[lo:hi], n.ngram)
+        hashes, offsets = shingle_hashes(texts[lo:hi], n.ngram, n.tokenizer)
         sig[lo:hi] = signatures(hashes, offsets, n.num_perm, n.seed)
         has[lo:hi] = np.diff(offsets) > 0
-    return sig, has
+        if keep_shingles:
+            kept.extend(hashes[offsets[i] : offsets[i + 1]] for i in range(hi - lo))
+    return sig, has, kept
 
 
 def _bands(task: _Task) -> dict[str, int]:
@@ -133,7 +139,7 @@ def _bands(task: _Task) -> dict[str, int]:
     _, first = np.unique(nodes, return_index=True)
     first = np.sort(first)
     texts = docs["content"].gather(first).to_list()
-    sig, has = shard_signatures(texts, cfg)
+    sig, has, hashes_of = shard_signatures(texts, cfg, keep_shingles=cfg.near.verify)
     uniq_nodes = nodes[first]
     has_by_node = dict(zip(uniq_nodes.tolist(), has.tolist(), strict=True))
     bh = band_hashes(sig[has], plan.bands, plan.rows)
@@ -166,6 +172,11 @@ def _bands(task: _Task) -> dict[str, int]:
         run.dedup / "near" / "members",
         shard,
     )
+    if cfg.near.verify:
+        from curate.dedup.verify import write_shingle_sets
+
+        sets = [hashes_of[i] for i in np.flatnonzero(has)]
+        write_shingle_sets(run, shard, uniq_nodes[has], sets, plan.node_parts)
     if cfg.near.repos:
         from curate.dedup.repos import write_partial_repo_signatures
 
@@ -334,7 +345,7 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
         fp,
         _bands,
         [_Task(plan, s) for s in shards],
-        outputs=[near / "bands", near / "members"],
+        outputs=[near / "bands", near / "members", near / "sets"],
     )
     edge_res = run_step(
         run,
@@ -345,11 +356,33 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
         [_Task(plan, str(k)) for k in range(plan.band_parts)],
         outputs=[near / "cc_in"],
     )
+    cc_input = near / "cc_in"
+    verified: list[list[int]] = []
+    if cfg.near.verify:
+        from curate.dedup import verify
+
+        vt = [
+            verify.VerifyTask(str(run.root), k, plan.node_parts, cfg.near.threshold)
+            for k in range(plan.node_parts)
+        ]
+        run_step(
+            run, runner, "near/verify_a", fp, verify.attach_first, vt, outputs=[near / "verify_a"]
+        )
+        verified = run_step(
+            run,
+            runner,
+            "near/verify_b",
+            fp,
+            verify.verify_second,
+            vt,
+            outputs=[near / "cc_verified"],
+        )
+        cc_input = verify.verified_dir(run)
     converged, rounds = connected_components(
         run,
         runner,
         name="near/cc",
-        edges=near / "cc_in",
+        edges=cc_input,
         work=near / "cc",
         parts=plan.node_parts,
         fingerprint=fp,
@@ -380,6 +413,7 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
         "signed": sum(r["signed"] for r in sig_res),
         "bytes": sum(r["bytes"] for r in sig_res),
         "edges": sum(edge_res),
+        "edges_verified": sum(v[1] for v in verified) if verified else None,
         "cc_rounds": rounds,
         "clusters": sum(r["clusters"] for r in cl_res),
         "dropped": sum(r["dropped"] for r in w_res),

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 class AnnotatorConfig(BaseModel):
     """Base for annotator configs: frozen, unknown keys are errors."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     enabled: bool = True
     max_doc_bytes: int = 4 * 1024 * 1024

@@ -32,13 +32,33 @@ class Runner(Protocol):
         desc: str = "",
         num_cpus: float = 1.0,
         memory_bytes: int | None = None,
+        progress: Callable[[R], dict[str, int]] | None = None,
     ) -> list[R]: ...
 
     def close(self) -> None: ...
 
 
-def _progress(total: int, desc: str) -> tqdm:
-    return tqdm(total=total, desc=desc or "work", unit="unit", leave=False, disable=None)
+class _Progress:
+    """A progress bar over units of work, with optional counters summed from each result
+    (e.g. files and bytes per shard). Hidden when stderr is not a terminal."""
+
+    def __init__(self, total: int, desc: str, counters: Callable[[Any], dict[str, int]] | None):
+        self._bar = tqdm(total=total, desc=desc or "work", unit="unit", leave=False, disable=None)
+        self._counters = counters
+        self._totals: dict[str, int] = {}
+
+    def done(self, result: Any) -> None:
+        if self._counters is not None:
+            for key, value in self._counters(result).items():
+                self._totals[key] = self._totals.get(key, 0) + value
+            self._bar.set_postfix(self._totals, refresh=False)
+        self._bar.update(1)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.close()
 
 
 class LocalRunner:
@@ -54,12 +74,13 @@ class LocalRunner:
         desc: str = "",
         num_cpus: float = 1.0,
         memory_bytes: int | None = None,
+        progress: Callable[[R], dict[str, int]] | None = None,
     ) -> list[R]:
         results: list[R] = []
-        with _progress(len(items), desc) as bar:
+        with _Progress(len(items), desc, progress) as bar:
             for item in items:
                 results.append(fn(item))
-                bar.update(1)
+                bar.done(results[-1])
         return results
 
     def close(self) -> None:
@@ -112,6 +133,7 @@ class RayRunner:
         desc: str = "",
         num_cpus: float = 1.0,
         memory_bytes: int | None = None,
+        progress: Callable[[R], dict[str, int]] | None = None,
     ) -> list[R]:
         ray = self._ray
         options: dict[str, Any] = {"num_cpus": num_cpus, "max_retries": 2}
@@ -122,14 +144,15 @@ class RayRunner:
         pending: dict[Any, int] = {}
         results: list[Any] = [None] * len(items)
         queue = iter(enumerate(items))
-        with _progress(len(items), desc) as bar:
+        with _Progress(len(items), desc, progress) as bar:
             for index, item in _take(queue, self.workers):
                 pending[remote.remote(item)] = index
             while pending:
                 done, _ = ray.wait(list(pending), num_returns=1)
                 for ref in done:
-                    results[pending.pop(ref)] = ray.get(ref)
-                    bar.update(1)
+                    index = pending.pop(ref)
+                    results[index] = ray.get(ref)
+                    bar.done(results[index])
                 for index, item in _take(queue, len(done)):
                     pending[remote.remote(item)] = index
         return results

@@ -51,6 +51,10 @@ class ShardResult:
     annotated: tuple[str, ...]
     stats: dict[str, Any]
 
+    def progress(self) -> dict[str, int]:
+        """Counters for the progress bar: files read by this shard."""
+        return {"files": int(self.stats.get("files", 0))}
+
 
 def _annotator(name: str, config: Any) -> Annotator:
     from curate.filters import load_all
@@ -94,6 +98,7 @@ def run_shard(task: ShardTask) -> ShardResult:
             run, INGEST_STEP, sid, task.ingest_fingerprint, {"stats": ingest_stats.to_dict()}
         )
         ingested = True
+        stats["files"] = ingest_stats.documents + ingest_stats.skipped
     stale = [
         (name, cfg, fp)
         for name, key, cfg, fp in task.annotators

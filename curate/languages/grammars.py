@@ -4,6 +4,13 @@ Parsers are cached per process. ``parse_with_budget`` uses the read-callback for
 ``Parser.parse``: tree-sitter 0.26 ignores any time budget on ``parse(bytes)``, but cancels a
 callback-fed parse when ``progress_callback`` returns True (measured: a 14 MB input stops within
 a few ms of a 50 ms budget; see docs/benchmarks.md, "Parse").
+
+Trap (py-tree-sitter 0.26.1): a tree from the callback form keeps no source, and ``Node.text``
+or a text predicate (``#eq?``, ``#any-of?``) on it crashes the process with a segfault. So a
+successful budgeted parse is followed by ``parse(data, old_tree=tree)``, which returns the same
+tree with its source attached. That second pass reuses unchanged subtrees (about +10% on trees
+without errors) but re-parses around ERROR nodes (up to a full parse), so the worst-case time
+of ``parse_with_budget`` is about twice ``timeout_s``.
 """
 
 from __future__ import annotations
@@ -69,7 +76,8 @@ def get_parser(language_name: str) -> Parser | None:
 def parse_with_budget(parser: Parser, data: bytes, timeout_s: float) -> Tree | None:
     """Parse ``data``, giving up after ``timeout_s`` seconds (None on timeout).
 
-    The parser is reset after a cancelled parse; otherwise its next parse would resume the
+    The returned tree has its source attached (``Node.text`` works; see the module doc). The
+    parser is reset after a cancelled parse; otherwise its next parse would resume the
     abandoned one.
     """
     view = memoryview(data)
@@ -87,9 +95,7 @@ def parse_with_budget(parser: Parser, data: bytes, timeout_s: float) -> Tree | N
     except ValueError:  # raised by tree-sitter when the progress callback cancels
         parser.reset()
         return None
-    # A tree parsed through a read callback holds no source, and `Node.text` on it crashes the
-    # process (tree-sitter 0.26). Re-parsing the same bytes with the finished tree as
-    # `old_tree` reuses every node (~10% of a full parse) and yields a tree that keeps them.
+    # Attach the source (see the module doc): Node.text on `tree` itself would segfault.
     return parser.parse(data, old_tree=tree)
 
 

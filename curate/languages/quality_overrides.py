@@ -54,6 +54,13 @@ OVERRIDES: list[dict[str, Any]] = [
         "disable": True,
         "why": "a one-line data file is judged by the data and line-length rules",
     },
+    # Type stubs are all `...` bodies by design and carry API types worth learning.
+    {
+        "rule": "pass_only",
+        "extensions": [".pyi"],
+        "disable": True,
+        "why": "Python type stubs (.pyi) have only ... bodies by design",
+    },
     # Macros defeat tree-sitter in C-family headers (about 2/3 of headers have ERROR nodes).
     {
         "rule": "syntax_errors",

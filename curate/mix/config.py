@@ -36,6 +36,8 @@ class RepoConfig(_Strict):
     """Split a repository into several samples when its concatenation exceeds this size."""
     max_parse_bytes: int = Field(1024 * 1024, gt=0)
     """Files larger than this are not parsed for imports (they still appear, with no edges)."""
+    parse_timeout_s: float = Field(1.0, gt=0)
+    """Per-file parse budget for import extraction; a file over it gets no edges."""
 
 
 class FimConfig(_Strict):

@@ -93,15 +93,28 @@ def _query(grammar: str) -> tuple[Any, Any]:
     return worker_cache.get_or_create(("mix.deps", grammar), build)
 
 
-def extract_imports(grammar: str, source: bytes) -> list[str]:
-    """Raw import specifiers of one file, in a per-language notation the resolvers understand."""
+def parse(parser: Any, source: bytes, timeout_s: float) -> Any | None:
+    """A tree, or None when parsing takes longer than ``timeout_s`` (pathological inputs)."""
+    from curate.languages.grammars import parse_with_budget
+
+    return parse_with_budget(parser, source, timeout_s)
+
+
+def extract_imports(grammar: str, source: bytes, timeout_s: float = 1.0) -> list[str]:
+    """Raw import specifiers of one file, in a per-language notation the resolvers understand
+    (none when the parse runs over ``timeout_s``)."""
     from tree_sitter import QueryCursor
 
     parser, query = _query(grammar)
-    tree = parser.parse(source)
+    tree = parse(parser, source, timeout_s)
+    if tree is None:
+        return []
     specs: list[str] = []
     for _, caps in QueryCursor(query).matches(tree.root_node):
-        text = {k: [n.text.decode("utf-8", "replace") for n in v] for k, v in caps.items()}
+        text = {
+            k: [source[n.start_byte : n.end_byte].decode("utf-8", "replace") for n in v]
+            for k, v in caps.items()
+        }
         if "f" in text and text["f"] != ["require"]:
             continue
         if grammar == "python" and "from" in text:
@@ -284,7 +297,10 @@ _RESOLVERS: dict[str, Callable[[str, str, RepoIndex], list[str]]] = {
 
 
 def dependency_graph(
-    files: Mapping[str, tuple[str | None, str]], *, max_parse_bytes: int = 1 << 20
+    files: Mapping[str, tuple[str | None, str]],
+    *,
+    max_parse_bytes: int = 1 << 20,
+    parse_timeout_s: float = 1.0,
 ) -> dict[str, set[str]]:
     """``files``: path -> (language, content). Returns path -> paths it depends on (in-repo)."""
     index = RepoIndex(files)
@@ -295,7 +311,7 @@ def dependency_graph(
         deps: set[str] = set()
         data = content.encode("utf-8", "surrogatepass")
         if grammar is not None and len(data) <= max_parse_bytes:
-            for spec in extract_imports(grammar, data):
+            for spec in extract_imports(grammar, data, parse_timeout_s):
                 deps.update(_RESOLVERS[grammar](spec, path, index))
         deps.discard(path)
         graph[path] = deps

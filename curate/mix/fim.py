@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from curate.mix.config import FimConfig
 
@@ -51,6 +51,42 @@ def leaf_boundaries(grammar: str | None, text: str) -> list[int]:
                 return sorted(cuts | _bytes_to_chars(data, text, byte_cuts))
 
 
+def leaf_snapper(grammar: str | None, text: str, timeout_s: float = 1.0) -> Callable[[int], int]:
+    """A function moving a character offset of ``text`` out of any tree-sitter leaf it falls
+    inside (to the nearer edge of that leaf). Without a grammar or a tree within ``timeout_s``,
+    offsets move to the nearest line start. Costs one parse, no walk over the tree."""
+    data = text.encode("utf-8", "surrogatepass")
+    ascii_only = len(data) == len(text)
+    tree = None
+    if grammar is not None:
+        from curate.mix.deps import _query, parse
+
+        try:
+            tree = parse(_query(grammar)[0], data, timeout_s)
+        except Exception:  # an unparsable file falls back to line starts
+            tree = None
+    if tree is None:
+        starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+
+        def to_line(c: int) -> int:
+            i = bisect.bisect_right(starts, c) - 1
+            lo, hi = starts[i], starts[i + 1] if i + 1 < len(starts) else len(text)
+            return lo if c - lo <= hi - c else hi
+
+        return to_line
+    root = tree.root_node
+
+    def snap(c: int) -> int:
+        b = c if ascii_only else len(text[:c].encode("utf-8", "surrogatepass"))
+        node = root.descendant_for_byte_range(b, b)
+        if node is None or node.child_count or not (node.start_byte < b < node.end_byte):
+            return c
+        edge = node.start_byte if b - node.start_byte <= node.end_byte - b else node.end_byte
+        return edge if ascii_only else len(data[:edge].decode("utf-8", "surrogatepass"))
+
+    return snap
+
+
 def _bytes_to_chars(data: bytes, text: str, byte_offsets: set[int]) -> set[int]:
     if len(data) == len(text):
         return byte_offsets
@@ -82,14 +118,19 @@ def transform(
     cuts: Sequence[int] | None = None,
     lo: int = 0,
     hi: int | None = None,
+    snap: Callable[[int], int] | None = None,
 ) -> str:
     """Reorder ``text`` around two split points drawn from ``cuts`` (sorted offsets) or, when
-    ``cuts`` is None, from any character offset in [lo, hi]."""
+    ``cuts`` is None, from any character offset in [lo, hi], moved by ``snap`` (which takes and
+    returns offsets relative to ``lo``) when given."""
     hi = len(text) if hi is None else hi
     if cuts:
         a, b = sorted((cuts[rng.randrange(len(cuts))], cuts[rng.randrange(len(cuts))]))
     else:
-        a, b = sorted((rng.randint(lo, hi), rng.randint(lo, hi)))
+        a, b = rng.randint(lo, hi), rng.randint(lo, hi)
+        if snap is not None:
+            a, b = lo + snap(a - lo), lo + snap(b - lo)
+        a, b = sorted((a, b))
     prefix, middle, suffix = text[:a], text[a:b], text[b:]
     if mode == "psm":
         return f"{cfg.prefix_token}{prefix}{cfg.suffix_token}{suffix}{cfg.middle_token}{middle}"

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from curate import __version__
@@ -249,11 +250,16 @@ def _shard_groups(doc_plan: pl.DataFrame, by_repo: bool) -> list[list[str]]:
 # --- pass 3: write -------------------------------------------------------------------------
 
 
-def _load_shard(run: RunDir, inp: _Inputs, sid: str, plan: pl.DataFrame) -> pl.DataFrame:
-    """Kept documents of one shard joined with their plan row and attribute columns, redacted."""
+def _load_shard(
+    run: RunDir, inp: _Inputs, sid: str, plan: pl.DataFrame
+) -> tuple[pl.DataFrame, pa.ChunkedArray]:
+    """Kept documents of one shard joined with their plan row and attribute columns (a polars
+    frame without ``content``) and their redacted contents (Arrow, row-aligned with the frame).
+    Content stays in Arrow: converting it to polars and back would copy every byte twice."""
     mine = plan.filter(pl.col("shard_id") == sid).drop("shard_id")
     table = pq.read_table(RunDir.shard_file(run.documents, sid), columns=[*_DOC_COLUMNS, "content"])
-    frame = pl.from_arrow(table).join(mine, on="doc_uid", how="inner", maintain_order="left")
+    meta = pl.from_arrow(table.drop_columns(["content"])).with_row_index("_row")
+    frame = meta.join(mine, on="doc_uid", how="inner", maintain_order="left")
     for folder, cols in inp.attributes:
         attr = inputs.read_attribute_shard(Path(folder), sid, list(cols))
         if attr is None:
@@ -266,24 +272,34 @@ def _load_shard(run: RunDir, inp: _Inputs, sid: str, plan: pl.DataFrame) -> pl.D
     for c in _META:
         if c not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(c))
-    return _redact(frame, inp)
+    content = table.column("content").take(pa.array(frame["_row"].to_numpy()))
+    return _redact(frame.drop("_row"), content, inp)
 
 
-def _redact(frame: pl.DataFrame, inp: _Inputs) -> pl.DataFrame:
+def _redact(
+    frame: pl.DataFrame, content: pa.ChunkedArray, inp: _Inputs
+) -> tuple[pl.DataFrame, pa.ChunkedArray]:
     if not inp.span_columns or frame.is_empty():
-        return frame.with_columns(pl.lit(0, pl.Int32).alias("redactions"))
+        return frame.with_columns(pl.lit(0, pl.Int32).alias("redactions")), content
     lengths = [pl.col(c).list.len().fill_null(0) for c in inp.span_columns]
     frame = frame.with_columns(pl.sum_horizontal(lengths).cast(pl.Int32).alias("redactions"))
-    idx = frame.with_row_index("_i").filter(pl.col("redactions") > 0)
-    if idx.is_empty():
-        return frame
+    mask = frame["redactions"] > 0
+    if not mask.any():
+        return frame, content
     apply = redactor(inp.cfg.redaction_style)
-    new = []
-    for row in idx.select("content", *inp.span_columns).iter_rows(named=True):
-        spans = [s for c in inp.span_columns for s in (row[c] or [])]
-        new.append(apply(row["content"], spans))
-    content = frame["content"].scatter(idx["_i"].to_list(), pl.Series(new, dtype=pl.String))
-    return frame.with_columns(content.alias("content"))
+    rows = mask.arg_true().to_list()
+    spans = frame.filter(mask).select(inp.span_columns).iter_rows()
+    new = [
+        apply(content[i].as_py(), [s for col in row for s in (col or [])])
+        for i, row in zip(rows, spans, strict=True)
+    ]
+    return frame, _replace(content, mask, new)
+
+
+def _replace(content: pa.ChunkedArray | pa.Array, mask: pl.Series, values: list[str]) -> pa.Array:
+    """``content`` with the rows where ``mask`` is true replaced by ``values`` (in order)."""
+    array = content.combine_chunks() if isinstance(content, pa.ChunkedArray) else content
+    return pc.replace_with_mask(array, pa.array(mask.to_numpy()), pa.array(values, array.type))
 
 
 def _write_group(task: _WriteTask) -> dict[str, Any]:
@@ -307,9 +323,13 @@ def _write_group(task: _WriteTask) -> dict[str, Any]:
     stats = _Stats()
     try:
         if cfg.repo.enabled:
-            frame = pl.concat(
-                [_load_shard(run, inp, s, plan) for s in task.shards], how="diagonal_relaxed"
-            )
+            frames = []
+            for sid in task.shards:
+                meta, content = _load_shard(run, inp, sid, plan)
+                frames.append(
+                    meta.with_columns(pl.Series("content", content.to_pylist(), pl.String))
+                )
+            frame = pl.concat(frames, how="diagonal_relaxed")
             _write_repos(frame, inp, counter, writer, stats)
         else:
             for sid in task.shards:
@@ -322,52 +342,34 @@ def _write_group(task: _WriteTask) -> dict[str, Any]:
 
 
 def _write_files(
-    frame: pl.DataFrame, inp: _Inputs, counter: TokenCounter, writer: PartWriter, stats: _Stats
+    loaded: tuple[pl.DataFrame, pa.ChunkedArray],
+    inp: _Inputs,
+    counter: TokenCounter,
+    writer: PartWriter,
+    stats: _Stats,
 ) -> None:
+    frame, content = loaded
     cfg = inp.cfg
     if frame.is_empty():
         return
     redacted = frame["redactions"] > 0
     if counter.exact:
-        base_tokens = frame["tokens"]
+        tokens = frame["tokens"]
         if redacted.any():
-            recount = counter.count(frame.filter(redacted)["content"].to_arrow())
-            base_tokens = base_tokens.scatter(redacted.arg_true(), pl.Series(recount))
+            recount = counter.count(content.filter(pa.array(redacted.to_numpy())))
+            tokens = tokens.scatter(redacted.arg_true(), pl.Series(recount))
     else:
-        base_tokens = pl.Series(counter.count(frame["content"].to_arrow()))
-    frame = frame.with_columns(base_tokens.alias("tokens"))
-    max_copies = int(frame["copies"].max() or 0)
-    for epoch in range(max_copies):
-        part = frame.filter(pl.col("copies") > epoch)
+        tokens = pl.Series(counter.count(content))
+    frame = frame.with_columns(tokens.alias("tokens"))
+    for epoch in range(int(frame["copies"].max() or 0)):
+        keep = frame["copies"] > epoch
+        part = frame.filter(keep)
+        text = content.filter(pa.array(keep.to_numpy()))
         modes: list[str | None] = [None] * part.height
         if cfg.fim.rate > 0:
-            chosen, texts = [], []
-            uids, langs, paths = (
-                part["doc_uid"].to_list(),
-                part["language"].to_list(),
-                part["path"].to_list(),
-            )
-            contents = part["content"]
-            for i, uid in enumerate(uids):
-                rng = fim_rng(cfg.seed, uid, epoch)
-                mode = fim.choose_mode(rng, cfg.fim)
-                if mode is None:
-                    continue
-                text = contents[i]
-                grammar = _grammar(paths[i], langs[i])
-                sample = Sample(text, ((0, len(text), grammar),), ())
-                modes[i] = mode
-                chosen.append(i)
-                texts.append(apply_fim(sample, mode, rng, cfg.fim))
-            if chosen:
-                part = part.with_columns(
-                    part["content"].scatter(chosen, pl.Series(texts, dtype=pl.String)),
-                    part["tokens"].scatter(
-                        chosen, pl.Series(counter.count(pa.array(texts, pa.large_string())))
-                    ),
-                )
+            part, text, modes = _fim_files(part, text, epoch, inp, counter)
         out = part.select(
-            "content", "doc_uid", "content_sha", "repo", "path",
+            "doc_uid", "content_sha", "repo", "path",
             pl.col("language").cast(pl.String),
             pl.col("license_spdx").cast(pl.String).alias("license"),
             "tokens",
@@ -377,7 +379,37 @@ def _write_files(
             pl.lit(1, pl.Int32).alias("n_files"),
             *[f.name for f in inp.signal_fields],
         )  # fmt: skip
-        _emit(out, part["source_uri"], part["license_category"], writer, stats)
+        _emit(out, text, part["source_uri"], part["license_category"], writer, stats)
+
+
+def _fim_files(
+    part: pl.DataFrame, text: pa.ChunkedArray, epoch: int, inp: _Inputs, counter: TokenCounter
+) -> tuple[pl.DataFrame, pa.ChunkedArray | pa.Array, list[str | None]]:
+    """Apply FIM to the rows the seeded draw picks (per document and epoch)."""
+    cfg = inp.cfg
+    modes: list[str | None] = [None] * part.height
+    chosen, texts = [], []
+    uids, langs, paths = (
+        part["doc_uid"].to_list(),
+        part["language"].to_list(),
+        part["path"].to_list(),
+    )
+    for i, uid in enumerate(uids):
+        rng = fim_rng(cfg.seed, uid, epoch)
+        mode = fim.choose_mode(rng, cfg.fim)
+        if mode is None:
+            continue
+        value = text[i].as_py()
+        sample = Sample(value, ((0, len(value), _grammar(paths[i], langs[i])),), ())
+        modes[i] = mode
+        chosen.append(i)
+        texts.append(apply_fim(sample, mode, rng, cfg.fim))
+    if not chosen:
+        return part, text, modes
+    mask = pl.Series([False] * part.height).scatter(chosen, True)
+    recount = pl.Series(counter.count(pa.array(texts, pa.large_string())))
+    part = part.with_columns(part["tokens"].scatter(chosen, recount))
+    return part, _replace(text, mask, texts), modes
 
 
 def _grammar(path: str | None, language: str | None) -> str | None:
@@ -447,20 +479,30 @@ def _emit_rows(rows: list[dict[str, Any]], sources: list[str], categories: list[
     table = pa.Table.from_pylist(rows, schema=writer.schema)
     tokens = pa.array(counter.count(table.column("content")), pa.int64())
     table = table.set_column(table.schema.get_field_index("tokens"), "tokens", tokens)
-    _emit(
-        pl.from_arrow(table),
+    meta = pl.from_arrow(table.drop_columns(["content"]))
+    sources_s, categories_s = (
         pl.Series(sources, dtype=pl.String),
         pl.Series(categories, dtype=pl.String),
-        writer,
-        stats,
     )
+    _emit(meta, table.column("content"), sources_s, categories_s, writer, stats)
 
 
 def _emit(
-    out: pl.DataFrame, sources: pl.Series, categories: pl.Series, writer: PartWriter, stats: _Stats
+    meta: pl.DataFrame,
+    content: pa.Array | pa.ChunkedArray,
+    sources: pl.Series,
+    categories: pl.Series,
+    writer: PartWriter,
+    stats: _Stats,
 ) -> None:
-    writer.write(out.to_arrow())
-    stats.add(out, sources, categories)
+    """Write one slice: metadata columns from polars, ``content`` straight from Arrow."""
+    table = meta.to_arrow()
+    table = table.append_column(
+        "content", content if isinstance(content, pa.ChunkedArray) else pa.chunked_array([content])
+    )
+    writer.write(table.select(writer.schema.names))
+    nbytes = pc.fill_null(pc.binary_length(content), 0).to_numpy(zero_copy_only=False)
+    stats.add(meta, nbytes, sources, categories)
 
 
 def _mode(frame: pl.DataFrame, column: str) -> str | None:
@@ -492,10 +534,12 @@ class _Stats:
         self.redactions = 0
         self.redacted_docs = 0
 
-    def add(self, out: pl.DataFrame, sources: pl.Series, categories: pl.Series) -> None:
+    def add(
+        self, out: pl.DataFrame, nbytes: Any, sources: pl.Series, categories: pl.Series
+    ) -> None:
         frame = out.select(
             pl.col("language").fill_null(UNKNOWN),
-            pl.col("content").str.len_bytes().alias("bytes"),
+            pl.Series("bytes", nbytes, dtype=pl.Int64),
             "tokens",
         ).with_columns(
             sources.fill_null(UNKNOWN).alias("source"),

@@ -1,7 +1,7 @@
 """Rolling Parquet writer for mixture parts: zstd, row groups by content bytes, a new file once
 the current one reaches the target size. Files are written under a temporary name and renamed
 (the same atomic pattern as ``curate.rundir``; this writer adds size-based rolling and turns off
-dictionary encoding for ``content``, which never repeats enough to pay for it)."""
+dictionary encoding and statistics for ``content``, which never pay for themselves there)."""
 
 from __future__ import annotations
 
@@ -64,13 +64,15 @@ class PartWriter:
     def _open(self) -> None:
         final = self.folder / f"{self.prefix}-{len(self.parts):05d}.parquet"
         self._tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
-        dictionary = [f.name for f in self.schema if f.name != "content"]
+        small = [f.name for f in self.schema if f.name != "content"]
         self._writer = pq.ParquetWriter(
             self._tmp,
             self.schema,
             compression="zstd",
             compression_level=self.compression_level,
-            use_dictionary=dictionary,
+            use_dictionary=small,
+            write_statistics=small,  # min/max of file contents help no reader and cost ~15%
+            data_page_size=1 << 20,
         )
         self.parts.append(PartInfo(path=str(final)))
 

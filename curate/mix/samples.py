@@ -33,7 +33,9 @@ def order_repo(files: list[RepoFile], cfg: RepoConfig) -> list[RepoFile]:
     if cfg.order == "path":
         return [by_key[k] for k in sorted(by_key)]
     graph = dependency_graph(
-        {f.key: (f.language, f.content) for f in files}, max_parse_bytes=cfg.max_parse_bytes
+        {f.key: (f.language, f.content) for f in files},
+        max_parse_bytes=cfg.max_parse_bytes,
+        parse_timeout_s=cfg.parse_timeout_s,
     )
     return [by_key[k] for k in order_files(graph)]
 
@@ -86,7 +88,5 @@ def apply_fim(sample: Sample, mode: str, rng: random.Random, cfg: FimConfig) -> 
     sample stays in the prefix / suffix. ``mode`` comes from ``fim.choose_mode`` on the same rng."""
     weights = [max(end - start, 1) for start, end, _ in sample.regions]
     start, end, grammar = rng.choices(sample.regions, weights=weights)[0]
-    if cfg.boundary == "node":
-        local = fim.leaf_boundaries(grammar, sample.text[start:end])
-        return fim.transform(sample.text, mode, rng, cfg, cuts=[start + c for c in local])
-    return fim.transform(sample.text, mode, rng, cfg, lo=start, hi=end)
+    snap = fim.leaf_snapper(grammar, sample.text[start:end]) if cfg.boundary == "node" else None
+    return fim.transform(sample.text, mode, rng, cfg, lo=start, hi=end, snap=snap)

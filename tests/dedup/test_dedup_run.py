@@ -230,3 +230,54 @@ def test_dups_cli_lists_largest_clusters(corpus, make_run) -> None:
     assert {m["repo"].split("/")[0][:4] for m in rows[0]["members"]} <= {"org", "fork", "vend"}
     text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     assert "cluster " in text and "[keep]" in text and "[drop]" in text
+
+
+def test_code_tokenizer_clusters_renamed_variable_clones(make_run) -> None:
+    from curate.dedup.variants import rename_identifiers
+
+    rng = random.Random(12)
+    originals = [make_function(rng, 40) for _ in range(6)]
+    rows = [doc_row("", f"o{i}/x", "a.py", t) for i, t in enumerate(originals)]
+    rows += [doc_row("", f"r{i}/x", "a.py", rename_identifiers(t)) for i, t in enumerate(originals)]
+    results = {}
+    for tok in ("words", "code"):
+        run = make_run(rows, 2, tok)
+        run_near_dedup(run, DedupConfig(near=NearConfig(tokenizer=tok)), LocalRunner())
+        near = _by_repo(run, "near_dedup@1")
+        cid = dict(zip(near["repo"], near["dup_cluster_id"], strict=True))
+        results[tok] = sum(cid[f"o{i}/x"] == cid[f"r{i}/x"] for i in range(6))
+    assert results == {"words": 0, "code": 6}
+
+
+def test_code_tokenizer_signatures_match_reference() -> None:
+    import numpy as np
+    from datasketch import MinHash
+
+    from curate.dedup.minhash import shingle_hash32, shingle_hashes, shingles, signatures
+
+    texts = ["def f(a, b):\n    # c\n    return a.append(b) + 1 + 'x'\n", "", "x"]
+    sig = signatures(*shingle_hashes(texts, 5, "code"))
+    for i, t in enumerate(texts[:1]):
+        m = MinHash(num_perm=256, hashfunc=shingle_hash32)
+        for s in shingles(t, 5, "code"):
+            m.update(s)
+        assert np.array_equal(m.hashvalues, sig[i])
+    assert shingles(texts[0], 5, "code")[0] == "def id ( id ,"
+
+
+def test_true_jaccard_verification_drops_loose_candidates(corpus, make_run) -> None:
+    loose = {"threshold": 0.95, "bands": 64, "rows": 2}  # LSH far below the threshold
+    joined = {}
+    for verify in (False, True):
+        run = make_run(corpus, 2, f"v{verify}")
+        report = run_near_dedup(
+            run, DedupConfig(near=NearConfig(**loose, verify=verify)), LocalRunner()
+        )
+        near = _by_repo(run, "near_dedup@1")
+        cid = dict(zip(near["repo"], near["dup_cluster_id"], strict=True))
+        assert all(cid[f"org/orig{i}"] == cid[f"fork{i}/orig{i}"] for i in range(40))
+        joined[verify] = sum(cid[f"vendor{i}/x"] == cid[f"org/orig{i}"] for i in range(40))
+        if verify:
+            assert report["edges_verified"] < report["edges"]
+    # 5%-edited copies (true Jaccard about 0.85) pass loose LSH, but not a 0.95 verification
+    assert joined == {False: 40, True: 0}

@@ -199,7 +199,7 @@ def test_dot_ts() -> None:
         ("#ifndef CONFIG_INC\n#define CONFIG_INC 1\n#endif\n", "C++"),
         ("%macro PRINT 1\n  mov eax, %1\n%endmacro\n", "Assembly"),
         ("{$IFDEF FPC}\n{$MODE DELPHI}\n{$ENDIF}\n", "Pascal"),
-        ("<div class=\"footer\">(c) 2024</div>\n", "HTML"),
+        ('<div class="footer">(c) 2024</div>\n', "HTML"),
         ("just some words\n", None),
     ],
 )
@@ -233,7 +233,7 @@ def test_dot_v(head: str, expected: str) -> None:
     ("head", "expected"),
     [
         ("\\NeedsTeXFormat{LaTeX2e}\n\\ProvidesClass{thesis}[2020/01/01]\n", "TeX"),
-        ("VERSION 1.0 CLASS\nBEGIN\n  MultiUse = -1\nEND\nAttribute VB_Name = \"Foo\"\n", "VBA"),
+        ('VERSION 1.0 CLASS\nBEGIN\n  MultiUse = -1\nEND\nAttribute VB_Name = "Foo"\n', "VBA"),
         ("public with sharing class AccountService {\n  public void run() {}\n}\n", "Apex"),
     ],
 )
@@ -249,7 +249,10 @@ def test_other_shared_extensions() -> None:
     assert detect_language("k.cl", "__kernel void add(__global float* a) { }\n") == "OpenCL"
     assert detect_language("k.cl", "(defun square (x) (* x x))\n") == "Common Lisp"
     assert detect_language("app.pp", "program Hello;\nbegin\n  writeln('hi');\nend.\n") == "Pascal"
-    assert detect_language("init.pp", "class nginx {\n  package { 'nginx': ensure => installed }\n}\n") == "Puppet"
+    assert (
+        detect_language("init.pp", "class nginx {\n  package { 'nginx': ensure => installed }\n}\n")
+        == "Puppet"
+    )
     assert detect_language("build/main.d", "main.o: main.c util.h \\\n  config.h\n") == "Makefile"
     assert detect_language("src/app.d", "module app;\nimport std.stdio;\nvoid main() {}\n") == "D"
     assert detect_language("qt/app.pro", "QT += core gui\nTARGET = app\n") == "QMake"

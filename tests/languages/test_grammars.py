@@ -66,7 +66,7 @@ def test_grammar_status_in_process_and_parser_cache() -> None:
 def test_budgeted_parse_matches_plain_parse() -> None:
     parser = get_parser("Rust")
     assert parser is not None
-    src = b"fn main() { let v: Vec<u32> = (0..10).collect(); println!(\"{:?}\", v); }\n"
+    src = b'fn main() { let v: Vec<u32> = (0..10).collect(); println!("{:?}", v); }\n'
     tree = parse_with_budget(parser, src, 2.0)
     assert tree is not None
     assert str(tree.root_node) == str(parser.parse(src).root_node)

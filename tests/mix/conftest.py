@@ -20,7 +20,9 @@ def _python_file(rng: random.Random, i: int) -> str:
 
 
 def _js_file(rng: random.Random, i: int) -> str:
-    return "".join(f"const item{i}_{j} = {rng.randint(0, 999)};\n" for j in range(rng.randint(3, 60)))
+    return "".join(
+        f"const item{i}_{j} = {rng.randint(0, 999)};\n" for j in range(rng.randint(3, 60))
+    )
 
 
 def _go_file(rng: random.Random, i: int) -> str:
@@ -33,7 +35,11 @@ def mixed_run(tmp_path: Path) -> tuple[RunDir, list[dict[str, Any]], str]:
     """Three languages over two shards; decisions drop every 7th file; one secret span; a
     quality attribute with a numeric signal and a license attribute."""
     rng = random.Random(7)
-    makers = {"Python": (_python_file, ".py"), "JavaScript": (_js_file, ".js"), "Go": (_go_file, ".go")}
+    makers = {
+        "Python": (_python_file, ".py"),
+        "JavaScript": (_js_file, ".js"),
+        "Go": (_go_file, ".go"),
+    }
     docs = []
     for i in range(240):
         lang = ["Python", "Python", "JavaScript", "Go"][i % 4]
@@ -51,7 +57,10 @@ def mixed_run(tmp_path: Path) -> tuple[RunDir, list[dict[str, Any]], str]:
             if d is secret_doc else [])}
         for d in docs
     ]  # fmt: skip
-    quality = [{"doc_uid": d["doc_uid"], "max_line_length": max(map(len, d["content"].splitlines()))} for d in docs]
+    quality = [
+        {"doc_uid": d["doc_uid"], "max_line_length": max(map(len, d["content"].splitlines()))}
+        for d in docs
+    ]
     lic = [{"doc_uid": d["doc_uid"], "license_spdx": "MIT" if i % 3 else "Apache-2.0",
             "license_category": "permissive"} for i, d in enumerate(docs)]  # fmt: skip
     decisions = [

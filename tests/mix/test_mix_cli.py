@@ -29,7 +29,10 @@ def test_mix_and_card_commands(tmp_path) -> None:
     done = _curate("card", str(run.root), "--json")
     assert done.returncode == 0, done.stderr
     card = json.loads(done.stdout.strip().splitlines()[-1])
-    assert card["front_matter"]["configs"][0]["data_files"][0]["path"] == "mixtures/mix1/part-*.parquet"
+    assert (
+        card["front_matter"]["configs"][0]["data_files"][0]["path"]
+        == "mixtures/mix1/part-*.parquet"
+    )
     assert "shares = { Python = 0.5, Go = 0.5 }" in (run.card / "README.md").read_text()
 
 
@@ -41,7 +44,11 @@ def test_bad_config_is_one_line_error(tmp_path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip() == f"error: {bad}: mixture.weigths: unknown key"
     done = _curate("mix", str(tmp_path / "nowhere"))
-    assert done.returncode == 1 and done.stderr.startswith("error: ") and "Traceback" not in done.stderr
+    assert (
+        done.returncode == 1
+        and done.stderr.startswith("error: ")
+        and "Traceback" not in done.stderr
+    )
     bad.write_text('[mixture.tokens]\ntokenizer = "/no/such/tokenizer.json"\n')
     done = _curate("mix", str(run.root), "--pipeline", str(bad))
     assert done.returncode == 2 and "mixture.tokens.tokenizer" in done.stderr

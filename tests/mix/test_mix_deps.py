@@ -26,25 +26,70 @@ def test_python_absolute_relative_and_package_imports() -> None:
 @pytest.mark.parametrize(
     ("files", "importer", "expected"),
     [
-        ({"src/a.ts": "import {b} from './lib/b';\nimport x from 'react';\n", "src/lib/b.ts": "",
-          "src/lib/index.js": ""}, "src/a.ts", {"src/lib/b.ts"}),
-        ({"web/main.js": "const u = require('./util');\nexport * from './lib';\n", "web/util.js": "",
-          "web/lib/index.js": ""}, "web/main.js", {"web/util.js", "web/lib/index.js"}),
-        ({"src/main/java/com/acme/App.java": "import com.acme.model.User;\nimport java.util.List;\n",
-          "src/main/java/com/acme/model/User.java": "package com.acme.model;\n"},
-         "src/main/java/com/acme/App.java", {"src/main/java/com/acme/model/User.java"}),
-        ({"src/main.c": '#include "util.h"\n#include <stdio.h>\n#include "net/sock.h"\n', "src/util.h": "",
-          "include/net/sock.h": ""}, "src/main.c", {"src/util.h", "include/net/sock.h"}),
-        ({"cmd/app/main.go": 'package main\nimport (\n "fmt"\n "example.com/proj/internal/store"\n)\n',
-          "internal/store/store.go": "package store\n", "internal/store/store_test.go": "package store\n"},
-         "cmd/app/main.go", {"internal/store/store.go"}),
-        ({"src/lib.rs": "mod parser;\nuse crate::model::{Item};\n", "src/parser.rs": "use super::model::Item;\n",
-          "src/model.rs": ""}, "src/lib.rs", {"src/parser.rs", "src/model.rs"}),
-        ({"src/main.cpp": '#include "a/b.hpp"\n', "src/a/b.hpp": ""}, "src/main.cpp", {"src/a/b.hpp"}),
+        (
+            {
+                "src/a.ts": "import {b} from './lib/b';\nimport x from 'react';\n",
+                "src/lib/b.ts": "",
+                "src/lib/index.js": "",
+            },
+            "src/a.ts",
+            {"src/lib/b.ts"},
+        ),
+        (
+            {
+                "web/main.js": "const u = require('./util');\nexport * from './lib';\n",
+                "web/util.js": "",
+                "web/lib/index.js": "",
+            },
+            "web/main.js",
+            {"web/util.js", "web/lib/index.js"},
+        ),
+        (
+            {
+                "src/main/java/com/acme/App.java": "import com.acme.model.User;\nimport java.util.List;\n",
+                "src/main/java/com/acme/model/User.java": "package com.acme.model;\n",
+            },
+            "src/main/java/com/acme/App.java",
+            {"src/main/java/com/acme/model/User.java"},
+        ),
+        (
+            {
+                "src/main.c": '#include "util.h"\n#include <stdio.h>\n#include "net/sock.h"\n',
+                "src/util.h": "",
+                "include/net/sock.h": "",
+            },
+            "src/main.c",
+            {"src/util.h", "include/net/sock.h"},
+        ),
+        (
+            {
+                "cmd/app/main.go": 'package main\nimport (\n "fmt"\n "example.com/proj/internal/store"\n)\n',
+                "internal/store/store.go": "package store\n",
+                "internal/store/store_test.go": "package store\n",
+            },
+            "cmd/app/main.go",
+            {"internal/store/store.go"},
+        ),
+        (
+            {
+                "src/lib.rs": "mod parser;\nuse crate::model::{Item};\n",
+                "src/parser.rs": "use super::model::Item;\n",
+                "src/model.rs": "",
+            },
+            "src/lib.rs",
+            {"src/parser.rs", "src/model.rs"},
+        ),
+        (
+            {"src/main.cpp": '#include "a/b.hpp"\n', "src/a/b.hpp": ""},
+            "src/main.cpp",
+            {"src/a/b.hpp"},
+        ),
     ],
     ids=["typescript", "javascript", "java", "c", "go", "rust", "cpp"],
 )
-def test_imports_resolve_to_repository_files(files: dict[str, str], importer: str, expected: set[str]) -> None:
+def test_imports_resolve_to_repository_files(
+    files: dict[str, str], importer: str, expected: set[str]
+) -> None:
     assert _graph(files)[importer] == expected
 
 

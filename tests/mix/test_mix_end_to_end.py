@@ -16,7 +16,9 @@ def test_mixture_keeps_policy_redacts_and_writes_manifest(mixed_run) -> None:
     out = run.mixture("default")
     parts = sorted(out.glob("part-*.parquet"))
     assert parts and (out / "manifest.json").is_file()
-    assert json.loads((out / "manifest.json").read_text()) == json.loads(json.dumps(manifest, default=str))
+    assert json.loads((out / "manifest.json").read_text()) == json.loads(
+        json.dumps(manifest, default=str)
+    )
 
     frame = pl.read_parquet(parts)
     kept = {d["doc_uid"] for i, d in enumerate(docs) if i % 7}
@@ -30,7 +32,9 @@ def test_mixture_keeps_policy_redacts_and_writes_manifest(mixed_run) -> None:
     # unchanged files are written byte for byte, with their ingest hash
     by_uid = {d["doc_uid"]: d for d in docs}
     same = frame.filter(pl.col("redactions") == 0)
-    assert all(by_uid[u]["content"] == c for u, c in zip(same["doc_uid"], same["content"], strict=True))
+    assert all(
+        by_uid[u]["content"] == c for u, c in zip(same["doc_uid"], same["content"], strict=True)
+    )
 
     assert manifest["totals"]["rows"] == frame.height
     assert manifest["totals"]["tokens"] == int(frame["tokens"].sum())
@@ -50,13 +54,17 @@ def test_output_readable_by_duckdb_pyarrow_and_datatrove(mixed_run) -> None:
     assert len(parts) > 3  # small targets roll files
     meta = pq.ParquetFile(parts[0]).metadata
     assert meta.row_group(0).column(0).compression == "ZSTD"
-    total = pq.read_table(out).num_rows if False else sum(pq.read_metadata(p).num_rows for p in parts)
+    total = (
+        pq.read_table(out).num_rows if False else sum(pq.read_metadata(p).num_rows for p in parts)
+    )
     con = duckdb.connect()
     n = con.execute(f"select count(*) from read_parquet('{out}/part-*.parquet')").fetchone()[0]
     assert n == total
     from datatrove.pipeline.readers import ParquetReader
 
-    reader = ParquetReader(str(out), text_key="content", id_key="doc_uid", glob_pattern="part-*.parquet")
+    reader = ParquetReader(
+        str(out), text_key="content", id_key="doc_uid", glob_pattern="part-*.parquet"
+    )
     read = list(reader.run())
     assert len(read) == total and all(d.text and d.id for d in read)
     assert {"repo", "path", "language", "tokens"} <= set(read[0].metadata)
@@ -88,7 +96,9 @@ def test_ray_runner_gives_the_same_mixture(mixed_run, ray_cluster) -> None:
     run, _, _ = mixed_run
     cfg = MixtureConfig(strategy="uniform", fim={"rate": 0.5}, repo={"enabled": True})
     local = run_mix(run, cfg, LocalRunner())
-    expected = pl.read_parquet(list(run.mixture("default").glob("*.parquet"))).sort("doc_uid", "epoch")
+    expected = pl.read_parquet(list(run.mixture("default").glob("*.parquet"))).sort(
+        "doc_uid", "epoch"
+    )
     runner = make_runner("ray", workers=2)
     try:
         remote = run_mix(run, cfg, runner)

@@ -39,7 +39,9 @@ def test_exact_counts_with_local_tokenizer(tmp_path, tokenizer_json) -> None:
 
     docs = [document("r/x", f"f{i}.py", c, "Python") for i, c in enumerate(CORPUS[:40])]
     run = write_run(tmp_path / "run", docs)
-    manifest = run_mix(run, MixtureConfig(tokens=TokensConfig(tokenizer=str(path)), fim={"rate": 0.5}))
+    manifest = run_mix(
+        run, MixtureConfig(tokens=TokensConfig(tokenizer=str(path)), fim={"rate": 0.5})
+    )
     frame = pl.read_parquet(list(run.mixture("default").glob("*.parquet")))
     expected = [len(tok.encode(t, add_special_tokens=False).ids) for t in frame["content"]]
     assert frame["tokens"].to_list() == expected  # recounted after FIM too
@@ -51,5 +53,5 @@ def test_missing_or_bad_tokenizer_is_a_config_error(tmp_path) -> None:
         TokenCounter(TokensConfig(tokenizer=str(tmp_path / "nope.json")))
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
-    with pytest.raises(ConfigError, match="not a tokenizer.json"):
+    with pytest.raises(ConfigError, match=r"not a tokenizer\.json"):
         TokenCounter(TokensConfig(tokenizer=str(bad)))

@@ -138,3 +138,31 @@ def test_pipeline_recipes_policy_sections_validate() -> None:
         assert [r.name for r in cfg.rules][: len(default_rules())] == [
             r.name for r in default_rules()
         ]
+
+
+def test_builtin_overrides_keep_type_stubs_and_prose() -> None:
+    frame = pl.DataFrame(
+        {
+            "doc_uid": ["stub", "py", "md"],
+            "path": ["pkg/api.pyi", "pkg/api.py", "docs/guide.md"],
+            "language": ["Python", "Python", "Markdown"],
+            "pass_only_function_fraction": [1.0, 1.0, None],
+            "max_line_length": [40, 40, 3000],
+        }
+    )
+    cfg = PolicyConfig(
+        defaults=False,
+        rules=[
+            {"name": "pass_only", "expr": "pass_only_function_fraction <= 0.9"},
+            {"name": "max_line_length", "expr": "max_line_length <= 1000"},
+        ],
+    )
+    out = decide(frame, cfg).collect()
+    assert out["keep"].to_list() == [True, False, True]
+    assert decide(frame, cfg.model_copy(update={"builtin_overrides": False})).collect()[
+        "keep"
+    ].to_list() == [
+        False,
+        False,
+        False,
+    ]

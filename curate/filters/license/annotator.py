@@ -57,9 +57,13 @@ class LicenseAnnotator(Annotator):
         scanner()
 
     def begin_shard(self, documents: pl.LazyFrame) -> None:
+        # Only license files, manifests and READMEs are read in full; the path column decides.
+        paths = documents.select("path").collect()["path"].to_list()
+        wanted = [i for i, path in enumerate(paths) if is_license_relevant(path)]
         relevant = (
-            documents.select("repo", "path", "content")
-            .filter(pl.col("path").map_elements(is_license_relevant, return_dtype=pl.Boolean))
+            documents.with_row_index("_row")
+            .filter(pl.col("_row").is_in(wanted))
+            .select("repo", "path", "content")
             .collect()
         )
         by_repo: dict[str, dict[str, str]] = {}

@@ -176,12 +176,15 @@ def _directory_verdict(paths: list[str], files: Mapping[str, str]) -> Verdict | 
             # The templates reject the text as a whole: an edited full text is better judged by
             # similarity than by the notice it may contain (a GPL text's "or any later version"
             # appendix is not a statement about the work).
-            similar = closest_license(text) if len(text.split()) >= 20 else None
+            # NOTICE / COPYRIGHT files are attributions, rarely whole licenses: no fallback.
+            full_text_name = bool(_STRONG_NAMES.match(basename(path))) or "/LICENSES/" in f"/{path}"
+            long_enough = len(text.split()) >= 20
+            similar = closest_license(text) if full_text_name and long_enough else None
             if similar is not None:
                 texts.append((Evidence(path, "similarity", similar.spdx), similar.ratio * 0.8))
             elif result.expression and result.matched_words >= 25:
                 texts.append((Evidence(path, "license_file", result.expression), result.coverage))
-            elif _STRONG_NAMES.match(basename(path)) and len(text.split()) >= 20:
+            elif full_text_name and long_enough:
                 unknown_files.append(path)
         elif reader_for(path) is not None:
             spdx = declared_license(path, text)
@@ -194,9 +197,8 @@ def _directory_verdict(paths: list[str], files: Mapping[str, str]) -> Verdict | 
     if texts:
         ids: list[str] = []
         for e, _ in texts:
-            for spdx in [e.spdx] if " " in e.spdx else license_ids(e.spdx):
-                if spdx not in ids:
-                    ids.append(spdx)
+            if e.spdx not in ids:
+                ids.append(e.spdx)
         ids = drop_implied(ids)
         # Several license files combine with AND, unless a short license file (no full text of
         # its own, e.g. "available under either of LICENSE.APACHE or LICENSE.BSD") offers a choice.

@@ -78,7 +78,8 @@ def text_signals(
 ) -> pl.DataFrame:
     """All content/path signals (no tree) for a batch; usable on plain lists of files."""
     content = text_stats.as_large_string(content)
-    counts = text_stats.char_class_counts(content)
+    classes = text_stats.byte_classes(content)
+    counts = text_stats.char_class_counts(content, classes)
     chars = counts["chars"]
     lines = text_stats.line_stats(content, long_line_chars)
     frame = pl.DataFrame(
@@ -92,7 +93,7 @@ def text_signals(
         }
     )
     patterns = text_stats.pattern_fractions(content, counts["bytes"])
-    ngrams = text_stats.repeated_ngram_fraction(content, ngram)
+    ngrams = text_stats.repeated_ngram_fraction(content, ngram, classes)
     marks = markers.path_and_header_signals(
         pl.DataFrame({"content": pl.Series(content), "path": pl.Series(paths, dtype=pl.String)})
     )

@@ -153,9 +153,9 @@ def train_quality_model(
 
 def _train(fasttext: Any, train_path: str, params: TrainParams) -> tuple[Any, float]:
     """Train; on fastText's "Encountered NaN" (tiny or odd data, numpy 2 builds) retry with a
-    halved learning rate, up to three times. Returns the model and the rate that worked."""
+    halved learning rate, up to five times. Returns the model and the rate that worked."""
     lr = params.lr
-    for attempt in range(4):
+    for attempt in range(6):
         try:
             model = fasttext.train_supervised(
                 input=train_path,
@@ -171,7 +171,7 @@ def _train(fasttext: Any, train_path: str, params: TrainParams) -> tuple[Any, fl
             )
             return model, lr
         except RuntimeError as err:
-            if "NaN" not in str(err) or attempt == 3:
+            if "NaN" not in str(err) or attempt == 5:
                 raise
             lr /= 2
     raise AssertionError("unreachable")

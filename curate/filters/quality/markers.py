@@ -26,7 +26,7 @@ _COMMENT_GENERATED = (
     r"[ \t]*(?:#+|//+|/\*+|\*+|--|;+|<!--|%+|\x22{3}|'{3})[ \t]*<?"
     r"(?:@generated"
     r"|(?:this (?:file|code|class|module) (?:was |is |has been )?)?"
-    r"(?:auto[- ]?generated|(?:automatically )?generated)(?: (?:by|from|using|with)\b|[ \t]*(?:file)?[ \t]*[.:>!]?[ \t]*(?:\*/|-->)?[ \t]*$))"
+    r"(?:auto[- ]?generated|(?:automatically )?generated)(?: (?:by|from|using|with|for)\b|:|[ \t]*(?:file)?[ \t]*[.:>!]?[ \t]*(?:\*/|-->)?[ \t]*$))"
 )
 GENERATED_RE = rf"(?im)^(?:[^\n]*?(?:{_TOOL_BANNERS})|{_COMMENT_GENERATED})[^\n]*"
 """Matches the whole line that carries a generated-code marker."""
@@ -73,7 +73,11 @@ def path_and_header_signals(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` has ``content`` and ``path``; returns the marker columns in row order."""
     path = pl.col("path").fill_null("")
     basename = path.str.extract(r"([^/]*)$").str.to_lowercase()
-    head = pl.col("content").str.slice(0, HEAD_CHARS).str.extract(rf"^((?:[^\n]*(?:\n|$)){{1,{HEAD_LINES}}})", 1)
+    head = (
+        pl.col("content")
+        .str.slice(0, HEAD_CHARS)
+        .str.extract(rf"^((?:[^\n]*(?:\n|$)){{1,{HEAD_LINES}}})", 1)
+    )
     return frame.select(
         head.str.extract(f"({GENERATED_RE})", 1)
         .str.strip_chars()

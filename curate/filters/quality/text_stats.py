@@ -8,15 +8,13 @@ per document, nulls where a statistic is undefined (e.g. fractions of an empty f
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
 # --- byte classes -----------------------------------------------------------------------------
-ALNUM, ALPHA, DIGIT, SPACE, LEAD, CONT = 1, 2, 4, 8, 16, 32
+ALNUM, ALPHA, DIGIT, SPACE, LEAD, CONT, WORD = 1, 2, 4, 8, 16, 32, 64
 _LUT = np.zeros(256, dtype=np.uint8)
 for _b in range(256):
     _c = chr(_b)
@@ -29,12 +27,13 @@ for _b in range(256):
             _LUT[_b] |= DIGIT
         if _c in " \t\n\r\f\v":
             _LUT[_b] |= SPACE
+        if _c.isalnum() or _c == "_":
+            _LUT[_b] |= WORD
     elif _b < 0xC0:
-        _LUT[_b] |= CONT
+        _LUT[_b] |= CONT | WORD
     else:
-        _LUT[_b] |= LEAD
+        _LUT[_b] |= LEAD | WORD
 
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 
 REPEATED_LINE_MIN_CHARS = 10
 """Lines shorter than this (after stripping) never count as repeated: ``}``, ``end``, ``else:``
@@ -83,20 +82,29 @@ def _segment_counts(mask: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     ``np.add.reduceat`` on byte masks (measured), at a small per-document cost."""
     starts, ends = offsets[:-1].tolist(), offsets[1:].tolist()
     count = np.count_nonzero
-    return np.fromiter((count(mask[a:b]) for a, b in zip(starts, ends, strict=True)), np.int64, len(starts))
+    return np.fromiter(
+        (count(mask[a:b]) for a, b in zip(starts, ends, strict=True)), np.int64, len(starts)
+    )
 
 
-def char_class_counts(content: pa.LargeStringArray) -> dict[str, np.ndarray]:
+def byte_classes(content: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets relative to the first document and the class bits of every content byte (one
+    lookup-table pass, shared by the character and the n-gram statistics)."""
+    offsets, data = _buffers(content)
+    base = int(offsets[0]) if len(offsets) else 0
+    rel = offsets - base
+    return rel, _LUT[data[base : base + (int(rel[-1]) if len(rel) else 0)]]
+
+
+def char_class_counts(
+    content: pa.LargeStringArray, classes: tuple[np.ndarray, np.ndarray] | None = None
+) -> dict[str, np.ndarray]:
     """Per document: bytes, chars and counts of alnum/alpha/digit/whitespace/non-ASCII chars.
 
     Alphanumeric and alphabetic follow Python's ``str.isalnum`` / ``isalpha`` (Unicode-aware,
     as in The Stack's filter); digits and whitespace are ASCII.
     """
-    offsets, data = _buffers(content)
-    base = int(offsets[0]) if len(offsets) else 0
-    rel = offsets - base
-    view = data[base : base + (int(rel[-1]) if len(rel) else 0)]
-    cls = _LUT[view]
+    rel, cls = classes if classes is not None else byte_classes(content)
     counts = {
         name: _segment_counts((cls & flag).astype(bool), rel)
         for name, flag in (
@@ -111,10 +119,15 @@ def char_class_counts(content: pa.LargeStringArray) -> dict[str, np.ndarray]:
     counts["bytes"] = np.diff(rel)
     counts["chars"] = counts["bytes"] - counts["cont"]
     # Unicode letters: exact, but only looked at in documents that have non-ASCII characters.
-    for i in np.flatnonzero(counts["non_ascii"]):
-        runs = "".join(_NON_ASCII_RUN.findall(content[int(i)].as_py()))
-        counts["alnum"][i] += sum(map(str.isalnum, runs))
-        counts["alpha"][i] += sum(map(str.isalpha, runs))
+    # ASCII is stripped in Rust (polars); Python only classifies the non-ASCII remainder.
+    index = np.flatnonzero(counts["non_ascii"])
+    if index.size:
+        rest = (
+            pl.Series(content.take(pa.array(index))).str.replace_all(r"[\x00-\x7f]+", "").to_list()
+        )
+        for i, runs in zip(index, rest, strict=True):
+            counts["alnum"][i] += sum(map(str.isalnum, runs))
+            counts["alpha"][i] += sum(map(str.isalpha, runs))
     counts["replacement"] = (
         pc.count_substring(content, "\ufffd").to_numpy(zero_copy_only=False).astype(np.int64)
     )
@@ -171,7 +184,6 @@ def line_stats(
     return out
 
 
-_WORD_LUT = np.array([chr(b).isalnum() or b == ord("_") or b >= 0x80 for b in range(256)], dtype=bool)
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 
@@ -182,7 +194,9 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def _word_hashes(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _word_hashes(
+    data: np.ndarray, w: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Hash of every word (run of ``[A-Za-z0-9_]`` or non-ASCII bytes) and its document index.
 
     A word's hash mixes its length, first 8 and last 8 bytes: two different words collide only
@@ -190,19 +204,23 @@ def _word_hashes(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.
     n = data.size
     if n == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    w = _WORD_LUT[data]
-    boundary = np.zeros(n + 1, dtype=bool)
-    boundary[offsets[offsets < n]] = True  # words never cross documents
-    prev = np.concatenate([[False], w[:-1]]) & ~boundary[:-1]
-    nxt = np.concatenate([w[1:], [False]]) & ~boundary[1:]
-    starts = np.flatnonzero(w & ~prev)
-    ends = np.flatnonzero(w & ~nxt) + 1
+    step = np.diff(w.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(step == 1)
+    ends = np.flatnonzero(step == -1)
+    # Words never cross documents: split the few that run over a document boundary.
+    inner = offsets[(offsets > 0) & (offsets < n)]
+    cross = inner[w[inner - 1] & w[inner]]
+    if cross.size:
+        starts = np.insert(starts, np.searchsorted(starts, cross), cross)
+        ends = np.insert(ends, np.searchsorted(ends, cross), cross)
     length = (ends - starts).astype(np.uint64)
     padded = np.concatenate([data, np.zeros(8, np.uint8)])
     # Little-endian 8-byte loads at each word start and end, masked to the word's length.
     words8 = np.lib.stride_tricks.sliding_window_view(padded, 8)
     keep = np.minimum(ends - starts, 8).astype(np.uint64) * np.uint64(8)
-    mask = np.where(keep == 64, np.uint64(0xFFFFFFFFFFFFFFFF), (np.uint64(1) << keep) - np.uint64(1))
+    mask = np.where(
+        keep == 64, np.uint64(0xFFFFFFFFFFFFFFFF), (np.uint64(1) << keep) - np.uint64(1)
+    )
     first = words8[starts].copy().view(np.uint64).ravel() & mask
     last_start = np.maximum(ends - 8, starts)
     last = words8[last_start].copy().view(np.uint64).ravel() & mask
@@ -212,7 +230,11 @@ def _word_hashes(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.
     return h, doc
 
 
-def repeated_ngram_fraction(content: pa.LargeStringArray, n: int = NGRAM) -> pl.Series:
+def repeated_ngram_fraction(
+    content: pa.LargeStringArray,
+    n: int = NGRAM,
+    classes: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pl.Series:
     """Fraction of a document's word n-grams that occur more than once in it (Gopher-style
     repetition signal); null when a document has fewer than ``n`` words. Vectorised over the
     batch's UTF-8 bytes."""
@@ -220,9 +242,10 @@ def repeated_ngram_fraction(content: pa.LargeStringArray, n: int = NGRAM) -> pl.
     if n <= 0:
         return pl.Series("repeated_ngram_fraction", [None] * rows, dtype=pl.Float64)
     offsets, data = _buffers(content)
+    rel, cls = classes if classes is not None else byte_classes(content)
     base = int(offsets[0]) if len(offsets) else 0
-    rel = offsets - base
-    h, doc = _word_hashes(data[base : base + (int(rel[-1]) if len(rel) else 0)], rel)
+    view = data[base : base + (int(rel[-1]) if len(rel) else 0)]
+    h, doc = _word_hashes(view, (cls & WORD).astype(bool), rel)
     total = np.zeros(rows, np.int64)
     dups = np.zeros(rows, np.int64)
     if h.size >= n:
@@ -241,7 +264,9 @@ def repeated_ngram_fraction(content: pa.LargeStringArray, n: int = NGRAM) -> pl.
         uniq, counts = np.unique(key, return_counts=True)
         repeated = counts > 1
         total = np.bincount(gdoc, minlength=rows)
-        dups = np.bincount((uniq[repeated] >> shift).astype(np.int64), weights=counts[repeated], minlength=rows)
+        dups = np.bincount(
+            (uniq[repeated] >> shift).astype(np.int64), weights=counts[repeated], minlength=rows
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = dups / total
     return pl.Series("repeated_ngram_fraction", pa.array(frac, pa.float64(), mask=total == 0))

@@ -30,6 +30,9 @@ class SecretsConfig(AnnotatorConfig):
     false_positive_filters: bool = True
     time_budget_s: float = Field(default=5.0, gt=0)
     """Per-document time guard for the detect-secrets pass."""
+    max_line_chars: int = Field(default=10_000, gt=0)
+    """Longer lines (minified bundles) get our rules only, not detect-secrets (whose regexes
+    are quadratic in the line length)."""
 
 
 class PiiConfig(AnnotatorConfig):
@@ -79,13 +82,20 @@ class SecretsAnnotator(Annotator):
 
     def setup(self) -> None:
         cfg: SecretsConfig = self.config  # type: ignore[assignment]
-        key = ("secrets.scanner", cfg.detect_secrets, cfg.prefilter, cfg.false_positive_filters)
+        key = (
+            "secrets.scanner",
+            cfg.detect_secrets,
+            cfg.prefilter,
+            cfg.false_positive_filters,
+            cfg.max_line_chars,
+        )
         self._scanner = worker_cache.get_or_create(
             key,
             lambda: SecretScanner(
                 use_detect_secrets=cfg.detect_secrets,
                 prefilter=cfg.prefilter,
                 false_positive_filters=cfg.false_positive_filters,
+                max_line_chars=cfg.max_line_chars,
             ),
         )
 

@@ -7,6 +7,7 @@ placeholders; *weak* kinds (entropy, keyword and assignment hits) face every rul
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -207,7 +208,7 @@ def _has_run(value: str, length: int = 5) -> bool:
     """``length`` or more consecutive characters that step by +1 or -1 (``01234``,
     ``hijkl``, ``zyxwv``): typed sequences, not generated keys."""
     up = down = 1
-    for a, b in zip(value, value[1:]):
+    for a, b in itertools.pairwise(value):
         d = ord(b) - ord(a)
         up = up + 1 if d == 1 and b.isalnum() else 1
         down = down + 1 if d == -1 and b.isalnum() else 1
@@ -225,7 +226,9 @@ def decodes_to_text(value: str) -> bool:
     if len(raw) < 16 or not _B64_CHARS.fullmatch(raw):
         return False
     try:
-        data = base64.b64decode(raw + "=" * (-len(raw) % 4), altchars=b"-_" if "-" in raw or "_" in raw else None)
+        data = base64.b64decode(
+            raw + "=" * (-len(raw) % 4), altchars=b"-_" if "-" in raw or "_" in raw else None
+        )
     except (binascii.Error, ValueError):
         return False
     return len(data) >= 8 and all(32 <= c < 127 or c in (9, 10, 13) for c in data)

@@ -29,7 +29,7 @@ class PiiDetector(Protocol):
 
 # ---------------------------------------------------------------- e-mail
 _AT = re.compile("@")
-_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,64}\Z")
+_LOCAL_RUN = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,64}")
 _DOMAIN = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
 )
@@ -110,11 +110,14 @@ class EmailDetector:
             at = m.start()
             if at <= last_end:
                 continue
-            local = _LOCAL.search(text, max(0, at - 64), at)
             dom = _DOMAIN.match(text, at + 1)
-            if local is None or dom is None:
+            if dom is None:
                 continue
-            start = local.start()
+            # the local part, read backwards from the '@' (linear, at most 64 characters)
+            run = _LOCAL_RUN.match(text[max(0, at - 64) : at][::-1])
+            if run is None:
+                continue
+            start = at - run.end()
             # trim leading punctuation that cannot start an address in running text
             while start < at and text[start] in ".'`{|}~=/":
                 start += 1
@@ -144,7 +147,7 @@ _VERSION_OPS = re.compile(r"(?:\bv|==|>=|<=|~=|\^|~|@)\s*$", re.IGNORECASE)
 _TIMEZONE = re.compile(r"[+-]\d{4}\b")
 _DECIMAL = re.compile(r"\d\.\d")
 _IPV6_SEED = re.compile(r":[0-9A-Fa-f]{0,4}:")
-_IPV6_CHARS = frozenset("0123456789abcdefABCDEF:.")
+_IPV6_RUN = re.compile(r"[0-9A-Fa-f:.]*")
 _PUBLIC_RESOLVERS = frozenset(
     ipaddress.ip_address(a)
     for a in (
@@ -225,12 +228,13 @@ class IPDetector:
         for m in _IPV6_SEED.finditer(text):
             if m.start() < seen_end:
                 continue
-            s = m.start()
-            while s > 0 and text[s - 1] in _IPV6_CHARS:
-                s -= 1
-            e = m.end()
-            while e < n and text[e] in _IPV6_CHARS:
-                e += 1
+            # grow to the run of address characters; an address is at most 45 characters
+            left = _IPV6_RUN.match(text[max(0, m.start() - 46) : m.start()][::-1]).end()
+            right = _IPV6_RUN.match(text, m.end(), m.end() + 46).end()
+            if left > 45 or right - m.start() > 45:
+                seen_end = _IPV6_RUN.match(text, m.end()).end()  # skip the whole run
+                continue
+            s, e = m.start() - left, right
             seen_end = e
             if (s > 0 and (text[s - 1].isalnum() or text[s - 1] in "_")) or (
                 e < n and (text[e].isalnum() or text[e] == "_")

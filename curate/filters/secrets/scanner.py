@@ -34,6 +34,8 @@ PRIORITY: dict[str, int] = {
 }
 
 PASSWORD_KINDS = frozenset({"password", "url_password"})
+CONTEXT_CHARS = 160
+"""How much of the line around a candidate the false-positive rules look at."""
 
 
 @dataclass
@@ -43,6 +45,8 @@ class ScanResult:
     rejected: dict[str, int] = field(default_factory=dict)
     """Candidates dropped by each false-positive rule."""
     candidate_lines: int = 0
+    long_lines: int = 0
+    """Candidate lines longer than ``max_line_chars``: our rules only, no detect-secrets."""
 
 
 def _rule_triggers() -> list[Trigger]:
@@ -58,10 +62,12 @@ class SecretScanner:
         use_detect_secrets: bool = True,
         prefilter: bool = True,
         false_positive_filters: bool = True,
+        max_line_chars: int = 10_000,
     ):
         self.use_detect_secrets = use_detect_secrets
         self.use_prefilter = prefilter
         self.false_positive_filters = false_positive_filters
+        self.max_line_chars = max_line_chars
         triggers = _rule_triggers()
         if use_detect_secrets:
             dsengine.configure()
@@ -105,7 +111,7 @@ class SecretScanner:
                 raw.append((s, e, kind, rule.detector))
         if self.use_detect_secrets:
             try:
-                hits = dsengine.gated_scan(lines, cands, path, deadline)
+                hits = dsengine.gated_scan(lines, self._ds_lines(lines, cands, result), path, deadline)
             except dsengine.GuardTimeout as err:
                 hits = err.args[0]
                 result.status = "timeout"
@@ -121,6 +127,20 @@ class SecretScanner:
         result.findings = self._finish(text, raw, lines, starts, path, result.rejected)
         return result
 
+    def _ds_lines(
+        self, lines: list[str], cands: dict[int, set[str]], result: ScanResult
+    ) -> dict[int, set[str]]:
+        """Candidates for detect-secrets, without over-long lines: its keyword regexes and
+        filters are quadratic in the line length (a minified bundle line would take minutes,
+        in the full scan too). Our rules still scan those lines."""
+        out = {}
+        for idx, consumers in cands.items():
+            if len(lines[idx]) > self.max_line_chars:
+                result.long_lines += 1
+            else:
+                out[idx] = consumers
+        return out
+
     def _finish(self, text, raw, lines, starts, path, rejected) -> list[Finding]:
         import bisect
 
@@ -130,13 +150,16 @@ class SecretScanner:
                 continue
             if self.false_positive_filters:
                 idx = bisect.bisect_right(starts, s) - 1
+                col = s - starts[idx]
+                # context is the value's neighbourhood: bounded work on minified one-liners
+                left = max(0, col - CONTEXT_CHARS)
                 why = falsepos.reject(
                     kind=kind,
                     value=text[s:e],
-                    line=lines[idx],
+                    line=lines[idx][left : col + (e - s) + CONTEXT_CHARS],
                     path=path,
-                    value_col=s - starts[idx],
-                    prev_line=lines[idx - 1] if idx else "",
+                    value_col=col - left,
+                    prev_line=lines[idx - 1][-CONTEXT_CHARS:] if idx else "",
                 )
                 if why is not None:
                     rejected[why] = rejected.get(why, 0) + 1

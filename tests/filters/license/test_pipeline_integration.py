@@ -54,10 +54,12 @@ def test_engine_and_policy(
     mine = [r for r in recipe["policy"]["rules"] if r["name"] in {"optout", "license"}]
     policy = PolicyConfig(defaults=False, rules=mine, builtin_overrides=False)
     decided = decide(joined, policy).collect()
-    reasons = dict(zip(decided["path"], decided["drop_reason"], strict=True))
-    keep = dict(zip(decided["path"], decided["keep"], strict=True))
-    assert keep["src/ok.c"] and keep["LICENSE"]
+    paths = [f"{r}/{p}" for r, p in zip(decided["repo"], decided["path"], strict=True)]
+    reasons = {p.split("/", 3)[3]: r for p, r in zip(paths, decided["drop_reason"], strict=True)}
+    keep = dict(zip(paths, decided["keep"], strict=True))
+    assert keep["github.com/a/perm/src/ok.c"] and keep["github.com/a/perm/LICENSE"]
+    assert not keep["github.com/optedout/thing/LICENSE"]
     assert reasons["src/gpl.c"] == "license:strong_copyleft(GPL-3.0-or-later from src/gpl.c header)"
     assert reasons["main.py"] == "license:strong_copyleft(GPL-2.0-only from COPYING text match)"
     assert reasons["x.py"] == "optout:optedout"  # opt-out comes first, whatever the license
-    assert not keep["main.py"] and not keep["x.py"] and keep["src/ok.c"]
+    assert not keep["github.com/b/copyleft/main.py"] and not keep["github.com/optedout/thing/x.py"]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 import pytest
 from pydantic import ValidationError
@@ -98,3 +100,23 @@ def test_kind_counts_python_rows():
     rows = [[{"kind": "email"}, {"kind": "ipv4"}], None, [{"kind": "email"}]]
     assert kind_counts(rows) == {"email": 2, "ipv4": 1}
     assert kind_counts(pa.array([None, []], SPANS)) == {}
+
+
+def test_policy_rule_in_recipes_drops_only_credential_dumps():
+    import tomllib
+
+    import polars as pl
+
+    from curate.policy.expr import compile_expr
+
+    frame = pl.DataFrame(
+        {
+            "secret_count": [4, 60, 12, 12, None, 0],
+            "secret_density": [8.8, 0.5, 9.0, 2.0, None, 0.0],
+        }
+    )
+    for recipe in ("pipelines/default.toml", "pipelines/demo.toml"):
+        data = tomllib.loads((Path(__file__).resolve().parents[3] / recipe).read_text())
+        (rule,) = [r for r in data["policy"]["rules"] if r["name"] == "secret_density"]
+        keep = frame.select(compile_expr(rule["name"], rule["expr"]).expr).to_series().to_list()
+        assert keep == [True, False, False, True, True, True]

@@ -145,9 +145,16 @@ def test_hex_strings_need_credential_context(scanner):
 
 def test_encoded_text_and_test_vectors(scanner):
     # base64 of readable text is encoded data, not a key
-    assert _kinds(scanner, 'data = "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXpBQkNE"\n', "lib/codec.py") == []
+    assert (
+        _kinds(scanner, 'data = "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXpBQkNE"\n', "lib/codec.py") == []
+    )
     # random-looking literals in tests without any credential word are test vectors
-    assert _kinds(scanner, 'check(b"q8Zr/Xb3mT1vW0pL8sN2dF5gH7jK4lQ6wE9rT0yU1")\n', "tests/test_codec.py") == []
+    assert (
+        _kinds(
+            scanner, 'check(b"q8Zr/Xb3mT1vW0pL8sN2dF5gH7jK4lQ6wE9rT0yU1")\n', "tests/test_codec.py"
+        )
+        == []
+    )
     # ... but not in library code
     assert _kinds(scanner, 'check(b"q8Zr/Xb3mT1vW0pL8sN2dF5gH7jK4lQ6wE9rT0yU1")\n', "lib/codec.py")
 

@@ -1,0 +1,245 @@
+"""parse@1 on small hand-written files: exact counts, errors, guards, shared trees."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from curate.engine.annotator import REGISTRY, BatchContext
+from curate.filters.parse import (
+    OUTPUT_SCHEMA,
+    ParseAnnotator,
+    ParseConfig,
+    make_tree_provider,
+    tree_provider,
+)
+
+PY = '''"""Module docstring."""
+# leading comment
+import os
+
+
+class Greeter:
+    """Greets people."""
+
+    def __init__(self, name):
+        self.name = name  # trailing
+
+    def greet(self):
+        return f"hi {self.name}"
+
+
+def shout(text):
+    'Shout it.'
+    upper = lambda s: s.upper()
+    return upper(text)
+'''
+
+JS = """/** Adds two numbers. */
+function add(a, b) { return a + b; }
+const mul = (a, b) => a * b;  // arrow
+class Counter {
+  constructor() { this.n = 0; }
+  inc() { return ++this.n; }
+}
+const f = function () {};
+"""
+
+JAVA = """/** A point. */
+public class Point {
+    private final int x; // x coord
+    public Point(int x) { this.x = x; }
+    public int getX() { return x; }
+    interface Shape { double area(); }
+    enum Color { RED, GREEN }
+    Runnable r = () -> {};
+}
+"""
+
+GO = """// Package geo does shapes.
+package geo
+
+type Point struct{ X, Y int }
+
+type Shape interface{ Area() float64 }
+
+func (p Point) Norm() int { return p.X*p.X + p.Y*p.Y }
+
+func New() Point {
+	f := func() int { return 1 }
+	return Point{f(), 2}
+}
+"""
+
+RUST = """/// A point.
+struct Point { x: i32 }
+enum E { A, B }
+trait T { fn f(&self); }
+impl T for Point { fn f(&self) {} }
+fn main() { let c = |x: i32| x + 1; /* inline */ c(1); }
+"""
+
+C = """/* list utils */
+struct node { int v; struct node *next; };
+struct node *head;   // declaration only
+static int len(struct node *n) { int k = 0; while (n) { k++; n = n->next; } return k; }
+int main(void) { return len(head); }
+"""
+
+ELIXIR = '''defmodule Greeter do
+  @moduledoc """
+  Says hello.
+  """
+  @doc "Greets."
+  def hello(name), do: "hi " <> name
+  @spec bye() :: :ok
+  def bye, do: :ok
+end
+'''
+
+
+def annotate(
+    contents: list[str],
+    languages: list[str | None],
+    config: ParseConfig | None = None,
+    provider=tree_provider,
+) -> list[dict]:
+    batch = pa.RecordBatch.from_pydict(
+        {"content": contents, "language": languages},
+        schema=pa.schema([("content", pa.large_string()), ("language", pa.string())]),
+    )
+    annotator = ParseAnnotator(config)
+    annotator.setup()
+    out = annotator.annotate(batch, BatchContext(batch, provider))
+    assert out.schema == OUTPUT_SCHEMA
+    assert out.num_rows == batch.num_rows
+    return out.to_pylist()
+
+
+def test_registered_under_versioned_key() -> None:
+    assert REGISTRY["parse"] is ParseAnnotator
+    assert ParseAnnotator.key() == "parse@1"
+
+
+def test_python_counts_are_exact() -> None:
+    (row,) = annotate([PY], ["Python"])
+    assert row["parse_status"] == "ok"
+    assert row["parse_error_fraction"] == 0.0
+    assert row["parse_function_count"] == 4  # __init__, greet, shout, the lambda
+    assert row["parse_class_count"] == 1
+    assert row["parse_comment_bytes"] == len("# leading comment") + len("# trailing")
+    docstrings = ['"""Module docstring."""', '"""Greets people."""', "'Shout it.'"]
+    assert row["parse_docstring_bytes"] == sum(map(len, docstrings))
+    assert row["parse_node_count"] > 50
+    assert row["parse_max_depth"] >= 6
+
+
+@pytest.mark.parametrize(
+    ("source", "language", "functions", "classes", "comments"),
+    [
+        # add, arrow, constructor, inc, function expression; JSDoc counts as a comment
+        (JS, "JavaScript", 5, 1, ["/** Adds two numbers. */", "// arrow"]),
+        # constructor, getX, lambda (the bodiless interface method is not a function)
+        (JAVA, "Java", 3, 3, ["/** A point. */", "// x coord"]),
+        # Norm, New, the func literal; struct and interface types
+        (GO, "Go", 3, 2, ["// Package geo does shapes."]),
+        # impl f, main, the closure (the trait's bodiless f is a signature); struct, enum, trait
+        (RUST, "Rust", 3, 3, ["/// A point.\n", "/* inline */"]),
+        # len, main; only the struct with a body is a definition
+        (C, "C", 2, 1, ["/* list utils */", "// declaration only"]),
+    ],
+)
+def test_counts_in_other_languages(source, language, functions, classes, comments) -> None:
+    (row,) = annotate([source], [language])
+    assert row["parse_status"] == "ok"
+    assert row["parse_function_count"] == functions
+    assert row["parse_class_count"] == classes
+    assert row["parse_comment_bytes"] == sum(map(len, comments))
+    assert row["parse_docstring_bytes"] is None  # no docstring concept: null, not 0
+
+
+def test_elixir_docstrings_from_doc_attributes() -> None:
+    (row,) = annotate([ELIXIR], ["Elixir"])
+    assert row["parse_status"] == "ok"
+    assert row["parse_docstring_bytes"] == len('"""\n  Says hello.\n  """') + len('"Greets."')
+    assert row["parse_comment_bytes"] == 0
+    assert row["parse_function_count"] is None  # not tabulated for Elixir
+
+
+def test_syntax_error_fraction_is_the_error_span() -> None:
+    src = "x = 1\n$$$ ?\ny = 2\n"
+    (row,) = annotate([src], ["Python"])
+    assert row["parse_status"] == "error"
+    assert row["parse_error_fraction"] == pytest.approx(len("$$$ ?") / len(src))
+
+
+def test_missing_node_is_an_error_without_bytes() -> None:
+    (row,) = annotate(["def f(:\n    pass\n"], ["Python"])
+    assert row["parse_status"] == "error"
+    assert row["parse_error_fraction"] == 0.0
+    assert row["parse_function_count"] == 1
+
+
+def test_statuses_without_a_tree_have_null_signals() -> None:
+    rows = annotate(
+        ["x", "parent(a, b).", "print(1)\n" * 50],
+        [None, "Prolog", "Python"],
+        ParseConfig(max_doc_bytes=100),
+    )
+    assert [r["parse_status"] for r in rows] == ["no_grammar", "no_grammar", "too_large"]
+    for row in rows:
+        assert all(row[c] is None for c in OUTPUT_SCHEMA.names[1:])
+
+
+def test_timeout_is_reported_and_batch_continues() -> None:
+    slow = "x = " + "a+" * 400_000 + "a\n"  # ~1 s to parse; the budget is 10 ms
+    config = ParseConfig(timeout_s=0.01)
+    rows = annotate([slow, "y = 1\n"], ["Python", "Python"], config, make_tree_provider(config))
+    assert rows[0]["parse_status"] == "timeout"
+    assert rows[0]["parse_node_count"] is None
+    assert rows[1]["parse_status"] == "ok"
+
+
+def test_works_without_a_context_tree_provider() -> None:
+    config = ParseConfig(timeout_s=0.01)
+    slow = "x = " + "a+" * 400_000 + "a\n"
+    rows = annotate([PY, slow], ["Python", "Python"], config, provider=None)
+    assert rows[0]["parse_status"] == "ok"
+    assert rows[0]["parse_function_count"] == 4
+    assert rows[1]["parse_status"] == "timeout"
+
+
+def test_shared_trees_keep_their_source() -> None:
+    """Trees handed to other annotators must support Node.text (callback trees segfault)."""
+    batch = pa.RecordBatch.from_pydict({"content": [GO], "language": ["Go"]})
+    ctx = BatchContext(batch, tree_provider)
+    tree = ctx.tree(0)
+    assert tree is not None
+    assert tree.root_node.text == GO.encode()
+    ParseAnnotator().annotate(batch, ctx)
+    assert ctx.tree(0) is tree
+
+
+def test_disabled_returns_nulls() -> None:
+    rows = annotate([PY], ["Python"], ParseConfig(enabled=False))
+    assert all(v is None for v in rows[0].values())
+
+
+def test_config_rejects_unknown_and_bad_values() -> None:
+    with pytest.raises(ValueError):
+        ParseConfig(timeout=1)  # type: ignore[call-arg]
+    with pytest.raises(ValueError):
+        ParseConfig(timeout_s=0)
+
+
+def test_empty_and_non_ascii_documents() -> None:
+    src = "s = 'héllo ✓'\n€€ ?\n"
+    rows = annotate(["", src], ["Python", "Python"])
+    assert rows[0]["parse_status"] == "ok"
+    assert rows[0]["parse_error_fraction"] == 0.0
+    assert rows[0]["parse_node_count"] == 1
+    assert rows[1]["parse_status"] == "error"
+    # byte offsets, not characters: the ERROR node is the UTF-8 span of "€€ ?"
+    assert rows[1]["parse_error_fraction"] == pytest.approx(
+        len("€€ ?".encode()) / len(src.encode())
+    )
