@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -68,6 +69,9 @@ def secrets_command(
         False, "--full-scan", help="Scan every line with every plugin (slow; for comparisons)."
     ),
     max_file_bytes: int = typer.Option(4 << 20, help="Skip larger files."),
+    json_out: bool = typer.Option(
+        True, "--json/--text", help="JSON lines (default) or path:line: kind detector hash."
+    ),
     verbose: int = VerboseOpt,
 ) -> None:
     """Find secrets (keys, tokens, passwords) and personal data; print JSON lines."""
@@ -93,19 +97,21 @@ def secrets_command(
                 sys.stdout.write(f"==> {path} <==\n")
             sys.stdout.write(redacted)
             continue
-        newlines = [i for i, c in enumerate(text) if c == "\n"] if findings else []
+        newlines = [m.start() for m in re.finditer("\n", text)] if findings else []
         for f in findings:
-            emit_json(
-                {
-                    "path": path,
-                    "repo": repo,
-                    "line": bisect.bisect_right(newlines, f.start - 1) + 1,
-                    "start": f.start,
-                    "end": f.end,
-                    "kind": f.kind,
-                    "detector": f.detector,
-                    "value_hash": f.value_hash,
-                }
-            )
+            row = {
+                "path": path,
+                "repo": repo,
+                "line": bisect.bisect_right(newlines, f.start - 1) + 1,
+                "start": f.start,
+                "end": f.end,
+                "kind": f.kind,
+                "detector": f.detector,
+                "value_hash": f.value_hash,
+            }
+            if json_out:
+                emit_json(row)
+            else:
+                print(f"{path}:{row['line']}: {f.kind} {f.detector} {f.value_hash}")
     summary = ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "none"
     print(f"secrets: {files} files scanned; findings: {summary}", file=sys.stderr)

@@ -429,23 +429,27 @@ def _write_repos(
     sources: list[str] = []
     categories: list[str | None] = []
     pending = 0
-    for (repo,), group in frame.sort("repo", "path", "doc_uid").group_by(
-        "repo", maintain_order=True
-    ):
+    strings = [c for c in [*_META, *signals] if frame[c].dtype == pl.String]
+    per_repo = _repo_summary(frame, strings)
+    ordered_frame = frame.sort("repo", "path", "doc_uid")
+    columns = ordered_frame.select("path", "doc_uid", "language", "content")
+    bounds = (
+        ordered_frame.with_row_index("_i")
+        .group_by("repo", maintain_order=True)
+        .agg(pl.col("_i").first().alias("lo"), pl.len().alias("n"))
+    )
+    paths, uids, langs, texts = (columns[c].to_list() for c in columns.columns)
+    for repo, lo, n in bounds.iter_rows():
         seen: set[str] = set()
         files = []
-        for r in group.iter_rows(named=True):
-            key = r["path"] if r["path"] not in seen else f"{r['path']}#{r['doc_uid']}"
+        for i in range(lo, lo + n):
+            key = paths[i] if paths[i] not in seen else f"{paths[i]}#{uids[i]}"
             seen.add(key)
-            files.append(RepoFile(key, r["path"], r["language"], r["content"]))
+            files.append(RepoFile(key, paths[i], langs[i], texts[i]))
         ordered = order_repo(files, cfg.repo)
-        language = _mode(group.group_by("language").agg(pl.col("tokens").sum()), "language")
-        meta = {
-            c: _most_common(group[c]) for c in [*_META, *signals] if group[c].dtype == pl.String
-        }
-        copies = int(group["copies"].max())
-        redactions = int(group["redactions"].sum())
-        source = group["source_uri"][0]
+        info = per_repo[repo]
+        language, meta, copies = info["language"], info["meta"], info["copies"]
+        redactions, source = info["redactions"], info["source"]
         for k, sample in enumerate(repo_samples(repo, ordered, cfg.repo)):
             uid = f"repo:{repo}" + (f"#{k}" if k else "")
             for epoch in range(copies):
@@ -505,17 +509,32 @@ def _emit(
     stats.add(meta, nbytes, sources, categories)
 
 
-def _mode(frame: pl.DataFrame, column: str) -> str | None:
-    frame = frame.sort(["tokens", column], descending=[True, False], nulls_last=True)
-    return frame[column][0] if frame.height else None
-
-
-def _most_common(series: pl.Series) -> str | None:
-    values = [v for v in series.to_list() if v is not None]
-    if not values:
-        return None
-    counts = Counter(values)
-    return min(counts, key=lambda v: (-counts[v], v))
+def _repo_summary(frame: pl.DataFrame, strings: list[str]) -> dict[str, dict[str, Any]]:
+    """Per repository: language with the most tokens (ties by name), most common value of each
+    string column (ties by value), copies, redactions and first source, in one pass."""
+    lang = (
+        frame.group_by("repo", "language").agg(pl.col("tokens").sum())
+        .sort(["repo", "tokens", "language"], descending=[False, True, False], nulls_last=True)
+        .group_by("repo", maintain_order=True).agg(pl.col("language").first())
+    )  # fmt: skip
+    base = frame.group_by("repo").agg(
+        pl.col("copies").max(), pl.col("redactions").sum(), pl.col("source_uri").sort().first()
+    )
+    out = {r["repo"]: {"language": None, "meta": {}, **r} for r in base.iter_rows(named=True)}
+    for repo, language in lang.iter_rows():
+        out[repo]["language"] = language
+    for c in strings:
+        common = (
+            frame.drop_nulls(c).group_by("repo", c).len()
+            .sort(["repo", "len", c], descending=[False, True, False])
+            .group_by("repo", maintain_order=True).agg(pl.col(c).first())
+        )  # fmt: skip
+        for repo, value in common.iter_rows():
+            out[repo]["meta"][c] = value
+    for info in out.values():
+        info["copies"], info["source"] = int(info["copies"]), info["source_uri"]
+        info["redactions"] = int(info["redactions"])
+    return out
 
 
 # --- statistics and manifest ---------------------------------------------------------------

@@ -66,6 +66,7 @@ def annotated(
 ) -> pl.LazyFrame:
     """Documents metadata (+ content if asked) left-joined with every attribute folder on
     ``doc_uid``. A column name that two attribute folders both provide is an error."""
+    shard_ids(run)  # raises a UserError when ``run`` is not a run directory
     docs_files = (
         [run.shard_file(run.documents, shard)] if shard else sorted(run.documents.glob("*.parquet"))
     )
@@ -91,6 +92,8 @@ def annotated(
 
 
 def find_shard(run: RunDir, doc_uid: str) -> str:
+    if not shard_ids(run):
+        raise UserError(f"{run.root}: the run has no documents")
     hit = (
         pl.scan_parquet(sorted(run.documents.glob("*.parquet")))
         .filter(pl.col("doc_uid") == doc_uid)

@@ -170,7 +170,6 @@ def whatif(
     seed: int = 0,
 ) -> WhatIf:
     """What ``sets`` would change relative to ``cfg`` on ``run``'s stored attributes."""
+    frame = annotated(run, attributes=cfg.attributes)  # a bad run directory is reported first
     after = apply_sets(cfg, sets)
-    return whatif_frame(
-        annotated(run, attributes=cfg.attributes), cfg, after, sample=sample, seed=seed
-    )
+    return whatif_frame(frame, cfg, after, sample=sample, seed=seed)

@@ -9,6 +9,7 @@ import pytest
 from curate.errors import UserError
 from curate.languages import all_languages, get_language
 from curate.languages.grammars import get_ts_language
+from curate.languages.queries import node_queries
 from curate.languages.registry import TABLE_PATH, find_language, load_registry
 
 REQUIRED = [
@@ -85,3 +86,13 @@ def test_packaged_table_loads_and_every_heuristic_has_rules() -> None:
     reg = load_registry(TABLE_PATH)
     assert {".h", ".m", ".pl", ".ts", ".inc", ".v", ".cls"} <= set(reg.heuristics)
     assert all(h.rules for h in reg.heuristics.values())
+
+
+@pytest.mark.parametrize("lang", [lang for lang in all_languages() if lang.grammar], ids=str)
+def test_counting_query_compiles(lang) -> None:
+    queries = node_queries(lang)
+    assert queries is not None
+    names = {queries.query.capture_name(i) for i in range(queries.query.capture_count)}
+    assert "error" in names
+    assert ("function" in names) == bool(lang.function_nodes)
+    assert ("doc" in names) == (lang.docstring_query is not None)

@@ -118,3 +118,15 @@ def test_dependency_order_on_real_imports() -> None:
         "m_api.py": "import a_service\nimport z_models\n",
     }
     assert order_files(_graph(files)) == ["z_models.py", "a_service.py", "m_api.py"]
+
+
+def test_import_head_keeps_every_import_and_drops_the_rest() -> None:
+    from curate.mix.deps import import_head
+
+    src = b"from pkg import (\n    a,\n    b,\n)\n\nx = 1\n\ndef f():\n    import late\n    return late\n\nBODY = 2\n"
+    head = import_head(src)
+    assert head.endswith(b"    import late\n") and b"BODY" not in head
+    assert import_head(b"x = 1\ny = 2\n") == b""
+    assert import_head(b'import (\n "a/b"\n "c"\n)\nfunc main() {}\n') == b'import (\n "a/b"\n "c"\n)\n'
+    g = _graph({"m.py": "x = 1\n\ndef f():\n    import util\n", "util.py": ""})
+    assert g["m.py"] == {"util.py"}

@@ -206,3 +206,13 @@ def test_histograms_are_png_files(run_dir: RunDir) -> None:
     for p in paths:
         assert p.parent == run_dir.card / "plots"
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 2000
+
+
+def test_not_a_run_directory_is_a_user_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bogus = RunDir.at(tmp_path / "nothing")
+    with pytest.raises(UserError, match="not a run directory"):
+        whatif(bogus, PolicyConfig(), ["max_line_length.threshold=5"])
+    with pytest.raises(UserError, match="not a run directory"):
+        explain(bogus, "x", PolicyConfig())
+    with pytest.raises(UserError, match="not a run directory"):
+        run_decisions(bogus, PolicyConfig(), LocalRunner())

@@ -244,8 +244,9 @@ class IPDetector:
             if cand.startswith(":") and not cand.startswith("::"):
                 cand = cand[1:]
                 s += 1
-            if cand.count(":") < 2:
-                continue
+            colons = cand.count(":")
+            if colons < 2 or ("::" not in cand and colons != (6 if "." in cand else 7)):
+                continue  # without "::" an address has exactly 8 groups
             groups = [g for g in cand.split(":") if g]
             if len(groups) < 3 or not any(any(ch.isdigit() for ch in g) for g in groups):
                 continue

@@ -111,7 +111,9 @@ class SecretScanner:
                 raw.append((s, e, kind, rule.detector))
         if self.use_detect_secrets:
             try:
-                hits = dsengine.gated_scan(lines, self._ds_lines(lines, cands, result), path, deadline)
+                hits = dsengine.gated_scan(
+                    lines, self._ds_lines(lines, cands, result), path, deadline
+                )
             except dsengine.GuardTimeout as err:
                 hits = err.args[0]
                 result.status = "timeout"

@@ -114,3 +114,24 @@ def test_time_guard_reports_timeout(scanner):
     text = "\n".join(f'secret_{i} = "{i:08d}Ab{"x" * 5}q"' for i in range(3000))
     result = scanner.scan(text, "big.py", time_budget_s=1e-9)
     assert result.status == "timeout"
+
+
+def test_minified_line_uses_our_rules_only_and_stays_fast(scanner):
+    import time
+
+    token = "ghp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5"
+    line = 'var a="key";b.apiKey=c;f(1.2,3.4);' * 6000 + f'var t="{token}";' + "x=1;" * 1000
+    started = time.perf_counter()
+    result = scanner.scan(line, "dist/app.min.js")
+    assert time.perf_counter() - started < 20
+    assert result.long_lines == 1
+    assert [line[f.start : f.end] for f in result.findings] == [token]
+
+
+def test_pathological_pii_inputs_are_linear(pii_scanner):
+    import time
+
+    started = time.perf_counter()
+    for text in ("a@" * 100_000, ":a" * 100_000, "x ab:cd:ef:12 " * 20_000):
+        assert pii_scanner.scan(text) == []
+    assert time.perf_counter() - started < 20
