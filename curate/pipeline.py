@@ -8,6 +8,7 @@ second time.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import re
@@ -21,6 +22,7 @@ from typing import Any
 import pyarrow as pa
 
 from curate.config import PipelineConfig
+from curate.engine import markers
 from curate.engine.annotator import REGISTRY
 from curate.engine.runner import Runner, make_runner
 from curate.engine.segment import INGEST_STEP, ShardResult, ShardTask, run_shard
@@ -57,10 +59,15 @@ class RunReport:
     shards_ingested: int = 0
     shards_annotated: int = 0
     steps: dict[str, float] = field(default_factory=dict)
+    barriers_run: list[str] = field(default_factory=list)
 
     @property
     def did_work(self) -> bool:
-        return bool(self.shards_ingested or self.shards_annotated)
+        return bool(self.shards_ingested or self.shards_annotated or self.barriers_run)
+
+
+def _chain(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:24]
 
 
 def _resolve(target: str) -> Callable[..., Any]:
@@ -140,9 +147,10 @@ def run_pipeline(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport
         )
     try:
         started = time.perf_counter()
+        tasks = [_task(cfg, run, s) for s in shards]
         results = runner.map(
             run_shard,
-            [_task(cfg, run, s) for s in shards],
+            tasks,
             desc="shards",
             progress=ShardResult.progress,
         )
@@ -150,13 +158,21 @@ def run_pipeline(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport
         report.shards_annotated = sum(bool(r.annotated) for r in results)
         report.steps["shards"] = time.perf_counter() - started
 
+        # Each barrier step's fingerprint chains its own config with everything upstream, so a
+        # step reruns exactly when its inputs or its config changed.
+        upstream = _chain("shards", *sorted(t.fingerprint() for t in tasks))
         for step in BARRIER_STEPS:
             section = cfg.section(step.section)
             if section is None or not getattr(section, "enabled", True):
                 continue
+            upstream = _chain(upstream, step.section, cfg.fingerprint(step.section))
+            if markers.is_done(run, f"barrier/{step.section}", "all", upstream):
+                continue
             started = time.perf_counter()
             _resolve(step.target)(run, section, runner)
+            markers.mark_done(run, f"barrier/{step.section}", "all", upstream)
             report.steps[step.section] = time.perf_counter() - started
+            report.barriers_run.append(step.section)
     finally:
         if own_runner:
             runner.close()

@@ -74,9 +74,17 @@ def histogram(run: RunDir, column: str, policy: str, path: Path) -> Path | None:
     lo, hi = np.percentile(values, [0.5, 99.5])
     if hi <= lo:
         lo, hi = float(values.min()), float(values.max()) + 1.0
-    bins = np.linspace(lo, hi, 40)
+    median = float(np.median(values))
+    log_scale = lo >= 0 and hi > 20 * max(median, 1.0)  # heavy tail: log bins show it
+    bins = (
+        np.logspace(np.log10(max(lo, 1.0)), np.log10(hi), 40)
+        if log_scale
+        else np.linspace(lo, hi, 40)
+    )
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.2))
+    if log_scale:
+        ax.set_xscale("log")
     ax.hist([values[kept], values[~kept]], bins=bins, stacked=True, label=["kept", "dropped"],
             color=["#4c9a5a", "#d0704a"])  # fmt: skip
     ax.set_title(column)

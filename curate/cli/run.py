@@ -34,6 +34,7 @@ def _report(report, as_json: bool) -> None:  # type: ignore[no-untyped-def]
         "shards": report.shards,
         "shards_ingested": report.shards_ingested,
         "shards_annotated": report.shards_annotated,
+        "barriers_run": report.barriers_run,
         "did_work": report.did_work,
         "seconds": {k: round(v, 2) for k, v in report.steps.items()},
     }
@@ -43,7 +44,9 @@ def _report(report, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     state = "up to date, nothing to do" if not report.did_work else "done"
     typer.echo(
         f"{state}: {report.shards} shards ({report.shards_ingested} ingested, "
-        f"{report.shards_annotated} annotated) -> {report.run_dir}\n"
+        f"{report.shards_annotated} annotated"
+        + (f"; ran {', '.join(report.barriers_run)}" if report.barriers_run else "")
+        + f") -> {report.run_dir}\n"
         f"inspect with: curate stats {report.run_dir}"
     )
 

@@ -43,6 +43,10 @@ class ShardTask:
     batch_rows: int
     batch_bytes: int
 
+    def fingerprint(self) -> str:
+        """What this shard's outputs depend on: its ingest and every annotator fingerprint."""
+        return "|".join([self.ingest_fingerprint, *(a[3] for a in self.annotators)])
+
 
 @dataclass(frozen=True)
 class ShardResult:

@@ -32,7 +32,13 @@ from datatrove.pipeline.base import PipelineStep
 
 from curate.schema import DOCUMENTS
 
-PATH_KEYS = ("path", "max_stars_repo_path", "max_issues_repo_path", "max_forks_repo_path", "filepath")
+PATH_KEYS = (
+    "path",
+    "max_stars_repo_path",
+    "max_issues_repo_path",
+    "max_forks_repo_path",
+    "filepath",
+)
 """Where the file path may be; datatrove readers set ``file_path`` to their input file, so it is
 used as ``source_uri`` instead."""
 REPO_KEYS = ("repo", "repo_name", "max_stars_repo_name", "repository")

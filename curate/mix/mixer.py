@@ -55,6 +55,13 @@ BASE_FIELDS = [
 
 _DOC_COLUMNS = ["doc_uid", "content_sha", "repo", "path", "language", "source_uri"]
 _META = ("license_spdx", "license_category")
+_PLAN_SCHEMA = {
+    "doc_uid": pl.String,
+    "repo": pl.String,
+    "language": pl.String,
+    "tokens": pl.Int64,
+    "shard_id": pl.String,
+}
 
 
 @dataclass(frozen=True)
@@ -98,13 +105,12 @@ def run_mix(run: RunDir, cfg: MixtureConfig, runner: Runner | None = None) -> di
         log.warning("no decisions/%s/ in %s: every document is kept", cfg.policy, run.root)
 
     plans = runner.map(_plan_shard, [_PlanTask(inp, s) for s in shards], desc="mix: plan")
-    docs = pl.concat([pl.from_arrow(p) for p in plans], how="vertical") if plans else pl.DataFrame()
+    empty = pl.DataFrame(schema=_PLAN_SCHEMA)
+    docs = pl.concat([empty, *(pl.from_arrow(p) for p in plans)], how="vertical_relaxed")
     n_kept = docs.height
-    if cfg.languages and n_kept:
+    if cfg.languages:
         docs = docs.filter(pl.col("language").is_in(list(cfg.languages)))
-
-    if n_kept:
-        docs = docs.with_columns(pl.col("repo" if cfg.repo.enabled else "doc_uid").alias("unit_id"))
+    docs = docs.with_columns(pl.col("repo" if cfg.repo.enabled else "doc_uid").alias("unit_id"))
     units = _units(docs, cfg)
     available = (
         dict(units.group_by("language").agg(pl.col("tokens").sum()).iter_rows())
@@ -145,6 +151,8 @@ def run_mix(run: RunDir, cfg: MixtureConfig, runner: Runner | None = None) -> di
 
 
 def _discover(run: RunDir, cfg: MixtureConfig) -> _Inputs:
+    if cfg.redact:
+        redactor(cfg.redaction_style)("", [])  # an unknown style fails here, not in a worker
     columns = inputs.attribute_columns(run)
     spans = (
         tuple(sorted(c for c, (_, f) in columns.items() if is_span_type(f.type)))

@@ -18,7 +18,9 @@ def _run(tmp_path, *, with_everything: bool = True):
     rng = random.Random(3)
     langs = ["Python", "Go", "C++", None]
     docs = [
-        document(f"o/r{i % 5}", f"f{i}.x", "line\n" * rng.randint(1, 50), langs[i % 4], f"{i % 2:016x}")
+        document(
+            f"o/r{i % 5}", f"f{i}.x", "line\n" * rng.randint(1, 50), langs[i % 4], f"{i % 2:016x}"
+        )
         for i in range(120)
     ]
     skipped = [
@@ -37,11 +39,26 @@ def _run(tmp_path, *, with_everything: bool = True):
                for i, d in enumerate(docs)]  # fmt: skip
     pii = [{"doc_uid": d["doc_uid"], "pii_spans": [{"start": 0, "end": 2, "kind": "email", "detector": "t", "value_hash": None}] * (i % 20 == 1)}
            for i, d in enumerate(docs)]  # fmt: skip
-    quality = [{"doc_uid": d["doc_uid"], "max_line_length": rng.randint(1, 300), "alpha_fraction": rng.random()} for d in docs]
-    optout = [{"doc_uid": d["doc_uid"], "optout_listed": i == 7, "optout_list_version": "2026-11-01"} for i, d in enumerate(docs)]
+    quality = [
+        {
+            "doc_uid": d["doc_uid"],
+            "max_line_length": rng.randint(1, 300),
+            "alpha_fraction": rng.random(),
+        }
+        for d in docs
+    ]
+    optout = [
+        {"doc_uid": d["doc_uid"], "optout_listed": i == 7, "optout_list_version": "2026-11-01"}
+        for i, d in enumerate(docs)
+    ]
     decisions = []
     for i, d in enumerate(docs):
-        rules = {"license": i % 4 in (0, 1), "dedup": not (i < 30 and i % 3), "decontam": i != 50, "max_line": True}
+        rules = {
+            "license": i % 4 in (0, 1),
+            "dedup": not (i < 30 and i % 3),
+            "decontam": i != 50,
+            "max_line": True,
+        }
         failed = next((k for k, v in rules.items() if not v), None)
         decisions.append({"doc_uid": d["doc_uid"], "keep": failed is None, "drop_reason": failed and f"{failed}:x",
                           **{f"rule_{k}": v for k, v in rules.items()}})  # fmt: skip
@@ -60,10 +77,17 @@ def test_card_parses_with_huggingface_hub_and_funnel_adds_up(tmp_path) -> None:
     card = DatasetCard.load(path)
     meta = card.data.to_dict()
     assert check(meta) == []
-    assert meta["configs"] == [{"config_name": "default", "data_files": [{"split": "train", "path": "mixtures/default/part-*.parquet"}]}]
+    assert meta["configs"] == [
+        {
+            "config_name": "default",
+            "data_files": [{"split": "train", "path": "mixtures/default/part-*.parquet"}],
+        }
+    ]
     assert sorted(meta["license"]) == ["apache-2.0", "mit"]  # only kept files' licenses
     assert meta["size_categories"] == ["n<1K"] and meta["task_categories"] == ["text-generation"]
-    assert {"python", "go"} <= set(meta["tags"]) and "cpp" not in meta["tags"]  # C++ files all dropped
+    assert {"python", "go"} <= set(meta["tags"]) and "cpp" not in meta[
+        "tags"
+    ]  # C++ files all dropped
 
     text = card.text
     funnel = text.split("## Filter funnel")[1].split("##")[0]
@@ -73,20 +97,29 @@ def test_card_parses_with_huggingface_hub_and_funnel_adds_up(tmp_path) -> None:
     assert total == len(docs) + len(skipped) == sum(counts.values())
     for rule in ("license", "dedup", "decontam", "max_line"):
         assert f"rule: {rule}" in counts  # every rule listed, even with no drops
-    assert counts["rule: max_line"] == 0 and counts["rule: decontam"] == 0  # doc 50 already failed license
+    assert (
+        counts["rule: max_line"] == 0 and counts["rule: decontam"] == 0
+    )  # doc 50 already failed license
     assert counts["rule: license"] == 60 and counts["skipped: binary"] == 2
-    assert counts["kept"] == sum(1 for i in range(120) if i % 4 in (0, 1) and not (i < 30 and i % 3))
+    assert counts["kept"] == sum(
+        1 for i in range(120) if i % 4 in (0, 1) and not (i < 30 and i % 3)
+    )
 
     assert "api_key" in text and "email" in text and "2026-11-01" in text and "v3" in text
     assert "dup_keep" in text and "decontam_match" in text
     assert '[card]\npretty_name = "Tiny code"' in text
-    for png in ("languages.png", "funnel.png", "hist-max_line_length.png", "hist-alpha_fraction.png"):
+    for png in (
+        "languages.png",
+        "funnel.png",
+        "hist-max_line_length.png",
+        "hist-alpha_fraction.png",
+    ):
         assert (run.card / "plots" / png).stat().st_size > 1000
         assert f"plots/{png}" in text
 
 
 def test_card_without_annotations_or_mixture(tmp_path) -> None:
-    run, docs, skipped = _run(tmp_path, with_everything=False)
+    run, docs, _ = _run(tmp_path, with_everything=False)
     path = write_card(run, CardConfig(plots=False), "")
     card = DatasetCard.load(path)
     meta = card.data.to_dict()
@@ -97,7 +130,10 @@ def test_card_without_annotations_or_mixture(tmp_path) -> None:
     assert not (run.card / "plots").exists()
 
 
-@pytest.mark.parametrize(("n", "label"), [(0, "n<1K"), (999, "n<1K"), (1000, "1K<n<10K"), (5 * 10**6, "1M<n<10M"), (2 * 10**12, "n>1T")])
+@pytest.mark.parametrize(
+    ("n", "label"),
+    [(0, "n<1K"), (999, "n<1K"), (1000, "1K<n<10K"), (5 * 10**6, "1M<n<10M"), (2 * 10**12, "n>1T")],
+)
 def test_size_categories(n: int, label: str) -> None:
     assert size_category(n) == label
 

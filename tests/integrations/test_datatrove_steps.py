@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import random
 import string
@@ -32,13 +33,22 @@ def test_documents_batch_maps_the_stack_names() -> None:
     batch = documents_batch(_docs()).to_pylist()
     assert [r["path"] for r in batch] == ["pkg/f.py", "cfg/settings.py", "data/blob.js"]
     assert [r["repo"] for r in batch] == ["o/r", "o/r", ""]
-    assert [r["language"] for r in batch] == ["Python", "Python", "JavaScript"]  # detected, given, detected
-    assert batch[0]["content_sha"] == "b7bb5ba1c8ef41f9beb8b0fa4c6b0c9f7d32f5e2" or len(batch[0]["content_sha"]) == 40
+    assert [r["language"] for r in batch] == [
+        "Python",
+        "Python",
+        "JavaScript",
+    ]  # detected, given, detected
+    # git blob sha-1, as `git hash-object` computes it: sha1(b"blob <size>\0" + data)
+    data = _docs()[0].text.encode()
+    assert batch[0]["content_sha"] == hashlib.sha1(b"blob %d\x00" % len(data) + data).hexdigest()
+    assert [r["doc_uid"] for r in batch] == ["a", "b", "c"]
 
 
 def test_annotators_run_inside_a_real_datatrove_pipeline(tmp_path) -> None:
     src = tmp_path / "in"
-    LocalPipelineExecutor([_docs(), JsonlWriter(str(src))], tasks=1, workers=1, logging_dir=str(tmp_path / "log1")).run()
+    LocalPipelineExecutor(
+        [_docs(), JsonlWriter(str(src))], tasks=1, workers=1, logging_dir=str(tmp_path / "log1")
+    ).run()
     out = tmp_path / "out"
     LocalPipelineExecutor(
         [
@@ -51,7 +61,11 @@ def test_annotators_run_inside_a_real_datatrove_pipeline(tmp_path) -> None:
         workers=1,
         logging_dir=str(tmp_path / "log2"),
     ).run()
-    rows = [json.loads(line) for f in sorted(out.glob("*.jsonl.gz")) for line in gzip.open(f, "rt")]
+    rows = [
+        json.loads(line)
+        for f in sorted(out.glob("*.jsonl.gz"))
+        for line in gzip.decompress(f.read_bytes()).decode().splitlines()
+    ]
     by_id = {r["id"]: r for r in rows}
     assert set(by_id) == {"a", "b", "c"}
     meta = by_id["b"]["metadata"]

@@ -127,6 +127,9 @@ def test_import_head_keeps_every_import_and_drops_the_rest() -> None:
     head = import_head(src)
     assert head.endswith(b"    import late\n") and b"BODY" not in head
     assert import_head(b"x = 1\ny = 2\n") == b""
-    assert import_head(b'import (\n "a/b"\n "c"\n)\nfunc main() {}\n') == b'import (\n "a/b"\n "c"\n)\n'
+    assert (
+        import_head(b'import (\n "a/b"\n "c"\n)\nfunc main() {}\n')
+        == b'import (\n "a/b"\n "c"\n)\n'
+    )
     g = _graph({"m.py": "x = 1\n\ndef f():\n    import util\n", "util.py": ""})
     assert g["m.py"] == {"util.py"}

@@ -5,6 +5,7 @@ import json
 import duckdb
 import polars as pl
 import pyarrow.parquet as pq
+import pytest
 
 from curate.mix import MixtureConfig, output_schema, run_mix
 from curate.mix.synthetic import document, write_run
@@ -106,3 +107,29 @@ def test_ray_runner_gives_the_same_mixture(mixed_run, ray_cluster) -> None:
         runner.close()
     got = pl.read_parquet(list(run.mixture("default").glob("*.parquet"))).sort("doc_uid", "epoch")
     assert got.equals(expected) and remote["shares"] == local["shares"]
+
+
+def test_everything_dropped_gives_an_empty_mixture(tmp_path) -> None:
+    docs = [document("a/b", f"x{i}.py", f"print({i})\n", "Python") for i in range(5)]
+    decisions = [{"doc_uid": d["doc_uid"], "keep": False, "drop_reason": "x"} for d in docs]
+    run = write_run(tmp_path / "r", docs, decisions={"default": decisions})
+    for repo in (False, True):
+        manifest = run_mix(run, MixtureConfig(repo={"enabled": repo}, strategy="uniform"))
+        assert manifest["totals"]["rows"] == 0 and manifest["files"] == []
+        assert manifest["inputs"]["kept_documents"] == 0
+        assert not list(run.mixture("default").glob("part-*.parquet"))
+
+
+def test_synthetic_content_sha_is_the_git_blob_id() -> None:
+    from curate.mix.synthetic import git_blob_sha
+
+    assert git_blob_sha("") == "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"  # git's empty blob
+
+
+def test_unknown_redaction_style_fails_before_any_work(mixed_run) -> None:
+    from curate.errors import ConfigError
+
+    run, _, _ = mixed_run
+    with pytest.raises(ConfigError, match="redaction style"):
+        run_mix(run, MixtureConfig(redaction_style="shuffle"))
+    assert not run.mixture("default").exists()

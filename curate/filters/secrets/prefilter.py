@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import ahocorasick
@@ -118,7 +118,3 @@ class Prefilter:
 LONG_RUN = r"[^\w-][\w-]{24}"
 """A run of at least 24 word characters or dashes (texts are searched with a leading newline,
 so a run at the very start is found too)."""
-
-
-def merge_triggers(groups: Mapping[str, Iterable[Trigger]]) -> list[Trigger]:
-    return [t for ts in groups.values() for t in ts]

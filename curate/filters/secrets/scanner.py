@@ -4,6 +4,7 @@ part); ``scan`` is pure and thread-compatible apart from detect-secrets' global 
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import time
@@ -143,9 +144,16 @@ class SecretScanner:
                 out[idx] = consumers
         return out
 
-    def _finish(self, text, raw, lines, starts, path, rejected) -> list[Finding]:
-        import bisect
-
+    def _finish(
+        self,
+        text: str,
+        raw: list[tuple[int, int, str, str]],
+        lines: list[str],
+        starts: list[int],
+        path: str,
+        rejected: dict[str, int],
+    ) -> list[Finding]:
+        """False-positive controls on each raw hit, then the overlap merge."""
         kept: list[Finding] = []
         for s, e, kind, detector in raw:
             if e <= s:

@@ -29,6 +29,9 @@ ARCHIVE_SUFFIXES = (
 _SHA = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
 _VERSION = re.compile(r"^v?\d+(\.\d+)*([.+-]?[A-Za-z0-9]+)*$")
 _BRANCHES = ("main", "master", "develop", "dev", "trunk", "stable", "HEAD")
+WRAPPER_FOLDERS = ("package",)
+"""Top folders a packaging tool uses whatever the archive's name (``npm pack``: ``package/``);
+stripped, with repo and ref taken from the archive name (``lodash-4.17.21.tgz``)."""
 
 
 def archive_stem(path: str) -> str:
@@ -62,10 +65,17 @@ def split_codeload(folder: str) -> tuple[str, str | None]:
 
 def _strip_top(top: str | None, stem: str, git_comment: str | None) -> bool:
     """Strip a single top folder when it is the archive's own name (``name.tar.gz`` holding
-    ``name/``) or a git archive (codeload) wrote the archive."""
+    ``name/``), a packaging wrapper (``WRAPPER_FOLDERS``) or a git archive (codeload) wrote
+    the archive."""
     if not top:
         return False
-    return bool(git_comment) or top == stem or stem.startswith(top) or top.startswith(stem)
+    return (
+        bool(git_comment)
+        or top in WRAPPER_FOLDERS
+        or top == stem
+        or stem.startswith(top)
+        or top.startswith(stem)
+    )
 
 
 def _git_commit(comment: str | bytes | None) -> str | None:
@@ -79,7 +89,10 @@ def _identity(
     cfg: IngestConfig, uri: str, spec: Any, stem: str, top: str | None, commit: str | None
 ) -> tuple[Emitter, str | None]:
     strip = _strip_top(top, stem, commit)
-    repo, ref = split_codeload(top) if strip and top else (stem, None)
+    if strip and top:
+        repo, ref = split_codeload(stem if top in WRAPPER_FOLDERS else top)
+    else:
+        repo, ref = stem, None
     extra = {"commit": commit} if commit else {}
     out = Emitter(cfg, uri, spec.repo or repo, ref or commit, extra)
     return out, (top if strip else None)
