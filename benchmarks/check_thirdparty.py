@@ -17,6 +17,7 @@ Independent of the test suite; uses only the public API (``curate.pipeline.inges
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import sys
 import tarfile
@@ -63,12 +64,21 @@ def ingest(archives: list[Path], workers: int):  # type: ignore[no-untyped-def]
     return report, time.perf_counter() - started
 
 
-def _snapshot() -> dict[str, float]:
-    return {
-        str(p.relative_to(RUN)): p.stat().st_mtime_ns
-        for p in RUN.rglob("*.parquet")
-        if p.is_file() and "stats" not in p.parts
-    }
+PLAN_FILES = ("manifest.parquet", "skipped/discovery.parquet")
+"""Written by every run's planning step (cheap); compared by content, shard outputs by mtime."""
+
+
+def _snapshot() -> dict[str, object]:
+    out: dict[str, object] = {}
+    for p in RUN.rglob("*.parquet"):
+        rel = str(p.relative_to(RUN))
+        if p.is_file() and "stats" not in p.parts:
+            out[rel] = (
+                hashlib.sha256(p.read_bytes()).hexdigest()
+                if rel in PLAN_FILES
+                else (p.stat().st_mtime_ns)
+            )
+    return out
 
 
 def main() -> int:
@@ -151,7 +161,8 @@ def main() -> int:
     rewritten = sorted(k for k in before if after.get(k) != before[k])
     print(
         f"\nsecond ingest: did_work={again.did_work}, shards_ingested={again.shards_ingested}, "
-        f"{len(rewritten)} of {len(before)} shard files rewritten, {seconds:.1f} s"
+        f"{len(rewritten)} of {len(before)} output files changed (shard files by mtime, "
+        f"{' and '.join(PLAN_FILES)} by content), {seconds:.1f} s"
     )
     if again.did_work or rewritten:
         failures.append(f"second ingest did work: {again.shards_ingested} shards, {rewritten}")

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fetch_corpus import SDISTS as QUALITY_SDISTS  # noqa: E402
+from fetch_corpus import SDISTS as QUALITY_SDISTS
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / ".bench" / "thirdparty"

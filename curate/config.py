@@ -43,6 +43,9 @@ class RunConfig(StrictModel):
     """Input bytes per shard; a shard's documents file is about this size."""
     batch_bytes: int = 32 * 1024 * 1024
     """Upper bound on content bytes held in one Arrow batch (memory per worker)."""
+    annotate_batch_bytes: int = 4 * 1024 * 1024
+    """Upper bound on content bytes annotated at once (parse trees of a batch are held
+    together, at several times the size of their source)."""
     batch_rows: int = 4096
     """Upper bound on documents in one Arrow batch."""
 

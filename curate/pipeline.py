@@ -207,6 +207,7 @@ def _task(cfg: PipelineConfig, run: RunDir, shard: ShardSpec) -> ShardTask:
         annotators=annotators,
         batch_rows=cfg.run.batch_rows,
         batch_bytes=cfg.run.batch_bytes,
+        annotate_batch_bytes=cfg.run.annotate_batch_bytes,
     )
 
 

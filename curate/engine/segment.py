@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,7 @@ class ShardTask:
     annotators: tuple[tuple[str, str, Any, str], ...]  # (name, key, config, fingerprint)
     batch_rows: int
     batch_bytes: int
+    annotate_batch_bytes: int
 
     def fingerprint(self) -> str:
         """What this shard's outputs depend on: its ingest and every annotator fingerprint."""
@@ -109,14 +110,20 @@ def run_shard(task: ShardTask) -> ShardResult:
         if ingested or not markers.is_done(run, annotate_step(key), sid, fp)
     ]
     if stale:
-        stats["annotators"] = annotate_shard(run, sid, stale, task.batch_rows)
+        stats["annotators"] = annotate_shard(
+            run, sid, stale, task.batch_rows, task.annotate_batch_bytes
+        )
     stale_keys = {n for n, _, _ in stale}
     annotated = tuple(key for name, key, _, _ in task.annotators if name in stale_keys)
     return ShardResult(sid, ingested, annotated, stats)
 
 
 def annotate_shard(
-    run: RunDir, shard_id: str, annotators: list[tuple[str, Any, str]], batch_rows: int
+    run: RunDir,
+    shard_id: str,
+    annotators: list[tuple[str, Any, str]],
+    batch_rows: int,
+    batch_bytes: int = 4 * 1024 * 1024,
 ) -> dict[str, Any]:
     doc_path = RunDir.shard_file(run.documents, shard_id)
     instances = [(_annotator(name, cfg), fp) for name, cfg, fp in annotators]
@@ -136,7 +143,7 @@ def annotate_shard(
         seconds[annotator.key()] = 0.0
     try:
         parquet = pq.ParquetFile(doc_path)
-        for batch in parquet.iter_batches(batch_size=batch_rows):
+        for batch in _byte_capped(parquet.iter_batches(batch_size=batch_rows), batch_bytes):
             ctx = BatchContext(batch, provider)
             for annotator, _ in instances:
                 started = time.perf_counter()
@@ -163,6 +170,23 @@ def annotate_shard(
             {"seconds": round(seconds[annotator.key()], 3)},
         )
     return {key: {"seconds": round(s, 3)} for key, s in seconds.items()}
+
+
+def _byte_capped(batches: Iterator[pa.RecordBatch], max_bytes: int) -> Iterator[pa.RecordBatch]:
+    """Split batches so that each holds at most ``max_bytes`` of content (at least one row).
+
+    Annotation holds a batch's parse trees at once, and trees take several times the size of
+    their source, so annotation batches are capped much lower than storage row groups."""
+    for batch in batches:
+        sizes = batch.column("size_bytes").to_pylist()
+        start, total = 0, 0
+        for i, size in enumerate(sizes):
+            if i > start and total + size > max_bytes:
+                yield batch.slice(start, i - start)
+                start, total = i, 0
+            total += size
+        if start < len(sizes):
+            yield batch.slice(start, len(sizes) - start)
 
 
 def _check_output(annotator: Annotator, batch: pa.RecordBatch, out: pa.RecordBatch) -> None:
