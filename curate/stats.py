@@ -30,7 +30,7 @@ def _shard_ids(run: Run) -> list[str]:
     return run.manifest.select("shard_id").collect().to_series().to_list()
 
 
-def summary(run: Run) -> dict[str, Any]:
+def summary(run: Run, *, rules_by_language: bool = False) -> dict[str, Any]:
     """What `curate stats` prints: totals, by language, by repo, skips by reason."""
     docs = run.documents.select("repo", "language", "size_bytes")
     skipped = run.skipped.select("reason", "size_bytes", "files")
@@ -73,6 +73,8 @@ def summary(run: Run) -> dict[str, Any]:
         "skipped_by_reason": by_reason.to_dicts(),
     }
     for policy in run.policies():
+        from curate.policy.stats import policy_stats
+
         decisions = run.decisions(policy).select("keep", "drop_reason").collect()
         reasons = Counter(
             r.split("(")[0] for r in decisions.filter(~pl.col("keep"))["drop_reason"].to_list() if r
@@ -81,6 +83,14 @@ def summary(run: Run) -> dict[str, Any]:
             "kept": int(decisions["keep"].sum()),
             "dropped": int((~decisions["keep"]).sum()),
             "dropped_by_reason": dict(reasons.most_common()),
+            "rules": policy_stats(run.dir, policy, by=None).to_dicts(),
+            "rules_by_language": (
+                policy_stats(run.dir, policy, by="language")
+                .filter(pl.col("files_failing") > 0)
+                .to_dicts()
+                if rules_by_language
+                else None
+            ),
         }
     return out
 

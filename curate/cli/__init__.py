@@ -10,11 +10,15 @@ import sys
 from curate.cli.app import app
 from curate.errors import UserError
 
+FIRST = ("run", "stats", "check")
+"""Command modules listed first in `curate --help`; the rest follow alphabetically."""
+
 
 def _load_commands() -> None:
-    for module in pkgutil.iter_modules(__path__):
-        if module.name not in {"app"} and not module.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{module.name}")
+    names = [m.name for m in pkgutil.iter_modules(__path__)]
+    for name in [*FIRST, *sorted(set(names) - set(FIRST))]:
+        if name in names and name != "app" and not name.startswith("_"):
+            importlib.import_module(f"{__name__}.{name}")
 
 
 def main() -> None:

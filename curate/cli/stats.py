@@ -33,12 +33,15 @@ def stats_command(
     run: Annotated[str, typer.Argument(help="Run directory.")],
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
     limit: Annotated[int, typer.Option(help="Rows per table.")] = 20,
+    by_language: Annotated[
+        bool, typer.Option("--by-language", help="Also break rule counts down by language.")
+    ] = False,
 ) -> None:
     """Files and bytes by language and repository, skips by reason, decisions by rule."""
     from curate.inspect import open_run
     from curate.stats import summary
 
-    data = summary(open_run(run))
+    data = summary(open_run(run), rules_by_language=by_language)
     if json_out:
         emit_json(data)
         return
@@ -51,5 +54,19 @@ def stats_command(
     _table("skipped by reason", data["skipped_by_reason"], "reason", limit)
     for policy, info in data.get("policies", {}).items():
         typer.echo(f"\npolicy {policy}: kept {info['kept']}, dropped {info['dropped']}")
-        for reason, count in info["dropped_by_reason"].items():
-            typer.echo(f"  {reason:<40} {count:>8}")
+        typer.echo(
+            f"  {'rule':<24} {'dropped':>8} {'bytes':>10}   {'failing':>8} {'bytes':>10}"
+            "   (dropped = first failing rule; failing = any)"
+        )
+        for row in info["rules"]:
+            typer.echo(
+                f"  {row['rule']:<24} {row['files_dropped']:>8} {_human(row['bytes_dropped']):>10}"
+                f"   {row['files_failing']:>8} {_human(row['bytes_failing']):>10}"
+            )
+        if by_language and info.get("rules_by_language"):
+            typer.echo("\n  failing rules by language")
+            for row in info["rules_by_language"]:
+                typer.echo(
+                    f"  {row['rule']:<24} {row['language'] or 'unknown':<16} "
+                    f"dropped {row['files_dropped']:>6}  failing {row['files_failing']:>6}"
+                )
