@@ -43,6 +43,7 @@ PYPI_SDISTS = [
     "greenlet==3.1.1",  # C++, assembly, Python
     "psutil==6.1.0",  # C, Python
     "pybind11==2.13.6",  # C++ headers, CMake
+    # not cryptography: pip prepares its sdist's metadata with `cargo metadata` (needs crates.io)
 ]
 PYPI_WHEELS_AS_ZIP = ["idna==3.10"]  # a real zip archive (a wheel is a zip)
 NPM_PACKAGES = [

@@ -20,12 +20,19 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from curate.config import PipelineConfig
 from curate.engine import markers
 from curate.engine.annotator import REGISTRY
 from curate.engine.runner import Runner, make_runner
-from curate.engine.segment import INGEST_STEP, ShardResult, ShardTask, run_shard
+from curate.engine.segment import (
+    INGEST_STEP,
+    ShardResult,
+    ShardTask,
+    annotate_step,
+    run_shard,
+)
 from curate.engine.shards import ShardSpec, plan_shards
 from curate.errors import UserError
 from curate.rundir import RunDir, write_table_atomic
@@ -92,14 +99,25 @@ def plan(cfg: PipelineConfig, run: RunDir) -> list[ShardSpec]:
         },
         schema=MANIFEST,
     )
-    write_table_atomic(manifest, run.manifest)
+    _write_if_changed(manifest, run.manifest)
     rows = [{**r.__dict__, "shard_id": DISCOVERY_SHARD} for r in skips]
-    write_table_atomic(
+    _write_if_changed(
         pa.Table.from_pylist(rows, schema=SKIPPED), RunDir.shard_file(run.skipped, DISCOVERY_SHARD)
     )
     _remove_orphans(run, {s.shard_id for s in shards})
     _remove_stale_temp_files(run)
     return shards
+
+
+def _write_if_changed(table: pa.Table, path: Path) -> None:
+    """Leave an identical table untouched, so a rerun with nothing to do writes nothing."""
+    if path.is_file():
+        try:
+            if pq.read_table(path).equals(table):
+                return
+        except (OSError, pa.ArrowException):
+            pass
+    write_table_atomic(table, path)
 
 
 def _remove_stale_temp_files(run: RunDir) -> None:
@@ -128,7 +146,9 @@ def run_pipeline(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport
         raise UserError("no output: pass --output RUN (or set run.output in the recipe)")
     run = RunDir.at(cfg.run.output)
     run.root.mkdir(parents=True, exist_ok=True)
-    if cfg.source_text:
+    if cfg.source_text and (
+        not run.config_copy.is_file() or run.config_copy.read_text() != cfg.source_text
+    ):
         run.config_copy.write_text(cfg.source_text)
     report = RunReport(run.root)
 
@@ -137,26 +157,18 @@ def run_pipeline(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport
     report.shards = len(shards)
     report.steps["plan"] = time.perf_counter() - started
 
-    own_runner = runner is None
-    if runner is None:
-        runner = make_runner(
-            cfg.run.runner,
-            address=cfg.run.address,
-            workers=cfg.run.workers,
-            temp_dir=run.tmp / "ray",
-        )
+    tasks = [_task(cfg, run, s) for s in shards]
+    stale = [t for t in tasks if not _shard_done(run, t)]
+    runners = _LazyRunner(cfg, run, runner)
     try:
-        started = time.perf_counter()
-        tasks = [_task(cfg, run, s) for s in shards]
-        results = runner.map(
-            run_shard,
-            tasks,
-            desc="shards",
-            progress=ShardResult.progress,
-        )
-        report.shards_ingested = sum(r.ingested for r in results)
-        report.shards_annotated = sum(bool(r.annotated) for r in results)
-        report.steps["shards"] = time.perf_counter() - started
+        if stale:
+            started = time.perf_counter()
+            results = runners.get().map(
+                run_shard, stale, desc="shards", progress=ShardResult.progress
+            )
+            report.shards_ingested = sum(r.ingested for r in results)
+            report.shards_annotated = sum(bool(r.annotated) for r in results)
+            report.steps["shards"] = time.perf_counter() - started
 
         # Each barrier step's fingerprint chains its own config with everything upstream, so a
         # step reruns exactly when its inputs or its config changed.
@@ -169,22 +181,51 @@ def run_pipeline(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport
             if markers.is_done(run, f"barrier/{step.section}", "all", upstream):
                 continue
             started = time.perf_counter()
-            _resolve(step.target)(run, section, runner)
+            _resolve(step.target)(run, section, runners.get())
             markers.mark_done(run, f"barrier/{step.section}", "all", upstream)
             report.steps[step.section] = time.perf_counter() - started
             report.barriers_run.append(step.section)
     finally:
-        if own_runner:
-            runner.close()
+        runners.close()
 
-    from curate.stats import write_summary
+    summary_fp = _chain(upstream, "summary", cfg.fingerprint("card"))
+    if not markers.is_done(run, "summary", "all", summary_fp):
+        from curate.stats import write_summary
 
-    write_summary(run, [r for r in results if isinstance(r, ShardResult)])
-    card_cfg = cfg.section("card")
-    if card_cfg is not None and getattr(card_cfg, "enabled", True):
-        _resolve("curate.card:write_card")(run, card_cfg, cfg.source_text)
+        write_summary(run)
+        card_cfg = cfg.section("card")
+        if card_cfg is not None and getattr(card_cfg, "enabled", True):
+            _resolve("curate.card:write_card")(run, card_cfg, cfg.source_text)
+        markers.mark_done(run, "summary", "all", summary_fp)
     shutil.rmtree(run.tmp, ignore_errors=True)
     return report
+
+
+def _shard_done(run: RunDir, task: ShardTask) -> bool:
+    sid = task.shard.shard_id
+    return markers.is_done(run, INGEST_STEP, sid, task.ingest_fingerprint) and all(
+        markers.is_done(run, annotate_step(key), sid, fp) for _, key, _, fp in task.annotators
+    )
+
+
+class _LazyRunner:
+    """Starts the configured runner only when there is work (Ray takes seconds to start)."""
+
+    def __init__(self, cfg: PipelineConfig, run: RunDir, given: Runner | None):
+        self._cfg, self._run, self._runner, self._owned = cfg, run, given, False
+
+    def get(self) -> Runner:
+        if self._runner is None:
+            c = self._cfg.run
+            self._runner = make_runner(
+                c.runner, address=c.address, workers=c.workers, temp_dir=self._run.tmp / "ray"
+            )
+            self._owned = True
+        return self._runner
+
+    def close(self) -> None:
+        if self._owned and self._runner is not None:
+            self._runner.close()
 
 
 def ingest_only(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport:

@@ -95,7 +95,7 @@ def summary(run: Run, *, rules_by_language: bool = False) -> dict[str, Any]:
     return out
 
 
-def write_summary(run_dir: RunDir, results: Iterable[Any] = ()) -> dict[str, Any]:
+def write_summary(run_dir: RunDir) -> dict[str, Any]:
     data = summary(open_run(run_dir.root))
     write_json_atomic(data, run_dir.stats / "summary.json")
     return data
