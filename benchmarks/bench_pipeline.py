@@ -13,6 +13,7 @@ Ray, sampled every 50 ms with psutil).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import sys
@@ -25,8 +26,6 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-import contextlib
 
 from curate.config import parse_pipeline  # noqa: E402
 from curate.engine.runner import LocalRunner, RayRunner  # noqa: E402

@@ -15,7 +15,16 @@ def test_docs_pipelines_md_is_up_to_date() -> None:
 
 def test_reference_covers_every_section_and_annotator() -> None:
     text = reference_markdown()
-    for heading in ("## [run]", "## [ingest]", "## [dedup]", "## [policy]", "## [mixture]",
-                    "## [card]", "### [annotators.parse]", "### [annotators.secrets]",
-                    "### [annotators.license]", "### [annotators.quality]"):
+    for heading in (
+        "## [run]",
+        "## [ingest]",
+        "## [dedup]",
+        "## [policy]",
+        "## [mixture]",
+        "## [card]",
+        "### [annotators.parse]",
+        "### [annotators.secrets]",
+        "### [annotators.license]",
+        "### [annotators.quality]",
+    ):
         assert heading in text
