@@ -1,142 +1,227 @@
-"""Ingest + parse throughput of the whole shard segment, local and on Ray with 1 and 2 workers.
+"""Throughput and memory of the per-shard segment (ingest, then parse@1), local and on Ray.
 
-Corpus (rebuilt by this script, nothing downloaded): the running interpreter's standard library
-and /usr/include, copied as two "repository checkouts" under .bench/corpus/.
+Corpus (rebuilt by this script from local files, nothing downloaded): the running interpreter's
+standard library and /usr/include, each one "repository checkout" (= one source = one shard),
+hard-linked under .bench/. ``--mb`` caps each root (files in sorted order); ``--scale K`` puts K
+copies of the corpus into ONE repository folder, so the single shard is K times larger (the
+memory check: peak RSS per worker must not grow with it).
 
-    .venv/bin/python benchmarks/bench_pipeline.py [--repeat 1]
+    .venv/bin/python benchmarks/bench_pipeline.py --mb 24            # the table in docs
+    .venv/bin/python benchmarks/bench_pipeline.py --mb 8 --memory --batch-mb 4   # scale 1, 2, 4
 
-Prints one JSON line per configuration: seconds, MB/s and files/s (total and per worker), and
-the peak RSS of the process doing the work (the driver for local, the largest Ray worker for
-Ray, sampled every 50 ms with psutil).
+Each configuration runs ``curate.engine.segment.run_shard`` over the planned shards with the
+``LocalRunner`` (in a fresh child process, so its peak RSS is its own) or a ``RayRunner`` with 1
+or 2 workers. Per worker it reports MB/s and files/s in CPU time (``time.process_time`` of the
+worker process inside the task, all its threads) and in wall time (MB / wall / workers), and the
+peak RSS (``ru_maxrss``) of the worker process. MB = UTF-8 bytes of the ingested documents.
+With parse, the same documents that parse@1 parsed (status ok/error) are then parsed bare with
+``parser.parse(bytes)`` in this process: ``x bare`` = segment CPU (ingest + parse@1) / bare CPU.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
+import os
 import shutil
+import subprocess
 import sys
 import sysconfig
-import threading
+import tempfile
 import time
 from pathlib import Path
-
-import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from curate.config import parse_pipeline  # noqa: E402
-from curate.engine.runner import LocalRunner, RayRunner  # noqa: E402
-from curate.pipeline import run_pipeline  # noqa: E402
+ROOTS = {
+    "cpython-stdlib": Path(sysconfig.get_paths()["stdlib"]),
+    "usr-include": Path("/usr/include"),
+}
+SKIP_DIRS = {"site-packages", "__pycache__"}
 
 
-def build_corpus(dest: Path) -> Path:
-    if dest.is_dir():
+def _files(root: Path, max_bytes: int | None) -> list[tuple[Path, Path]]:
+    """(source, relative path) of regular files in sorted walk order, up to ``max_bytes``."""
+    out: list[tuple[Path, Path]] = []
+    total = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if path.is_symlink() or not path.is_file() or name.endswith(".pyc"):
+                continue
+            size = path.stat().st_size
+            if max_bytes is not None and total + size > max_bytes:
+                return out
+            total += size
+            out.append((path, path.relative_to(root)))
+    return out
+
+
+def build_corpus(base: Path, mb: float | None, scale: int) -> Path:
+    """The corpus folder (built once per (mb, scale), hard links where possible)."""
+    tag = f"{'all' if mb is None else f'{mb:g}mb'}-x{scale}"
+    dest = base / f"corpus-{tag}"
+    if (dest / ".complete").is_file():
         return dest
-    stdlib = Path(sysconfig.get_paths()["stdlib"])
-    shutil.copytree(
-        stdlib,
-        dest / "cpython-stdlib",
-        ignore=shutil.ignore_patterns("site-packages", "__pycache__", "*.pyc"),
-        symlinks=True,
-    )
-    if Path("/usr/include").is_dir():
-        shutil.copytree("/usr/include", dest / "usr-include", symlinks=True)
+    shutil.rmtree(dest, ignore_errors=True)
+    max_bytes = None if mb is None else int(mb * 1e6)
+    for name, root in ROOTS.items():
+        if not root.is_dir():
+            continue
+        files = _files(root, max_bytes)
+        for copy in range(scale):
+            # scale 1: one repository per root; scale K: one big repository with K copies
+            repo = dest / name if scale == 1 else dest / "big" / f"{name}-{copy}"
+            for src, rel in files:
+                target = repo / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(src, target)
+                except OSError:
+                    shutil.copy2(src, target)
+    (dest / ".complete").write_text("")
     return dest
 
 
-class PeakRss:
-    """Samples the RSS of matching processes in a background thread."""
-
-    def __init__(self, match: str | None):
-        self.match = match
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        me = psutil.Process()
-        while not self._stop.is_set():
-            procs = (
-                [me]
-                if self.match is None
-                else [
-                    p
-                    for p in psutil.process_iter(["cmdline"])
-                    if any(self.match in part for part in (p.info["cmdline"] or []))
-                ]
-            )
-            for p in procs:
-                with contextlib.suppress(psutil.Error):
-                    self.peak = max(self.peak, p.memory_info().rss)
-            time.sleep(0.05)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-def measure(corpus: Path, out: Path, runner_kind: str, workers: int, parse: bool) -> dict:
-    shutil.rmtree(out, ignore_errors=True)
-    recipe = {
+def _recipe(corpus: Path, out: Path, runner: str, workers: int, parse: bool) -> dict:
+    batch_mb = float(os.environ.get("BENCH_BATCH_MB", "0"))
+    extra = {"batch_bytes": int(batch_mb * 2**20)} if batch_mb else {}
+    return {
         "run": {
+            **extra,
             "input": [str(corpus)],
             "output": str(out),
-            "runner": runner_kind,
+            "runner": runner,
             "workers": workers,
             "shard_target_bytes": 16 * 1024 * 1024,
         },
         "annotators": {"parse": {}} if parse else {},
     }
-    cfg = parse_pipeline(recipe)
+
+
+def _noop(x: int) -> int:
+    return x
+
+
+def run_segment(corpus: Path, out: Path, runner_kind: str, workers: int, parse: bool) -> dict:
+    """Plan, then run every shard's segment; the per-shard stats come back from the tasks."""
+    from curate.config import parse_pipeline
+    from curate.engine.runner import LocalRunner, RayRunner
+    from curate.engine.segment import run_shard
+    from curate.pipeline import _task, plan
+    from curate.rundir import RunDir
+
+    shutil.rmtree(out, ignore_errors=True)
+    cfg = parse_pipeline(_recipe(corpus, out, runner_kind, workers, parse))
+    run = RunDir.at(out)
+    run.root.mkdir(parents=True)
+    tasks = [_task(cfg, run, shard) for shard in plan(cfg, run)]
     runner = (
         LocalRunner()
         if runner_kind == "local"
-        else RayRunner(workers=workers, temp_dir=out.parent / "ray")
+        else RayRunner(workers=workers, temp_dir=tempfile.mkdtemp(prefix="cc-ray-"))
     )
+    if runner_kind == "ray":  # start Ray outside the timed region (4-6 s, see DESIGN 8)
+        runner.map(_noop, list(range(workers)))
     started = time.perf_counter()
-    with PeakRss(None if runner_kind == "local" else "ray::") as rss:
-        run_pipeline(cfg, runner)
-    seconds = time.perf_counter() - started
+    results = runner.map(run_shard, tasks)
+    wall = time.perf_counter() - started
     runner.close()
-    import curate
-
-    docs = curate.open_run(out).documents.select("size_bytes").collect()
-    mb = docs["size_bytes"].sum() / 1e6
+    mb = sum(r.stats["document_bytes"] for r in results) / 1e6
+    files = sum(r.stats["files"] for r in results)
+    cpu = sum(r.stats["cpu_s"] for r in results)
+    ingest_cpu = sum(r.stats["ingest_cpu_s"] for r in results)
     return {
         "runner": runner_kind,
         "workers": workers,
         "parse": parse,
-        "files": docs.height,
+        "shards": len(tasks),
+        "files": files,
         "mb": round(mb, 1),
-        "seconds": round(seconds, 2),
-        "mb_per_s": round(mb / seconds, 2),
-        "mb_per_s_per_worker": round(mb / seconds / workers, 2),
-        "files_per_s_per_worker": round(docs.height / seconds / workers, 1),
-        "peak_rss_mb_per_worker": round(rss.peak / 1e6, 1),
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "ingest_cpu_s": round(ingest_cpu, 2),
+        "mb_per_cpu_s": round(mb / cpu, 1),
+        "files_per_cpu_s": round(files / cpu),
+        "mb_per_s_wall_per_worker": round(mb / wall / workers, 1),
+        "files_per_s_wall_per_worker": round(files / wall / workers),
+        "peak_rss_mb_per_worker": max(r.stats["max_rss_mb"] for r in results),
     }
 
 
+def bare_parse_cpu(out: Path) -> tuple[int, float, float]:
+    """(files, MB, CPU s) of a bare ``parser.parse(bytes)`` of what parse@1 parsed."""
+    import polars as pl
+
+    import curate
+    from curate.languages import get_parser
+
+    handle = curate.open_run(out)
+    parsed = (
+        handle.documents.select("doc_uid", "language", "content")
+        .join(handle.attributes("parse@1").select("doc_uid", "parse_status"), on="doc_uid")
+        .filter(pl.col("parse_status").is_in(["ok", "error"]))
+        .collect()
+    )
+    items = [
+        (get_parser(lang), text.encode("utf-8", "surrogatepass"))
+        for lang, text in zip(parsed["language"], parsed["content"], strict=True)
+    ]
+    started = time.process_time()
+    for parser, data in items:
+        parser.parse(data)
+    cpu = time.process_time() - started
+    return len(items), sum(len(d) for _, d in items) / 1e6, cpu
+
+
+def _child(args: list[str]) -> dict:
+    """Run one local configuration in a fresh interpreter (clean peak RSS)."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--corpus", type=Path, default=ROOT / ".bench" / "corpus")
-    args = parser.parse_args()
-    corpus = build_corpus(args.corpus)
-    out = ROOT / ".bench" / "runs"
-    for runner_kind, workers in [("local", 1), ("ray", 1), ("ray", 2)]:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--mb", type=float, default=24.0, help="cap per corpus root (0: no cap)")
+    ap.add_argument("--memory", action="store_true", help="local runner at scale 1, 2, 4")
+    ap.add_argument("--batch-mb", type=float, default=0, help="run.batch_bytes (0: default)")
+    ap.add_argument("--child", nargs=4, metavar=("CORPUS", "OUT", "PARSE", "BARE"))
+    args = ap.parse_args()
+    if args.batch_mb:
+        os.environ["BENCH_BATCH_MB"] = str(args.batch_mb)  # read by children and Ray workers
+    if args.child:
+        corpus, out, parse, bare = args.child
+        row = run_segment(Path(corpus), Path(out), "local", 1, parse == "1")
+        if bare == "1":
+            files, mb, cpu = bare_parse_cpu(Path(out))
+            row["bare_parse"] = {"files": files, "mb": round(mb, 1), "cpu_s": round(cpu, 2)}
+            row["x_bare"] = round(row["cpu_s"] / cpu, 2)
+            row["parse_only_x_bare"] = round((row["cpu_s"] - row["ingest_cpu_s"]) / cpu, 2)
+        print(json.dumps(row), flush=True)
+        return
+    base = ROOT / ".bench"
+    mb = args.mb or None
+    runs = base / "pipeline-runs"
+    if args.memory:
+        for scale in (1, 2, 4):
+            corpus = build_corpus(base, mb, scale)
+            row = _child([str(corpus), str(runs / f"mem-x{scale}"), "1", "0"])
+            print(json.dumps({"scale": scale, **row}), flush=True)
+        return
+    corpus = build_corpus(base, mb, 1)
+    for parse in (False, True):
+        flag = "1" if parse else "0"
+        row = _child([str(corpus), str(runs / f"local-{parse}"), flag, flag])
+        print(json.dumps(row), flush=True)
+    for workers in (1, 2):
         for parse in (False, True):
-            print(
-                json.dumps(
-                    measure(corpus, out / f"{runner_kind}{workers}", runner_kind, workers, parse)
-                ),
-                flush=True,
-            )
+            row = run_segment(corpus, runs / f"ray{workers}-{parse}", "ray", workers, parse)
+            print(json.dumps(row), flush=True)
+    shutil.rmtree(runs, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -75,6 +75,8 @@ def _format_validation_error(err: ValidationError, prefix: str, source: str) -> 
     msg = first["msg"]
     if first["type"] == "extra_forbidden":
         msg = "unknown key"
+    elif first["type"] == "value_error":  # our validators' own words, without "Value error, "
+        msg = str(first.get("ctx", {}).get("error", msg))
     where = f"{source}: " if source else ""
     return f"{where}{loc}: {msg}"
 

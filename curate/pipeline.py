@@ -8,13 +8,15 @@ second time.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib
 import logging
 import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +91,12 @@ def plan(cfg: PipelineConfig, run: RunDir) -> list[ShardSpec]:
     if not cfg.run.input:
         raise UserError("no input: pass --input PATH (or set run.input in the recipe)")
     sources, skips = discover_sources(list(cfg.run.input), cfg.ingest)
+    if not sources:
+        reasons = ", ".join(sorted({f"{r.reason}: {r.source_uri}" for r in skips})[:5])
+        raise UserError(
+            f"nothing to ingest in {', '.join(cfg.run.input)}"
+            + (f" ({reasons})" if reasons else "")
+        )
     shards = plan_shards(sources, cfg.run.shard_target_bytes)
     manifest = pa.table(
         {
@@ -146,6 +154,25 @@ def run_pipeline(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport
         raise UserError("no output: pass --output RUN (or set run.output in the recipe)")
     run = RunDir.at(cfg.run.output)
     run.root.mkdir(parents=True, exist_ok=True)
+    with _exclusive(run):
+        return _run_locked(cfg, run, runner)
+
+
+@contextmanager
+def _exclusive(run: RunDir) -> Iterator[None]:
+    """One writer per run directory: a second concurrent run fails fast instead of racing."""
+    with open(run.root / ".lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(f"{run.root}: in use by another curate run") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run_locked(cfg: PipelineConfig, run: RunDir, runner: Runner | None) -> RunReport:
     if cfg.source_text and (
         not run.config_copy.is_file() or run.config_copy.read_text() != cfg.source_text
     ):

@@ -16,6 +16,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from curate.errors import UserError
+
 PARQUET_COMPRESSION = "zstd"
 PARQUET_COMPRESSION_LEVEL = 3
 
@@ -26,7 +28,16 @@ class RunDir:
 
     @classmethod
     def at(cls, path: str | os.PathLike[str]) -> RunDir:
-        return cls(Path(path))
+        """The run directory at ``path``; a UserError if it, or the nearest existing folder
+        above it, is a file (so ``--output`` naming a file fails in one line, not a traceback)."""
+        root = Path(path)
+        for existing in (root, *root.parents):
+            if existing.exists():
+                if not existing.is_dir():
+                    where = "" if existing == root else f" ({existing} is a file)"
+                    raise UserError(f"{path}: not a directory{where}")
+                break
+        return cls(root)
 
     # --- tables -------------------------------------------------------------------------
     @property

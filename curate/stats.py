@@ -67,6 +67,11 @@ def summary(run: Run, *, rules_by_language: bool = False) -> dict[str, Any]:
         "documents": int(by_language["files"].sum()) if by_language.height else 0,
         "document_bytes": int(by_language["bytes"].sum()) if by_language.height else 0,
         "skipped": int(by_reason["files"].sum()) if by_reason.height else 0,
+        # Skip rows that count no file (files == 0): a whole archive or export that could not be
+        # read, a truncated archive's tail, an empty input folder.
+        "skipped_uncounted": int(
+            skipped.filter(pl.col("files") == 0).select(pl.len()).collect().item()
+        ),
         "ingest_seconds": round(merged.get("seconds", 0.0), 3),
         "by_language": by_language.to_dicts(),
         "by_repo": by_repo.to_dicts(),

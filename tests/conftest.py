@@ -3,6 +3,7 @@ asks for it (it costs ~5 s and ~0.8 GB)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,3 +26,4 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
     finally:
         ray.shutdown()
+        shutil.rmtree(temp, ignore_errors=True)

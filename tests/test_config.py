@@ -38,6 +38,13 @@ def test_unknown_section_and_annotator() -> None:
         parse_pipeline({"annotators": {"nope": {}}})
 
 
+def test_policy_expression_checked_when_the_recipe_loads() -> None:
+    rules = [{"name": "long", "expr": "max_line_length >"}]
+    with pytest.raises(ConfigError, match=r"policy: policy rule 'long': cannot parse") as err:
+        parse_pipeline({"policy": {"rules": rules}})
+    assert "Value error" not in str(err.value)
+
+
 def test_flags_override_recipe() -> None:
     cfg = parse_pipeline({"run": {"workers": 2, "output": "a"}}).with_run(output="b", workers=None)
     assert cfg.run.output == "b"

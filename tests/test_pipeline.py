@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -238,3 +239,48 @@ def test_demo_pipeline_on_real_ray(ray_cluster: None, tmp_path: Path) -> None:
     reasons = set(run.skipped.collect()["reason"])
     assert {"binary", "vendored", "lock_file", "corrupt_archive", "path_traversal"} <= reasons
     assert not run_pipeline(cfg).did_work
+
+
+def test_empty_input_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    cfg = parse_pipeline(
+        {
+            "run": {
+                "input": [str(tmp_path / "empty")],
+                "output": str(tmp_path / "run"),
+                "runner": "local",
+            }
+        }
+    )
+    from curate.errors import UserError
+
+    with pytest.raises(UserError, match="nothing to ingest"):
+        run_pipeline(cfg, LocalRunner())
+
+
+def test_second_concurrent_run_on_same_output_is_refused(tmp_path: Path) -> None:
+    import fcntl
+
+    from curate.errors import UserError
+
+    inputs = _make_inputs(tmp_path, repos=1)
+    out = tmp_path / "run"
+    out.mkdir()
+    with open(out / ".lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another process's run, as far as the lock can tell
+        with pytest.raises(UserError, match="in use by another curate run"):
+            run_pipeline(_cfg(inputs, out), LocalRunner())
+    assert run_pipeline(_cfg(inputs, out), LocalRunner()).did_work
+
+
+def test_ray_temp_dir_falls_back_for_long_or_non_ascii_paths(tmp_path: Path) -> None:
+    from curate.engine.runner import RayRunner
+
+    runner = object.__new__(RayRunner)  # only the path rule, no cluster
+    short = Path("/tmp") / "cr"
+    assert runner._own_temp_dir(short) == str(short.resolve())
+    for wanted in (tmp_path / ("x" * 60), tmp_path / "runs ü"):
+        chosen = runner._own_temp_dir(wanted)
+        assert chosen.startswith(tempfile.gettempdir()) and "curate-ray-" in chosen
+        assert chosen.isascii() and len(chosen) <= 40
+        Path(chosen).rmdir()

@@ -12,8 +12,8 @@ from curate.card.stats import CardStats
 def human(n: float | None) -> str:
     if n is None:
         return "-"
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1024 or unit == "TB":
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):  # powers of 1024, so IEC names
+        if abs(n) < 1024 or unit == "TiB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return str(n)
@@ -76,7 +76,8 @@ def body(
         out.append(f"- {src}")
     if stats.source_kinds:
         out.append(
-            "\nInput kinds: "
+            ("\n" if cfg.sources else "")
+            + "Input kinds: "
             + ", ".join(f"{k} ({v})" for k, v in stats.source_kinds.items())
             + ".\n"
         )
@@ -180,7 +181,9 @@ def body(
         out.append(
             f"Code version {m['code_version']}, config fingerprint `{m['config_fingerprint']}`.\n"
         )
-        out.append("```json\n" + json.dumps(extras, indent=2) + "\n```\n")
+        if extras:
+            out.append("Repository-sample and fill-in-the-middle settings of this mixture:\n")
+            out.append("```json\n" + json.dumps(extras, indent=2) + "\n```\n")
 
     out.append("## Pipeline configuration\n")
     out.append("```toml\n" + (pipeline_toml.strip() or "# (no recipe recorded)") + "\n```\n")

@@ -10,6 +10,7 @@ import typer
 from curate.cli._common import VerboseOpt, emit_json, set_verbosity
 from curate.cli.app import app
 from curate.cli.mix import PipelineOpt, check_run, load_section, recipe_text
+from curate.errors import UserError
 
 
 @app.command("card")
@@ -33,9 +34,16 @@ def card_command(
     check_run(run)
     text, source = recipe_text(run, pipeline)
     cfg = load_section(text, source, "card", CardConfig)
-    if mixture:
-        cfg = cfg.model_copy(update={"mixture": mixture})
     rd = RunDir.at(run)
+    if mixture:
+        if not (rd.mixture(mixture) / "manifest.json").is_file():
+            root = rd.root / "mixtures"
+            have = sorted(p.parent.name for p in root.glob("*/manifest.json"))
+            raise UserError(
+                f"{run}: no mixture {mixture!r} (mixtures: {', '.join(have) or 'none'}; "
+                "write one with curate mix)"
+            )
+        cfg = cfg.model_copy(update={"mixture": mixture})
     path = write_card(rd, cfg, text)
     if json_out:
         emit_json(

@@ -15,7 +15,7 @@ ConfigOpt = Annotated[
     typer.Option(
         "--config",
         "-c",
-        help="Pipeline TOML whose [policy] to use "
+        help="Pipeline TOML whose \\[policy] to use "
         "(default: the run's pipeline.toml, else the built-in quality policy).",
     ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +23,11 @@ InputOpt = Annotated[
 ]
 OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Run directory to write.")]
 RunnerOpt = Annotated[
-    str | None, typer.Option("--runner", help="'ray' (default in recipes) or 'local' (no Ray).")
+    str | None,
+    typer.Option(
+        "--runner",
+        help="'ray' or 'local' (in-process, no Ray). Default: the recipe's, else 'ray' for run and 'local' for ingest.",
+    ),
 ]
 AddressOpt = Annotated[str | None, typer.Option("--address", help="Join this Ray cluster.")]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Parallel workers.")]
@@ -47,7 +52,7 @@ def _report(report, as_json: bool) -> None:  # type: ignore[no-untyped-def]
         f"{report.shards_annotated} annotated"
         + (f"; ran {', '.join(report.barriers_run)}" if report.barriers_run else "")
         + f") -> {report.run_dir}\n"
-        f"inspect with: curate stats {report.run_dir}"
+        f"inspect with: curate stats {shlex.quote(str(report.run_dir))}"
     )
 
 
@@ -89,7 +94,7 @@ def ingest_command(
     output: Annotated[str, typer.Option("--output", "-o", help="Run directory to write.")],
     pipeline: Annotated[
         Path | None,
-        typer.Option("--pipeline", "-p", help="Take [ingest] settings from this recipe."),
+        typer.Option("--pipeline", "-p", help="Take \\[ingest] settings from this recipe."),
     ] = None,
     runner: RunnerOpt = "local",
     address: AddressOpt = None,

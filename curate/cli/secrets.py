@@ -50,14 +50,18 @@ def _iter_texts(paths: list[str], max_file_bytes: int) -> Iterator[tuple[str, st
         if not p.exists() and "://" not in given:
             raise UserError(f"input path not found: {given}")
         specs, skips = discover_sources([given], cfg)
-        for skip in skips:
-            log.info("skipped %s: %s", skip.source_uri, skip.reason)
         for spec in specs:
             for item in read_source(spec, cfg):
                 if isinstance(item, RawFile):
                     yield item.path, item.repo, item.text
                 else:
-                    log.info("skipped %s/%s: %s", item.repo, item.path, item.reason)
+                    skips.append(item)
+        for skip in skips:
+            # A whole input that could not be read is worth a warning; single files are not.
+            level = logging.INFO if skip.path else logging.WARNING
+            where = f"{skip.repo}/{skip.path}" if skip.path else skip.source_uri
+            detail = f" ({skip.detail})" if skip.detail else ""
+            log.log(level, "skipped %s: %s%s", where, skip.reason, detail)
 
 
 @app.command("secrets")

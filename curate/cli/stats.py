@@ -18,12 +18,20 @@ def _human(n: float) -> str:
     return str(n)
 
 
-def _table(title: str, rows: list[dict[str, Any]], key: str, limit: int) -> None:
+def _table(
+    title: str, rows: list[dict[str, Any]], key: str, limit: int, *, records: bool = False
+) -> None:
+    """``records=True`` adds the row count (a skip record can stand for many files, or for an
+    unknown number: 0)."""
     typer.echo(f"\n{title}")
     width = max([len(str(r[key])) for r in rows[:limit]] + [len(key)])
-    typer.echo(f"  {key:<{width}}  {'files':>8}  {'bytes':>10}")
+    extra = f"  {'records':>8}" if records else ""
+    typer.echo(f"  {key:<{width}}  {'files':>8}  {'bytes':>10}{extra}")
     for row in rows[:limit]:
-        typer.echo(f"  {row[key]!s:<{width}}  {row['files']:>8}  {_human(row['bytes'] or 0):>10}")
+        extra = f"  {row['rows']:>8}" if records else ""
+        typer.echo(
+            f"  {row[key]!s:<{width}}  {row['files']:>8}  {_human(row['bytes'] or 0):>10}{extra}"
+        )
     if len(rows) > limit:
         typer.echo(f"  ... {len(rows) - limit} more")
 
@@ -45,13 +53,16 @@ def stats_command(
     if json_out:
         emit_json(data)
         return
+    uncounted = data.get("skipped_uncounted", 0)
     typer.echo(
         f"run {data['run']}: {data['documents']} documents ({_human(data['document_bytes'])}), "
-        f"{data['skipped']} skipped, {data['shards']} shards"
+        f"{data['skipped']} skipped"
+        + (f" (+ {uncounted} input(s) or archive part(s) with no file count)" if uncounted else "")
+        + f", {data['shards']} shards"
     )
     _table("by language", data["by_language"], "language", limit)
     _table("by repository", data["by_repo"], "repo", limit)
-    _table("skipped by reason", data["skipped_by_reason"], "reason", limit)
+    _table("skipped by reason", data["skipped_by_reason"], "reason", limit, records=True)
     for policy, info in data.get("policies", {}).items():
         typer.echo(f"\npolicy {policy}: kept {info['kept']}, dropped {info['dropped']}")
         typer.echo(

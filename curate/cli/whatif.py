@@ -15,7 +15,7 @@ ConfigOpt = Annotated[
     typer.Option(
         "--config",
         "-c",
-        help="Pipeline TOML whose [policy] to use "
+        help="Pipeline TOML whose \\[policy] to use "
         "(default: the run's pipeline.toml, else the built-in quality policy).",
     ),
 ]
@@ -65,7 +65,7 @@ def whatif_command(
     for r in result.by_language.iter_rows(named=True):
         delta = (r["bytes_newly_kept"] or 0) - (r["bytes_newly_dropped"] or 0)
         typer.echo(
-            f"  {r['language']!s:<16} {r['files']:>7} {r['files_kept_before']:>12} {r['files_kept_after']:>11} "
+            f"  {r['language'] or 'unknown':<16} {r['files']:>7} {r['files_kept_before']:>12} {r['files_kept_after']:>11} "
             f"{r['newly_kept']:>7} {r['newly_dropped']:>9} {delta:>+14}"
         )
     if result.flips.height:

@@ -47,9 +47,14 @@ class ExactConfig(_Frozen):
 
 class NearConfig(_Frozen):
     enabled: bool = True
-    tokenizer: Literal["words", "code"] = "words"
-    """``words``: ``[A-Za-z_0-9]+`` lowercased (BigCode). ``code``: lexer tokens with identifiers
-    and literals normalised, for renamed-variable clones (slower: a Python lexer)."""
+    tokenizer: Literal["words", "code", "tree_sitter"] = "words"
+    """``words``: ``[A-Za-z_0-9]+`` lowercased (BigCode). ``tree_sitter``: syntax-tree leaves
+    with comments dropped, literals as ``<s>``/``<n>`` and identifiers numbered by first
+    occurrence inside each shingle, for renamed-variable clones (falls back to ``words`` without
+    a grammar or on a failed/timed-out parse; recommended ``threshold = 0.8``). ``code``: a
+    regex lexer with identifiers as ``ID`` (merges template-like files: see docs/dedup.md)."""
+    parse_timeout_s: float = Field(2.0, gt=0)
+    """``tree_sitter`` only: per-document parse budget; over it the document uses ``words``."""
     ngram: int = Field(5, ge=1, le=64)
     num_perm: int = Field(256, ge=8, le=1024)
     seed: int = 1

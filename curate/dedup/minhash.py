@@ -18,6 +18,7 @@ bit-identical hash values (checked by tests and ``benchmarks/bench_dedup.py``).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -27,7 +28,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
+from curate.dedup.ts_tokens import IDENT_MARK, tree_sitter_tokens
+
 TOKEN_PATTERN = r"[A-Za-z_0-9]+"
+_WORD_RE = re.compile(TOKEN_PATTERN)
+DEFAULT_PARSE_TIMEOUT_S = 2.0
 _M64 = (1 << 64) - 1
 _SHINGLE_MULT = np.uint64(0x9E3779B97F4A7C15)
 _SHINGLE_SEED = np.uint64(0x243F6A8885A308D3)
@@ -63,19 +68,53 @@ def shingle_hash32(shingle: str) -> int:
     return int(_combine(hashes)[0])
 
 
-def shingles(text: str, ngram: int = 5, tokenizer: str = "words") -> list[str]:
-    """Reference shingling of one document (what the batch path hashes)."""
-    import re
-
-    if tokenizer == "code":
-        tokens = [t.lower() for t in code_tokens(text)]
-    else:
-        tokens = [t.lower() for t in re.findall(TOKEN_PATTERN, text)]
+def shingles(
+    text: str,
+    ngram: int = 5,
+    tokenizer: str = "words",
+    language: str | None = None,
+    parse_timeout_s: float = DEFAULT_PARSE_TIMEOUT_S,
+) -> list[str]:
+    """Reference shingling of one document (what the batch path hashes): tokens joined by
+    single spaces; with ``tree_sitter``, identifiers are ``<idK>``, K = the position of the
+    name's first occurrence inside the shingle."""
+    tokens = [t.lower() for t in document_tokens(text, tokenizer, language, parse_timeout_s)[0]]
     if not tokens:
         return []
-    if len(tokens) < ngram:
-        return [" ".join(tokens)]
-    return [" ".join(tokens[i : i + ngram]) for i in range(len(tokens) - ngram + 1)]
+    windows = (
+        [tokens]
+        if len(tokens) < ngram
+        else [tokens[i : i + ngram] for i in range(len(tokens) - ngram + 1)]
+    )
+    out = []
+    for w in windows:
+        first: dict[str, int] = {}
+        out.append(
+            " ".join(
+                f"<id{first.setdefault(t, k)}>" if t.startswith(IDENT_MARK) else t
+                for k, t in enumerate(w)
+            )
+        )
+    return out
+
+
+def document_tokens(
+    text: str,
+    tokenizer: str = "words",
+    language: str | None = None,
+    parse_timeout_s: float = DEFAULT_PARSE_TIMEOUT_S,
+) -> tuple[list[str], str]:
+    """``(tokens, tokenizer used)`` of one document. ``tree_sitter`` falls back to ``words``
+    without a grammar or when the parse fails or times out; the second item says which
+    (``tree_sitter``, ``words:no_grammar``, ``words:parse_timeout``, ``words:parse_failed``)."""
+    if tokenizer == "code":
+        return code_tokens(text), "code"
+    if tokenizer == "tree_sitter":
+        tokens, status = tree_sitter_tokens(text, language, parse_timeout_s)
+        if tokens is not None:
+            return tokens, status
+        return _WORD_RE.findall(text), status
+    return _WORD_RE.findall(text), "words"
 
 
 @lru_cache(maxsize=8)
@@ -107,18 +146,70 @@ def code_tokens(text: str) -> list[str]:
     ]
 
 
-def shingle_hashes(
-    texts: pa.Array | Sequence[str], ngram: int = 5, tokenizer: str = "words"
-) -> tuple[np.ndarray, np.ndarray]:
-    """Hash every shingle of every text: ``(hashes uint32, offsets int64)`` where the shingles of
-    text ``i`` are ``hashes[offsets[i]:offsets[i+1]]``."""
-    if tokenizer == "code":
-        tokens = pl.Series("t", [code_tokens(t or "") for t in texts], dtype=pl.List(pl.String))
-    else:
+def tokenize_batch(
+    texts: pa.Array | Sequence[str],
+    tokenizer: str = "words",
+    languages: Sequence[str | None] | None = None,
+    parse_timeout_s: float = DEFAULT_PARSE_TIMEOUT_S,
+) -> tuple[pl.Series, list[str]]:
+    """Tokens of every text as a ``List(String)`` series, and the tokenizer used per text."""
+    if tokenizer == "words":
         series = (
             pl.Series("t", texts, dtype=pl.String) if not isinstance(texts, pl.Series) else texts
         )
-        tokens = series.str.extract_all(TOKEN_PATTERN).fill_null([])
+        return series.str.extract_all(TOKEN_PATTERN).fill_null([]), ["words"] * len(series)
+    langs = list(languages) if languages is not None else [None] * len(texts)
+    per_doc = [
+        document_tokens(t or "", tokenizer, lang, parse_timeout_s)
+        for t, lang in zip(texts, langs, strict=True)
+    ]
+    tokens = pl.Series("t", [toks for toks, _ in per_doc], dtype=pl.List(pl.String))
+    return tokens, [status for _, status in per_doc]
+
+
+@lru_cache(maxsize=8)
+def _ident_hashes(ngram: int) -> np.ndarray:
+    """Hash of ``<idK>``, the placeholder of an identifier first seen at shingle position K."""
+    return np.array([token_hash64(f"<id{k}>") for k in range(ngram)], dtype=np.uint64)
+
+
+def _position_hashes(
+    th: np.ndarray, ident: np.ndarray, idx: np.ndarray, start: int, n: int
+) -> list[np.ndarray]:
+    """Token hashes at shingle positions 0..n-1 for shingles starting at ``start + i``, with
+    identifiers replaced by ``<idK>`` (K = first position of the same name in the shingle).
+    ``th``, ``ident`` and ``idx`` (token id) are padded by ``n`` past the end."""
+    length = len(th) - n - start
+    ids = _ident_hashes(n)
+    out = []
+    for k in range(n):
+        at = slice(start + k, start + k + length)
+        if not ident[at].any():
+            out.append(th[at])
+            continue
+        label = np.full(length, k, np.int64)
+        for j in range(k - 1, -1, -1):  # downwards: the smallest matching j wins
+            prev = slice(start + j, start + j + length)
+            label[ident[prev] & (idx[prev] == idx[at])] = j
+        out.append(np.where(ident[at], ids[label], th[at]))
+    return out
+
+
+def shingle_hashes(
+    texts: pa.Array | Sequence[str],
+    ngram: int = 5,
+    tokenizer: str = "words",
+    languages: Sequence[str | None] | None = None,
+    parse_timeout_s: float = DEFAULT_PARSE_TIMEOUT_S,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hash every shingle of every text: ``(hashes uint32, offsets int64)`` where the shingles of
+    text ``i`` are ``hashes[offsets[i]:offsets[i+1]]``."""
+    tokens, _ = tokenize_batch(texts, tokenizer, languages, parse_timeout_s)
+    return hash_tokens(tokens, ngram)
+
+
+def hash_tokens(tokens: pl.Series, ngram: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Shingle hashes of tokenised documents (see :func:`shingle_hashes`)."""
     counts = tokens.list.len().to_numpy().astype(np.int64)
     flat = tokens.explode().drop_nulls().str.to_lowercase().to_arrow()
     if isinstance(flat, pa.ChunkedArray):
@@ -128,9 +219,14 @@ def shingle_hashes(
         return np.empty(0, np.uint32), np.zeros(n_docs + 1, np.int64)
     encoded = pc.dictionary_encode(flat)
     vocab = encoded.dictionary.to_pylist()
-    h64 = xxhash.xxh3_64_intdigest  # tokens are ASCII and already lowercased: as token_hash64
-    vocab_hash = np.fromiter((h64(t.encode()) for t in vocab), dtype=np.uint64, count=len(vocab))
-    th = vocab_hash[encoded.indices.to_numpy(zero_copy_only=False)]
+    h64 = xxhash.xxh3_64_intdigest  # tokens are already lowercased: as token_hash64
+    vocab_hash = np.fromiter(
+        (h64(t.encode("utf-8")) for t in vocab), dtype=np.uint64, count=len(vocab)
+    )
+    vocab_ident = np.fromiter((t.startswith(IDENT_MARK) for t in vocab), bool, len(vocab))
+    idx = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    th = vocab_hash[idx]
+    ident = vocab_ident[idx]
     starts = np.zeros(n_docs + 1, np.int64)
     np.cumsum(counts, out=starts[1:])
     total = len(th)
@@ -140,8 +236,10 @@ def shingle_hashes(
     doc_of = np.repeat(np.arange(n_docs), counts)
     end_of = starts[1:][doc_of]
     valid = pos + ngram <= end_of
-    padded = np.concatenate([th, np.zeros(ngram, np.uint64)])
-    long_hash = _combine([padded[k : k + total] for k in range(ngram)])
+    pad_th = np.concatenate([th, np.zeros(ngram, np.uint64)])
+    pad_ident = np.concatenate([ident, np.zeros(ngram, bool)])
+    pad_idx = np.concatenate([idx, np.full(ngram, -1, np.int64)])
+    long_hash = _combine(_position_hashes(pad_th, pad_ident, pad_idx, 0, ngram))
     n_shingles = np.where(counts >= ngram, counts - ngram + 1, (counts > 0).astype(np.int64))
     offsets = np.zeros(n_docs + 1, np.int64)
     np.cumsum(n_shingles, out=offsets[1:])
@@ -153,9 +251,15 @@ def shingle_hashes(
         out[long_out] = long_hash[mask]
     short = np.nonzero((counts > 0) & (counts < ngram))[0]
     for i in short:  # rare: tiny documents, hashed with the same mix over fewer positions
-        out[offsets[i]] = _combine(
-            [th[starts[i] + k : starts[i] + k + 1] for k in range(counts[i])]
-        )[0]
+        lo, c = starts[i], counts[i]
+        one = _position_hashes(
+            np.r_[th[lo : lo + c], np.zeros(c, np.uint64)],
+            np.r_[ident[lo : lo + c], np.zeros(c, bool)],
+            np.r_[idx[lo : lo + c], np.full(c, -1, np.int64)],
+            0,
+            int(c),
+        )
+        out[offsets[i]] = _combine([h[:1] for h in one])[0]
     return out, offsets
 
 

@@ -31,7 +31,13 @@ import pyarrow.parquet as pq
 from curate.dedup import keep
 from curate.dedup.components import connected_components, labels, partitions_for, write_undirected
 from curate.dedup.config import DedupConfig
-from curate.dedup.minhash import band_hashes, optimal_bands, shingle_hashes, signatures
+from curate.dedup.minhash import (
+    band_hashes,
+    hash_tokens,
+    optimal_bands,
+    signatures,
+    tokenize_batch,
+)
 from curate.dedup.shuffle import (
     id63,
     partition_of,
@@ -53,6 +59,7 @@ SCHEMA = pa.schema(
         pa.field("dup_cluster_size", pa.int64()),
         pa.field("dup_keep", pa.bool_()),
         pa.field("dup_copied_from_copyleft", pa.bool_()),
+        pa.field("dup_tokenizer", pa.string()),
     ]
 )
 MEMBER = {
@@ -67,6 +74,7 @@ MEMBER = {
     "k_quality": pl.Float64,
     "k_stars": pl.Float64,
     "has_sig": pl.Boolean,
+    "dup_tokenizer": pl.String,
 }
 BAND = {"band": pl.Int32, "bh": pl.Int64, "node": pl.Int64}
 BATCH_BYTES = 16 * 1024 * 1024
@@ -110,21 +118,30 @@ def _batches(texts: list[str]) -> list[tuple[int, int]]:
 
 
 def shard_signatures(
-    texts: list[str], cfg: DedupConfig, *, keep_shingles: bool = False
-) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    """``(signatures (n, num_perm) uint32, has_signature bool, shingle hashes per text)`` (the
-    last only with ``keep_shingles``, for true-Jaccard verification)."""
+    texts: list[str],
+    cfg: DedupConfig,
+    *,
+    languages: list[str | None] | None = None,
+    keep_shingles: bool = False,
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[str]]:
+    """``(signatures (n, num_perm) uint32, has_signature bool, shingle hashes per text, tokenizer
+    used per text)`` (the hashes only with ``keep_shingles``, for true-Jaccard verification;
+    ``languages`` only matter for ``tree_sitter``)."""
     n = cfg.near
     sig = np.empty((len(texts), n.num_perm), np.uint32)
     has = np.zeros(len(texts), bool)
     kept: list[np.ndarray] = []
+    used: list[str] = []
     for lo, hi in _batches(texts):
-        hashes, offsets = shingle_hashes(texts[lo:hi], n.ngram, n.tokenizer)
+        langs = languages[lo:hi] if languages is not None else None
+        tokens, tok_used = tokenize_batch(texts[lo:hi], n.tokenizer, langs, n.parse_timeout_s)
+        hashes, offsets = hash_tokens(tokens, n.ngram)
         sig[lo:hi] = signatures(hashes, offsets, n.num_perm, n.seed)
         has[lo:hi] = np.diff(offsets) > 0
+        used.extend(tok_used)
         if keep_shingles:
             kept.extend(hashes[offsets[i] : offsets[i + 1]] for i in range(hi - lo))
-    return sig, has, kept
+    return sig, has, kept, used
 
 
 def _bands(task: _Task) -> dict[str, int]:
@@ -139,9 +156,13 @@ def _bands(task: _Task) -> dict[str, int]:
     _, first = np.unique(nodes, return_index=True)
     first = np.sort(first)
     texts = docs["content"].gather(first).to_list()
-    sig, has, hashes_of = shard_signatures(texts, cfg, keep_shingles=cfg.near.verify)
+    languages = docs["language"].gather(first).to_list()
+    sig, has, hashes_of, used = shard_signatures(
+        texts, cfg, languages=languages, keep_shingles=cfg.near.verify
+    )
     uniq_nodes = nodes[first]
     has_by_node = dict(zip(uniq_nodes.tolist(), has.tolist(), strict=True))
+    tok_by_node = dict(zip(uniq_nodes.tolist(), used, strict=True))
     bh = band_hashes(sig[has], plan.bands, plan.rows)
     n_sig = int(has.sum())
     band_rows = pl.DataFrame(
@@ -164,6 +185,7 @@ def _bands(task: _Task) -> dict[str, int]:
         pl.Series("node", nodes, dtype=pl.Int64),
         pl.lit(shard).alias("shard"),
         pl.Series("has_sig", [has_by_node[x] for x in nodes.tolist()], dtype=pl.Boolean),
+        pl.Series("dup_tokenizer", [tok_by_node[x] for x in nodes.tolist()], dtype=pl.String),
     ).select(list(MEMBER))
     write_partitioned(
         members,
@@ -259,7 +281,7 @@ def _cluster(task: _Task) -> dict[str, int]:
         pl.lit(False).alias("dup_copied_from_copyleft"),
     )
     out = pl.concat([signed, unsigned])
-    cols = ["doc_uid", "dup_cluster_id", "dup_cluster_size", "dup_keep", "dup_copied_from_copyleft"]
+    cols = [f.name for f in SCHEMA]
     for shard, sub in out.group_by("shard"):
         write_table_atomic(
             sub.select(cols).sort("doc_uid").to_arrow(),

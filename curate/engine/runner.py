@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -16,6 +18,9 @@ from typing import Any, Protocol, TypeVar
 from tqdm import tqdm
 
 log = logging.getLogger(__name__)
+
+# Ray's longest socket path below its temp dir is ~65 bytes; Unix socket paths max out at 107.
+_MAX_RAY_TEMP_PATH = 40
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -115,9 +120,7 @@ class RayRunner:
                 kwargs["address"] = address
             else:
                 kwargs["num_cpus"] = workers or os.cpu_count() or 1
-                if temp_dir is not None:
-                    Path(temp_dir).mkdir(parents=True, exist_ok=True)
-                    kwargs["_temp_dir"] = str(Path(temp_dir).resolve())
+                kwargs["_temp_dir"] = self._own_temp_dir(temp_dir)
                 # Ship this package to workers of a remote cluster; local workers import it.
             log.info("starting Ray (%s)", address or "embedded local cluster")
             ray.init(**kwargs)
@@ -157,9 +160,24 @@ class RayRunner:
                     pending[remote.remote(item)] = index
         return results
 
+    def _own_temp_dir(self, wanted: str | os.PathLike[str] | None) -> str:
+        """Ray's session folder. Ray puts Unix sockets there (at most 107 bytes of path, ASCII
+        only), so a long or non-ASCII ``wanted`` path is replaced by a fresh folder in /tmp."""
+        self._made_temp: str | None = None
+        if wanted is not None:
+            path = str(Path(wanted).resolve())
+            if path.isascii() and len(path.encode()) <= _MAX_RAY_TEMP_PATH:
+                Path(path).mkdir(parents=True, exist_ok=True)
+                return path
+        self._made_temp = tempfile.mkdtemp(prefix="curate-ray-")
+        return self._made_temp
+
     def close(self) -> None:
         if self._owns_cluster and self._ray.is_initialized():
             self._ray.shutdown()
+        made = getattr(self, "_made_temp", None)
+        if made:
+            shutil.rmtree(made, ignore_errors=True)
 
 
 def _take(it: Iterable[tuple[int, T]], n: int) -> list[tuple[int, T]]:

@@ -19,12 +19,14 @@ Columns (nulls where a value does not exist, never magic numbers):
 
 Trees come from ``ctx.tree(i)`` so other annotators share them. The engine builds the batch
 context with a tree provider: use ``make_tree_provider(config)`` (or the default module-level
-``tree_provider``); it applies the size and time guards and remembers why it returned None,
-so this annotator can tell ``timeout`` from ``no_grammar``.
+``tree_provider``); it applies the size and time guards. Statistics are computed on the
+budgeted parse's tree before its source is attached; the source is attached only when a tree
+is handed to another annotator (see ``_RecentParses`` and docs/architecture.md).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -32,8 +34,8 @@ from pydantic import Field
 from tree_sitter import Node, QueryCursor, Tree
 
 from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, empty_like, register
-from curate.languages.grammars import get_parser, parse_with_budget
-from curate.languages.queries import node_queries
+from curate.languages.grammars import attach_source, get_parser, parse_source_less
+from curate.languages.queries import node_queries, query_source
 from curate.languages.registry import Language, find_language
 
 DEFAULT_TIMEOUT_S = 2.0
@@ -49,15 +51,64 @@ class ParseConfig(AnnotatorConfig):
 
 # --- tree provider -------------------------------------------------------------------------
 
-_FAILURES: dict[int, str] = {}
-"""Why a provider returned None, by ``id(data)``. Safe because BatchContext keeps each row's
-bytes object alive for the whole batch and the provider rewrites the entry on every failed
-call; entries are popped by the annotator and the dict is bounded."""
-_FAILURES_LIMIT = 65_536
+
+@dataclass(slots=True)
+class _Parsed:
+    data: bytes  # held so that id(data) cannot be reused while the entry lives
+    language: str
+    tree: Tree | None
+    status: str  # parsed | too_large | timeout
+    has_source: bool
+
+
+class _RecentParses:
+    """The parses of the current batch, by the identity of its bytes object.
+
+    ``parse@1`` computes its statistics on the source-less tree of the budgeted callback parse
+    and stores it here; the source is attached (``parse(data, old_tree=tree)``, +10-45%) only
+    when a tree is handed out through ``TreeProvider.__call__``, i.e. when another annotator
+    asks ``ctx.tree(i)``. Entries hold their bytes object, so an id is never reused while its
+    entry lives. The segment clears the cache before every batch; ``max_bytes`` bounds it for
+    callers that never do (oldest entries go first; a miss only costs a parse)."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.entries: dict[int, _Parsed] = {}
+
+    def get(self, language: str, data: bytes) -> _Parsed | None:
+        entry = self.entries.get(id(data))
+        if entry is not None and entry.data is data and entry.language == language:
+            return entry
+        return None
+
+    def put(self, entry: _Parsed) -> None:
+        old = self.entries.pop(id(entry.data), None)
+        if old is not None:
+            self.bytes -= len(old.data)
+        while self.entries and self.bytes + len(entry.data) > self.max_bytes:
+            evicted = self.entries.pop(next(iter(self.entries)))
+            self.bytes -= len(evicted.data)
+        self.entries[id(entry.data)] = entry
+        self.bytes += len(entry.data)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.bytes = 0
+
+
+_RECENT = _RecentParses(max_bytes=16 * 1024 * 1024)
+
+
+def begin_batch() -> None:
+    """Forget the trees of the previous batch (called by the segment before each batch)."""
+    _RECENT.clear()
 
 
 class TreeProvider:
-    """``(language, data) -> Tree | None`` with the parse size and time guards."""
+    """``(language, data) -> Tree | None`` with the parse size and time guards.
+
+    Trees it returns always carry their source (``Node.text`` is safe)."""
 
     def __init__(
         self, timeout_s: float = DEFAULT_TIMEOUT_S, max_doc_bytes: int = DEFAULT_MAX_DOC_BYTES
@@ -65,24 +116,30 @@ class TreeProvider:
         self.timeout_s = timeout_s
         self.max_doc_bytes = max_doc_bytes
 
-    def parse(self, language: str | None, data: bytes) -> tuple[Tree | None, str]:
+    def parse(
+        self, language: str | None, data: bytes, *, need_source: bool = True
+    ) -> tuple[Tree | None, str]:
         """The tree (or None) and a status: ``parsed``, ``no_grammar``, ``too_large`` or
-        ``timeout``."""
+        ``timeout``. With ``need_source=False`` the tree may lack its source: for range-based
+        statistics inside this module only, never to be handed out."""
         parser = get_parser(language) if language else None
-        if parser is None:
+        if parser is None or language is None:
             return None, "no_grammar"
-        if len(data) > self.max_doc_bytes:
-            return None, "too_large"
-        tree = parse_with_budget(parser, data, self.timeout_s)
-        return (tree, "parsed") if tree is not None else (None, "timeout")
+        entry = _RECENT.get(language, data)
+        if entry is None:
+            if len(data) > self.max_doc_bytes:
+                entry = _Parsed(data, language, None, "too_large", False)
+            else:
+                tree = parse_source_less(parser, data, self.timeout_s)
+                entry = _Parsed(data, language, tree, "parsed" if tree else "timeout", False)
+            _RECENT.put(entry)
+        if entry.tree is not None and need_source and not entry.has_source:
+            entry.tree = attach_source(parser, data, entry.tree)
+            entry.has_source = True
+        return entry.tree, entry.status
 
     def __call__(self, language: str, data: bytes) -> Tree | None:
-        tree, status = self.parse(language, data)
-        if tree is None and status != "no_grammar":
-            if len(_FAILURES) >= _FAILURES_LIMIT:
-                _FAILURES.clear()
-            _FAILURES[id(data)] = status
-        return tree
+        return self.parse(language, data)[0]
 
 
 def make_tree_provider(config: ParseConfig | None = None) -> TreeProvider:
@@ -93,11 +150,6 @@ def make_tree_provider(config: ParseConfig | None = None) -> TreeProvider:
 
 tree_provider = TreeProvider()
 """The default provider (2 s, 1 MiB) for ``BatchContext(batch, tree_provider)``."""
-
-
-def pop_failure(data: bytes) -> str | None:
-    """Why a provider returned None for exactly this bytes object, if it did."""
-    return _FAILURES.pop(id(data), None)
 
 
 # --- tree statistics -----------------------------------------------------------------------
@@ -113,6 +165,18 @@ class TreeStats:
     class_count: int | None
     comment_bytes: int | None
     docstring_bytes: int | None
+
+
+_PREDICATE = re.compile(r"\(\s*#")
+_NEEDS_SOURCE: dict[str, bool] = {}
+
+
+def _needs_source(lang: Language) -> bool:
+    """Whether the statistics query of ``lang`` has predicates (``#any-of?`` ...), which read
+    node text and so need a tree with its source."""
+    if lang.name not in _NEEDS_SOURCE:
+        _NEEDS_SOURCE[lang.name] = bool(_PREDICATE.search(query_source(lang)))
+    return _NEEDS_SOURCE[lang.name]
 
 
 def max_depth(tree: Tree) -> int:
@@ -221,15 +285,12 @@ class ParseAnnotator(Annotator):
         data = ctx.content_bytes(i)
         if len(data) > self.config.max_doc_bytes:
             return "too_large", None
-        tree = ctx.tree(i)
+        # Not ctx.tree(i): that would attach the source, which these statistics never read
+        # unless the language's query has text predicates. A tree another annotator already
+        # asked for is reused (same cache).
+        tree, status = self._provider.parse(lang.name, data, need_source=_needs_source(lang))
         if tree is None:
-            failure = pop_failure(data)
-            if failure is None:  # the context has no tree provider of ours: parse here
-                if not hasattr(self, "_provider"):
-                    self.setup()
-                tree, failure = self._provider.parse(lang.name, data)
-            if tree is None:
-                return failure, None
+            return status, None
         stats = tree_stats(tree, lang, len(data))
         return stats.status, stats
 
@@ -237,6 +298,8 @@ class ParseAnnotator(Annotator):
         n = batch.num_rows
         if not self.config.enabled:
             return empty_like(OUTPUT_SCHEMA, n)
+        if not hasattr(self, "_provider"):  # annotate() without setup(): tests, notebooks
+            self.setup()
         names = ctx.column("language")
         langs: dict[str | None, Language | None] = {}
         status: list[str] = []

@@ -55,10 +55,14 @@ def discover_sources(
             raise UserError(f"input path not found: {given}") from None
         except OSError as err:
             raise UserError(f"cannot read input path {given}: {err}") from None
+        found = len(specs) + len(skips)
         if info.get("type") == "directory":
             _discover_dir(fs, path, cfg, specs, skips)
         else:
             _discover_file(fs, info, cfg, specs, skips)
+        if len(specs) + len(skips) == found:  # an empty folder: say so rather than nothing
+            uri = display_uri(fs, path)
+            skips.append(SkipRecord(uri, None, None, "empty_source", "no files", 0, 0))
     return specs, skips
 
 

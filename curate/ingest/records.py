@@ -30,6 +30,7 @@ SKIP_REASONS: dict[str, str] = {
     "malformed_record": "export line that is not a JSON object",
     # source level (discovery)
     "unsupported_source": "input file whose type is not a known source kind",
+    "empty_source": "input folder holding no files or folders",
 }
 """The stable skip vocabulary: every `SkipRecord.reason` ingest emits is a key here."""
 

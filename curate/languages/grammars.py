@@ -6,11 +6,13 @@ callback-fed parse when ``progress_callback`` returns True (measured: a 14 MB in
 a few ms of a 50 ms budget; see docs/benchmarks.md, "Parse").
 
 Trap (py-tree-sitter 0.26.1): a tree from the callback form keeps no source, and ``Node.text``
-or a text predicate (``#eq?``, ``#any-of?``) on it crashes the process with a segfault. So a
-successful budgeted parse is followed by ``parse(data, old_tree=tree)``, which returns the same
-tree with its source attached. That second pass reuses unchanged subtrees (about +10% on trees
-without errors) but re-parses around ERROR nodes (up to a full parse), so the worst-case time
-of ``parse_with_budget`` is about twice ``timeout_s``.
+or a text predicate (``#eq?``, ``#any-of?``) on it crashes the process with a segfault. So
+``parse_source_less`` (the budgeted parse alone) is only for callers that read ranges and node
+types and never hand the tree out; ``parse_with_budget`` follows it with ``attach_source``
+(``parse(data, old_tree=tree)``), which returns the same tree with its source attached. That
+second pass reuses unchanged subtrees (about +10% on trees without errors) but re-parses around
+ERROR nodes (up to a full parse) and has no budget, so the worst-case time of
+``parse_with_budget`` is about twice ``timeout_s``.
 """
 
 from __future__ import annotations
@@ -73,13 +75,10 @@ def get_parser(language_name: str) -> Parser | None:
     return _PARSERS[grammar]
 
 
-def parse_with_budget(parser: Parser, data: bytes, timeout_s: float) -> Tree | None:
-    """Parse ``data``, giving up after ``timeout_s`` seconds (None on timeout).
-
-    The returned tree has its source attached (``Node.text`` works; see the module doc). The
-    parser is reset after a cancelled parse; otherwise its next parse would resume the
-    abandoned one.
-    """
+def parse_source_less(parser: Parser, data: bytes, timeout_s: float) -> Tree | None:
+    """The budgeted read-callback parse alone (None on timeout). The tree has **no source**:
+    only use range-based APIs on it (types, byte offsets, counts, queries without text
+    predicates); ``Node.text`` segfaults. Hand out only ``attach_source(...)`` trees."""
     view = memoryview(data)
     clock = time.monotonic
     deadline = clock() + timeout_s
@@ -91,12 +90,24 @@ def parse_with_budget(parser: Parser, data: bytes, timeout_s: float) -> Tree | N
         return clock() > deadline
 
     try:
-        tree = parser.parse(read, progress_callback=over_budget)
+        return parser.parse(read, progress_callback=over_budget)
     except ValueError:  # raised by tree-sitter when the progress callback cancels
-        parser.reset()
+        parser.reset()  # otherwise the next parse would resume the abandoned one
         return None
-    # Attach the source (see the module doc): Node.text on `tree` itself would segfault.
+
+
+def attach_source(parser: Parser, data: bytes, tree: Tree) -> Tree:
+    """The same tree with its source (``parse(data, old_tree=tree)``; see the module doc)."""
     return parser.parse(data, old_tree=tree)
+
+
+def parse_with_budget(parser: Parser, data: bytes, timeout_s: float) -> Tree | None:
+    """Parse ``data``, giving up after ``timeout_s`` seconds (None on timeout).
+
+    The returned tree has its source attached (``Node.text`` works; see the module doc).
+    """
+    tree = parse_source_less(parser, data, timeout_s)
+    return None if tree is None else attach_source(parser, data, tree)
 
 
 _SNIPPET = b"x\n"

@@ -22,7 +22,6 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from curate import __version__
 from curate.engine.runner import LocalRunner, Runner
@@ -193,7 +192,7 @@ def _plan_shard(task: _PlanTask) -> pa.Table:
     run = RunDir.at(inp.run_root)
     counter = TokenCounter(inp.cfg.tokens)
     cols = ["doc_uid", "repo", "language", "size_bytes"] + (["content"] if counter.exact else [])
-    table = pq.read_table(RunDir.shard_file(run.documents, sid), columns=cols)
+    table = inputs.read_table(RunDir.shard_file(run.documents, sid), columns=cols)
     docs = _kept(run, inp, sid, pl.from_arrow(table))
     if counter.exact:
         tokens = counter.count(docs["content"].to_arrow())
@@ -265,7 +264,7 @@ def _load_shard(
     frame without ``content``) and their redacted contents (Arrow, row-aligned with the frame).
     Content stays in Arrow: converting it to polars and back would copy every byte twice."""
     mine = plan.filter(pl.col("shard_id") == sid).drop("shard_id")
-    table = pq.read_table(RunDir.shard_file(run.documents, sid), columns=[*_DOC_COLUMNS, "content"])
+    table = inputs.read_table(RunDir.shard_file(run.documents, sid), [*_DOC_COLUMNS, "content"])
     meta = pl.from_arrow(table.drop_columns(["content"])).with_row_index("_row")
     frame = meta.join(mine, on="doc_uid", how="inner", maintain_order="left")
     for folder, cols in inp.attributes:
@@ -280,28 +279,46 @@ def _load_shard(
     for c in _META:
         if c not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(c))
-    content = table.column("content").take(pa.array(frame["_row"].to_numpy()))
-    return _redact(frame.drop("_row"), content, inp)
+    rows = frame["_row"].to_numpy()
+    frame, redacted = _redact(frame.drop("_row"), table.column("content"), rows, inp)
+    return frame, _gather(table.column("content"), rows, redacted)
 
 
 def _redact(
-    frame: pl.DataFrame, content: pa.ChunkedArray, inp: _Inputs
-) -> tuple[pl.DataFrame, pa.ChunkedArray]:
+    frame: pl.DataFrame, content: pa.ChunkedArray, rows: np.ndarray, inp: _Inputs
+) -> tuple[pl.DataFrame, dict[int, str]]:
+    """``frame`` with its ``redactions`` count, and the redacted text of the frame rows that
+    have spans (by frame position). Only those rows become Python strings."""
     if not inp.span_columns or frame.is_empty():
-        return frame.with_columns(pl.lit(0, pl.Int32).alias("redactions")), content
+        return frame.with_columns(pl.lit(0, pl.Int32).alias("redactions")), {}
     lengths = [pl.col(c).list.len().fill_null(0) for c in inp.span_columns]
     frame = frame.with_columns(pl.sum_horizontal(lengths).cast(pl.Int32).alias("redactions"))
     mask = frame["redactions"] > 0
     if not mask.any():
-        return frame, content
+        return frame, {}
     apply = redactor(inp.cfg.redaction_style)
-    rows = mask.arg_true().to_list()
+    positions = mask.arg_true().to_list()
     spans = frame.filter(mask).select(inp.span_columns).iter_rows()
-    new = [
-        apply(content[i].as_py(), [s for col in row for s in (col or [])])
-        for i, row in zip(rows, spans, strict=True)
-    ]
-    return frame, _replace(content, mask, new)
+    return frame, {
+        i: apply(content[int(rows[i])].as_py(), [s for col in row for s in (col or [])])
+        for i, row in zip(positions, spans, strict=True)
+    }
+
+
+def _gather(
+    content: pa.ChunkedArray, rows: np.ndarray, replaced: dict[int, str]
+) -> pa.ChunkedArray:
+    """``content[rows]`` with the positions in ``replaced`` set to their new text, in at most one
+    copy of the column (none when every row is kept in order and nothing is replaced)."""
+    if not replaced:
+        if len(rows) == len(content) and np.array_equal(rows, np.arange(len(rows))):
+            return content
+        return content.take(pa.array(rows))
+    positions = np.fromiter(replaced, dtype=np.int64, count=len(replaced))
+    index = rows.astype(np.int64, copy=True)
+    index[positions] = len(content) + np.arange(len(positions))
+    extra = pa.array(list(replaced.values()), content.type)
+    return pa.chunked_array([*content.chunks, extra], content.type).take(pa.array(index))
 
 
 def _replace(content: pa.ChunkedArray | pa.Array, mask: pl.Series, values: list[str]) -> pa.Array:
@@ -371,8 +388,10 @@ def _write_files(
     frame = frame.with_columns(tokens.alias("tokens"))
     for epoch in range(int(frame["copies"].max() or 0)):
         keep = frame["copies"] > epoch
-        part = frame.filter(keep)
-        text = content.filter(pa.array(keep.to_numpy()))
+        if keep.all():  # no copy of the content column for a full epoch
+            part, text = frame, content
+        else:
+            part, text = frame.filter(keep), content.filter(pa.array(keep.to_numpy()))
         modes: list[str | None] = [None] * part.height
         if cfg.fim.rate > 0:
             part, text, modes = _fim_files(part, text, epoch, inp, counter)
@@ -397,6 +416,7 @@ def _fim_files(
     cfg = inp.cfg
     modes: list[str | None] = [None] * part.height
     chosen, texts = [], []
+    node = cfg.fim.boundary == "node"
     uids, langs, paths = (
         part["doc_uid"].to_list(),
         part["language"].to_list(),
@@ -408,7 +428,8 @@ def _fim_files(
         if mode is None:
             continue
         value = text[i].as_py()
-        sample = Sample(value, ((0, len(value), _grammar(paths[i], langs[i])),), ())
+        grammar = _grammar(paths[i], langs[i]) if node else None  # only node boundaries parse
+        sample = Sample(value, ((0, len(value), grammar),), ())
         modes[i] = mode
         chosen.append(i)
         texts.append(apply_fim(sample, mode, rng, cfg.fim))

@@ -21,6 +21,17 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEFAULT_POLICY_FILE = Path(__file__).with_name("default_policy.toml")
 
 
+def _compiles(rule: str, expr: str, params: dict[str, Scalar]) -> None:
+    """Raise ValueError (pydantic reports it with the key's location) if ``expr`` does not
+    compile; which columns exist is only known once the run has its attributes."""
+    from curate.policy.expr import compile_expr
+
+    try:
+        compile_expr(rule, expr, params)
+    except ConfigError as err:
+        raise ValueError(str(err)) from None
+
+
 class RuleConfig(BaseModel):
     """One rule: the document passes when ``expr`` is true."""
 
@@ -45,6 +56,13 @@ class RuleConfig(BaseModel):
         if not _NAME.match(v):
             raise ValueError(f"rule name {v!r} must be an identifier (letters, digits, _)")
         return v
+
+    @model_validator(mode="after")
+    def _check_expr(self) -> RuleConfig:
+        """Compile now, so ``curate check`` and the start of a run reject a bad expression,
+        not the policy step after hours of ingest and annotation."""
+        _compiles(self.name, self.expr, self.params)
+        return self
 
 
 class OverrideConfig(BaseModel):
@@ -85,6 +103,8 @@ class OverrideConfig(BaseModel):
             raise ValueError(
                 f"override of rule {self.rule!r} needs exactly one of disable, expr, params, threshold"
             )
+        if self.expr is not None:
+            _compiles(self.rule, self.expr, self.params)
         return self
 
 
@@ -152,7 +172,10 @@ class PolicyConfig(BaseModel):
 def _format_validation(err: ValidationError, where: str) -> str:
     first = err.errors()[0]
     loc = ".".join(str(p) for p in first["loc"])
-    return f"{where}{'.' + loc if loc else ''}: {first['msg']}"
+    msg = first["msg"]
+    if first["type"] == "value_error":  # our validators' own words, without "Value error, "
+        msg = str(first.get("ctx", {}).get("error", msg))
+    return f"{where}{'.' + loc if loc else ''}: {msg}"
 
 
 def policy_from_dict(data: dict[str, Any], where: str = "policy") -> PolicyConfig:

@@ -15,9 +15,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import polars as pl
+from pydantic import ValidationError
 
 from curate.errors import ConfigError
-from curate.policy.config import PolicyConfig, RuleConfig
+from curate.policy.config import PolicyConfig, RuleConfig, _format_validation
 from curate.policy.evaluate import compile_policy, decision_exprs, with_derived
 from curate.policy.expr import replace_threshold
 from curate.policy.frame import annotated
@@ -86,7 +87,10 @@ def apply_sets(cfg: PolicyConfig, sets: Iterable[str] | Mapping[str, object]) ->
                 f"(use threshold, expr, reason, enabled, on_null, optional{', ' if rule.params else ''}"
                 f"{', '.join(rule.params)})"
             )
-        rules[name] = RuleConfig.model_validate(rule.model_dump())
+        try:
+            rules[name] = RuleConfig.model_validate(rule.model_dump())
+        except ValidationError as err:
+            raise ConfigError(_format_validation(err, f"--set {key}")) from None
     return cfg.model_copy(update={"rules": list(rules.values())})
 
 

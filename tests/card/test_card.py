@@ -108,6 +108,9 @@ def test_card_parses_with_huggingface_hub_and_funnel_adds_up(tmp_path) -> None:
     assert "api_key" in text and "email" in text and "2026-11-01" in text and "v3" in text
     assert "dup_keep" in text and "decontam_match" in text
     assert '[card]\npretty_name = "Tiny code"' in text
+    # The mixture's JSON settings block is introduced, and no section opens with blank lines.
+    assert "fill-in-the-middle settings of this mixture:\n\n```json\n{" in text
+    assert "\n\n\n" not in text.split("## Pipeline configuration")[0]
     for png in (
         "languages.png",
         "funnel.png",
@@ -153,3 +156,28 @@ def test_optout_list_version_comes_from_the_recipe_file(tmp_path) -> None:
     digest = hashlib.sha256(listing.read_bytes()).hexdigest()[:16]
     path = write_card(run, CardConfig(plots=False), f'[annotators.optout]\npath = "{listing}"\n')
     assert f"Opt-out list version: optout.txt sha256:{digest}." in path.read_text()
+
+
+def test_cli_card_unknown_mixture_is_a_user_error(tmp_path) -> None:
+    """`--mixture` naming a mixture the run does not have fails, instead of a card about
+    nothing."""
+    from typer.testing import CliRunner
+
+    from curate.cli import _load_commands, app
+    from curate.errors import UserError
+
+    run, _, _ = _run(tmp_path, with_everything=False)
+    _load_commands()
+    res = CliRunner().invoke(app, ["card", str(run.root), "--mixture", "nosuch"])
+    assert isinstance(res.exception, UserError)
+    assert "no mixture 'nosuch' (mixtures: none;" in str(res.exception)
+    assert not (run.card / "README.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("n", "text"), [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KiB"), (3 * 1024**2, "3.0 MiB")]
+)
+def test_sizes_are_labelled_in_binary_units(n: int, text: str) -> None:
+    from curate.card.render import human
+
+    assert human(n) == text  # the card divides by 1024, so "KB" would understate by 2.4%

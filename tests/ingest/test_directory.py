@@ -15,6 +15,19 @@ def test_missing_input_path_is_user_error(tmp_path):
         discover_sources([str(tmp_path / "nope")], IngestConfig())
 
 
+def test_empty_input_folder_is_recorded(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "full" / "repo").mkdir(parents=True)
+    (tmp_path / "full" / "repo" / "a.py").write_text("x = 1\n")
+    specs, skips = discover_sources(
+        [str(tmp_path / "empty"), str(tmp_path / "full")], IngestConfig()
+    )
+    assert [s.repo for s in specs] == ["repo"]
+    assert [(k.source_uri, k.reason, k.files) for k in skips] == [
+        (str(tmp_path / "empty"), "empty_source", 0)
+    ]
+
+
 def test_collection_one_repo_per_subfolder(tmp_path):
     write_tree(tmp_path / "alpha", {"a.py": b"print(1)\n", "src/b.py": b"x = 2\n"})
     write_tree(tmp_path / "beta", {"README.md": b"# beta\n"})

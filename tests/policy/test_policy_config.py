@@ -6,10 +6,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from pydantic import ValidationError
 
 from curate.errors import ConfigError
 from curate.policy import PolicyConfig, decide, load_policy
-from curate.policy.config import default_rules
+from curate.policy.config import RuleConfig, default_rules
 
 TOML = """
 [policy]
@@ -116,6 +117,15 @@ def test_disabled_rule_has_no_column() -> None:
             "duplicate",
         ),
         ("[policy\n", "invalid TOML"),
+        # Expressions are compiled when the recipe loads (curate check, start of curate run),
+        # not by the policy step after ingest and annotation.
+        ("[[policy.rules]]\nname = 'a'\nexpr = 'x >'\n", r"rule 'a': cannot parse"),
+        ("[[policy.rules]]\nname = 'a'\nexpr = 'foo(x) > 1'\n", r"rule 'a': unknown function"),
+        (
+            "[[policy.rules]]\nname = 'a'\nexpr = 'x > 1'\n[[policy.overrides]]\nrule = 'a'\n"
+            "languages = ['Go']\nexpr = 'x >'\n",
+            r"overrides\.0: policy rule 'a': cannot parse",
+        ),
     ],
 )
 def test_bad_policy_toml_names_the_key(tmp_path: Path, text: str, message: str) -> None:
@@ -125,10 +135,22 @@ def test_bad_policy_toml_names_the_key(tmp_path: Path, text: str, message: str) 
         load_policy(path)
 
 
-def test_bad_expression_fails_at_decide_time_with_rule_name() -> None:
-    cfg = PolicyConfig(defaults=False, rules=[{"name": "evil", "expr": "__import__('os')"}])
+def test_bad_expression_is_rejected_with_rule_name() -> None:
+    with pytest.raises(ValidationError, match="'evil'"):
+        PolicyConfig(defaults=False, rules=[{"name": "evil", "expr": "__import__('os')"}])
+    # A config built without validation still fails safely when deciding.
+    rule = RuleConfig.model_construct(name="evil", expr="__import__('os')", params={})
+    cfg = PolicyConfig(defaults=False).model_copy(update={"rules": [rule]})
     with pytest.raises(ConfigError, match="'evil'"):
         decide(pl.DataFrame({"doc_uid": ["a"]}), cfg)
+
+
+def test_error_message_has_no_pydantic_prefix(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text("[[policy.overrides]]\nrule = 'max_line_length'\ndisable = true\n")
+    with pytest.raises(ConfigError) as err:
+        load_policy(path)
+    assert "Value error" not in str(err.value)
 
 
 def test_pipeline_recipes_policy_sections_validate() -> None:

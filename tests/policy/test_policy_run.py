@@ -150,6 +150,8 @@ def test_whatif_threshold_change(run_dir: RunDir) -> None:
         (["max_line_length=1"], "RULE.KEY=VALUE"),
         (["repeated_lines.threshold=0.5"], "exactly one number"),
         (["max_line_length.threshold=abc"], "must be a number"),
+        (["empty.expr=foo("], r"--set empty\.expr: .*cannot parse"),
+        (["empty.expr=nosuch(x)"], "unknown function"),
     ],
 )
 def test_whatif_bad_sets(run_dir: RunDir, sets: list[str], message: str) -> None:
@@ -216,3 +218,19 @@ def test_not_a_run_directory_is_a_user_error(tmp_path) -> None:  # type: ignore[
         explain(bogus, "x", PolicyConfig())
     with pytest.raises(UserError, match="not a run directory"):
         run_decisions(bogus, PolicyConfig(), LocalRunner())
+
+
+def test_cli_whatif_names_a_null_language_unknown(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Files without a detected language show as "unknown", as in `curate stats`."""
+    from tests.policy.conftest import FILES, build_run
+
+    files = {**FILES, "s3": [("data/notes", None, "Some notes about the data.\n")]}
+    run = build_run(tmp_path / "run", files)  # type: ignore[arg-type]
+    _load_commands()
+    res = CliRunner().invoke(
+        app, ["whatif", str(run.root), "--set", "max_line_length.threshold=5000"]
+    )
+    assert res.exit_code == 0, res.output
+    rows = {line.split()[0]: line.split() for line in res.output.splitlines() if line[:2] == "  "}
+    assert "None" not in rows
+    assert rows["unknown"][1:4] == ["1", "1", "1"]  # files, kept before, kept after

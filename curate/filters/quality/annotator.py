@@ -78,10 +78,10 @@ def text_signals(
 ) -> pl.DataFrame:
     """All content/path signals (no tree) for a batch; usable on plain lists of files."""
     content = text_stats.as_large_string(content)
-    classes = text_stats.byte_classes(content)
-    counts = text_stats.char_class_counts(content, classes)
+    view = text_stats.ByteView.of(content)
+    counts = text_stats.char_class_counts(content, view)
     chars = counts["chars"]
-    lines = text_stats.line_stats(content, long_line_chars)
+    lines = text_stats.line_stats(content, long_line_chars, view)
     frame = pl.DataFrame(
         {
             "alnum_fraction": _frac(counts["alnum"], chars),
@@ -92,8 +92,8 @@ def text_signals(
             "replacement_char_fraction": _frac(counts["replacement"], chars),
         }
     )
-    patterns = text_stats.pattern_fractions(content, counts["bytes"])
-    ngrams = text_stats.repeated_ngram_fraction(content, ngram, classes)
+    patterns = text_stats.pattern_fractions(content, counts["bytes"], view)
+    ngrams = text_stats.repeated_ngram_fraction(content, ngram, view)
     marks = markers.path_and_header_signals(
         pl.DataFrame({"content": pl.Series(content), "path": pl.Series(paths, dtype=pl.String)})
     )

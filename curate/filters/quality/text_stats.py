@@ -1,39 +1,22 @@
 """Vectorised text signals over a whole batch of documents.
 
-Character classes are counted on the raw UTF-8 bytes of the Arrow content buffer with a lookup
-table and ``np.add.reduceat`` (no per-character Python); line and n-gram statistics use polars
-string kernels. Every function takes the batch's content as an Arrow array and returns one value
+Everything works on the batch's UTF-8 bytes as one numpy array (``ByteView``): character classes
+are byte masks built with SIMD comparisons and counted per document with ``count_nonzero``;
+words and lines are found with ``flatnonzero`` over those masks, hashed without Python loops and
+counted with one sort; polars string kernels are used only where Unicode matters (stripping and
+hashing lines). Every function takes the batch's content as an Arrow array and returns one value
 per document, nulls where a statistic is undefined (e.g. fractions of an empty file).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+
 import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
-
-# --- byte classes -----------------------------------------------------------------------------
-ALNUM, ALPHA, DIGIT, SPACE, LEAD, CONT, WORD = 1, 2, 4, 8, 16, 32, 64
-_LUT = np.zeros(256, dtype=np.uint8)
-for _b in range(256):
-    _c = chr(_b)
-    if _b < 128:
-        if _c.isalnum():
-            _LUT[_b] |= ALNUM
-        if _c.isalpha():
-            _LUT[_b] |= ALPHA
-        if _c.isdigit():
-            _LUT[_b] |= DIGIT
-        if _c in " \t\n\r\f\v":
-            _LUT[_b] |= SPACE
-        if _c.isalnum() or _c == "_":
-            _LUT[_b] |= WORD
-    elif _b < 0xC0:
-        _LUT[_b] |= CONT | WORD
-    else:
-        _LUT[_b] |= LEAD | WORD
-
 
 REPEATED_LINE_MIN_CHARS = 10
 """Lines shorter than this (after stripping) never count as repeated: ``}``, ``end``, ``else:``
@@ -50,6 +33,9 @@ _ENCODED_RE = (
 _NUMBER = r"[-+]?(?:0[xX][0-9a-fA-F]+|\d+\.?\d*(?:[eE][-+]?\d+)?)[fFlLuU]?"
 _DATA_RE = rf"(?:{_NUMBER}\s*[,;]\s*){{{DATA_MIN_ITEMS},}}{_NUMBER}?"
 
+_U8 = np.uint8
+_ONES8 = np.uint64(0x0101010101010101)  # eight True bytes read as one little-endian uint64
+
 
 def as_large_string(content: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
     if isinstance(content, pa.ChunkedArray):
@@ -63,177 +49,321 @@ def as_large_string(content: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
     return content
 
 
-def _buffers(content: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
-    n = len(content)
-    offsets = np.frombuffer(content.buffers()[1], dtype=np.int64)[
-        content.offset : content.offset + n + 1
-    ]
-    data_buf = content.buffers()[2]
-    data = (
-        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    )
-    return offsets, data
+def _in_range(x: np.ndarray, lo: int, count: int) -> np.ndarray:
+    """``lo <= x < lo + count`` for uint8 ``x`` in two SIMD passes (unsigned wrap-around)."""
+    return (x - _U8(lo)) < count
 
 
-def _segment_counts(mask: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Number of True values of a boolean ``mask`` inside each [offsets[i], offsets[i+1]).
+@dataclass
+class ByteView:
+    """A batch's UTF-8 bytes as one uint8 array, per-document offsets into it, and byte-class
+    masks computed once and shared by the character, line, word and pattern statistics."""
 
-    A loop of SIMD ``count_nonzero`` calls, one per document: about three times faster than
-    ``np.add.reduceat`` on byte masks (measured), at a small per-document cost."""
-    starts, ends = offsets[:-1].tolist(), offsets[1:].tolist()
-    count = np.count_nonzero
-    return np.fromiter(
-        (count(mask[a:b]) for a, b in zip(starts, ends, strict=True)), np.int64, len(starts)
-    )
+    content: pa.LargeStringArray
+    offsets: np.ndarray
+    """int64, ``len(content) + 1`` offsets relative to ``data``."""
+    data: np.ndarray
+    base: int
+    """Absolute position of ``data[0]`` in the Arrow data buffer."""
+
+    @classmethod
+    def of(cls, content: pa.LargeStringArray) -> ByteView:
+        n = len(content)
+        buffers = content.buffers()
+        offsets = np.frombuffer(buffers[1], dtype=np.int64)[content.offset : content.offset + n + 1]
+        if offsets.size == 0:
+            offsets = np.zeros(1, np.int64)
+        base = int(offsets[0])
+        size = int(offsets[-1]) - base
+        raw = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else None
+        data = raw[base : base + size] if raw is not None else np.zeros(0, np.uint8)
+        return cls(content, offsets - base, data, base)
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def counts(self, mask: np.ndarray) -> np.ndarray:
+        """True values of a byte ``mask`` per document: a loop of SIMD ``count_nonzero`` calls,
+        about three times faster than ``np.add.reduceat`` on byte masks (measured)."""
+        bounds = self.offsets.tolist()
+        count = np.count_nonzero
+        return np.fromiter(
+            (count(mask[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)),
+            np.int64,
+            len(bounds) - 1,
+        )
+
+    def doc_of(self, positions: np.ndarray) -> np.ndarray:
+        """Document index of byte positions (relative to ``data``)."""
+        return np.searchsorted(self.offsets, positions, side="right") - 1
+
+    @cached_property
+    def series(self) -> pl.Series:
+        """The content as a polars Series (converted once per batch)."""
+        return pl.Series("content", self.content)
+
+    @cached_property
+    def high_counts(self) -> np.ndarray:
+        """Bytes >= 0x80 per document (0: an ASCII-only document)."""
+        return self.counts(self.high)
+
+    @cached_property
+    def alpha(self) -> np.ndarray:  # ASCII letters
+        return _in_range(self.data | _U8(0x20), ord("a"), 26)
+
+    @cached_property
+    def digit(self) -> np.ndarray:  # ASCII digits
+        return _in_range(self.data, ord("0"), 10)
+
+    @cached_property
+    def high(self) -> np.ndarray:  # bytes of non-ASCII characters (lead and continuation)
+        return self.data >= 0x80
+
+    @cached_property
+    def alnum(self) -> np.ndarray:  # ASCII letters and digits
+        return self.alpha | self.digit
+
+    @cached_property
+    def word(self) -> np.ndarray:  # [A-Za-z0-9_] or part of a non-ASCII character
+        mask = self.alnum | self.high
+        mask |= self.data == ord("_")
+        return mask
 
 
-def byte_classes(content: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets relative to the first document and the class bits of every content byte (one
-    lookup-table pass, shared by the character and the n-gram statistics)."""
-    offsets, data = _buffers(content)
-    base = int(offsets[0]) if len(offsets) else 0
-    rel = offsets - base
-    return rel, _LUT[data[base : base + (int(rel[-1]) if len(rel) else 0)]]
+def byte_view(content: pa.Array | pa.ChunkedArray) -> ByteView:
+    return ByteView.of(as_large_string(content))
 
 
 def char_class_counts(
-    content: pa.LargeStringArray, classes: tuple[np.ndarray, np.ndarray] | None = None
+    content: pa.LargeStringArray, view: ByteView | None = None
 ) -> dict[str, np.ndarray]:
     """Per document: bytes, chars and counts of alnum/alpha/digit/whitespace/non-ASCII chars.
 
     Alphanumeric and alphabetic follow Python's ``str.isalnum`` / ``isalpha`` (Unicode-aware,
     as in The Stack's filter); digits and whitespace are ASCII.
     """
-    rel, cls = classes if classes is not None else byte_classes(content)
+    view = view if view is not None else ByteView.of(content)
+    data = view.data
+    space = data == ord(" ")
+    space |= _in_range(data, 9, 5)  # \t \n \v \f \r
     counts = {
-        name: _segment_counts((cls & flag).astype(bool), rel)
-        for name, flag in (
-            ("alpha", ALPHA),
-            ("digit", DIGIT),
-            ("space", SPACE),
-            ("non_ascii", LEAD),
-            ("cont", CONT),
-        )
+        "alpha": view.counts(view.alpha),
+        "digit": view.counts(view.digit),
+        "space": view.counts(space),
     }
+    del space
+    high = view.high_counts
+    bounds = view.offsets
+    # Non-ASCII documents only: lead bytes (one per character) and exact Unicode letters.
+    index = np.flatnonzero(high)
+    lead = np.zeros(len(high), np.int64)
+    for i in index.tolist():
+        lead[i] = np.count_nonzero(data[bounds[i] : bounds[i + 1]] >= 0xC0)
+    counts["non_ascii"] = lead
+    counts["bytes"] = np.diff(bounds)
+    counts["chars"] = counts["bytes"] - (high - lead)
     counts["alnum"] = counts["alpha"] + counts["digit"]
-    counts["bytes"] = np.diff(rel)
-    counts["chars"] = counts["bytes"] - counts["cont"]
-    # Unicode letters: exact, but only looked at in documents that have non-ASCII characters.
-    # ASCII is stripped in Rust (polars); Python only classifies the non-ASCII remainder.
-    index = np.flatnonzero(counts["non_ascii"])
+    replacement = np.zeros(len(high), np.int64)
     if index.size:
-        rest = (
-            pl.Series(content.take(pa.array(index))).str.replace_all(r"[\x00-\x7f]+", "").to_list()
-        )
+        subset = content.take(pa.array(index))
+        # ASCII is stripped in Rust (polars); Python only classifies the non-ASCII remainder.
+        rest = pl.Series(subset).str.replace_all(r"[\x00-\x7f]+", "").to_list()
         for i, runs in zip(index, rest, strict=True):
             counts["alnum"][i] += sum(map(str.isalnum, runs))
             counts["alpha"][i] += sum(map(str.isalpha, runs))
-    counts["replacement"] = (
-        pc.count_substring(content, "\ufffd").to_numpy(zero_copy_only=False).astype(np.int64)
-    )
+        replacement[index] = (
+            pl.Series(subset).str.count_matches("\ufffd", literal=True).fill_null(0).to_numpy()
+        )
+    counts["replacement"] = replacement
     return counts
 
 
-def _lines_frame(content: pa.LargeStringArray) -> pl.DataFrame:
-    """One row per line: ``doc`` (row index) and ``line`` (without the newline / CR)."""
-    s = pl.Series("content", content)
-    frame = pl.DataFrame({"doc": np.arange(len(s), dtype=np.int64), "line": s})
-    return (
-        frame.filter(pl.col("line").str.len_bytes() > 0)
-        .with_columns(pl.col("line").str.strip_suffix("\n").str.split("\n"))
-        .explode("line")
-        .with_columns(pl.col("line").str.strip_suffix("\r"))
-    )
+def _null_where(values: np.ndarray, mask: np.ndarray, name: str) -> pl.Series:
+    return pl.Series(name, pa.array(values, pa.float64(), mask=mask))
+
+
+def _sorted_unique(x: np.ndarray) -> np.ndarray:
+    """``np.unique`` by sorting (numpy 2.4's hash-based ``unique`` is several times slower on
+    these arrays, measured)."""
+    x.sort()
+    keep = np.empty(x.size, bool)
+    keep[:1] = True
+    np.not_equal(x[1:], x[:-1], out=keep[1:])
+    return x[keep]
+
+
+def _lines_per_doc(bounds: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Segments of sorted, unique ``bounds`` (which include every document offset) per
+    document."""
+    return np.diff(np.searchsorted(bounds[:-1], offsets))
 
 
 def line_stats(
-    content: pa.LargeStringArray, long_line_chars: int = LONG_LINE_CHARS
+    content: pa.LargeStringArray,
+    long_line_chars: int = LONG_LINE_CHARS,
+    view: ByteView | None = None,
 ) -> pl.DataFrame:
     """Per document: line_count, mean/max line length (chars), long_line_fraction,
-    repeated_line_fraction. Row order = input order."""
-    n = len(content)
-    lines = _lines_frame(content)
-    stripped = pl.col("line").str.strip_chars()
-    per_line = lines.with_columns(
-        pl.col("line").str.len_chars().alias("len"),
-        (stripped.str.len_chars() >= REPEATED_LINE_MIN_CHARS).alias("substantive"),
-        stripped.hash().alias("h"),
-    ).with_columns(
-        (pl.col("substantive") & ~pl.struct("doc", "h").is_first_distinct()).alias("repeat")
-    )
-    agg = per_line.group_by("doc").agg(
-        pl.len().cast(pl.Int64).alias("line_count"),
-        pl.col("len").mean().alias("mean_line_length"),
-        pl.col("len").max().cast(pl.Int64).alias("max_line_length"),
-        (pl.col("len") > long_line_chars).mean().alias("long_line_fraction"),
-        pl.col("substantive").sum().alias("_subst"),
-        pl.col("repeat").sum().alias("_rep"),
-    )
-    out = (
-        pl.DataFrame({"doc": np.arange(n, dtype=np.int64)})
-        .join(agg, on="doc", how="left")
-        .sort("doc")
-        .with_columns(
-            pl.col("line_count").fill_null(0),
-            pl.when(pl.col("_subst") > 0)
-            .then(pl.col("_rep") / pl.col("_subst"))
-            .alias("repeated_line_fraction"),
+    repeated_line_fraction. Row order = input order.
+
+    A line is the text up to and including ``\\n`` (a final newline does not start a new line);
+    its length excludes the ``\\n`` and a ``\\r`` before it. Line boundaries come from one
+    ``flatnonzero`` over the bytes; the lines become a zero-copy Arrow array over the batch
+    buffer, which polars strips (Unicode whitespace) and hashes for the repeated-line count.
+    Character counts are byte counts except in documents with non-ASCII bytes, whose lines
+    polars measures in characters."""
+    view = view if view is not None else ByteView.of(content)
+    n, data, offsets = len(content), view.data, view.offsets
+    # Every line is one segment between consecutive bounds; unique drops the empty segments
+    # (empty documents, and the end of a document that ends with a newline).
+    bounds = _sorted_unique(np.concatenate([np.flatnonzero(data == ord("\n")) + 1, offsets]))
+    starts, ends = bounds[:-1], bounds[1:]
+    line_count = _lines_per_doc(bounds, offsets)
+    doc = np.repeat(np.arange(n), line_count)
+    lines = pl.Series(
+        pa.Array.from_buffers(
+            pa.large_string(),
+            len(starts),
+            [None, pa.py_buffer(bounds + view.base), content.buffers()[2]],
         )
-        .drop("_subst", "_rep", "doc")
     )
-    return out
+    nbytes = ends - starts
+    non_ascii = (view.high_counts > 0)[doc] if len(starts) else np.zeros(0, bool)
+    chars = nbytes.copy()
+    if non_ascii.any():
+        chars[non_ascii] = lines.filter(pl.Series(non_ascii)).str.len_chars().to_numpy()
+    if len(starts):
+        newline = data[ends - 1] == ord("\n")
+        cr = (nbytes > newline) & (data[ends - 1 - newline] == ord("\r"))
+        length = chars - newline - cr
+    else:
+        length = chars
+
+    total = np.bincount(doc, weights=length, minlength=n)
+    long = np.bincount(doc, weights=length > long_line_chars, minlength=n)
+    has_lines = line_count > 0
+    max_len = np.zeros(n, np.int64)
+    if length.size:
+        first_line = (np.cumsum(line_count) - line_count)[has_lines]
+        max_len[has_lines] = np.maximum.reduceat(length, first_line)
+
+    # Repeated lines: only lines that can have >= 10 characters after stripping are stripped.
+    candidate = length >= REPEATED_LINE_MIN_CHARS
+    stripped = lines.filter(pl.Series(candidate)).str.strip_chars()
+    sizes = stripped.str.len_bytes().to_numpy()
+    substantive = sizes >= REPEATED_LINE_MIN_CHARS
+    wide = substantive & non_ascii[candidate]
+    if wide.any():
+        substantive[wide] = (
+            stripped.filter(pl.Series(wide)).str.len_chars().to_numpy()
+            >= REPEATED_LINE_MIN_CHARS
+        )
+    subst_doc = doc[candidate][substantive]
+    subst_count = np.bincount(subst_doc, minlength=n)
+    hashes = stripped.filter(pl.Series(substantive)).hash().to_numpy()
+    repeats = _repeats_per_doc(hashes, subst_doc, n, first_only=True)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return pl.DataFrame(
+            [
+                pl.Series("line_count", line_count.astype(np.int64)),
+                _null_where(total / line_count, ~has_lines, "mean_line_length"),
+                pl.Series("max_line_length", pa.array(max_len, pa.int64(), mask=~has_lines)),
+                _null_where(long / line_count, ~has_lines, "long_line_fraction"),
+                _null_where(repeats / subst_count, subst_count == 0, "repeated_line_fraction"),
+            ]
+        )
+
+
+def _repeats_per_doc(h: np.ndarray, doc: np.ndarray, rows: int, *, first_only: bool) -> np.ndarray:
+    """Per document, how many of its hashes ``h`` occur more than once in that document: all
+    occurrences (``first_only=False``) or all but the first (``first_only=True``).
+
+    The document index goes in the high bits and the hash in the rest, so one sort puts equal
+    (document, hash) keys next to each other."""
+    if h.size == 0:
+        return np.zeros(rows, np.int64)
+    bits = max(1, int(rows).bit_length())
+    shift = np.uint64(64 - bits)
+    key = h >> np.uint64(bits)
+    key |= doc.astype(np.uint64) << shift
+    key.sort()
+    same = key[1:] == key[:-1]
+    if first_only:
+        hit = key[1:][same]
+    else:
+        repeated = np.zeros(key.size, bool)
+        repeated[1:] = same
+        repeated[:-1] |= same
+        hit = key[repeated]
+    return np.bincount((hit >> shift).astype(np.int64), minlength=rows)
 
 
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: a cheap, well-spread 64-bit hash of each element."""
-    x = (x ^ (x >> np.uint64(30))) * _M1
-    x = (x ^ (x >> np.uint64(27))) * _M2
-    return x ^ (x >> np.uint64(31))
+    """splitmix64 finaliser: a cheap, well-spread 64-bit hash of each element (in place)."""
+    x ^= x >> np.uint64(30)
+    x *= _M1
+    x ^= x >> np.uint64(27)
+    x *= _M2
+    x ^= x >> np.uint64(31)
+    return x
 
 
-def _word_hashes(
-    data: np.ndarray, w: np.ndarray, offsets: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+_LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], np.uint64)
+"""``_LOW_BYTES[k]`` keeps the low ``k`` bytes of a little-endian uint64."""
+
+
+def _load_u64(data: np.ndarray) -> np.ndarray:
+    """A view where element ``i`` is the little-endian uint64 of ``data[i:i+8]`` (zero-padded):
+    gathering it at word starts loads eight bytes per word in one fancy-index pass."""
+    padded = np.concatenate([data, np.zeros(8, np.uint8)])
+    return np.ndarray(shape=(data.size,), dtype="<u8", buffer=padded, offset=0, strides=(1,))
+
+
+def _word_bounds(view: ByteView) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end of every word, in order; words never cross a document boundary."""
+    w, offsets, size = view.word, view.offsets, view.data.size
+    change = np.empty(size + 1, bool)
+    change[0], change[-1] = w[0], w[-1]
+    np.not_equal(w[1:], w[:-1], out=change[1:-1])
+    edges = np.flatnonzero(change)  # alternately a word start and a word end
+    inner = offsets[(offsets > 0) & (offsets < size)]
+    cross = inner[w[inner - 1] & w[inner]]
+    if cross.size:  # a word running over a document boundary: end it and start a new one
+        edges = np.insert(edges, np.repeat(np.searchsorted(edges, cross), 2), np.repeat(cross, 2))
+    return edges[0::2], edges[1::2]
+
+
+def _word_hashes(view: ByteView) -> tuple[np.ndarray, np.ndarray]:
     """Hash of every word (run of ``[A-Za-z0-9_]`` or non-ASCII bytes) and its document index.
 
-    A word's hash mixes its length, first 8 and last 8 bytes: two different words collide only
-    when they agree on all three, which is irrelevant for a repetition statistic."""
-    n = data.size
-    if n == 0:
+    Words have no NUL bytes, so a word of up to 8 bytes is its own masked little-endian load;
+    a longer word mixes in its last 8 bytes and its length. Two different long words collide
+    only when they agree on first 8 bytes, last 8 bytes and length, which is irrelevant for a
+    repetition statistic."""
+    offsets = view.offsets
+    if view.data.size == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    step = np.diff(w.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts = np.flatnonzero(step == 1)
-    ends = np.flatnonzero(step == -1)
-    # Words never cross documents: split the few that run over a document boundary.
-    inner = offsets[(offsets > 0) & (offsets < n)]
-    cross = inner[w[inner - 1] & w[inner]]
-    if cross.size:
-        starts = np.insert(starts, np.searchsorted(starts, cross), cross)
-        ends = np.insert(ends, np.searchsorted(ends, cross), cross)
-    length = (ends - starts).astype(np.uint64)
-    padded = np.concatenate([data, np.zeros(8, np.uint8)])
-    # Little-endian 8-byte loads at each word start and end, masked to the word's length.
-    words8 = np.lib.stride_tricks.sliding_window_view(padded, 8)
-    keep = np.minimum(ends - starts, 8).astype(np.uint64) * np.uint64(8)
-    mask = np.where(
-        keep == 64, np.uint64(0xFFFFFFFFFFFFFFFF), (np.uint64(1) << keep) - np.uint64(1)
-    )
-    first = words8[starts].copy().view(np.uint64).ravel() & mask
-    last_start = np.maximum(ends - 8, starts)
-    last = words8[last_start].copy().view(np.uint64).ravel() & mask
-    h = _mix((first ^ length) * _M2 + last)
+    starts, ends = _word_bounds(view)
+    length = ends - starts
+    loads = _load_u64(view.data)
+    h = loads[starts]
+    h &= _LOW_BYTES[np.minimum(length, 8)]
+    long = np.flatnonzero(length > 8)
+    if long.size:
+        h[long] = h[long] * _M2 + loads[ends[long] - 8] + length[long].astype(np.uint64) * _M1
+    h = _mix(h)
     per_doc = np.diff(np.searchsorted(starts, offsets))  # words per document (starts are sorted)
     doc = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), per_doc)
     return h, doc
 
 
 def repeated_ngram_fraction(
-    content: pa.LargeStringArray,
-    n: int = NGRAM,
-    classes: tuple[np.ndarray, np.ndarray] | None = None,
+    content: pa.LargeStringArray, n: int = NGRAM, view: ByteView | None = None
 ) -> pl.Series:
     """Fraction of a document's word n-grams that occur more than once in it (Gopher-style
     repetition signal); null when a document has fewer than ``n`` words. Vectorised over the
@@ -241,60 +371,75 @@ def repeated_ngram_fraction(
     rows = len(content)
     if n <= 0:
         return pl.Series("repeated_ngram_fraction", [None] * rows, dtype=pl.Float64)
-    offsets, data = _buffers(content)
-    rel, cls = classes if classes is not None else byte_classes(content)
-    base = int(offsets[0]) if len(offsets) else 0
-    view = data[base : base + (int(rel[-1]) if len(rel) else 0)]
-    h, doc = _word_hashes(view, (cls & WORD).astype(bool), rel)
+    view = view if view is not None else ByteView.of(content)
+    h, doc = _word_hashes(view)
     total = np.zeros(rows, np.int64)
     dups = np.zeros(rows, np.int64)
     if h.size >= n:
         m = h.size - n + 1
         g = h[:m].copy()
         for k in range(1, n):  # word hashes are already mixed: a multiply-add chains them
-            g = g * _M1 + h[k : k + m]
+            g *= _M1
+            g += h[k : k + m]
         gdoc = doc[:m]
         valid = gdoc == doc[n - 1 :]
         gdoc = gdoc[valid]
-        # Document index in the high bits, n-gram hash in the rest: equal keys are the same
-        # n-gram in the same document, and one sort (np.unique) counts them.
-        bits = max(1, int(rows).bit_length())
-        shift = np.uint64(64 - bits)
-        key = (g[valid] >> np.uint64(bits)) | (gdoc.astype(np.uint64) << shift)
-        uniq, counts = np.unique(key, return_counts=True)
-        repeated = counts > 1
         total = np.bincount(gdoc, minlength=rows)
-        dups = np.bincount(
-            (uniq[repeated] >> shift).astype(np.int64), weights=counts[repeated], minlength=rows
-        )
+        dups = _repeats_per_doc(g[valid], gdoc, rows, first_only=False)
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = dups / total
-    return pl.Series("repeated_ngram_fraction", pa.array(frac, pa.float64(), mask=total == 0))
+    return _null_where(frac, total == 0, "repeated_ngram_fraction")
 
 
-def pattern_fractions(content: pa.LargeStringArray, bytes_: np.ndarray) -> pl.DataFrame:
+def _encoded_candidates(view: ByteView) -> np.ndarray:
+    """Documents that may contain an encoded run: a base64 run of 64+ characters always covers
+    an aligned 32-byte block of base64 bytes (checked as four uint64 words per block), and an
+    escape run needs a literal ``\\x``. Only these documents go through the regex."""
+    data = view.data
+    b64 = (data | _U8(4)) == ord("/")  # "+" (0x2B) or "/" (0x2F)
+    b64 |= view.alnum
+    words = b64[: data.size - data.size % 32].view(np.uint64)
+    full = words[0::4] & words[1::4]
+    full &= words[2::4]
+    full &= words[3::4]
+    docs = _sorted_unique(view.doc_of(np.flatnonzero(full == _ONES8) * 32))
+    escapes = view.series.str.contains("\\x", literal=True).fill_null(False)
+    return np.union1d(docs, np.flatnonzero(escapes.to_numpy()))
+
+
+def pattern_fractions(
+    content: pa.LargeStringArray, bytes_: np.ndarray, view: ByteView | None = None
+) -> pl.DataFrame:
     """Fractions of bytes inside encoded blobs (base64 / hex / ``\\xNN`` runs of 64+ chars that
     mix letters and digits) and inside numeric literal lists (16+ comma-separated numbers)."""
-    s = pl.Series("c", content)
+    view = view if view is not None else ByteView.of(content)
+    rows = len(content)
     mixed = pl.element().str.contains("[0-9]") & pl.element().str.contains("[A-Za-z]")
-    frame = pl.DataFrame({"c": s, "b": bytes_}).select(
-        pl.col("c")
-        .str.extract_all(_ENCODED_RE)
-        .list.eval(pl.element().filter(mixed).str.len_bytes())
-        .list.sum()
-        .alias("enc"),
-        pl.col("c")
-        .str.extract_all(_DATA_RE)
+    enc = np.zeros(rows, np.float64)
+    candidates = _encoded_candidates(view)
+    if candidates.size:
+        found = (
+            view.series.gather(candidates)
+            .str.extract_all(_ENCODED_RE)
+            .list.eval(pl.element().filter(mixed).str.len_bytes())
+            .list.sum()
+            .fill_null(0)
+            .to_numpy()
+        )
+        enc[candidates] = found
+    data = (
+        view.series.str.extract_all(_DATA_RE)
         .list.eval(pl.element().str.len_bytes())
         .list.sum()
-        .alias("data"),
-        pl.col("b"),
+        .fill_null(0)
+        .to_numpy()
+        .astype(np.float64)
     )
-    return frame.select(
-        pl.when(pl.col("b") > 0)
-        .then(pl.col("enc").fill_null(0) / pl.col("b"))
-        .alias("encoded_data_fraction"),
-        pl.when(pl.col("b") > 0)
-        .then(pl.col("data").fill_null(0) / pl.col("b"))
-        .alias("data_literal_fraction"),
-    )
+    empty = bytes_ == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return pl.DataFrame(
+            [
+                _null_where(enc / bytes_, empty, "encoded_data_fraction"),
+                _null_where(data / bytes_, empty, "data_literal_fraction"),
+            ]
+        )

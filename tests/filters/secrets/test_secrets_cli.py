@@ -88,3 +88,15 @@ def test_bundled_examples_match_answer_key():
         ("config.ts", 25, "github_token"),
         ("config.ts", 35, "password"),
     }
+
+
+def test_unreadable_archive_is_warned_not_silent(tree):
+    """A corrupt archive scans 0 files; stderr says why (single skipped files stay quiet)."""
+    bad = tree / "dump.tar.gz"
+    bad.write_text("this is not gzip\n")
+    (tree / "repo" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    proc = _run(str(bad), str(tree / "repo"))
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("WARNING")]
+    assert len(warnings) == 1, proc.stderr
+    assert f"skipped {bad}: corrupt_archive (" in warnings[0]
