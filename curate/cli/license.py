@@ -62,7 +62,8 @@ def audit(arg: str, *, per_file: bool) -> Iterator[dict]:
     if not path.exists():
         raise UserError(f"no such file or directory: {arg}")
     rows = list(_repositories(arg))
-    if path.is_file() and not any("repo" in r for r in rows):
+    unsupported = all("skip" in r and r["skip"].reason == "unsupported_source" for r in rows)
+    if path.is_file() and rows and unsupported:  # a lone source file, not an archive or export
         yield _single_file(arg)
         return
     for row in rows:

@@ -139,7 +139,7 @@ def _leaf_tokens(tree, data: bytes, table: list[int]) -> list[str]:  # type: ign
                         append(node.type)
         elif cat == _IDENT and cursor.field_name not in _MEMBER_FIELDS:
             append(IDENT_MARK + data[node.start_byte : node.end_byte].decode("utf-8", "replace"))
-        elif cat == _IDENT or cat == _MEMBER:  # member names are API, not local names: kept
+        elif cat in (_IDENT, _MEMBER):  # member names are API, not local names: kept
             append(data[node.start_byte : node.end_byte].decode("utf-8", "replace"))
         elif cat == _STRING:
             append(STRING_TOKEN)

@@ -65,3 +65,14 @@ def test_bad_inputs(tmp_path: Path) -> None:
     assert result.returncode == 0
     row = json.loads(result.stdout.splitlines()[0])
     assert row["skipped"]  # recorded with ingest's reason, not dropped silently
+
+
+def test_corrupt_archive_is_a_skip_not_no_license(tmp_path: Path) -> None:
+    zero = tmp_path / "zero.zip"
+    zero.write_bytes(b"")
+    fake = tmp_path / "fake.tar.gz"
+    fake.write_text("this is not an archive\n")
+    proc = _run(str(zero), str(fake))
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r.get("skipped") for r in rows] == ["corrupt_archive", "corrupt_archive"]
+    assert all("category" not in r for r in rows)
