@@ -5,7 +5,7 @@ provider, so the tree-based language signals are skipped; ``--with-trees`` inclu
 the parse) for comparison.
 
     .venv/bin/python benchmarks/fetch_corpus.py          # once: .bench/quality/corpus.parquet
-    .venv/bin/python benchmarks/bench_quality.py [--with-trees] [--batch-mb 32] [--repeat 3]
+    .venv/bin/python benchmarks/bench_quality.py [--with-trees] [--batch-mb 4] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -57,7 +57,9 @@ def tree_provider():  # type: ignore[no-untyped-def]
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--batch-mb", type=float, default=32)
+    ap.add_argument(
+        "--batch-mb", type=float, default=4, help="pipeline default: annotate_batch_bytes = 4 MiB"
+    )
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--with-trees", action="store_true")
     ap.add_argument("--ngram", type=int, default=5, help="0 skips repeated_ngram_fraction")

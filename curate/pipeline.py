@@ -264,8 +264,9 @@ def ingest_only(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport:
 def _task(cfg: PipelineConfig, run: RunDir, shard: ShardSpec) -> ShardTask:
     ingest_fp = cfg.fingerprint("ingest") + ":" + shard.shard_id
     annotators = tuple(
-        (name, REGISTRY[name].key(), acfg, cfg.fingerprint(f"annotators.{name}") + ":" + ingest_fp)
+        (name, key, acfg, f"{key}:{cfg.fingerprint(f'annotators.{name}')}:{ingest_fp}")
         for name, acfg in cfg.annotators
+        for key in (REGISTRY[name].key(),)
     )
     return ShardTask(
         run_root=str(run.root),

@@ -55,6 +55,8 @@ class NearConfig(_Frozen):
     regex lexer with identifiers as ``ID`` (merges template-like files: see docs/dedup.md)."""
     parse_timeout_s: float = Field(2.0, gt=0)
     """``tree_sitter`` only: per-document parse budget; over it the document uses ``words``."""
+    parse_max_bytes: int = Field(1 << 20, ge=1)
+    """``tree_sitter`` only: larger documents use ``words`` (the tree walk is not budgeted)."""
     ngram: int = Field(5, ge=1, le=64)
     num_perm: int = Field(256, ge=8, le=1024)
     seed: int = 1

@@ -33,6 +33,7 @@ from curate.dedup.ts_tokens import IDENT_MARK, tree_sitter_tokens
 TOKEN_PATTERN = r"[A-Za-z_0-9]+"
 _WORD_RE = re.compile(TOKEN_PATTERN)
 DEFAULT_PARSE_TIMEOUT_S = 2.0
+DEFAULT_PARSE_MAX_BYTES = 1 << 20
 _M64 = (1 << 64) - 1
 _SHINGLE_MULT = np.uint64(0x9E3779B97F4A7C15)
 _SHINGLE_SEED = np.uint64(0x243F6A8885A308D3)
@@ -74,11 +75,13 @@ def shingles(
     tokenizer: str = "words",
     language: str | None = None,
     parse_timeout_s: float = DEFAULT_PARSE_TIMEOUT_S,
+    parse_max_bytes: int = DEFAULT_PARSE_MAX_BYTES,
 ) -> list[str]:
     """Reference shingling of one document (what the batch path hashes): tokens joined by
     single spaces; with ``tree_sitter``, identifiers are ``<idK>``, K = the position of the
     name's first occurrence inside the shingle."""
-    tokens = [t.lower() for t in document_tokens(text, tokenizer, language, parse_timeout_s)[0]]
+    tokens = document_tokens(text, tokenizer, language, parse_timeout_s, parse_max_bytes)[0]
+    tokens = [t.lower() for t in tokens]
     if not tokens:
         return []
     windows = (
@@ -103,14 +106,16 @@ def document_tokens(
     tokenizer: str = "words",
     language: str | None = None,
     parse_timeout_s: float = DEFAULT_PARSE_TIMEOUT_S,
+    parse_max_bytes: int = DEFAULT_PARSE_MAX_BYTES,
 ) -> tuple[list[str], str]:
     """``(tokens, tokenizer used)`` of one document. ``tree_sitter`` falls back to ``words``
-    without a grammar or when the parse fails or times out; the second item says which
-    (``tree_sitter``, ``words:no_grammar``, ``words:parse_timeout``, ``words:parse_failed``)."""
+    without a grammar, for non-programming languages, over ``parse_max_bytes`` or when the parse
+    fails or times out; the second item says which (``tree_sitter``, ``words:no_grammar``,
+    ``words:not_code``, ``words:too_large``, ``words:parse_timeout``, ``words:parse_failed``)."""
     if tokenizer == "code":
         return code_tokens(text), "code"
     if tokenizer == "tree_sitter":
-        tokens, status = tree_sitter_tokens(text, language, parse_timeout_s)
+        tokens, status = tree_sitter_tokens(text, language, parse_timeout_s, parse_max_bytes)
         if tokens is not None:
             return tokens, status
         return _WORD_RE.findall(text), status
@@ -151,6 +156,7 @@ def tokenize_batch(
     tokenizer: str = "words",
     languages: Sequence[str | None] | None = None,
     parse_timeout_s: float = DEFAULT_PARSE_TIMEOUT_S,
+    parse_max_bytes: int = DEFAULT_PARSE_MAX_BYTES,
 ) -> tuple[pl.Series, list[str]]:
     """Tokens of every text as a ``List(String)`` series, and the tokenizer used per text."""
     if tokenizer == "words":
@@ -160,7 +166,7 @@ def tokenize_batch(
         return series.str.extract_all(TOKEN_PATTERN).fill_null([]), ["words"] * len(series)
     langs = list(languages) if languages is not None else [None] * len(texts)
     per_doc = [
-        document_tokens(t or "", tokenizer, lang, parse_timeout_s)
+        document_tokens(t or "", tokenizer, lang, parse_timeout_s, parse_max_bytes)
         for t, lang in zip(texts, langs, strict=True)
     ]
     tokens = pl.Series("t", [toks for toks, _ in per_doc], dtype=pl.List(pl.String))

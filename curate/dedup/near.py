@@ -134,7 +134,9 @@ def shard_signatures(
     used: list[str] = []
     for lo, hi in _batches(texts):
         langs = languages[lo:hi] if languages is not None else None
-        tokens, tok_used = tokenize_batch(texts[lo:hi], n.tokenizer, langs, n.parse_timeout_s)
+        tokens, tok_used = tokenize_batch(
+            texts[lo:hi], n.tokenizer, langs, n.parse_timeout_s, n.parse_max_bytes
+        )
         hashes, offsets = hash_tokens(tokens, n.ngram)
         sig[lo:hi] = signatures(hashes, offsets, n.num_perm, n.seed)
         has[lo:hi] = np.diff(offsets) > 0

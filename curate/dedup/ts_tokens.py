@@ -17,9 +17,10 @@ A document's tokens are the leaves of its syntax tree, in source order:
 
 Node kinds are classified once per grammar from the node-type names (``*identifier``,
 ``*string*``, ``*_literal`` numbers, ``*comment*`` plus the registry's ``comment_nodes``), so
-every bundled grammar works without a per-language table. Files whose language has no grammar,
-or whose parse fails or runs over the time budget, fall back to the ``words`` tokens; the
-reason is returned so the caller can record it (``dup_tokenizer``).
+every bundled grammar works without a per-language table. Files whose language is not a
+programming language (markup, data, prose: their content is text), has no grammar, or whose
+parse fails or runs over the time budget, fall back to the ``words`` tokens; the reason is
+returned so the caller can record it (``dup_tokenizer``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ TREE_SITTER = "tree_sitter"
 FALLBACK_NO_GRAMMAR = "words:no_grammar"
 FALLBACK_TIMEOUT = "words:parse_timeout"
 FALLBACK_FAILED = "words:parse_failed"
+FALLBACK_TOO_LARGE = "words:too_large"
+FALLBACK_NOT_CODE = "words:not_code"
 
 # Node categories (per grammar, by kind id).
 _KEEP, _IDENT, _STRING, _NUMBER, _SKIP, _MEMBER = 0, 1, 2, 3, 4, 5
@@ -97,16 +100,22 @@ def _kind_table(language_name: str) -> np.ndarray | None:
 
 
 def tree_sitter_tokens(
-    text: str, language: str | None, timeout_s: float
+    text: str, language: str | None, timeout_s: float, max_bytes: int = 1 << 20
 ) -> tuple[list[str] | None, str]:
-    """``(tokens, status)``; tokens is None when the caller must fall back (status says why)."""
-    if language is None:
+    """``(tokens, status)``; tokens is None when the caller must fall back (status says why).
+    ``max_bytes`` bounds the Python-level tree walk, which the parse budget does not cover."""
+    lang = find_language(language)
+    if lang is None:
         return None, FALLBACK_NO_GRAMMAR
+    if lang.kind != "programming":  # markup, data, prose: their content is in the text leaves
+        return None, FALLBACK_NOT_CODE
     table = _kind_table(language)
     parser = get_parser(language)
     if table is None or parser is None:
         return None, FALLBACK_NO_GRAMMAR
     data = text.encode("utf-8")
+    if len(data) > max_bytes:
+        return None, FALLBACK_TOO_LARGE
     try:
         tree = parse_with_budget(parser, data, timeout_s)
     except Exception:  # a grammar bug must not stop the shard: fall back and say so

@@ -133,6 +133,8 @@ def annotate_shard(
     batch_rows: int,
     batch_bytes: int = 4 * 1024 * 1024,
 ) -> dict[str, Any]:
+    """Every annotator over the shard's documents, one row group at a time (ingest caps row
+    groups at ``batch_rows`` rows), in sub-batches of at most ``batch_bytes`` of content."""
     from curate.filters import parse
 
     doc_path = RunDir.shard_file(run.documents, shard_id)

@@ -97,7 +97,7 @@ class _RecentParses:
         self.bytes = 0
 
 
-_RECENT = _RecentParses(max_bytes=16 * 1024 * 1024)
+_RECENT = _RecentParses(max_bytes=8 * 1024 * 1024)
 
 
 def begin_batch() -> None:

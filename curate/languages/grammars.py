@@ -18,6 +18,7 @@ ERROR nodes (up to a full parse) and has no budget, so the worst-case time of
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from tree_sitter import Language as TSLanguage
@@ -75,16 +76,47 @@ def get_parser(language_name: str) -> Parser | None:
     return _PARSERS[grammar]
 
 
+_CHUNK_BITS = 16
+"""Read-callback chunks are at most 64 KiB, served from per-thread scratch buffers of every
+power-of-two size (1 B .. 64 KiB, 128 KiB in all)."""
+_SCRATCH = threading.local()
+
+
+def _scratch() -> tuple[list[bytearray], list[memoryview]]:
+    buffers = getattr(_SCRATCH, "buffers", None)
+    if buffers is None:
+        buffers = [bytearray(1 << k) for k in range(_CHUNK_BITS + 1)]
+        _SCRATCH.buffers = buffers
+        _SCRATCH.views = [memoryview(b) for b in buffers]
+    return buffers, _SCRATCH.views
+
+
 def parse_source_less(parser: Parser, data: bytes, timeout_s: float) -> Tree | None:
     """The budgeted read-callback parse alone (None on timeout). The tree has **no source**:
     only use range-based APIs on it (types, byte offsets, counts, queries without text
-    predicates); ``Node.text`` segfaults. Hand out only ``attach_source(...)`` trees."""
+    predicates); ``Node.text`` segfaults. Hand out only ``attach_source(...)`` trees.
+
+    Trap (py-tree-sitter 0.26.1): every object the read callback returns is leaked (one
+    reference is never released). Returning slices of ``data`` pinned every parsed document
+    in memory for the life of the worker (measured: a worker's peak RSS grew from 373 to
+    413 MB between a 13 MB and a 54 MB shard; with this callback it stays flat). So the callback copies each chunk into a permanent scratch buffer whose size is a
+    power of two and returns that same buffer: the leaked references are to objects that live
+    forever anyway, and the chunk is only valid until the next read, which is all tree-sitter
+    asks for.
+    """
     view = memoryview(data)
+    size = len(data)
+    buffers, views = _scratch()
     clock = time.monotonic
     deadline = clock() + timeout_s
 
-    def read(offset: int, _point: object) -> memoryview:
-        return view[offset:]
+    def read(offset: int, _point: object) -> bytes | bytearray:
+        remaining = size - offset
+        if remaining <= 0:
+            return b""
+        k = min(remaining, 1 << _CHUNK_BITS).bit_length() - 1
+        views[k][:] = view[offset : offset + (1 << k)]
+        return buffers[k]
 
     def over_budget(_offset: int, _has_error: bool) -> bool:
         return clock() > deadline

@@ -16,6 +16,8 @@ TABULAR_EXT = [".csv", ".tsv", ".psv"]
 DATA = ["JSON", "JSON with Comments", "YAML", "CSV", "TSV", "GeoJSON", "NDJSON"]
 DATA_EXT = [".json", ".geojson", ".ndjson", ".jsonl", ".yaml", ".yml", ".csv", ".tsv"]
 C_FAMILY = ["C", "C++", "Objective-C", "Objective-C++", "CUDA"]
+MARKUP = ["HTML", "Jinja", "Django", "Vue", "Svelte", "Handlebars", "Twig", "Liquid"]
+MARKUP_EXT = [".html", ".htm", ".xhtml", ".jinja", ".jinja2", ".j2", ".djhtml", ".hbs", ".twig"]
 
 OVERRIDES: list[dict[str, Any]] = [
     # Prose keeps a paragraph on one line: line-length limits measure nothing there.
@@ -67,6 +69,16 @@ OVERRIDES: list[dict[str, Any]] = [
         "languages": C_FAMILY,
         "threshold": 0.6,
         "why": "preprocessor macros produce ERROR nodes in valid C/C++",
+    },
+    # Markup puts a tag and its attributes (and template conditionals) on one line: a 5-line
+    # form widget template averages 110+ characters a line. max_line_length and the minified
+    # rule still catch one-line pages.
+    {
+        "rule": "mean_line_length",
+        "languages": MARKUP,
+        "extensions": MARKUP_EXT,
+        "threshold": 200,
+        "why": "tags with attributes and template logic make long lines in healthy markup",
     },
     # Go marks generated files with a standard header; the generated rule already reads it.
     # SVG is XML with path data (long lines of numbers) by design.

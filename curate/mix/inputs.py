@@ -71,7 +71,7 @@ def attribute_columns(run: RunDir) -> dict[str, tuple[str, pa.Field]]:
 
 def read_table(path: Path, columns: list[str] | None = None) -> pa.Table:
     """Read Parquet on the calling thread: a mixer worker is one core (the runner gives each
-    task ``num_cpus=1``), so Arrow's thread pool only adds hand-off cost (measured: about 20%
+    task ``num_cpus=1``), so Arrow's thread pool only adds hand-off cost (measured: 20-25%
     more CPU time to read the content column of a shard)."""
     return pq.read_table(path, columns=columns, use_threads=False)
 

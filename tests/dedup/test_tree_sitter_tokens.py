@@ -18,7 +18,13 @@ from curate.dedup.minhash import (
     shingles,
     signatures,
 )
-from curate.dedup.ts_tokens import FALLBACK_NO_GRAMMAR, FALLBACK_TIMEOUT, TREE_SITTER
+from curate.dedup.ts_tokens import (
+    FALLBACK_NO_GRAMMAR,
+    FALLBACK_NOT_CODE,
+    FALLBACK_TIMEOUT,
+    FALLBACK_TOO_LARGE,
+    TREE_SITTER,
+)
 from curate.dedup.variants import rename_identifiers
 from curate.engine.runner import LocalRunner
 
@@ -251,6 +257,11 @@ def test_fallback_to_words_without_grammar(make_run) -> None:
     assert used == FALLBACK_NO_GRAMMAR
     assert tokens == document_tokens(cobol, "words")[0]
     assert document_tokens(cobol, "tree_sitter", None)[1] == FALLBACK_NO_GRAMMAR
+    markdown = "# Title\n\nSome prose about parsing.\n"
+    assert document_tokens(markdown, "tree_sitter", "Markdown") == (
+        document_tokens(markdown, "words")[0],
+        FALLBACK_NOT_CODE,
+    )
     # same signature as the words tokenizer, and the reason lands in dup_tokenizer
     ts_sig = signatures(*shingle_hashes([cobol], 5, "tree_sitter", ["COBOL"]))
     assert np.array_equal(ts_sig, signatures(*shingle_hashes([cobol])))
@@ -275,10 +286,12 @@ def test_fallback_to_words_without_grammar(make_run) -> None:
 
 
 def test_parse_timeout_falls_back() -> None:
-    big = "x = [" + ", ".join(str(i) for i in range(200_000)) + "]\n"
+    big = "x = [" + ", ".join(str(i) for i in range(100_000)) + "]\n"
     tokens, used = document_tokens(big, "tree_sitter", "Python", parse_timeout_s=1e-6)
     assert used == FALLBACK_TIMEOUT
     assert tokens == document_tokens(big, "words")[0]
+    small_cap = document_tokens(big, "tree_sitter", "Python", parse_max_bytes=1000)
+    assert small_cap == (tokens, FALLBACK_TOO_LARGE)
 
 
 def test_signatures_deterministic_and_match_reference() -> None:

@@ -188,3 +188,18 @@ def test_builtin_overrides_keep_type_stubs_and_prose() -> None:
         False,
         False,
     ]
+
+
+def test_builtin_markup_override_allows_longer_mean_lines() -> None:
+    frame = pl.DataFrame(
+        {
+            "doc_uid": ["widget", "page", "script"],
+            "path": ["templates/widget.html", "templates/one_line.html", "app.py"],
+            "language": ["HTML", "HTML", "Python"],
+            "mean_line_length": [112.0, 260.0, 112.0],
+        }
+    )
+    cfg = PolicyConfig(
+        defaults=False, rules=[{"name": "mean_line_length", "expr": "mean_line_length <= 100"}]
+    )
+    assert decide(frame, cfg).collect()["keep"].to_list() == [True, False, False]

@@ -48,9 +48,11 @@ SCHEMA = pa.schema(
         ("generated_marker", pa.string()),
         ("is_generated", pa.bool_()),
         ("is_lock_file", pa.bool_()),
+        ("is_package_metadata", pa.bool_()),
         ("is_minified", pa.bool_()),
         ("is_test_file", pa.bool_()),
         ("is_example_file", pa.bool_()),
+        ("is_test_expectation", pa.bool_()),
         ("xml_header", pa.bool_()),
         ("html_visible_text_chars", pa.int64()),
         ("html_visible_text_fraction", pa.float64()),
@@ -95,7 +97,7 @@ def text_signals(
     patterns = text_stats.pattern_fractions(content, counts["bytes"], view)
     ngrams = text_stats.repeated_ngram_fraction(content, ngram, view)
     marks = markers.path_and_header_signals(
-        pl.DataFrame({"content": pl.Series(content), "path": pl.Series(paths, dtype=pl.String)})
+        pl.DataFrame({"content": view.series, "path": pl.Series(paths, dtype=pl.String)})
     )
     out = pl.concat([lines, frame, patterns, marks], how="horizontal").with_columns(ngrams)
     return out.with_columns(
@@ -133,7 +135,7 @@ class QualityAnnotator(Annotator):
             name: frame[name].to_list() if name in frame.columns else [None] * len(frame)
             for name in SCHEMA.names
         }
-        self._html(batch, ctx, columns, oversized)
+        self._html(batch, ctx, content, columns, oversized)
         if cfg.language_signals and "language" in batch.schema.names:
             self._tree_signals(ctx, columns, oversized)
         for i in np.flatnonzero(oversized):
@@ -145,16 +147,26 @@ class QualityAnnotator(Annotator):
 
     @staticmethod
     def _html(
-        batch: pa.RecordBatch, ctx: BatchContext, columns: dict, oversized: np.ndarray
+        batch: pa.RecordBatch,
+        ctx: BatchContext,
+        content: pa.LargeStringArray,
+        columns: dict,
+        oversized: np.ndarray,
     ) -> None:
         paths = ctx.column("path")
         languages = (
             ctx.column("language") if "language" in batch.schema.names else [None] * len(paths)
         )
-        for i, (path, language) in enumerate(zip(paths, languages, strict=True)):
-            if oversized[i] or not markers.is_html(path, language):
-                continue
-            chars, frac = markers.html_visible_text(ctx.contents[i])
+        rows = [
+            i
+            for i, (path, language) in enumerate(zip(paths, languages, strict=True))
+            if not oversized[i] and markers.is_html(path, language)
+        ]
+        if not rows:
+            return
+        # Only the HTML documents become Python strings.
+        for i, text in zip(rows, content.take(pa.array(rows)).to_pylist(), strict=True):
+            chars, frac = markers.html_visible_text(text)
             columns["html_visible_text_chars"][i] = chars
             columns["html_visible_text_fraction"][i] = frac
 

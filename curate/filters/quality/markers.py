@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import polars as pl
 
 HEAD_CHARS = 2048
@@ -52,6 +53,9 @@ LOCK_FILES = (
     "packages.lock.json",
     "gradle.lockfile",
 )
+PACKAGE_METADATA_RE = r"(?i)(?:^|/)[^/]+\.(?:egg|dist)-info/"
+"""Files that setuptools/pip write into ``*.egg-info`` / ``*.dist-info`` (top_level.txt,
+SOURCES.txt, PKG-INFO, ...): tool output, not source."""
 MINIFIED_PATH_RE = r"(?i)[.-]min\.(?:js|mjs|cjs|css)$|\.bundle\.js$|(?:^|/)dist/.*\.js$"
 TEST_PATH_RE = (
     r"(?i)(?:^|/)(?:tests?|testing|__tests__|spec|specs)/"
@@ -62,6 +66,12 @@ EXAMPLE_PATH_RE = (
     r"(?i)(?:^|/)(?:examples?|demos?|samples?|tutorials?)/|(?:^|/)(?:example|demo|sample)[_.-]"
 )
 HTML_EXTENSIONS = (".html", ".htm", ".xhtml")
+EXPECTATION_SECTION_RE = (
+    r"(?im)^[ \t]*(?:-{2,}|={2,}|#{2,}|\[)[ \t]*"
+    r"(?:input|output|tokens|expected|actual|result|source|stdout|stderr)[ \t]*(?:-{2,}|={2,}|#{2,}|\])[ \t]*$"
+)
+"""A section line of a golden test file (``---input---``, ``---tokens---``, ``=== expected ===``):
+such files pair an input with machine-written output (token dumps, renderings)."""
 
 _SCRIPT_STYLE = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>|<!--.*?-->")
 _TAG = re.compile(r"(?s)<[^>]*>")
@@ -78,18 +88,26 @@ def path_and_header_signals(frame: pl.DataFrame) -> pl.DataFrame:
         .str.slice(0, HEAD_CHARS)
         .str.extract(rf"^((?:[^\n]*(?:\n|$)){{1,{HEAD_LINES}}})", 1)
     )
-    return frame.select(
+    out = frame.select(
         head.str.extract(f"({GENERATED_RE})", 1)
         .str.strip_chars()
         .str.replace_all(r"\s+", " ")
         .str.slice(0, 80)
         .alias("generated_marker"),
         basename.is_in(list(LOCK_FILES)).alias("is_lock_file"),
+        path.str.contains(PACKAGE_METADATA_RE).alias("is_package_metadata"),
         path.str.contains(MINIFIED_PATH_RE).alias("minified_path"),
         path.str.contains(TEST_PATH_RE).alias("is_test_file"),
         path.str.contains(EXAMPLE_PATH_RE).alias("is_example_file"),
         pl.col("content").str.slice(0, 200).str.contains(r"^\s*<\?xml\s").alias("xml_header"),
     )
+    # Golden-file sections are looked for in test files only (one regex pass over few files).
+    expectation = np.zeros(frame.height, bool)
+    rows = np.flatnonzero(out["is_test_file"].fill_null(False).to_numpy())
+    if rows.size:
+        sections = frame["content"].gather(rows).str.count_matches(EXPECTATION_SECTION_RE)
+        expectation[rows] = sections.fill_null(0).to_numpy() >= 2
+    return out.with_columns(pl.Series("is_test_expectation", expectation))
 
 
 def html_visible_text(content: str) -> tuple[int, float | None]:

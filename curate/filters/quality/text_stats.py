@@ -10,13 +10,13 @@ per document, nulls where a statistic is undefined (e.g. fractions of an empty f
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 
 REPEATED_LINE_MIN_CHARS = 10
 """Lines shorter than this (after stripping) never count as repeated: ``}``, ``end``, ``else:``
@@ -89,7 +89,7 @@ class ByteView:
         bounds = self.offsets.tolist()
         count = np.count_nonzero
         return np.fromiter(
-            (count(mask[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)),
+            (count(mask[a:b]) for a, b in itertools.pairwise(bounds)),
             np.int64,
             len(bounds) - 1,
         )
@@ -256,8 +256,7 @@ def line_stats(
     wide = substantive & non_ascii[candidate]
     if wide.any():
         substantive[wide] = (
-            stripped.filter(pl.Series(wide)).str.len_chars().to_numpy()
-            >= REPEATED_LINE_MIN_CHARS
+            stripped.filter(pl.Series(wide)).str.len_chars().to_numpy() >= REPEATED_LINE_MIN_CHARS
         )
     subst_doc = doc[candidate][substantive]
     subst_count = np.bincount(subst_doc, minlength=n)
@@ -303,13 +302,11 @@ def _repeats_per_doc(h: np.ndarray, doc: np.ndarray, rows: int, *, first_only: b
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: a cheap, well-spread 64-bit hash of each element (in place)."""
-    x ^= x >> np.uint64(30)
+def _spread(x: np.ndarray) -> np.ndarray:
+    """Multiply-xorshift (in place): every input bit reaches the high bits, which the n-gram
+    keys keep, and the high bits fold back into the low ones."""
     x *= _M1
-    x ^= x >> np.uint64(27)
-    x *= _M2
-    x ^= x >> np.uint64(31)
+    x ^= x >> np.uint64(29)
     return x
 
 
@@ -339,7 +336,8 @@ def _word_bounds(view: ByteView) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _word_hashes(view: ByteView) -> tuple[np.ndarray, np.ndarray]:
-    """Hash of every word (run of ``[A-Za-z0-9_]`` or non-ASCII bytes) and its document index.
+    """Hash of every word (run of ``[A-Za-z0-9_]`` or non-ASCII bytes), in order, and the
+    number of words of each document.
 
     Words have no NUL bytes, so a word of up to 8 bytes is its own masked little-endian load;
     a longer word mixes in its last 8 bytes and its length. Two different long words collide
@@ -347,7 +345,7 @@ def _word_hashes(view: ByteView) -> tuple[np.ndarray, np.ndarray]:
     repetition statistic."""
     offsets = view.offsets
     if view.data.size == 0:
-        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+        return np.zeros(0, np.uint64), np.zeros(len(offsets) - 1, np.int64)
     starts, ends = _word_bounds(view)
     length = ends - starts
     loads = _load_u64(view.data)
@@ -356,10 +354,7 @@ def _word_hashes(view: ByteView) -> tuple[np.ndarray, np.ndarray]:
     long = np.flatnonzero(length > 8)
     if long.size:
         h[long] = h[long] * _M2 + loads[ends[long] - 8] + length[long].astype(np.uint64) * _M1
-    h = _mix(h)
-    per_doc = np.diff(np.searchsorted(starts, offsets))  # words per document (starts are sorted)
-    doc = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), per_doc)
-    return h, doc
+    return _spread(h), np.diff(np.searchsorted(starts, offsets))  # starts are sorted
 
 
 def repeated_ngram_fraction(
@@ -372,20 +367,19 @@ def repeated_ngram_fraction(
     if n <= 0:
         return pl.Series("repeated_ngram_fraction", [None] * rows, dtype=pl.Float64)
     view = view if view is not None else ByteView.of(content)
-    h, doc = _word_hashes(view)
-    total = np.zeros(rows, np.int64)
+    h, words = _word_hashes(view)
+    total = np.maximum(words - (n - 1), 0)
     dups = np.zeros(rows, np.int64)
     if h.size >= n:
         m = h.size - n + 1
         g = h[:m].copy()
-        for k in range(1, n):  # word hashes are already mixed: a multiply-add chains them
+        for k in range(1, n):  # a multiply-add chains the spread word hashes
             g *= _M1
             g += h[k : k + m]
+        doc = np.repeat(np.arange(rows, dtype=np.int64), words)
         gdoc = doc[:m]
-        valid = gdoc == doc[n - 1 :]
-        gdoc = gdoc[valid]
-        total = np.bincount(gdoc, minlength=rows)
-        dups = _repeats_per_doc(g[valid], gdoc, rows, first_only=False)
+        gdoc[gdoc != doc[n - 1 :]] = rows  # n-grams across documents go to a dummy document
+        dups = _repeats_per_doc(g, gdoc, rows + 1, first_only=False)[:rows]
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = dups / total
     return _null_where(frac, total == 0, "repeated_ngram_fraction")

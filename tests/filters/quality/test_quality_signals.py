@@ -169,6 +169,8 @@ def test_path_markers() -> None:
         "docs/demo/run.sh",
         "src/sample.py",
         "src/simple.py",
+        "zstd.egg-info/top_level.txt",
+        "pkg-1.0.dist-info/METADATA",
     ]
     frame = text_signals(pa.array(["x = 1\n"] * len(paths), pa.large_string()), paths)
     rows = dict(zip(paths, frame.iter_rows(named=True), strict=True))
@@ -178,6 +180,10 @@ def test_path_markers() -> None:
         "go.sum",
     ]
     assert [p for p in paths if rows[p]["is_minified"]] == ["static/jquery.min.js"]
+    assert [p for p in paths if rows[p]["is_package_metadata"]] == [
+        "zstd.egg-info/top_level.txt",
+        "pkg-1.0.dist-info/METADATA",
+    ]
     assert [p for p in paths if rows[p]["is_test_file"]] == [
         "pkg/tests/test_io.py",
         "pkg/io_test.go",
@@ -305,3 +311,20 @@ def test_size_guard_gives_nulls(annotate) -> None:  # type: ignore[no-untyped-de
 def test_generated_marker_edge_cases(content: str, generated: bool) -> None:
     frame = text_signals(pa.array([content], pa.large_string()), ["m.py"])
     assert frame["is_generated"][0] is generated
+
+
+def test_test_expectation_needs_a_test_path_and_golden_sections() -> None:
+    golden = "---input---\nx = 1\n\n---tokens---\n'x'  Name\n' '  Text.Whitespace\n"
+    expected = "=== expected ===\n<p>hi</p>\n=== actual ===\n<p>hi</p>\n"
+    one_section = "---input---\nx = 1\n"
+    frame = text_signals(
+        pa.array([golden, expected, golden, one_section, "def test_x():\n    pass\n"]),
+        [
+            "tests/snippets/py/a.txt",
+            "pkg/tests/render.out",
+            "docs/tokens.txt",
+            "tests/b.txt",
+            "tests/test_x.py",
+        ],
+    )
+    assert frame["is_test_expectation"].to_list() == [True, True, False, False, False]
