@@ -119,10 +119,9 @@ def run_segment(corpus: Path, out: Path, runner_kind: str, workers: int, parse: 
     run = RunDir.at(out)
     run.root.mkdir(parents=True)
     tasks = [_task(cfg, run, shard) for shard in plan(cfg, run)]
+    ray_tmp = tempfile.mkdtemp(prefix="cc-ray-")  # short: Ray's socket paths have a limit
     runner = (
-        LocalRunner()
-        if runner_kind == "local"
-        else RayRunner(workers=workers, temp_dir=tempfile.mkdtemp(prefix="cc-ray-"))
+        LocalRunner() if runner_kind == "local" else RayRunner(workers=workers, temp_dir=ray_tmp)
     )
     if runner_kind == "ray":  # start Ray outside the timed region (4-6 s, see DESIGN 8)
         runner.map(_noop, list(range(workers)))
@@ -130,6 +129,7 @@ def run_segment(corpus: Path, out: Path, runner_kind: str, workers: int, parse: 
     results = runner.map(run_shard, tasks)
     wall = time.perf_counter() - started
     runner.close()
+    shutil.rmtree(ray_tmp, ignore_errors=True)
     mb = sum(r.stats["document_bytes"] for r in results) / 1e6
     files = sum(r.stats["files"] for r in results)
     cpu = sum(r.stats["cpu_s"] for r in results)

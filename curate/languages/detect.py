@@ -101,9 +101,11 @@ def _from_shebang(head: str, tables: _Tables) -> str | None:
 
 def _apply_heuristic(heuristic: Heuristic, head: str | None) -> str | None:
     if head:
-        text = head[:HEURISTIC_HEAD_CHARS]
+        # A leading newline lets patterns anchor on "\n" (a literal the regex engine scans for
+        # quickly) instead of a multiline "^", and still see the first line.
+        text = "\n" + head[:HEURISTIC_HEAD_CHARS]
         for rule in heuristic.rules:
-            if rule.pattern.search(text):
+            if rule.matches(text):
                 return rule.language
     return heuristic.default
 

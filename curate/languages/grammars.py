@@ -99,10 +99,11 @@ def parse_source_less(parser: Parser, data: bytes, timeout_s: float) -> Tree | N
     Trap (py-tree-sitter 0.26.1): every object the read callback returns is leaked (one
     reference is never released). Returning slices of ``data`` pinned every parsed document
     in memory for the life of the worker (measured: a worker's peak RSS grew from 373 to
-    413 MB between a 13 MB and a 54 MB shard; with this callback it stays flat). So the callback copies each chunk into a permanent scratch buffer whose size is a
-    power of two and returns that same buffer: the leaked references are to objects that live
-    forever anyway, and the chunk is only valid until the next read, which is all tree-sitter
-    asks for.
+    413 MB between a 13 MB and a 54 MB shard; with this callback it stays flat). So the
+    callback copies each chunk into a permanent scratch buffer whose size is a power of two
+    and returns that same buffer: the leaked references are to objects that live forever
+    anyway, and the chunk is only valid until the next read, which is all tree-sitter asks
+    for.
     """
     view = memoryview(data)
     size = len(data)

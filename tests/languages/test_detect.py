@@ -258,3 +258,18 @@ def test_other_shared_extensions() -> None:
     assert detect_language("qt/app.pro", "QT += core gui\nTARGET = app\n") == "QMake"
     assert detect_language("src/view.hh", "<?hh\nfunction f(): void {}\n") == "Hack"
     assert detect_language("src/view.hh", "#pragma once\nclass View {};\n") == "C++"
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ("template <typename T> struct Box { T v; };\n", "C++"),  # first line, no newline before
+        ('extern "C" int legacy(void);\n', "C++"),
+        ('#ifdef __cplusplus\nextern "C" {\n#endif\nint f(void);\n', "C"),
+        ("int mystd::x;\n", "C"),  # not a word boundary before std::
+        ("/* uses nullptr */ void *p = nullptr;\n", "C++"),
+        ("int snullptr = 0;\n", "C"),
+    ],
+)
+def test_header_heuristic_word_boundaries_and_first_line(head: str, expected: str) -> None:
+    assert detect_language("include/x.h", head) == expected
