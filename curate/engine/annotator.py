@@ -38,7 +38,7 @@ class BatchContext:
         self.batch = batch
         self._tree_provider = tree_provider
         self._columns: dict[str, list[Any]] = {}
-        self._bytes: dict[int, bytes] = {}
+        self._bytes: list[bytes | None] | None = None
         self._trees: dict[int, Any] = {}
         self.attributes: dict[str, pa.RecordBatch] = {}
         """Outputs of the annotators that already ran on this batch, by registry key."""
@@ -57,9 +57,14 @@ class BatchContext:
         return self.column("content")
 
     def content_bytes(self, i: int) -> bytes:
-        if i not in self._bytes:
-            self._bytes[i] = self.contents[i].encode("utf-8", "surrogatepass")
-        return self._bytes[i]
+        """Row ``i``'s content as UTF-8 bytes, copied straight from the Arrow buffer (a string
+        column is valid UTF-8), so byte-level annotators never pay a decode and an encode."""
+        if self._bytes is None:
+            column = self.batch.column("content")
+            binary = pa.large_binary() if pa.types.is_large_string(column.type) else pa.binary()
+            self._bytes = column.cast(binary).to_pylist()
+        data = self._bytes[i]
+        return b"" if data is None else data
 
     def tree(self, i: int) -> Any | None:
         """The tree-sitter tree of row ``i`` (parsed once per batch), or None when the language
@@ -78,6 +83,9 @@ class Annotator(ABC):
     version: ClassVar[int] = 1
     Config: ClassVar[type[AnnotatorConfig]] = AnnotatorConfig
     output_schema: ClassVar[pa.Schema]
+    uses_trees: ClassVar[bool] = False
+    """True when ``annotate`` reads ``ctx.tree(i)``: the segment keeps a batch's parse trees
+    for later annotators only when one of them does (holding them costs memory and time)."""
 
     def __init__(self, config: AnnotatorConfig | None = None):
         self.config = config if config is not None else self.Config()

@@ -153,10 +153,11 @@ def annotate_shard(
         path = RunDir.shard_file(run.attributes(annotator.key()), shard_id)
         writers[annotator.key()] = AtomicParquetWriter(path, schema)
         seconds[annotator.key()] = 0.0
+    keep_trees = any(annotator.uses_trees for annotator, _ in instances)
     try:
         parquet = pq.ParquetFile(doc_path)
         for batch in _byte_capped(_row_group_batches(parquet), batch_bytes):
-            parse.begin_batch()  # trees live for one batch (bounded memory)
+            parse.begin_batch(keep_trees)  # trees live for one batch at most (bounded memory)
             ctx = BatchContext(batch, provider)
             for annotator, _ in instances:
                 started = time.perf_counter()
@@ -172,6 +173,8 @@ def annotate_shard(
         for writer in writers.values():
             writer.abort()
         raise
+    finally:
+        parse.begin_batch()  # free the last batch's trees; back to the default for direct calls
     for writer in writers.values():
         writer.close()
     for annotator, fp in instances:

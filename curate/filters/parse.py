@@ -75,6 +75,10 @@ class _RecentParses:
         self.max_bytes = max_bytes
         self.bytes = 0
         self.entries: dict[int, _Parsed] = {}
+        self.keep = True
+        """False while no annotator of the batch will ask for a tree again: each tree is then
+        freed right after its statistics (measured: holding a parse-only batch's trees made
+        the segment ~5-8% slower)."""
 
     def get(self, language: str, data: bytes) -> _Parsed | None:
         entry = self.entries.get(id(data))
@@ -83,6 +87,8 @@ class _RecentParses:
         return None
 
     def put(self, entry: _Parsed) -> None:
+        if not self.keep:
+            return
         old = self.entries.pop(id(entry.data), None)
         if old is not None:
             self.bytes -= len(old.data)
@@ -100,9 +106,13 @@ class _RecentParses:
 _RECENT = _RecentParses(max_bytes=8 * 1024 * 1024)
 
 
-def begin_batch() -> None:
-    """Forget the trees of the previous batch (called by the segment before each batch)."""
+def begin_batch(keep_trees: bool = True) -> None:
+    """Forget the trees of the previous batch (called by the segment before each batch).
+
+    ``keep_trees``: whether this batch's trees are kept for the annotators that read
+    ``ctx.tree(i)`` after ``parse@1`` (the segment passes False when none of them does)."""
     _RECENT.clear()
+    _RECENT.keep = keep_trees
 
 
 class TreeProvider:
@@ -202,10 +212,7 @@ def covered_bytes(nodes: list[Node]) -> int:
     """Bytes covered by the union of the nodes' ranges (nested nodes count once)."""
     total = 0
     cur_start = cur_end = 0
-    ranges = [(n.start_byte, n.end_byte) for n in nodes]
-    if any(ranges[k][0] < ranges[k - 1][0] for k in range(1, len(ranges))):
-        ranges.sort()
-    for start, end in ranges:
+    for start, end in sorted([node.byte_range for node in nodes]):  # query order: near sorted
         if start >= cur_end:
             total += cur_end - cur_start
             cur_start, cur_end = start, end

@@ -140,10 +140,13 @@ class CurateAnnotate(PipelineStep):
         import polars as pl
 
         from curate.engine.annotator import BatchContext
+        from curate.filters import parse
 
         batch = documents_batch(docs)
         ctx = BatchContext(batch, _tree_provider(self.specs))
-        for annotator in self._setup():
+        instances = self._setup()
+        parse.begin_batch(any(annotator.uses_trees for annotator in instances))
+        for annotator in instances:
             annotator.begin_shard(pl.from_arrow(batch).lazy())
             with self.track_time("batch"):
                 out = annotator.annotate(batch, ctx)

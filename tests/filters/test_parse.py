@@ -220,6 +220,65 @@ def test_shared_trees_keep_their_source() -> None:
     assert ctx.tree(0) is tree
 
 
+def test_trees_are_kept_for_the_batch_only_when_asked() -> None:
+    """The segment keeps a batch's trees only when a later annotator reads ``ctx.tree``;
+    otherwise every tree is freed right after its statistics. Statistics are the same."""
+    from curate.filters import load_all
+    from curate.filters.parse import _RECENT, begin_batch
+
+    load_all()
+    assert REGISTRY["quality"].uses_trees and REGISTRY["license"].uses_trees
+    assert not REGISTRY["parse"].uses_trees and not REGISTRY["secrets"].uses_trees
+    try:
+        begin_batch(keep_trees=False)
+        dropped = annotate([PY, JS], ["Python", "JavaScript"])
+        assert _RECENT.entries == {}
+        begin_batch(keep_trees=True)
+        kept = annotate([PY, JS], ["Python", "JavaScript"])
+        assert len(_RECENT.entries) == 2
+        assert dropped == kept
+    finally:
+        begin_batch()
+
+
+def test_segment_keeps_trees_only_for_tree_readers(tmp_path) -> None:
+    """A parse-only segment frees trees as it goes and leaves the cache as it found it."""
+    import curate.filters.parse as parse_module
+    from curate.engine.segment import annotate_shard
+    from curate.filters import load_all
+    from curate.rundir import RunDir, write_table_atomic
+    from curate.schema import DOCUMENTS
+
+    run = RunDir.at(tmp_path)
+    rows = {name: [None] * 2 for name in DOCUMENTS.names}
+    rows.update(
+        doc_uid=["a", "b"], content=[PY, JS], language=["Python", "JavaScript"],
+        path=["a.py", "b.js"], repo=["r", "r"], size_bytes=[len(PY), len(JS)],
+        shard_id=["s", "s"], content_sha=["1", "2"], source_uri=["u", "u"],
+        encoding=["utf-8", "utf-8"],
+    )  # fmt: skip
+    write_table_atomic(
+        pa.Table.from_pydict(rows, schema=DOCUMENTS), RunDir.shard_file(run.documents, "s")
+    )
+    seen: list[bool] = []
+    original = parse_module.ParseAnnotator.annotate
+
+    def spy(self, batch, ctx):  # records whether trees are kept during parse@1
+        seen.append(parse_module._RECENT.keep)
+        return original(self, batch, ctx)
+
+    parse_module.ParseAnnotator.annotate = spy  # type: ignore[method-assign]
+    try:
+        annotate_shard(run, "s", [("parse", ParseConfig(), "fp")], 100)
+        load_all()
+        quality = REGISTRY["quality"].Config()
+        annotate_shard(run, "s", [("parse", ParseConfig(), "fp"), ("quality", quality, "fp")], 100)
+    finally:
+        parse_module.ParseAnnotator.annotate = original  # type: ignore[method-assign]
+    assert seen == [False, True]
+    assert parse_module._RECENT.keep and parse_module._RECENT.entries == {}
+
+
 def test_disabled_returns_nulls() -> None:
     rows = annotate([PY], ["Python"], ParseConfig(enabled=False))
     assert all(v is None for v in rows[0].values())

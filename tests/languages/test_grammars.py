@@ -95,3 +95,22 @@ def test_budget_cancels_a_huge_input() -> None:
     start = time.perf_counter()
     assert parse_with_budget(parser, huge, 0.05) is None
     assert time.perf_counter() - start < 1.0
+
+
+def test_budgeted_parse_reads_multi_chunk_documents_exactly() -> None:
+    """Documents larger than one read chunk (64 KiB), with multi-byte characters straddling
+    chunk borders, give the same tree as a plain parse; so does a short one parsed after them
+    (the scratch buffer is resized for every chunk)."""
+    parser = get_parser("Python")
+    assert parser is not None
+    line = 'name_{i} = "héllo → wörld {i}"  # ünïcode\n'
+    for size in (70_000, 200_003):
+        src = "".join(line.format(i=i) for i in range(size // len(line) + 1)).encode()
+        tree = parse_with_budget(parser, src, 5.0)
+        assert tree is not None
+        assert not tree.root_node.has_error
+        assert tree.root_node.end_byte == len(src)
+        assert str(tree.root_node) == str(parser.parse(src).root_node)
+    small = b"x = 1\n"
+    tree = parse_with_budget(parser, small, 2.0)
+    assert tree is not None and tree.root_node.text == small

@@ -46,6 +46,7 @@ class LicenseConfig(AnnotatorConfig):
 class LicenseAnnotator(Annotator):
     name = "license"
     version = 1
+    uses_trees = True
     Config = LicenseConfig
     output_schema = LICENSE_SCHEMA
 

@@ -119,6 +119,7 @@ class QualityAnnotator(Annotator):
 
     name = "quality"
     version = 1
+    uses_trees = True
     Config = QualityConfig
     output_schema: ClassVar[pa.Schema] = SCHEMA
 
