@@ -20,7 +20,7 @@ from curate.filters.quality.fasttext_model import TrainParams, read_labeled, tra
 from curate.filters.quality_fasttext import QualityFastTextAnnotator, QualityFastTextConfig
 
 SMALL = TrainParams(
-    dim=16, epoch=15, lr=0.2, bucket=20_000, min_count=1, word_ngrams=1, thread=10, seed=1
+    dim=16, epoch=15, lr=0.2, bucket=20_000, min_count=1, word_ngrams=1, thread=12, seed=1
 )
 _NOUNS = [
     "user",
