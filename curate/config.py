@@ -15,9 +15,12 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+if TYPE_CHECKING:
+    from curate.engine.annotate import AnnotatorSpec
 
 from curate.errors import ConfigError
 
@@ -117,6 +120,16 @@ class PipelineConfig:
             run, self.ingest, self.annotators, self.sections, self.source_text, self.source_path
         )
 
+    def annotator_specs(self) -> tuple[AnnotatorSpec, ...]:
+        """The recipe's annotators, in order, as the engine runs them."""
+        from curate.engine.annotate import AnnotatorSpec
+        from curate.engine.annotator import get
+
+        return tuple(
+            AnnotatorSpec(get(name), config, self.fingerprint(f"annotators.{name}"))
+            for name, config in self.annotators
+        )
+
     def fingerprint(self, *parts: str) -> str:
         """Stable hash of the named parts of the config (``ingest``, ``annotators.x``, ...)."""
         payload = {p: _dump(self._part(p)) for p in parts}
@@ -144,7 +157,7 @@ def _hash_json(payload: Any) -> str:
 
 
 def parse_pipeline(data: Mapping[str, Any], *, source: str = "", text: str = "") -> PipelineConfig:
-    from curate.engine.annotator import REGISTRY
+    from curate.engine.annotator import get
     from curate.filters import load_all
 
     known = {"run", "ingest", "annotators", *SECTION_MODELS}
@@ -165,12 +178,11 @@ def parse_pipeline(data: Mapping[str, Any], *, source: str = "", text: str = "")
     if not isinstance(raw_annotators, Mapping):
         raise ConfigError(f"{source + ': ' if source else ''}annotators: expected a table")
     for name, raw in raw_annotators.items():
-        if name not in REGISTRY:
-            raise ConfigError(
-                f"{source + ': ' if source else ''}annotators.{name}: unknown annotator "
-                f"(available: {', '.join(sorted(REGISTRY))})"
-            )
-        cfg = validate_section(REGISTRY[name].Config, raw, f"annotators.{name}", source)
+        try:
+            cls = get(name)
+        except ConfigError as err:
+            raise ConfigError(f"{source + ': ' if source else ''}{err}") from None
+        cfg = validate_section(cls.Config, raw, f"annotators.{name}", source)
         if cfg.enabled:
             annotators.append((name, cfg))
 

@@ -61,11 +61,9 @@ class Run:
         return pl.scan_parquet(self.dir.manifest)
 
     def attribute_keys(self) -> list[str]:
-        """Annotators that wrote output, as ``name@version``."""
-        root = self.dir.attributes_root
-        if not root.is_dir():
-            return []
-        return sorted(p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.parquet")))
+        """Attribute folders in use, as ``name@version`` (the highest version of each name
+        that wrote output: the one rule of ``curate.rundir``)."""
+        return list(self.dir.attribute_folders())
 
     def attributes(self, key: str) -> pl.LazyFrame:
         """One annotator's columns (plus `doc_uid`). ``key`` may omit the version."""
@@ -73,16 +71,21 @@ class Run:
             matches = [k for k in self.attribute_keys() if k.split("@")[0] == key]
             if not matches:
                 raise UserError(f"no attributes named {key!r} (have: {self.attribute_keys()})")
-            key = matches[-1]
+            key = matches[0]
         return _scan(self.dir.attributes(key))
 
     def annotated(self, *, with_content: bool = False) -> pl.LazyFrame:
-        """Document metadata joined with every attribute table on `doc_uid`."""
+        """Document metadata joined with every attribute table on `doc_uid` (a column that two
+        tables provide is an error, see ``curate.rundir``)."""
         frame = self.documents
         if not with_content:
             frame = frame.drop("content")
+        columns = self.dir.attribute_columns()
         for key in self.attribute_keys():
-            frame = frame.join(self.attributes(key), on="doc_uid", how="left")
+            cols = [c for c, (owner, _) in columns.items() if owner == key]
+            frame = frame.join(
+                self.attributes(key).select("doc_uid", *cols), on="doc_uid", how="left"
+            )
         return frame
 
     def policies(self) -> list[str]:

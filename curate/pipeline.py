@@ -1,16 +1,15 @@
-"""Run a pipeline recipe end to end: plan shards, run the per-shard segment, then the barrier
-steps (dedup, decisions, mixing) and the summaries (stats, card).
+"""Run a pipeline recipe end to end: plan shards, then every step of the recipe through the
+engine (``curate.engine.step.run_steps``): ingest and the fused annotate pass per shard, then
+the whole-run steps (dedup, policy, mixture, card, summary).
 
-Everything is resumable: per-shard work is skipped when its marker matches, and each barrier step
-keeps its own markers. Running the same recipe twice on the same output does no work the
-second time.
+Everything is resumable: a (step, unit) whose marker matches is skipped. Running the same
+recipe twice on the same output does no work the second time.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
-import importlib
 import logging
 import re
 import shutil
@@ -25,18 +24,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curate.config import PipelineConfig
-from curate.engine import markers
-from curate.engine.annotator import REGISTRY
+from curate.engine.annotate import STEP as ANNOTATE_STEP
+from curate.engine.annotate import AnnotateStep
 from curate.engine.runner import Runner, make_runner
-from curate.engine.segment import (
-    INGEST_STEP,
-    ShardResult,
-    ShardTask,
-    annotate_step,
-    run_shard,
-)
 from curate.engine.shards import ShardSpec, plan_shards
+from curate.engine.step import DriverStep, Step, StepReport, UnitContext, run_steps
 from curate.errors import UserError
+from curate.ingest.step import STEP as INGEST_STEP
+from curate.ingest.step import IngestStep
 from curate.rundir import RunDir, write_table_atomic
 from curate.schema import MANIFEST, SKIPPED
 
@@ -45,43 +40,41 @@ log = logging.getLogger(__name__)
 DISCOVERY_SHARD = "discovery"
 _SHARD_FILE = re.compile(r"^[0-9a-f]{16}\.parquet$")
 
-
-@dataclass(frozen=True)
-class BarrierStep:
-    """A step over all shards, enabled when its recipe section is present."""
-
-    section: str
-    target: str  # "module:function", called as fn(run, section_config, runner)
-
-
-BARRIER_STEPS: tuple[BarrierStep, ...] = (
-    BarrierStep("dedup", "curate.dedup:run_dedup"),
-    BarrierStep("policy", "curate.policy:run_decisions"),
-    BarrierStep("mixture", "curate.mix:run_mix"),
-)
+BARRIER_SECTIONS = ("dedup", "policy", "mixture")
+"""Recipe sections that enable a whole-run step, in pipeline order."""
 
 
 @dataclass
 class RunReport:
     run_dir: Path
     shards: int = 0
-    shards_ingested: int = 0
-    shards_annotated: int = 0
-    steps: dict[str, float] = field(default_factory=dict)
-    barriers_run: list[str] = field(default_factory=list)
+    steps: list[StepReport] = field(default_factory=list)
+    plan_seconds: float = 0.0
+
+    def step(self, name: str) -> StepReport | None:
+        return next((s for s in self.steps if s.name == name), None)
+
+    @property
+    def shards_ingested(self) -> int:
+        report = self.step(INGEST_STEP)
+        return report.ran if report else 0
+
+    @property
+    def shards_annotated(self) -> int:
+        report = self.step(ANNOTATE_STEP)
+        return report.ran if report else 0
+
+    @property
+    def barriers_run(self) -> list[str]:
+        return [s.name for s in self.steps if s.name in BARRIER_SECTIONS and s.ran]
 
     @property
     def did_work(self) -> bool:
-        return bool(self.shards_ingested or self.shards_annotated or self.barriers_run)
+        return any(s.ran for s in self.steps)
 
 
 def _chain(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:24]
-
-
-def _resolve(target: str) -> Callable[..., Any]:
-    module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)
 
 
 def plan(cfg: PipelineConfig, run: RunDir) -> list[ShardSpec]:
@@ -182,57 +175,81 @@ def _run_locked(cfg: PipelineConfig, run: RunDir, runner: Runner | None) -> RunR
     started = time.perf_counter()
     shards = plan(cfg, run)
     report.shards = len(shards)
-    report.steps["plan"] = time.perf_counter() - started
+    report.plan_seconds = time.perf_counter() - started
 
-    tasks = [_task(cfg, run, s) for s in shards]
-    stale = [t for t in tasks if not _shard_done(run, t)]
     runners = _LazyRunner(cfg, run, runner)
     try:
-        if stale:
-            started = time.perf_counter()
-            results = runners.get().map(
-                run_shard, stale, desc="shards", progress=ShardResult.progress
-            )
-            report.shards_ingested = sum(r.ingested for r in results)
-            report.shards_annotated = sum(bool(r.annotated) for r in results)
-            report.steps["shards"] = time.perf_counter() - started
-
-        # Each barrier step's fingerprint chains its own config with everything upstream, so a
-        # step reruns exactly when its inputs or its config changed.
-        upstream = _chain("shards", *sorted(t.fingerprint() for t in tasks))
-        for step in BARRIER_STEPS:
-            section = cfg.section(step.section)
-            if section is None or not getattr(section, "enabled", True):
-                continue
-            upstream = _chain(upstream, step.section, cfg.fingerprint(step.section))
-            if markers.is_done(run, f"barrier/{step.section}", "all", upstream):
-                continue
-            started = time.perf_counter()
-            _resolve(step.target)(run, section, runners.get())
-            markers.mark_done(run, f"barrier/{step.section}", "all", upstream)
-            report.steps[step.section] = time.perf_counter() - started
-            report.barriers_run.append(step.section)
+        report.steps = run_steps(run, runners.get, pipeline_steps(cfg, shards))
     finally:
         runners.close()
-
-    summary_fp = _chain(upstream, "summary", cfg.fingerprint("card"))
-    if not markers.is_done(run, "summary", "all", summary_fp):
-        from curate.stats import write_summary
-
-        write_summary(run)
-        card_cfg = cfg.section("card")
-        if card_cfg is not None and getattr(card_cfg, "enabled", True):
-            _resolve("curate.card:write_card")(run, card_cfg, cfg.source_text)
-        markers.mark_done(run, "summary", "all", summary_fp)
     shutil.rmtree(run.tmp, ignore_errors=True)
     return report
 
 
-def _shard_done(run: RunDir, task: ShardTask) -> bool:
-    sid = task.shard.shard_id
-    return markers.is_done(run, INGEST_STEP, sid, task.ingest_fingerprint) and all(
-        markers.is_done(run, annotate_step(key), sid, fp) for _, key, _, fp in task.annotators
+def pipeline_steps(cfg: PipelineConfig, shards: list[ShardSpec]) -> list[Step]:
+    """Every step of the recipe, in order. Each whole-run step's fingerprint chains its own
+    config with everything upstream, so a step reruns exactly when its inputs or its config
+    changed."""
+    ingest = IngestStep(
+        tuple(shards),
+        cfg.ingest,
+        cfg.fingerprint("ingest"),
+        cfg.run.batch_rows,
+        cfg.run.batch_bytes,
     )
+    steps: list[Step] = [ingest]
+    specs = cfg.annotator_specs()
+    if specs:
+        steps.append(
+            AnnotateStep(
+                specs,
+                tuple(s.shard_id for s in shards),
+                {s.shard_id: ingest.shard_fingerprint(s.shard_id) for s in shards},
+                cfg.run.batch_rows,
+                cfg.run.annotate_batch_bytes,
+            )
+        )
+    per_shard = [fp for step in steps for u in step.units() for fp in step.parts(u).values()]
+    upstream = _chain("shards", *sorted(per_shard))
+    for name in BARRIER_SECTIONS:
+        section = cfg.section(name)
+        if section is None or not getattr(section, "enabled", True):
+            continue
+        upstream = _chain(upstream, name, cfg.fingerprint(name))
+        steps.append(DriverStep(name, upstream, _barrier(name, section)))
+    card_cfg = cfg.section("card")
+    if card_cfg is not None and getattr(card_cfg, "enabled", True):
+        upstream = _chain(upstream, "card", cfg.fingerprint("card"))
+        steps.append(DriverStep("card", upstream, _card(card_cfg, cfg.source_text)))
+    steps.append(DriverStep("summary", _chain(upstream, "summary"), _summary))
+    return steps
+
+
+def _barrier(name: str, section: Any) -> Callable[[UnitContext], Any]:
+    if name == "dedup":
+        from curate.dedup import run_dedup as fn
+    elif name == "policy":
+        from curate.policy import run_decisions as fn
+    else:
+        from curate.mix import run_mix as fn
+    return lambda ctx: fn(ctx.run, section, ctx.runner)
+
+
+def _card(card_cfg: Any, source_text: str) -> Callable[[UnitContext], Any]:
+    def write(ctx: UnitContext) -> dict[str, Any]:
+        from curate.card import write_card
+
+        return {"path": str(write_card(ctx.run, card_cfg, source_text))}
+
+    return write
+
+
+def _summary(ctx: UnitContext) -> dict[str, Any]:
+    """``stats/summary.json``: the tables' totals and every step's counters."""
+    from curate.stats import write_summary
+
+    data = write_summary(ctx.run)
+    return {"documents": data["documents"], "skipped": data["skipped"]}
 
 
 class _LazyRunner:
@@ -261,23 +278,4 @@ def ingest_only(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport:
     return run_pipeline(bare, runner)
 
 
-def _task(cfg: PipelineConfig, run: RunDir, shard: ShardSpec) -> ShardTask:
-    ingest_fp = cfg.fingerprint("ingest") + ":" + shard.shard_id
-    annotators = tuple(
-        (name, key, acfg, f"{key}:{cfg.fingerprint(f'annotators.{name}')}:{ingest_fp}")
-        for name, acfg in cfg.annotators
-        for key in (REGISTRY[name].key(),)
-    )
-    return ShardTask(
-        run_root=str(run.root),
-        shard=shard,
-        ingest_cfg=cfg.ingest,
-        ingest_fingerprint=ingest_fp,
-        annotators=annotators,
-        batch_rows=cfg.run.batch_rows,
-        batch_bytes=cfg.run.batch_bytes,
-        annotate_batch_bytes=cfg.run.annotate_batch_bytes,
-    )
-
-
-__all__ = ["INGEST_STEP", "RunReport", "ingest_only", "plan", "run_pipeline"]
+__all__ = ["INGEST_STEP", "RunReport", "ingest_only", "pipeline_steps", "plan", "run_pipeline"]

@@ -1,14 +1,27 @@
-"""Layout of a run directory (shared/DESIGN.md section 4) and atomic writes into it.
+"""Layout of a run directory (shared/DESIGN.md section 4), the one reader of what it holds,
+and atomic writes into it.
 
 Every writer goes through ``write_table_atomic`` / ``write_json_atomic``: the file is written
 under a temporary name and renamed, so a killed run never leaves a half-written table behind.
+
+Every reader (notebooks, policy, dedup, mixer, card) finds shards and attribute folders through
+``RunDir.shard_ids`` / ``attribute_folders`` / ``attribute_columns``, which apply ONE rule:
+
+- of the folders ``attributes/<name>@<version>/`` that hold output, each annotator *name* is
+  represented by its highest version (unless the caller names the keys it wants, e.g.
+  ``policy.attributes``);
+- a column name belongs to exactly one table: a column of the documents table, or of exactly one
+  chosen attribute folder. A column that two of them provide is a ``ConfigError`` naming both
+  (pick the folders explicitly to resolve it); nothing is silently shadowed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +29,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from curate.errors import UserError
+from curate.errors import ConfigError, UserError
+
+_KEY = re.compile(r"^(?P<name>.+)@(?P<version>\d+)$")
+_SHARD = re.compile(r"^[0-9a-zA-Z_.-]+$")
 
 PARQUET_COMPRESSION = "zstd"
 PARQUET_COMPRESSION_LEVEL = 3
@@ -93,6 +109,74 @@ class RunDir:
     @staticmethod
     def shard_file(folder: Path, shard_id: str) -> Path:
         return folder / f"{shard_id}.parquet"
+
+    # --- reading ------------------------------------------------------------------------
+    def shard_ids(self) -> list[str]:
+        """Shards that have documents, sorted; a UserError if this is no run directory."""
+        if not self.documents.is_dir():
+            raise UserError(
+                f"{self.root}: not a run directory with documents (run `curate ingest` first)"
+            )
+        return sorted(p.stem for p in self.documents.glob("*.parquet") if _SHARD.match(p.stem))
+
+    def attribute_folders(
+        self, only: Sequence[str] | None = None, *, exclude: Sequence[str] = ()
+    ) -> dict[str, Path]:
+        """``name@version`` -> folder, by the rule in the module docstring. ``only``: exactly
+        these keys (a ConfigError names any that has no output); ``exclude``: annotator names
+        to leave out (e.g. dedup's own attributes when dedup reads its keep key)."""
+        present = {
+            p.name: p
+            for p in sorted(self.attributes_root.iterdir() if self.attributes_root.is_dir() else [])
+            if p.is_dir() and _KEY.match(p.name) and any(p.glob("*.parquet"))
+        }
+        if only is not None:
+            missing = [k for k in only if k not in present]
+            if missing:
+                raise ConfigError(
+                    f"attributes {', '.join(missing)} not found under {self.attributes_root} "
+                    f"(have: {', '.join(present) or 'none'})"
+                )
+            return {k: present[k] for k in only}
+        best: dict[str, tuple[int, str]] = {}
+        for key in present:
+            m = _KEY.match(key)
+            assert m is not None
+            name, version = m["name"], int(m["version"])
+            if name not in exclude and (name not in best or version > best[name][0]):
+                best[name] = (version, key)
+        return {key: present[key] for _, key in sorted(best.values(), key=lambda v: v[1])}
+
+    def documents_schema(self) -> pa.Schema | None:
+        """The documents table's schema (None when no shard is ingested yet)."""
+        first = next(iter(sorted(self.documents.glob("*.parquet"))), None)
+        return pq.read_schema(first) if first is not None else None
+
+    def attribute_columns(
+        self, only: Sequence[str] | None = None, *, exclude: Sequence[str] = ()
+    ) -> dict[str, tuple[str, pa.Field]]:
+        """Every attribute column -> (attribute key, Arrow field), by the module's rule."""
+        owner: dict[str, str] = {}
+        documents = self.documents_schema()
+        for name in documents.names if documents is not None else []:
+            owner[name] = "documents"
+        out: dict[str, tuple[str, pa.Field]] = {}
+        for key, folder in self.attribute_folders(only, exclude=exclude).items():
+            first = next(iter(sorted(folder.glob("*.parquet"))))
+            for f in pq.read_schema(first):
+                if f.name == "doc_uid":
+                    continue
+                if f.name in owner:
+                    where = owner[f.name]
+                    raise ConfigError(
+                        f"column {f.name!r} is provided by both "
+                        f"{where if where == 'documents' else 'attributes/' + where} and "
+                        f"attributes/{key}; name the attribute folders to use "
+                        "(e.g. policy.attributes)"
+                    )
+                owner[f.name] = key
+                out[f.name] = (key, f)
+        return out
 
 
 def write_table_atomic(table: pa.Table, path: Path, *, row_group_size: int | None = None) -> None:

@@ -2,32 +2,69 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
 
-from curate.engine import markers
-from curate.engine.segment import INGEST_STEP
+from curate.engine.stats import merge_counts
 from curate.inspect import Run, open_run
 from curate.rundir import RunDir, write_json_atomic
 
-
-def merge_counts(items: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Add per-shard stats dicts: numbers are summed, nested dicts merged recursively."""
-    merged: dict[str, Any] = {}
-    for item in items:
-        for key, value in item.items():
-            if isinstance(value, dict):
-                merged[key] = merge_counts([merged.get(key, {}), value])
-            elif isinstance(value, int | float):
-                merged[key] = merged.get(key, 0) + value
-    return merged
+__all__ = ["merge_counts", "step_counters", "step_table", "summary", "write_summary"]
 
 
-def _shard_ids(run: Run) -> list[str]:
-    return run.manifest.select("shard_id").collect().to_series().to_list()
+def step_counters(run: RunDir) -> dict[str, dict[str, Any]]:
+    """Every step's merged counters (``stats/steps/<step>.json``), by step name."""
+    out: dict[str, dict[str, Any]] = {}
+    folder = run.stats / "steps"
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and "step" in data:
+            out[data["step"]] = data.get("counters", {})
+    return out
+
+
+STEP_ORDER = ("ingest", "annotate", "dedup", "policy", "mixture", "card", "summary")
+
+
+def step_table(counters: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per step (pipeline order, then sub-steps): units, files, MB, CPU and wall
+    seconds, MB per CPU-second; the annotate step also gets one row per annotator."""
+
+    def rank(name: str) -> tuple[int, str]:
+        top = name.split("/")[0]
+        return (STEP_ORDER.index(top) if top in STEP_ORDER else len(STEP_ORDER), name)
+
+    rows = []
+    for name in sorted(counters, key=rank):
+        c = counters[name]
+        rows.append(_row(name, c))
+        if name == "annotate":
+            for key, sub in sorted(c.items()):
+                if isinstance(sub, dict) and "cpu_s" in sub:
+                    rows.append(_row(f"  {key}", sub))
+    return rows
+
+
+def _row(name: str, c: dict[str, Any]) -> dict[str, Any]:
+    mb = float(c.get("bytes", 0)) / 2**20
+    cpu = float(c.get("cpu_s", 0.0))
+    return {
+        "step": name,
+        "units": int(c.get("units", 0)),
+        "files": int(c.get("files", c.get("documents", 0))),
+        "mb": round(mb, 2),
+        "cpu_s": round(cpu, 3),
+        "wall_s": round(float(c.get("wall_s", 0.0)), 3),
+        "mb_per_cpu_s": round(mb / cpu, 2) if cpu > 0 and mb > 0 else None,
+    }
 
 
 def summary(run: Run, *, rules_by_language: bool = False) -> dict[str, Any]:
@@ -56,14 +93,11 @@ def summary(run: Run, *, rules_by_language: bool = False) -> dict[str, Any]:
         .sort(["files", "reason"], descending=[True, False])
         .collect()
     )
-    shard_stats = [
-        (m or {}).get("stats", {})
-        for m in (markers.read_marker(run.dir, INGEST_STEP, s) for s in _shard_ids(run))
-    ]
-    merged = merge_counts(shard_stats)
+    steps = step_counters(run.dir)
+    ingest = steps.get("ingest", {})
     out: dict[str, Any] = {
         "run": str(run.root),
-        "shards": len(shard_stats),
+        "shards": run.manifest.select(pl.len()).collect().item(),
         "documents": int(by_language["files"].sum()) if by_language.height else 0,
         "document_bytes": int(by_language["bytes"].sum()) if by_language.height else 0,
         "skipped": int(by_reason["files"].sum()) if by_reason.height else 0,
@@ -72,7 +106,8 @@ def summary(run: Run, *, rules_by_language: bool = False) -> dict[str, Any]:
         "skipped_uncounted": int(
             skipped.filter(pl.col("files") == 0).select(pl.len()).collect().item()
         ),
-        "ingest_seconds": round(merged.get("seconds", 0.0), 3),
+        "ingest_seconds": round(float(ingest.get("wall_s", 0.0)), 3),
+        "steps": steps,
         "by_language": by_language.to_dicts(),
         "by_repo": by_repo.to_dicts(),
         "skipped_by_reason": by_reason.to_dicts(),

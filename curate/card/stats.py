@@ -16,7 +16,6 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from curate.mix import inputs
 from curate.mix.redact import is_span_type
 from curate.rundir import RunDir
 
@@ -149,8 +148,8 @@ def _with_decisions(run: RunDir, policy: str, base: pl.DataFrame, s: CardStats) 
 
 
 def _with_attributes(run: RunDir, frame: pl.DataFrame, s: CardStats) -> pl.DataFrame:
-    columns = inputs.attribute_columns(run)
-    folders = inputs.attribute_folders(run)
+    columns = run.attribute_columns()
+    folders = run.attribute_folders()
     s.attribute_keys = list(folders)
     wanted: dict[str, list[str]] = {}
     span_cols: list[tuple[str, str]] = []
@@ -306,9 +305,9 @@ def _breakdown(frame: pl.DataFrame, column: str) -> list[dict[str, Any]]:
 
 def numeric_values(run: RunDir, column: str, policy: str, limit: int = 200_000) -> pl.DataFrame:
     """``value`` and ``kept`` of one numeric attribute column (for histograms)."""
-    columns = inputs.attribute_columns(run)
+    columns = run.attribute_columns()
     key = columns[column][0]
-    folder = inputs.attribute_folders(run)[key]
+    folder = run.attribute_folders()[key]
     vals = pl.scan_parquet(str(folder / "*.parquet")).select(
         "doc_uid", pl.col(column).alias("value")
     )

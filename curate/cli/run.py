@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from curate.cli._common import VerboseOpt, emit_json, set_verbosity
+from curate.cli._tables import echo_step_table
 from curate.cli.app import app
 from curate.config import default_pipeline, load_pipeline
 
@@ -34,6 +35,9 @@ WorkersOpt = Annotated[int | None, typer.Option("--workers", "-w", min=1, help="
 
 
 def _report(report, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    from curate.stats import step_table
+
+    ran = {s.name: s.stats for s in report.steps if s.ran}
     data = {
         "run_dir": str(report.run_dir),
         "shards": report.shards,
@@ -41,12 +45,22 @@ def _report(report, as_json: bool) -> None:  # type: ignore[no-untyped-def]
         "shards_annotated": report.shards_annotated,
         "barriers_run": report.barriers_run,
         "did_work": report.did_work,
-        "seconds": {k: round(v, 2) for k, v in report.steps.items()},
+        "steps": step_table(ran),
+        "totals": _totals(report.run_dir),
     }
     if as_json:
         emit_json(data)
         return
     state = "up to date, nothing to do" if not report.did_work else "done"
+    totals = data["totals"]
+    if totals:
+        typer.echo(
+            f"{totals['documents']} documents ({totals['document_mb']} MB), "
+            f"{totals['skipped']} input files skipped"
+            + (f"; kept {totals['kept']}, dropped {totals['dropped']}" if "kept" in totals else "")
+            + (f"; mixture {totals['mixture_tokens']} tokens" if "mixture_tokens" in totals else "")
+        )
+    echo_step_table(data["steps"], "this run, by step")
     typer.echo(
         f"{state}: {report.shards} shards ({report.shards_ingested} ingested, "
         f"{report.shards_annotated} annotated"
@@ -54,6 +68,28 @@ def _report(report, as_json: bool) -> None:  # type: ignore[no-untyped-def]
         + f") -> {report.run_dir}\n"
         f"inspect with: curate stats {shlex.quote(str(report.run_dir))}"
     )
+
+
+def _totals(run_dir: Path) -> dict[str, Any]:
+    """Headline numbers from the run's ``stats/summary.json`` (empty if there is none)."""
+    import json
+
+    try:
+        data = json.loads((Path(run_dir) / "stats" / "summary.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    out: dict[str, Any] = {
+        "documents": data.get("documents", 0),
+        "document_mb": round(data.get("document_bytes", 0) / 2**20, 2),
+        "skipped": data.get("skipped", 0),
+    }
+    for info in (data.get("policies") or {}).values():
+        out["kept"] = out.get("kept", 0) + info.get("kept", 0)
+        out["dropped"] = out.get("dropped", 0) + info.get("dropped", 0)
+    tokens = (data.get("steps", {}).get("mixture") or {}).get("tokens")
+    if tokens:
+        out["mixture_tokens"] = int(tokens)
+    return out
 
 
 @app.command("run")

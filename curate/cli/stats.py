@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from curate.cli._common import emit_json
+from curate.cli._tables import echo_step_table
 from curate.cli.app import app
 
 
@@ -47,7 +48,7 @@ def stats_command(
 ) -> None:
     """Files and bytes by language and repository, skips by reason, decisions by rule."""
     from curate.inspect import open_run
-    from curate.stats import summary
+    from curate.stats import step_table, summary
 
     data = summary(open_run(run), rules_by_language=by_language)
     if json_out:
@@ -63,6 +64,7 @@ def stats_command(
     _table("by language", data["by_language"], "language", limit)
     _table("by repository", data["by_repo"], "repo", limit)
     _table("skipped by reason", data["skipped_by_reason"], "reason", limit, records=True)
+    echo_step_table(step_table(data.get("steps") or {}))
     for policy, info in data.get("policies", {}).items():
         typer.echo(f"\npolicy {policy}: kept {info['kept']}, dropped {info['dropped']}")
         typer.echo(

@@ -30,9 +30,9 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, A
 
 
 def run_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, Any]:
-    """The ``[dedup]`` pipeline step: exact, then near (and repository) dedup, then stats
-    (``stats/dedup.json``: counts and dedup rates by language)."""
-    from curate.dedup.stats import write_dedup_stats
+    """The ``[dedup]`` pipeline step: exact, then near (and repository) dedup; returns the
+    counts and the dedup rates by language (kept in ``stats/steps/dedup.json``)."""
+    from curate.dedup.stats import rates_by_language
 
     report: dict[str, Any] = {}
     if not cfg.enabled:
@@ -45,5 +45,5 @@ def run_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, Any]:
             from curate.dedup.repos import run_repo_dedup
 
             report["repos"] = run_repo_dedup(run, cfg, runner)
-    report["by_language"] = write_dedup_stats(run, report)
+    report["by_language"] = rates_by_language(run)
     return report

@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from curate.dedup.shuffle import mix64, partition_of, read_partition, run_step, write_partitioned
+from curate.dedup.shuffle import mix64, partition_of, read_partition, write_partitioned
 from curate.engine.runner import Runner
+from curate.engine.step import map_step
 from curate.rundir import RunDir
 
 EDGE = {"u": pl.Int64, "v": pl.Int64}
@@ -122,7 +123,7 @@ def connected_components(
     for k in range(max_rounds):
         ls_out = work / f"r{k:03d}-ls"
         tasks = [_Task(str(current), str(ls_out), p, parts) for p in range(parts)]
-        res = run_step(
+        res = map_step(
             run, runner, f"{name}/r{k:03d}-ls", fingerprint, _large_star, tasks, outputs=[ls_out]
         )
         digest = (sum(r[0] for r in res), sum(r[1] for r in res) % (1 << 64))
@@ -131,7 +132,7 @@ def connected_components(
         previous = digest
         ss_out = work / f"r{k:03d}-ss"
         tasks = [_Task(str(ls_out), str(ss_out), p, parts) for p in range(parts)]
-        run_step(
+        map_step(
             run, runner, f"{name}/r{k:03d}-ss", fingerprint, _small_star, tasks, outputs=[ss_out]
         )
         current = ss_out

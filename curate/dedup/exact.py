@@ -21,12 +21,11 @@ from curate.dedup import keep
 from curate.dedup.config import DedupConfig
 from curate.dedup.shuffle import (
     read_partition,
-    run_step,
-    shard_ids,
     string_partition,
     write_partitioned,
 )
 from curate.engine.runner import Runner
+from curate.engine.step import map_step
 from curate.rundir import RunDir, write_table_atomic
 
 KEY = "exact_dedup@1"
@@ -57,7 +56,7 @@ def normalized_sha(text: str) -> str:
 
 @dataclass(frozen=True)
 class _Task:
-    root: str
+    run: RunDir
     shard: str
     cfg: DedupConfig
     sources: dict[str, str]
@@ -65,7 +64,7 @@ class _Task:
 
 
 def _emit(task: _Task) -> int:
-    run = RunDir.at(task.root)
+    run = task.run
     cols = ["doc_uid", "content_sha"] + (["content"] if task.cfg.exact.normalize_whitespace else [])
     docs = pl.read_parquet(RunDir.shard_file(run.documents, task.shard), columns=cols)
     if task.cfg.exact.normalize_whitespace:
@@ -81,7 +80,7 @@ def _emit(task: _Task) -> int:
 
 
 def _group(task: _Task) -> int:
-    run = RunDir.at(task.root)
+    run = task.run
     rows = read_partition(run.dedup / "exact" / "emit", task.shard, _EMIT)
     if rows.height == 0:
         return 0
@@ -107,7 +106,7 @@ def _group(task: _Task) -> int:
 
 
 def _write(task: _Task) -> dict[str, int]:
-    run = RunDir.at(task.root)
+    run = task.run
     docs = pl.read_parquet(RunDir.shard_file(run.documents, task.shard), columns=["doc_uid"])
     schema = {
         "doc_uid": pl.String,
@@ -128,39 +127,38 @@ def _write(task: _Task) -> dict[str, int]:
 
 def run_exact_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, int]:
     """Write ``attributes/exact_dedup@1``; returns ``{"docs", "dropped"}``."""
-    shards = shard_ids(run)
+    shards = run.shard_ids()
     sources = keep.find_sources(
         run,
         [c for c in (cfg.keep.license_column, cfg.keep.quality_column, cfg.keep.stars_column) if c],
     )
     fp = _fingerprint(cfg, shards, sources)
     parts = cfg.exact_partitions
-    root = str(run.root)
-    run_step(
+    map_step(
         run,
         runner,
-        "exact/emit",
+        "dedup/exact/emit",
         fp,
         _emit,
-        [_Task(root, s, cfg, sources, parts) for s in shards],
+        [_Task(run, s, cfg, sources, parts) for s in shards],
         outputs=[run.dedup / "exact" / "emit"],
     )
-    run_step(
+    map_step(
         run,
         runner,
-        "exact/group",
+        "dedup/exact/group",
         fp,
         _group,
-        [_Task(root, str(k), cfg, sources, parts) for k in range(parts)],
+        [_Task(run, str(k), cfg, sources, parts) for k in range(parts)],
         outputs=[run.dedup / "exact" / "byshard"],
     )
-    results = run_step(
+    results = map_step(
         run,
         runner,
-        "exact/write",
+        "dedup/exact/write",
         fp,
         _write,
-        [_Task(root, s, cfg, sources, parts) for s in shards],
+        [_Task(run, s, cfg, sources, parts) for s in shards],
     )
     return {"docs": sum(r["docs"] for r in results), "dropped": sum(r["dropped"] for r in results)}
 

@@ -1,8 +1,9 @@
 """The keep key: which member of a duplicate group survives (documented in docs/dedup.md).
 
 Smallest key wins: (license rank, -quality, -stars, doc_uid). Each input column is looked up in
-the shard's documents table first, then in the run's attribute folders (first key in sorted
-order that has it); a column that no table has is null for every document, and nulls rank last.
+the shard's documents table, then in the run's attribute folders (``RunDir.attribute_columns``:
+one table per column, a clash is an error); a column that no table has is null for every
+document, and nulls rank last.
 """
 
 from __future__ import annotations
@@ -10,34 +11,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-import pyarrow.parquet as pq
 
 from curate.dedup.config import DedupConfig
 from curate.rundir import RunDir
 
 KEY_COLUMNS = ["k_license", "k_quality", "k_stars", "doc_uid"]
-OWN_KEYS = ("exact_dedup@", "near_dedup@", "decontam@")
+OWN_NAMES = ("exact_dedup", "near_dedup", "repo_dedup")
 
 
 def find_sources(run: RunDir, columns: list[str]) -> dict[str, str]:
-    """``column -> "documents" | attribute key`` for the columns some table provides."""
-    found: dict[str, str] = {}
-    first_doc = next(iter(sorted(run.documents.glob("*.parquet"))), None)
-    if first_doc is not None:
-        names = set(pq.read_schema(first_doc).names)
-        found.update({c: "documents" for c in columns if c in names})
-    root = run.attributes_root
-    if root.is_dir():
-        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-            if folder.name.startswith(OWN_KEYS):
-                continue
-            first = next(iter(sorted(folder.glob("*.parquet"))), None)
-            if first is None:
-                continue
-            names = set(pq.read_schema(first).names)
-            for c in columns:
-                if c in names and c not in found:
-                    found[c] = folder.name
+    """``column -> "documents" | attribute key`` for the columns some table provides (dedup's
+    own attributes are not inputs of its keep key)."""
+    documents = run.documents_schema()
+    found = {c: "documents" for c in columns if documents is not None and c in documents.names}
+    owners = run.attribute_columns(exclude=OWN_NAMES)
+    found.update({c: owners[c][0] for c in columns if c in owners and c not in found})
     return found
 
 

@@ -42,11 +42,10 @@ from curate.dedup.shuffle import (
     id63,
     partition_of,
     read_partition,
-    run_step,
-    shard_ids,
     write_partitioned,
 )
 from curate.engine.runner import Runner
+from curate.engine.step import map_step
 from curate.rundir import RunDir, write_table_atomic
 
 log = logging.getLogger(__name__)
@@ -83,7 +82,7 @@ BAND_ROW_BYTES = 96
 
 @dataclass(frozen=True)
 class Plan:
-    root: str
+    run: RunDir
     cfg: DedupConfig
     sources: dict[str, str]
     bands: int
@@ -148,7 +147,7 @@ def shard_signatures(
 
 def _bands(task: _Task) -> dict[str, int]:
     plan, shard = task.plan, task.unit
-    cfg, run = plan.cfg, RunDir.at(plan.root)
+    cfg, run = plan.cfg, plan.run
     docs = pl.read_parquet(
         RunDir.shard_file(run.documents, shard),
         columns=["doc_uid", "content_sha", "repo", "path", "language", "content"],
@@ -234,7 +233,7 @@ def star_edges(bands_dir: Path, part: int | str, out_dir: Path, node_parts: int)
 
 
 def _edges(task: _Task) -> int:
-    run = RunDir.at(task.plan.root)
+    run = task.plan.run
     return star_edges(
         run.dedup / "near" / "bands", task.unit, run.dedup / "near" / "cc_in", task.plan.node_parts
     )
@@ -248,7 +247,7 @@ class _LabelTask:
 
 
 def _label(task: _LabelTask) -> int:
-    plan, run = task.plan, RunDir.at(task.plan.root)
+    plan, run = task.plan, task.plan.run
     members = read_partition(run.dedup / "near" / "members", task.unit, MEMBER)
     lab = labels(Path(task.converged), int(task.unit))
     out = members.join(lab, on="node", how="left").with_columns(
@@ -262,7 +261,7 @@ def _label(task: _LabelTask) -> int:
 
 
 def _cluster(task: _Task) -> dict[str, int]:
-    plan, run = task.plan, RunDir.at(task.plan.root)
+    plan, run = task.plan, task.plan.run
     lm = plan.cfg.license_mix
     rows = read_partition(run.dedup / "near" / "labeled", task.unit, {**MEMBER, "label": pl.Int64})
     if rows.height == 0:
@@ -314,7 +313,7 @@ def _hex(s: pl.Series) -> pl.Series:
 
 
 def _write(task: _Task) -> dict[str, int]:
-    run = RunDir.at(task.plan.root)
+    run = task.plan.run
     shard = task.unit
     docs = pl.read_parquet(RunDir.shard_file(run.documents, shard), columns=["doc_uid"])
     folder = run.dedup / "near" / "byshard" / shard
@@ -342,7 +341,7 @@ def _fingerprint(cfg: DedupConfig, shards: list[str], sources: dict[str, str]) -
 
 
 def plan_near(run: RunDir, cfg: DedupConfig) -> tuple[Plan, list[str]]:
-    shards = shard_ids(run)
+    shards = run.shard_ids()
     total = sum(pq.read_metadata(RunDir.shard_file(run.documents, s)).num_rows for s in shards)
     bands, rows = lsh_params(cfg)
     budget = cfg.near.memory_budget_mb * 1024 * 1024
@@ -354,7 +353,7 @@ def plan_near(run: RunDir, cfg: DedupConfig) -> tuple[Plan, list[str]]:
         run,
         [c for c in (cfg.keep.license_column, cfg.keep.quality_column, cfg.keep.stars_column) if c],
     )
-    return Plan(str(run.root), cfg, sources, bands, rows, band_parts, node_parts), shards
+    return Plan(run, cfg, sources, bands, rows, band_parts, node_parts), shards
 
 
 def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, object]:
@@ -362,19 +361,19 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
     plan, shards = plan_near(run, cfg)
     fp = _fingerprint(cfg, shards, plan.sources)
     near = run.dedup / "near"
-    sig_res = run_step(
+    sig_res = map_step(
         run,
         runner,
-        "near/bands",
+        "dedup/near/bands",
         fp,
         _bands,
         [_Task(plan, s) for s in shards],
         outputs=[near / "bands", near / "members", near / "sets"],
     )
-    edge_res = run_step(
+    edge_res = map_step(
         run,
         runner,
-        "near/edges",
+        "dedup/near/edges",
         fp,
         _edges,
         [_Task(plan, str(k)) for k in range(plan.band_parts)],
@@ -386,16 +385,22 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
         from curate.dedup import verify
 
         vt = [
-            verify.VerifyTask(str(run.root), k, plan.node_parts, cfg.near.threshold)
+            verify.VerifyTask(run, k, plan.node_parts, cfg.near.threshold)
             for k in range(plan.node_parts)
         ]
-        run_step(
-            run, runner, "near/verify_a", fp, verify.attach_first, vt, outputs=[near / "verify_a"]
-        )
-        verified = run_step(
+        map_step(
             run,
             runner,
-            "near/verify_b",
+            "dedup/near/verify_a",
+            fp,
+            verify.attach_first,
+            vt,
+            outputs=[near / "verify_a"],
+        )
+        verified = map_step(
+            run,
+            runner,
+            "dedup/near/verify_b",
             fp,
             verify.verify_second,
             vt,
@@ -405,32 +410,32 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
     converged, rounds = connected_components(
         run,
         runner,
-        name="near/cc",
+        name="dedup/near/cc",
         edges=cc_input,
         work=near / "cc",
         parts=plan.node_parts,
         fingerprint=fp,
         max_rounds=cfg.near.max_cc_rounds,
     )
-    run_step(
+    map_step(
         run,
         runner,
-        "near/label",
+        "dedup/near/label",
         fp,
         _label,
         [_LabelTask(plan, str(k), str(converged)) for k in range(plan.node_parts)],
         outputs=[near / "labeled"],
     )
-    cl_res = run_step(
+    cl_res = map_step(
         run,
         runner,
-        "near/cluster",
+        "dedup/near/cluster",
         fp,
         _cluster,
         [_Task(plan, str(k)) for k in range(plan.node_parts)],
         outputs=[near / "byshard", near / "clusters"],
     )
-    w_res = run_step(run, runner, "near/write", fp, _write, [_Task(plan, s) for s in shards])
+    w_res = map_step(run, runner, "dedup/near/write", fp, _write, [_Task(plan, s) for s in shards])
     return {
         "docs": sum(r["docs"] for r in w_res),
         "distinct_contents": sum(r["distinct"] for r in sig_res),

@@ -26,11 +26,11 @@ from curate.dedup.shuffle import (
     id63,
     partition_of,
     read_partition,
-    run_step,
     string_partition,
     write_partitioned,
 )
 from curate.engine.runner import Runner
+from curate.engine.step import map_step
 from curate.rundir import RunDir, write_table_atomic
 
 KEY = "repo_dedup@1"
@@ -76,7 +76,7 @@ def write_partial_repo_signatures(
 
 @dataclass(frozen=True)
 class _Task:
-    root: str
+    run: RunDir
     cfg: DedupConfig
     unit: str
     bands: int
@@ -87,7 +87,7 @@ class _Task:
 
 
 def _combine(task: _Task) -> int:
-    run = RunDir.at(task.root)
+    run = task.run
     df = read_partition(run.dedup / "repos" / "partial", task.unit, PARTIAL)
     if df.height == 0:
         return 0
@@ -127,14 +127,14 @@ def _combine(task: _Task) -> int:
 
 
 def _edges(task: _Task) -> int:
-    run = RunDir.at(task.root)
+    run = task.run
     return star_edges(
         run.dedup / "repos" / "bands", task.unit, run.dedup / "repos" / "cc_in", task.node_parts
     )
 
 
 def _label(task: _Task) -> int:
-    run = RunDir.at(task.root)
+    run = task.run
     members = read_partition(run.dedup / "repos" / "members", task.unit, REPO)
     lab = labels(Path(task.converged), int(task.unit))
     out = members.join(lab, on="node", how="left").with_columns(
@@ -151,7 +151,7 @@ def _label(task: _Task) -> int:
 
 
 def _cluster(task: _Task) -> dict[str, int]:
-    run = RunDir.at(task.root)
+    run = task.run
     df = read_partition(run.dedup / "repos" / "labeled", task.unit, {**REPO, "label": pl.Int64})
     df = df.sort(["label", "files", "repo"], descending=[False, True, False])
     df = df.with_columns(
@@ -173,7 +173,7 @@ def _cluster(task: _Task) -> dict[str, int]:
 
 
 def _write(task: _Task) -> int:
-    run = RunDir.at(task.root)
+    run = task.run
     docs = pl.read_parquet(RunDir.shard_file(run.documents, task.unit), columns=["doc_uid", "repo"])
     files = sorted((run.dedup / "repos" / "clusters").glob("*.parquet"))
     repos = set(docs["repo"].to_list())
@@ -208,21 +208,21 @@ def run_repo_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, i
     base = run.dedup / "repos"
 
     def mk(unit: str, conv: str = "") -> _Task:
-        return _Task(str(run.root), cfg, unit, bands, rows, plan.band_parts, plan.node_parts, conv)
+        return _Task(run, cfg, unit, bands, rows, plan.band_parts, plan.node_parts, conv)
 
-    run_step(
+    map_step(
         run,
         runner,
-        "repos/combine",
+        "dedup/repos/combine",
         fp,
         _combine,
         [mk(str(k)) for k in range(plan.band_parts)],
         outputs=[base / "bands", base / "members"],
     )
-    run_step(
+    map_step(
         run,
         runner,
-        "repos/edges",
+        "dedup/repos/edges",
         fp,
         _edges,
         [mk(str(k)) for k in range(plan.band_parts)],
@@ -231,29 +231,29 @@ def run_repo_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, i
     converged, _ = connected_components(
         run,
         runner,
-        name="repos/cc",
+        name="dedup/repos/cc",
         edges=base / "cc_in",
         work=base / "cc",
         parts=plan.node_parts,
         fingerprint=fp,
     )
-    run_step(
+    map_step(
         run,
         runner,
-        "repos/label",
+        "dedup/repos/label",
         fp,
         _label,
         [mk(str(k), str(converged)) for k in range(plan.node_parts)],
         outputs=[base / "labeled"],
     )
-    res = run_step(
+    res = map_step(
         run,
         runner,
-        "repos/cluster",
+        "dedup/repos/cluster",
         fp,
         _cluster,
         [mk(str(k)) for k in range(plan.node_parts)],
         outputs=[base / "clusters"],
     )
-    run_step(run, runner, "repos/write", fp, _write, [mk(s) for s in shards])
+    map_step(run, runner, "dedup/repos/write", fp, _write, [mk(s) for s in shards])
     return {k: sum(r[k] for r in res) for k in ("repos", "in_clusters", "near_copies")}

@@ -1,4 +1,4 @@
-"""The on-disk shuffle the dedup barrier steps are built from, and their resumable step runner.
+"""The on-disk shuffle the dedup barrier steps are built from.
 
 A *partitioned dataset* is a folder ``<dir>/p=<k>/<writer>.parquet``: every writer (a shard or a
 partition of the previous step) writes the rows whose key hashes to partition ``k`` into its own
@@ -13,18 +13,14 @@ from __future__ import annotations
 
 import itertools
 import logging
-import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
 import xxhash
 
-from curate.engine import markers
-from curate.engine.runner import Runner
-from curate.rundir import RunDir, write_table_atomic
+from curate.rundir import write_table_atomic
 
 log = logging.getLogger(__name__)
 
@@ -90,33 +86,3 @@ def read_partition(out_dir: Path, k: int | str, schema: dict[str, pl.DataType]) 
     if not files:
         return pl.DataFrame(schema=schema)
     return pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed").cast(schema)
-
-
-def run_step(
-    run: RunDir,
-    runner: Runner,
-    name: str,
-    fingerprint: str,
-    fn: Callable[[Any], Any],
-    items: Sequence[Any],
-    *,
-    outputs: Sequence[Path] = (),
-    memory_bytes: int | None = None,
-) -> list[Any]:
-    """Run one barrier sub-step over ``items`` with ``runner.map``, unless its completion marker
-    holds ``fingerprint``. A step that did not complete is redone from scratch: its ``outputs``
-    folders are removed first. Returns the per-item results (JSON-able), also on a skip."""
-    step = f"dedup/{name}"
-    if markers.is_done(run, step, "step", fingerprint):
-        info = markers.read_marker(run, step, "step") or {}
-        return list(info.get("results", []))
-    for out in outputs:
-        if out.exists():
-            shutil.rmtree(out)
-    results = runner.map(fn, list(items), desc=f"dedup {name}", memory_bytes=memory_bytes)
-    markers.mark_done(run, step, "step", fingerprint, {"results": results})
-    return results
-
-
-def shard_ids(run: RunDir) -> list[str]:
-    return sorted(p.stem for p in run.documents.glob("*.parquet"))

@@ -1,4 +1,4 @@
-"""Dedup summary: ``stats/dedup.json`` with counts and dedup rates by language."""
+"""Dedup rates by language (part of the dedup step's result in ``stats/steps/dedup.json``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import polars as pl
 
-from curate.rundir import RunDir, write_json_atomic
+from curate.rundir import RunDir
 
 
 def _scan(folder) -> pl.LazyFrame | None:  # type: ignore[no-untyped-def]
@@ -48,9 +48,3 @@ def rates_by_language(run: RunDir) -> list[dict[str, Any]]:
         .collect()
     )
     return out.to_dicts()
-
-
-def write_dedup_stats(run: RunDir, report: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = rates_by_language(run)
-    write_json_atomic({**report, "by_language": rows}, run.stats / "dedup.json")
-    return rows

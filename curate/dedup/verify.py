@@ -38,14 +38,14 @@ def write_shingle_sets(
 
 @dataclass(frozen=True)
 class VerifyTask:
-    root: str
+    run: RunDir
     part: int
     parts: int
     threshold: float
 
 
 def attach_first(task: VerifyTask) -> int:
-    run = RunDir.at(task.root)
+    run = task.run
     edges = (
         read_partition(run.dedup / "near" / "cc_in", task.part, EDGE)
         .filter(pl.col("u") > pl.col("v"))
@@ -73,7 +73,7 @@ def _jaccard(a: bytes | None, b: bytes | None) -> float:
 
 
 def verify_second(task: VerifyTask) -> list[int]:
-    run = RunDir.at(task.root)
+    run = task.run
     rows = read_partition(
         run.dedup / "near" / "verify_a", task.part, {"u": pl.Int64, "v": pl.Int64, "su": pl.Binary}
     )

@@ -1,24 +1,35 @@
 """The annotator contract: filters add columns, they never change content.
 
-An annotator is registered under a versioned name (``secrets@1``). For each shard the segment
+An annotator is registered under a versioned name (``secrets@1``). For each shard the engine
 calls ``begin_shard`` once with a lazy view of the shard's documents (so repository-level logic,
 e.g. a repo's LICENSE file, can look across the shard), then ``annotate`` once per Arrow batch.
 It returns one row per input row, in input order, with exactly the columns of ``output_schema``;
 ``doc_uid`` is added by the engine. Missing values are nulls, never magic numbers.
 
-Heavy state (parsers, models) is built in ``setup``; the engine calls it once per worker process.
-Tree-sitter trees are shared between annotators of one batch through ``BatchContext.tree``.
+The engine (``curate.engine.annotate``) owns what every annotator would otherwise repeat: the
+size guard (documents whose ``size_bytes`` exceed the config's ``max_doc_bytes`` never reach
+``annotate``; they get ``annotate_oversize``'s rows, nulls and ``too_large`` in the
+``status_column``), output checks and null filling, timing and statistics. Heavy state (parsers,
+models) is built in ``setup``, once per worker process. Tree-sitter trees are shared between the
+annotators of one batch through ``BatchContext.tree``.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import polars as pl
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
+
+from curate.errors import ConfigError
+
+if TYPE_CHECKING:
+    from curate.engine.trees import TreeGuards, TreeProvider
+
+TOO_LARGE = "too_large"
 
 
 class AnnotatorConfig(BaseModel):
@@ -28,15 +39,17 @@ class AnnotatorConfig(BaseModel):
 
     enabled: bool = True
     max_doc_bytes: int = 4 * 1024 * 1024
-    """Size guard: larger documents get null annotations instead of being processed."""
+    """Size guard: documents larger than this (``size_bytes``) get null annotations instead of
+    being processed (enforced by the engine)."""
 
 
 class BatchContext:
     """Per-batch state shared by the annotators of one fused segment."""
 
-    def __init__(self, batch: pa.RecordBatch, tree_provider: Callable[[str, bytes], Any] | None):
+    def __init__(self, batch: pa.RecordBatch, trees: TreeProvider | None = None):
         self.batch = batch
-        self._tree_provider = tree_provider
+        self.trees = trees
+        """The batch's tree provider (None: no trees, ``tree(i)`` is None)."""
         self._columns: dict[str, list[Any]] = {}
         self._bytes: list[bytes | None] | None = None
         self._trees: dict[int, Any] = {}
@@ -72,10 +85,31 @@ class BatchContext:
         if i not in self._trees:
             language = self.column("language")[i]
             tree = None
-            if self._tree_provider is not None and language:
-                tree = self._tree_provider(language, self.content_bytes(i))
+            if self.trees is not None and language:
+                tree = self.trees(language, self.content_bytes(i))
             self._trees[i] = tree
         return self._trees[i]
+
+    def subset(self, rows: Sequence[int]) -> BatchContext:
+        """A context over some rows of this batch that shares its bytes and trees (so a row's
+        tree is parsed once, whichever annotator asks)."""
+        return _SubsetContext(self, list(rows))
+
+
+class _SubsetContext(BatchContext):
+    def __init__(self, parent: BatchContext, rows: list[int]):
+        super().__init__(parent.batch.take(pa.array(rows, pa.int64())), parent.trees)
+        self._parent = parent
+        self._rows = rows
+        self.attributes = {
+            k: v.take(pa.array(rows, pa.int64())) for k, v in parent.attributes.items()
+        }
+
+    def content_bytes(self, i: int) -> bytes:
+        return self._parent.content_bytes(self._rows[i])
+
+    def tree(self, i: int) -> Any | None:
+        return self._parent.tree(self._rows[i])
 
 
 class Annotator(ABC):
@@ -84,8 +118,11 @@ class Annotator(ABC):
     Config: ClassVar[type[AnnotatorConfig]] = AnnotatorConfig
     output_schema: ClassVar[pa.Schema]
     uses_trees: ClassVar[bool] = False
-    """True when ``annotate`` reads ``ctx.tree(i)``: the segment keeps a batch's parse trees
+    """True when ``annotate`` reads ``ctx.tree(i)``: the engine keeps a batch's parse trees
     for later annotators only when one of them does (holding them costs memory and time)."""
+    status_column: ClassVar[str | None] = None
+    """A string column that says why a row has no values; the engine writes ``too_large`` there
+    for documents over the size guard."""
 
     def __init__(self, config: AnnotatorConfig | None = None):
         self.config = config if config is not None else self.Config()
@@ -100,9 +137,23 @@ class Annotator(ABC):
     def begin_shard(self, documents: pl.LazyFrame) -> None:  # noqa: B027 - optional hook
         """Called once per shard before its batches, with all of the shard's documents."""
 
+    def tree_guards(self) -> TreeGuards | None:
+        """The guards of every tree handed out in a segment with this annotator (``parse@1``
+        sets them from its config); None: no opinion."""
+        return None
+
     @abstractmethod
     def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
         """Return ``output_schema`` columns, one row per input row, same order."""
+
+    def annotate_oversize(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
+        """Rows for documents over the size guard: nulls, ``too_large`` in ``status_column``."""
+        out = empty_like(self.output_schema, batch.num_rows)
+        if self.status_column is None:
+            return out
+        index = self.output_schema.get_field_index(self.status_column)
+        status = pa.array([TOO_LARGE] * batch.num_rows, self.output_schema.field(index).type)
+        return out.set_column(index, self.output_schema.field(index), status)
 
 
 REGISTRY: dict[str, type[Annotator]] = {}
@@ -114,6 +165,16 @@ def register(cls: type[Annotator]) -> type[Annotator]:
         raise ValueError(f"annotator name {cls.name!r} registered twice")
     REGISTRY[cls.name] = cls
     return cls
+
+
+def get(name: str, *, where: str = "annotators") -> type[Annotator]:
+    """The registered annotator ``name``; a ConfigError listing the available names if none.
+    (Annotators register when their module is imported: ``curate.filters.load_all()``.)"""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        available = ", ".join(sorted(REGISTRY)) or "none registered"
+        raise ConfigError(f"{where}.{name}: unknown annotator (available: {available})") from None
 
 
 def empty_like(schema: pa.Schema, n: int) -> pa.RecordBatch:

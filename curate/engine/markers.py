@@ -1,7 +1,8 @@
 """Completion markers: written last, after a step's outputs were renamed into place.
 
-A marker holds the fingerprint of the config that produced the outputs; a rerun skips a
-(step, shard) whose marker matches and redoes everything else.
+``_markers/<step>/<unit>.json`` holds the fingerprints of the parts that produced the outputs,
+the unit's counters and its result (``curate.engine.step``). A rerun skips a (step, unit) whose
+fingerprints match and redoes everything else.
 """
 
 from __future__ import annotations
@@ -17,22 +18,19 @@ def marker_path(run: RunDir, step: str, unit: str) -> Path:
     return run.markers / step.replace("/", "__") / f"{unit}.json"
 
 
-def is_done(run: RunDir, step: str, unit: str, fingerprint: str) -> bool:
-    path = marker_path(run, step, unit)
-    try:
-        return json.loads(path.read_text())["fingerprint"] == fingerprint
-    except (OSError, ValueError, KeyError):
-        return False
-
-
-def mark_done(
-    run: RunDir, step: str, unit: str, fingerprint: str, info: dict[str, Any] | None = None
-) -> None:
-    write_json_atomic({"fingerprint": fingerprint, **(info or {})}, marker_path(run, step, unit))
-
-
 def read_marker(run: RunDir, step: str, unit: str) -> dict[str, Any] | None:
     try:
-        return json.loads(marker_path(run, step, unit).read_text())
+        data = json.loads(marker_path(run, step, unit).read_text())
     except (OSError, ValueError):
         return None
+    return data if isinstance(data, dict) else None
+
+
+def write_marker(run: RunDir, step: str, unit: str, record: dict[str, Any]) -> None:
+    write_json_atomic(record, marker_path(run, step, unit))
+
+
+def step_units(run: RunDir, step: str) -> list[str]:
+    """Units of ``step`` that have a marker (any fingerprint)."""
+    folder = run.markers / step.replace("/", "__")
+    return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []

@@ -1,7 +1,7 @@
 """``decontam@1``: flags documents that contain benchmark problems or solutions.
 
 The detection lives in ``curate.dedup.decontam``; this module only registers the annotator.
-Documents over ``max_doc_bytes`` get null columns (size guard).
+Documents over ``max_doc_bytes`` get null columns (the engine's size guard).
 """
 
 from __future__ import annotations
@@ -72,11 +72,7 @@ class DecontamAnnotator(Annotator):
         index = index_for(cfg)
         cols: dict[str, list] = {f.name: [] for f in SCHEMA}
         for text in ctx.contents:
-            if text is None or len(text.encode("utf-8", "surrogatepass")) > cfg.max_doc_bytes:
-                for values in cols.values():
-                    values.append(None)
-                continue
-            m = index.check(text)
+            m = index.check(text or "")
             cols["decontam_contaminated"].append(m.contaminated)
             cols["decontam_benchmarks"].append(m.benchmarks)
             cols["decontam_task_ids"].append(m.task_ids)

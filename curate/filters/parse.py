@@ -17,11 +17,12 @@ Columns (nulls where a value does not exist, never magic numbers):
   module, class or function body when it is a string; Elixir: ``@doc``/``@moduledoc``); null
   for languages without docstrings.
 
-Trees come from ``ctx.tree(i)`` so other annotators share them. The engine builds the batch
-context with a tree provider: use ``make_tree_provider(config)`` (or the default module-level
-``tree_provider``); it applies the size and time guards. Statistics are computed on the
-budgeted parse's tree before its source is attached; the source is attached only when a tree
-is handed to another annotator (see ``_RecentParses`` and docs/architecture.md).
+Trees come from the batch's ``TreeProvider`` (``curate.engine.trees``) so other annotators
+share them; when ``parse@1`` is in a segment its ``timeout_s`` and ``max_doc_bytes`` are the
+guards of every tree handed out (``tree_guards``). Statistics are computed on the budgeted
+parse's tree before its source is attached; the source is attached only when a tree is handed
+to another annotator (see docs/architecture.md). Documents over ``max_doc_bytes`` get status
+``too_large`` from the engine's size guard.
 """
 
 from __future__ import annotations
@@ -33,13 +34,11 @@ import pyarrow as pa
 from pydantic import Field
 from tree_sitter import Node, QueryCursor, Tree
 
-from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, empty_like, register
-from curate.languages.grammars import attach_source, get_parser, parse_source_less
+from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, register
+from curate.engine.trees import DEFAULT_MAX_DOC_BYTES, DEFAULT_TIMEOUT_S, TreeGuards, TreeProvider
+from curate.languages.grammars import get_parser
 from curate.languages.queries import node_queries, query_source
 from curate.languages.registry import Language, find_language
-
-DEFAULT_TIMEOUT_S = 2.0
-DEFAULT_MAX_DOC_BYTES = 1024 * 1024
 
 
 class ParseConfig(AnnotatorConfig):
@@ -47,119 +46,6 @@ class ParseConfig(AnnotatorConfig):
     """Documents larger than this (UTF-8 bytes) are not parsed: status ``too_large``."""
     timeout_s: float = Field(DEFAULT_TIMEOUT_S, gt=0)
     """Per-document parse time budget in seconds: status ``timeout`` when exceeded."""
-
-
-# --- tree provider -------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Parsed:
-    data: bytes  # held so that id(data) cannot be reused while the entry lives
-    language: str
-    tree: Tree | None
-    status: str  # parsed | too_large | timeout
-    has_source: bool
-
-
-class _RecentParses:
-    """The parses of the current batch, by the identity of its bytes object.
-
-    ``parse@1`` computes its statistics on the source-less tree of the budgeted callback parse
-    and stores it here; the source is attached (``parse(data, old_tree=tree)``, +10-45%) only
-    when a tree is handed out through ``TreeProvider.__call__``, i.e. when another annotator
-    asks ``ctx.tree(i)``. Entries hold their bytes object, so an id is never reused while its
-    entry lives. The segment clears the cache before every batch; ``max_bytes`` bounds it for
-    callers that never do (oldest entries go first; a miss only costs a parse)."""
-
-    def __init__(self, max_bytes: int):
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self.entries: dict[int, _Parsed] = {}
-        self.keep = True
-        """False while no annotator of the batch will ask for a tree again: each tree is then
-        freed right after its statistics (measured: holding a parse-only batch's trees made
-        the segment ~5-8% slower)."""
-
-    def get(self, language: str, data: bytes) -> _Parsed | None:
-        entry = self.entries.get(id(data))
-        if entry is not None and entry.data is data and entry.language == language:
-            return entry
-        return None
-
-    def put(self, entry: _Parsed) -> None:
-        if not self.keep:
-            return
-        old = self.entries.pop(id(entry.data), None)
-        if old is not None:
-            self.bytes -= len(old.data)
-        while self.entries and self.bytes + len(entry.data) > self.max_bytes:
-            evicted = self.entries.pop(next(iter(self.entries)))
-            self.bytes -= len(evicted.data)
-        self.entries[id(entry.data)] = entry
-        self.bytes += len(entry.data)
-
-    def clear(self) -> None:
-        self.entries.clear()
-        self.bytes = 0
-
-
-_RECENT = _RecentParses(max_bytes=8 * 1024 * 1024)
-
-
-def begin_batch(keep_trees: bool = True) -> None:
-    """Forget the trees of the previous batch (called by the segment before each batch).
-
-    ``keep_trees``: whether this batch's trees are kept for the annotators that read
-    ``ctx.tree(i)`` after ``parse@1`` (the segment passes False when none of them does)."""
-    _RECENT.clear()
-    _RECENT.keep = keep_trees
-
-
-class TreeProvider:
-    """``(language, data) -> Tree | None`` with the parse size and time guards.
-
-    Trees it returns always carry their source (``Node.text`` is safe)."""
-
-    def __init__(
-        self, timeout_s: float = DEFAULT_TIMEOUT_S, max_doc_bytes: int = DEFAULT_MAX_DOC_BYTES
-    ):
-        self.timeout_s = timeout_s
-        self.max_doc_bytes = max_doc_bytes
-
-    def parse(
-        self, language: str | None, data: bytes, *, need_source: bool = True
-    ) -> tuple[Tree | None, str]:
-        """The tree (or None) and a status: ``parsed``, ``no_grammar``, ``too_large`` or
-        ``timeout``. With ``need_source=False`` the tree may lack its source: for range-based
-        statistics inside this module only, never to be handed out."""
-        parser = get_parser(language) if language else None
-        if parser is None or language is None:
-            return None, "no_grammar"
-        entry = _RECENT.get(language, data)
-        if entry is None:
-            if len(data) > self.max_doc_bytes:
-                entry = _Parsed(data, language, None, "too_large", False)
-            else:
-                tree = parse_source_less(parser, data, self.timeout_s)
-                entry = _Parsed(data, language, tree, "parsed" if tree else "timeout", False)
-            _RECENT.put(entry)
-        if entry.tree is not None and need_source and not entry.has_source:
-            entry.tree = attach_source(parser, data, entry.tree)
-            entry.has_source = True
-        return entry.tree, entry.status
-
-    def __call__(self, language: str, data: bytes) -> Tree | None:
-        return self.parse(language, data)[0]
-
-
-def make_tree_provider(config: ParseConfig | None = None) -> TreeProvider:
-    """A provider using the guards of a ``parse`` annotator config (defaults otherwise)."""
-    config = config or ParseConfig()
-    return TreeProvider(config.timeout_s, config.max_doc_bytes)
-
-
-tree_provider = TreeProvider()
-"""The default provider (2 s, 1 MiB) for ``BatchContext(batch, tree_provider)``."""
 
 
 # --- tree statistics -----------------------------------------------------------------------
@@ -281,21 +167,21 @@ class ParseAnnotator(Annotator):
     output_schema = OUTPUT_SCHEMA
     config: ParseConfig
 
-    def setup(self) -> None:
-        self._provider = make_tree_provider(self.config)
+    status_column = "parse_status"
+
+    def tree_guards(self) -> TreeGuards:
+        return TreeGuards(self.config.timeout_s, self.config.max_doc_bytes)
 
     def _stats(
-        self, ctx: BatchContext, i: int, lang: Language | None
+        self, trees: TreeProvider, ctx: BatchContext, i: int, lang: Language | None
     ) -> tuple[str, TreeStats | None]:
         if lang is None or lang.grammar is None or get_parser(lang.name) is None:
             return "no_grammar", None
         data = ctx.content_bytes(i)
-        if len(data) > self.config.max_doc_bytes:
-            return "too_large", None
         # Not ctx.tree(i): that would attach the source, which these statistics never read
         # unless the language's query has text predicates. A tree another annotator already
         # asked for is reused (same cache).
-        tree, status = self._provider.parse(lang.name, data, need_source=_needs_source(lang))
+        tree, status = trees.parse(lang.name, data, need_source=_needs_source(lang))
         if tree is None:
             return status, None
         stats = tree_stats(tree, lang, len(data))
@@ -303,10 +189,7 @@ class ParseAnnotator(Annotator):
 
     def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
         n = batch.num_rows
-        if not self.config.enabled:
-            return empty_like(OUTPUT_SCHEMA, n)
-        if not hasattr(self, "_provider"):  # annotate() without setup(): tests, notebooks
-            self.setup()
+        trees = ctx.trees or TreeProvider(self.tree_guards())
         names = ctx.column("language")
         langs: dict[str | None, Language | None] = {}
         status: list[str] = []
@@ -315,7 +198,7 @@ class ParseAnnotator(Annotator):
             name = names[i]
             if name not in langs:
                 langs[name] = find_language(name)
-            row_status, stats = self._stats(ctx, i, langs[name])
+            row_status, stats = self._stats(trees, ctx, i, langs[name])
             status.append(row_status)
             values = (
                 (None,) * len(_STAT_COLUMNS)

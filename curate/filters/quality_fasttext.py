@@ -55,7 +55,7 @@ class QualityFastTextAnnotator(Annotator):
         if not hasattr(self, "_model"):
             self.setup()
         contents = ctx.contents
-        index = [i for i in range(len(contents)) if len(ctx.content_bytes(i)) <= cfg.max_doc_bytes]
+        index = list(range(len(contents)))
         scores: list[float | None] = [None] * len(contents)
         labels: list[str | None] = [None] * len(contents)
         if index:

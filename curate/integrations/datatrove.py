@@ -76,16 +76,6 @@ def documents_batch(docs: Sequence[Document], shard_id: str = "datatrove") -> pa
     return pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS)
 
 
-def _tree_provider(specs: Sequence[tuple[str, dict[str, Any]]]) -> Any:
-    """The engine's provider, with the ``parse`` annotator's guards when it is in the list."""
-    from curate.filters import parse
-
-    for name, opts in specs:
-        if name == parse.ParseAnnotator.name:
-            return parse.make_tree_provider(parse.ParseAnnotator.Config(**opts))
-    return parse.make_tree_provider()
-
-
 class CurateAnnotate(PipelineStep):
     """Run curate annotators (by registry name, optionally with config) on datatrove Documents.
 
@@ -106,51 +96,38 @@ class CurateAnnotate(PipelineStep):
         self.specs = [(s, {}) if isinstance(s, str) else (s[0], dict(s[1])) for s in annotators]
         self.batch_size = batch_size
         self.metadata_prefix = metadata_prefix
-        self._instances: list[Any] | None = None
+        self._loop_: Any = None
         self._check_names()
 
     def _check_names(self) -> None:
-        from curate.engine.annotator import REGISTRY
-        from curate.errors import ConfigError
+        from curate.engine.annotator import get
         from curate.filters import load_all
 
         load_all()
         for name, opts in self.specs:
-            if name not in REGISTRY:
-                raise ConfigError(
-                    f"unknown annotator {name!r} (available: {', '.join(sorted(REGISTRY))})"
-                )
-            REGISTRY[name].Config(**opts)  # validate now, not in a worker
+            get(name).Config(**opts)  # validate now, not in a worker
 
-    def _setup(self) -> list[Any]:
-        if self._instances is None:
-            from curate.engine.annotator import REGISTRY
+    def _loop(self) -> Any:
+        if self._loop_ is None:
+            from curate.engine.annotate import AnnotateLoop, AnnotatorSpec, instance
+            from curate.engine.annotator import get
             from curate.filters import load_all
 
             load_all()
-            self._instances = []
-            for name, opts in self.specs:
-                instance = REGISTRY[name](REGISTRY[name].Config(**opts))
-                instance.setup()
-                self._instances.append(instance)
-        return self._instances
+            specs = [AnnotatorSpec(get(n), get(n).Config(**opts)) for n, opts in self.specs]
+            self._loop_ = AnnotateLoop([instance(s) for s in specs])
+        return self._loop_
 
     def annotate(self, docs: list[Document]) -> None:
-        """Annotate ``docs`` in place (metadata only)."""
+        """Annotate ``docs`` in place (metadata only), exactly as a curate shard would."""
         import polars as pl
 
-        from curate.engine.annotator import BatchContext
-        from curate.filters import parse
-
         batch = documents_batch(docs)
-        ctx = BatchContext(batch, _tree_provider(self.specs))
-        instances = self._setup()
-        parse.begin_batch(any(annotator.uses_trees for annotator in instances))
-        for annotator in instances:
-            annotator.begin_shard(pl.from_arrow(batch).lazy())
-            with self.track_time("batch"):
-                out = annotator.annotate(batch, ctx)
-            ctx.attributes[annotator.key()] = out
+        loop = self._loop()
+        loop.begin_shard(pl.from_arrow(batch).lazy())
+        with self.track_time("batch"):
+            outputs = loop.annotate(batch)
+        for annotator, out in zip(loop.annotators, outputs, strict=True):
             for column in out.schema.names:
                 values = out.column(column).to_pylist()
                 for doc, value in zip(docs, values, strict=True):

@@ -1,13 +1,9 @@
-"""Discovery of what a run directory holds: shards, attribute folders, decisions.
-
-Nothing here knows annotator names: whatever ``attributes/<name>@<version>/`` folders exist are
-used (the highest version of each name), and a missing folder is simply absent.
-"""
+"""Reading a run's tables for the mixer and the card: attribute shards and decisions, on the
+calling thread. Which shards and attribute folders exist is ``RunDir``'s job (one rule for
+versions and column clashes, see ``curate.rundir``)."""
 
 from __future__ import annotations
 
-import logging
-import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,57 +12,11 @@ import pyarrow.parquet as pq
 from curate.errors import UserError
 from curate.rundir import RunDir
 
-log = logging.getLogger(__name__)
-_KEY = re.compile(r"^(?P<name>.+)@(?P<version>\d+)$")
-
-
-def shard_ids(run: RunDir) -> list[str]:
-    if not run.documents.is_dir():
-        raise UserError(f"{run.root}: no documents/ folder (run `curate ingest` first)")
-    return sorted(p.stem for p in run.documents.glob("*.parquet"))
-
-
-def attribute_folders(run: RunDir) -> dict[str, Path]:
-    """``name@version`` -> folder, keeping only the highest version of each name."""
-    root = run.attributes_root
-    if not root.is_dir():
-        return {}
-    best: dict[str, tuple[int, str, Path]] = {}
-    for folder in sorted(root.iterdir()):
-        m = _KEY.match(folder.name)
-        if not folder.is_dir() or not m or not any(folder.glob("*.parquet")):
-            continue
-        name, version = m["name"], int(m["version"])
-        if name not in best or version > best[name][0]:
-            best[name] = (version, folder.name, folder)
-    return {key: path for _, key, path in sorted(best.values(), key=lambda v: v[1])}
-
 
 def folder_schema(folder: Path) -> pa.Schema | None:
     for path in sorted(folder.glob("*.parquet")):
         return pq.read_schema(path)
     return None
-
-
-def attribute_columns(run: RunDir) -> dict[str, tuple[str, pa.Field]]:
-    """Every attribute column -> (attribute key, Arrow field). The first key wins a name clash."""
-    out: dict[str, tuple[str, pa.Field]] = {}
-    for key, folder in attribute_folders(run).items():
-        schema = folder_schema(folder)
-        for f in schema or []:
-            if f.name == "doc_uid":
-                continue
-            if f.name in out:
-                log.warning(
-                    "column %s is written by %s and %s; using %s",
-                    f.name,
-                    out[f.name][0],
-                    key,
-                    out[f.name][0],
-                )
-                continue
-            out[f.name] = (key, f)
-    return out
 
 
 def read_table(path: Path, columns: list[str] | None = None) -> pa.Table:

@@ -65,7 +65,7 @@ _PLAN_SCHEMA = {
 
 @dataclass(frozen=True)
 class _Inputs:
-    run_root: str
+    run: RunDir
     cfg: MixtureConfig
     decisions: bool
     attributes: tuple[tuple[str, tuple[str, ...]], ...]  # (folder, columns read from it)
@@ -97,7 +97,7 @@ def run_mix(run: RunDir, cfg: MixtureConfig, runner: Runner | None = None) -> di
     ``mixtures/<name>/manifest.json``)."""
     runner = runner or LocalRunner()
     started = time.perf_counter()
-    shards = inputs.shard_ids(run)
+    shards = run.shard_ids()
     counter = TokenCounter(cfg.tokens)  # validates the tokenizer path early
     inp = _discover(run, cfg)
     if not inp.decisions:
@@ -152,7 +152,7 @@ def run_mix(run: RunDir, cfg: MixtureConfig, runner: Runner | None = None) -> di
 def _discover(run: RunDir, cfg: MixtureConfig) -> _Inputs:
     if cfg.redact:
         redactor(cfg.redaction_style)("", [])  # an unknown style fails here, not in a worker
-    columns = inputs.attribute_columns(run)
+    columns = run.attribute_columns()
     spans = (
         tuple(sorted(c for c, (_, f) in columns.items() if is_span_type(f.type)))
         if cfg.redact
@@ -163,11 +163,11 @@ def _discover(run: RunDir, cfg: MixtureConfig) -> _Inputs:
     if missing:
         log.info("mixture columns not written by any annotator (left out): %s", missing)
     read: dict[str, list[str]] = defaultdict(list)
-    folders = inputs.attribute_folders(run)
+    folders = run.attribute_folders()
     for c in sorted({*spans, *wanted, *(m for m in _META if m in columns)}):
         read[str(folders[columns[c][0]])].append(c)
     return _Inputs(
-        run_root=str(run.root),
+        run=run,
         cfg=cfg,
         decisions=inputs.decisions_present(run, cfg.policy),
         attributes=tuple((k, tuple(v)) for k, v in sorted(read.items())),
@@ -189,7 +189,7 @@ def _kept(run: RunDir, inp: _Inputs, shard_id: str, docs: pl.DataFrame) -> pl.Da
 
 def _plan_shard(task: _PlanTask) -> pa.Table:
     inp, sid = task.inputs, task.shard_id
-    run = RunDir.at(inp.run_root)
+    run = inp.run
     counter = TokenCounter(inp.cfg.tokens)
     cols = ["doc_uid", "repo", "language", "size_bytes"] + (["content"] if counter.exact else [])
     table = inputs.read_table(RunDir.shard_file(run.documents, sid), columns=cols)
@@ -333,7 +333,7 @@ def _replace(content: pa.ChunkedArray | pa.Array, mask: pl.Series, values: list[
 
 def _write_group(task: _WriteTask) -> dict[str, Any]:
     inp, cfg = task.inputs, task.inputs.cfg
-    run = RunDir.at(inp.run_root)
+    run = inp.run
     counter = TokenCounter(cfg.tokens)
     plan = (
         pl.scan_parquet(task.plan_path)

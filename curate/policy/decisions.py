@@ -5,14 +5,15 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import polars as pl
 
 from curate.engine.runner import Runner
 from curate.policy.config import PolicyConfig
 from curate.policy.evaluate import compile_policy, decision_exprs, with_derived
-from curate.policy.frame import annotated, shard_ids
-from curate.rundir import RunDir, write_json_atomic, write_table_atomic
+from curate.policy.frame import annotated
+from curate.rundir import RunDir, write_table_atomic
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,8 @@ def decide_shard(run: RunDir, cfg: PolicyConfig, shard: str) -> pl.DataFrame:
     )
 
 
-def _shard_task(item: tuple[str, str, str]) -> dict[str, int | str]:
-    root, cfg_json, shard = item
-    run = RunDir.at(root)
+def _shard_task(item: tuple[RunDir, str, str]) -> dict[str, int | str]:
+    run, cfg_json, shard = item
     cfg = PolicyConfig.model_validate_json(cfg_json)
     out = decide_shard(run, cfg, shard)
     write_table_atomic(out.to_arrow(), run.shard_file(run.decisions(cfg.name), shard))
@@ -41,24 +41,22 @@ def _shard_task(item: tuple[str, str, str]) -> dict[str, int | str]:
     return {"shard": shard, "documents": out.height, "kept": kept}
 
 
-def run_decisions(run: RunDir, cfg: PolicyConfig, runner: Runner) -> None:
-    """Evaluate ``cfg`` over every shard of ``run`` (one task per shard through ``runner``)."""
-    shards = shard_ids(run)
+def run_decisions(run: RunDir, cfg: PolicyConfig, runner: Runner) -> dict[str, Any]:
+    """Evaluate ``cfg`` over every shard of ``run`` (one task per shard through ``runner``);
+    returns the resolved policy and the counts (kept in ``stats/steps/policy.json``)."""
+    shards = run.shard_ids()
     if shards:
         # Fail fast, before any task: compile against the first shard's columns.
         frame = with_derived(annotated(run, shard=shards[0], attributes=cfg.attributes))
         compile_policy(cfg, dict(frame.collect_schema()))
-    items = [(str(run.root), cfg.model_dump_json(), s) for s in shards]
+    items = [(run, cfg.model_dump_json(), s) for s in shards]
     results = runner.map(_shard_task, items, desc=f"decisions[{cfg.name}]")
     total = sum(int(r["documents"]) for r in results)
     kept = sum(int(r["kept"]) for r in results)
-    write_json_atomic(
-        {
-            "policy": cfg.model_dump(mode="json"),
-            "shards": results,
-            "documents": total,
-            "kept": kept,
-        },
-        run.decisions(cfg.name) / "_policy.json",
-    )
     log.info("policy %s: kept %d of %d documents", cfg.name, kept, total)
+    return {
+        "policy": cfg.model_dump(mode="json"),
+        "shards": results,
+        "documents": total,
+        "kept": kept,
+    }

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 
-from curate.errors import ConfigError, UserError
+from curate.errors import UserError
 from curate.rundir import RunDir
 
 META_COLUMNS = (
@@ -22,27 +20,27 @@ META_COLUMNS = (
 )
 
 
-def shard_ids(run: RunDir) -> list[str]:
-    if not run.documents.is_dir():
-        raise UserError(f"{run.root}: not a run directory (no documents/ folder)")
-    return sorted(p.stem for p in run.documents.glob("*.parquet"))
-
-
-def attribute_keys(run: RunDir, wanted: list[str] | None = None) -> list[str]:
-    root = run.attributes_root
-    present = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-    if wanted is None:
-        return present
-    missing = [k for k in wanted if k not in present]
-    if missing:
-        raise ConfigError(f"policy.attributes: {', '.join(missing)} not found under {root}")
-    return list(wanted)
-
-
-def _attribute_files(run: RunDir, keys: list[str], shard: str | None) -> dict[str, list[Path]]:
-    out: dict[str, list[Path]] = {}
-    for key in keys:
-        folder = run.attributes(key)
+def annotated(
+    run: RunDir,
+    *,
+    shard: str | None = None,
+    attributes: list[str] | None = None,
+    with_content: bool = False,
+) -> pl.LazyFrame:
+    """Documents metadata (+ content if asked) left-joined on ``doc_uid`` with the attribute
+    folders chosen by ``RunDir.attribute_folders`` (``attributes``: exactly those keys). A column
+    that two tables provide is a ConfigError (``RunDir.attribute_columns``)."""
+    shards = run.shard_ids()  # a UserError when ``run`` is not a run directory
+    if shard is not None and shard not in shards:
+        raise UserError(f"{run.root}: no documents for shard {shard}")
+    docs_files = [run.shard_file(run.documents, s) for s in ([shard] if shard else shards)]
+    if not docs_files:
+        raise UserError(f"{run.root}: no documents")
+    docs = pl.scan_parquet(docs_files)
+    keep = [c for c in docs.collect_schema().names() if c != "content" or with_content]
+    frame = docs.select(keep)
+    columns = run.attribute_columns(attributes)
+    for key, folder in run.attribute_folders(attributes).items():
         if shard is None:
             files = sorted(folder.glob("*.parquet"))
         else:
@@ -52,47 +50,15 @@ def _attribute_files(run: RunDir, keys: list[str], shard: str | None) -> dict[st
                     f"{folder} has no file for shard {shard}: rerun the annotators (resume redoes it)"
                 )
             files = [file]
-        if files:
-            out[key] = files
-    return out
-
-
-def annotated(
-    run: RunDir,
-    *,
-    shard: str | None = None,
-    attributes: list[str] | None = None,
-    with_content: bool = False,
-) -> pl.LazyFrame:
-    """Documents metadata (+ content if asked) left-joined with every attribute folder on
-    ``doc_uid``. A column name that two attribute folders both provide is an error."""
-    shard_ids(run)  # raises a UserError when ``run`` is not a run directory
-    docs_files = (
-        [run.shard_file(run.documents, shard)] if shard else sorted(run.documents.glob("*.parquet"))
-    )
-    if not docs_files or not all(f.exists() for f in docs_files):
-        raise UserError(f"{run.root}: no documents{' for shard ' + shard if shard else ''}")
-    docs = pl.scan_parquet(docs_files)
-    names = docs.collect_schema().names()
-    keep = [c for c in names if c != "content" or with_content]
-    frame = docs.select(keep)
-    owner: dict[str, str] = {c: "documents" for c in keep}
-    for key, files in _attribute_files(run, attribute_keys(run, attributes), shard).items():
-        attrs = pl.scan_parquet(files)
-        cols = [c for c in attrs.collect_schema().names() if c != "doc_uid"]
-        for c in cols:
-            if c in owner:
-                raise ConfigError(
-                    f"column {c!r} is provided by both {owner[c]} and attributes/{key}; "
-                    "pick one with policy.attributes"
-                )
-            owner[c] = f"attributes/{key}"
-        frame = frame.join(attrs, on="doc_uid", how="left")
+        cols = [c for c, (owner, _) in columns.items() if owner == key]
+        frame = frame.join(
+            pl.scan_parquet(files).select("doc_uid", *cols), on="doc_uid", how="left"
+        )
     return frame
 
 
 def find_shard(run: RunDir, doc_uid: str) -> str:
-    if not shard_ids(run):
+    if not run.shard_ids():
         raise UserError(f"{run.root}: the run has no documents")
     hit = (
         pl.scan_parquet(sorted(run.documents.glob("*.parquet")))

@@ -14,7 +14,7 @@ import pytest
 
 from curate.dedup.decontam import build_index, load_benchmark, normalized_tokens
 from curate.dedup.variants import reformat, rename_identifiers, strip_docstrings
-from curate.engine.annotator import BatchContext
+from curate.engine.annotate import annotate_batch
 from curate.errors import UserError
 from curate.filters.decontam import DecontamAnnotator, DecontamConfig
 
@@ -117,7 +117,8 @@ def test_annotator_columns(humaneval) -> None:
     batch = pa.RecordBatch.from_pydict({"content": contents, "language": ["Python"] * 3})
     ann = DecontamAnnotator(DecontamConfig(max_doc_bytes=4000))
     ann.setup()
-    out = ann.annotate(batch, BatchContext(batch, None)).to_pydict()
+    (out,) = annotate_batch([ann], batch)
+    out = out.to_pydict()
     assert out["decontam_contaminated"] == [True, False, None]
     assert out["decontam_task_ids"][0] == ["HumanEval/3"]
     assert out["decontam_benchmarks"][:2] == [["humaneval"], []]

@@ -5,14 +5,10 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
+from curate.engine.annotate import annotate_batch
 from curate.engine.annotator import REGISTRY, BatchContext
-from curate.filters.parse import (
-    OUTPUT_SCHEMA,
-    ParseAnnotator,
-    ParseConfig,
-    make_tree_provider,
-    tree_provider,
-)
+from curate.engine.trees import TreeProvider
+from curate.filters.parse import OUTPUT_SCHEMA, ParseAnnotator, ParseConfig
 
 PY = '''"""Module docstring."""
 # leading comment
@@ -98,19 +94,27 @@ end
 '''
 
 
+def _batch(contents: list[str], languages: list[str | None]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_pydict(
+        {"content": contents, "language": languages},
+        schema=pa.schema([("content", pa.large_string()), ("language", pa.string())]),
+    )
+
+
 def annotate(
     contents: list[str],
     languages: list[str | None],
     config: ParseConfig | None = None,
-    provider=tree_provider,
+    provider: TreeProvider | None = None,
 ) -> list[dict]:
-    batch = pa.RecordBatch.from_pydict(
-        {"content": contents, "language": languages},
-        schema=pa.schema([("content", pa.large_string()), ("language", pa.string())]),
-    )
+    """parse@1 as the engine runs it (size guard, the tree provider with its guards), or
+    directly on a context with ``provider`` when one is given."""
+    batch = _batch(contents, languages)
     annotator = ParseAnnotator(config)
-    annotator.setup()
-    out = annotator.annotate(batch, BatchContext(batch, provider))
+    if provider is None:
+        (out,) = annotate_batch([annotator], batch)
+    else:
+        out = annotator.annotate(batch, BatchContext(batch, provider))
     assert out.schema == OUTPUT_SCHEMA
     assert out.num_rows == batch.num_rows
     return out.to_pylist()
@@ -194,7 +198,7 @@ def test_statuses_without_a_tree_have_null_signals() -> None:
 def test_timeout_is_reported_and_batch_continues() -> None:
     slow = "x = " + "a+" * 400_000 + "a\n"  # ~1 s to parse; the budget is 10 ms
     config = ParseConfig(timeout_s=0.01)
-    rows = annotate([slow, "y = 1\n"], ["Python", "Python"], config, make_tree_provider(config))
+    rows = annotate([slow, "y = 1\n"], ["Python", "Python"], config)
     assert rows[0]["parse_status"] == "timeout"
     assert rows[0]["parse_node_count"] is None
     assert rows[1]["parse_status"] == "ok"
@@ -203,7 +207,8 @@ def test_timeout_is_reported_and_batch_continues() -> None:
 def test_works_without_a_context_tree_provider() -> None:
     config = ParseConfig(timeout_s=0.01)
     slow = "x = " + "a+" * 400_000 + "a\n"
-    rows = annotate([PY, slow], ["Python", "Python"], config, provider=None)
+    batch = _batch([PY, slow], ["Python", "Python"])
+    rows = ParseAnnotator(config).annotate(batch, BatchContext(batch, None)).to_pylist()
     assert rows[0]["parse_status"] == "ok"
     assert rows[0]["parse_function_count"] == 4
     assert rows[1]["parse_status"] == "timeout"
@@ -212,7 +217,7 @@ def test_works_without_a_context_tree_provider() -> None:
 def test_shared_trees_keep_their_source() -> None:
     """Trees handed to other annotators must support Node.text (callback trees segfault)."""
     batch = pa.RecordBatch.from_pydict({"content": [GO], "language": ["Go"]})
-    ctx = BatchContext(batch, tree_provider)
+    ctx = BatchContext(batch, TreeProvider())
     tree = ctx.tree(0)
     assert tree is not None
     assert tree.root_node.text == GO.encode()
@@ -221,30 +226,27 @@ def test_shared_trees_keep_their_source() -> None:
 
 
 def test_trees_are_kept_for_the_batch_only_when_asked() -> None:
-    """The segment keeps a batch's trees only when a later annotator reads ``ctx.tree``;
+    """The engine keeps a batch's trees only when a later annotator reads ``ctx.tree``;
     otherwise every tree is freed right after its statistics. Statistics are the same."""
     from curate.filters import load_all
-    from curate.filters.parse import _RECENT, begin_batch
 
     load_all()
     assert REGISTRY["quality"].uses_trees and REGISTRY["license"].uses_trees
     assert not REGISTRY["parse"].uses_trees and not REGISTRY["secrets"].uses_trees
-    try:
-        begin_batch(keep_trees=False)
-        dropped = annotate([PY, JS], ["Python", "JavaScript"])
-        assert _RECENT.entries == {}
-        begin_batch(keep_trees=True)
-        kept = annotate([PY, JS], ["Python", "JavaScript"])
-        assert len(_RECENT.entries) == 2
-        assert dropped == kept
-    finally:
-        begin_batch()
+    provider = TreeProvider()
+    provider.begin_batch(keep_trees=False)
+    dropped = annotate([PY, JS], ["Python", "JavaScript"], provider=provider)
+    assert provider.cached == 0
+    provider.begin_batch(keep_trees=True)
+    kept = annotate([PY, JS], ["Python", "JavaScript"], provider=provider)
+    assert provider.cached == 2
+    assert dropped == kept
 
 
 def test_segment_keeps_trees_only_for_tree_readers(tmp_path) -> None:
-    """A parse-only segment frees trees as it goes and leaves the cache as it found it."""
-    import curate.filters.parse as parse_module
-    from curate.engine.segment import annotate_shard
+    """A parse-only segment frees trees as it goes; with a tree reader it keeps them."""
+    from curate.engine.annotate import AnnotatorSpec, annotate_shard
+    from curate.engine.stats import StepStats
     from curate.filters import load_all
     from curate.rundir import RunDir, write_table_atomic
     from curate.schema import DOCUMENTS
@@ -261,22 +263,22 @@ def test_segment_keeps_trees_only_for_tree_readers(tmp_path) -> None:
         pa.Table.from_pydict(rows, schema=DOCUMENTS), RunDir.shard_file(run.documents, "s")
     )
     seen: list[bool] = []
-    original = parse_module.ParseAnnotator.annotate
+    original = ParseAnnotator.annotate
 
     def spy(self, batch, ctx):  # records whether trees are kept during parse@1
-        seen.append(parse_module._RECENT.keep)
+        seen.append(ctx.trees.keeps_trees)
         return original(self, batch, ctx)
 
-    parse_module.ParseAnnotator.annotate = spy  # type: ignore[method-assign]
+    ParseAnnotator.annotate = spy  # type: ignore[method-assign]
     try:
-        annotate_shard(run, "s", [("parse", ParseConfig(), "fp")], 100)
+        parse = AnnotatorSpec(ParseAnnotator, ParseConfig())
+        annotate_shard(run, "s", [parse], StepStats())
         load_all()
-        quality = REGISTRY["quality"].Config()
-        annotate_shard(run, "s", [("parse", ParseConfig(), "fp"), ("quality", quality, "fp")], 100)
+        quality = AnnotatorSpec(REGISTRY["quality"], REGISTRY["quality"].Config())
+        annotate_shard(run, "s", [parse, quality], StepStats())
     finally:
-        parse_module.ParseAnnotator.annotate = original  # type: ignore[method-assign]
+        ParseAnnotator.annotate = original  # type: ignore[method-assign]
     assert seen == [False, True]
-    assert parse_module._RECENT.keep and parse_module._RECENT.entries == {}
 
 
 def test_disabled_returns_nulls() -> None:

@@ -28,7 +28,7 @@ def _decisions(run: RunDir, policy: str = "default") -> pl.DataFrame:
 
 
 def test_run_decisions_default_policy(run_dir: RunDir) -> None:
-    run_decisions(run_dir, PolicyConfig(), LocalRunner())
+    summary = run_decisions(run_dir, PolicyConfig(), LocalRunner())
     assert sorted(p.name for p in run_dir.decisions("default").glob("*.parquet")) == [
         "s1.parquet",
         "s2.parquet",
@@ -51,7 +51,6 @@ def test_run_decisions_default_policy(run_dir: RunDir) -> None:
     assert [c for c in cols if c.startswith("rule_")] == [f"rule_{r.name}" for r in default_rules()]
     # syntax_errors is optional and parse@1 did not run: not evaluated (null), never a drop.
     assert _decisions(run_dir)["rule_syntax_errors"].null_count() == 7
-    summary = json.loads((run_dir.decisions("default") / "_policy.json").read_text())
     assert summary["documents"] == 7 and summary["kept"] == 3
 
 
@@ -95,15 +94,35 @@ def test_same_column_in_two_attribute_folders_is_an_error(run_dir: RunDir) -> No
         "doc_uid", "max_line_length"
     )
     for shard in ("s1", "s2"):
-        write_table_atomic(
-            dup.to_arrow(), run_dir.shard_file(run_dir.attributes("quality@2"), shard)
-        )
+        write_table_atomic(dup.to_arrow(), run_dir.shard_file(run_dir.attributes("other@1"), shard))
     with pytest.raises(
         ConfigError,
-        match=r"'max_line_length' is provided by both attributes/quality@1 and attributes/quality@2",
+        match=r"'max_line_length' is provided by both attributes/other@1 and attributes/quality@1",
     ):
         run_decisions(run_dir, PolicyConfig(), LocalRunner())
-    run_decisions(run_dir, PolicyConfig(attributes=["quality@1"]), LocalRunner())  # pick one: fine
+    keys = [k for k in run_dir.attribute_folders() if k != "other@1"]
+    run_decisions(run_dir, PolicyConfig(attributes=keys), LocalRunner())  # pick them: fine
+
+
+def test_the_highest_version_of_an_annotator_is_read(run_dir: RunDir) -> None:
+    """Two versions of one annotator are no clash: the highest version that has output is
+    read (the one rule of curate.rundir), unless the recipe names the folder."""
+    newer = pl.read_parquet(run_dir.attributes("quality@1") / "s1.parquet").with_columns(
+        pl.lit(5).alias("max_line_length")
+    )
+    for shard in ("s1", "s2"):
+        old = pl.read_parquet(run_dir.attributes("quality@1") / f"{shard}.parquet")
+        write_table_atomic(
+            old.with_columns(pl.lit(5).alias("max_line_length")).to_arrow(),
+            run_dir.shard_file(run_dir.attributes("quality@2"), shard),
+        )
+    assert newer.height
+    assert (
+        "quality@2" in run_dir.attribute_folders()
+        and "quality@1" not in run_dir.attribute_folders()
+    )
+    run_decisions(run_dir, PolicyConfig(), LocalRunner())
+    assert _decisions(run_dir)["rule_max_line_length"].drop_nulls().all()
 
 
 def test_attribute_folder_missing_a_shard_is_an_error(run_dir: RunDir) -> None:

@@ -15,7 +15,6 @@ from curate.engine.annotator import (
     Annotator,
     AnnotatorConfig,
     BatchContext,
-    empty_like,
     register,
 )
 from curate.filters.license.detect import (
@@ -74,15 +73,20 @@ class LicenseAnnotator(Annotator):
 
     def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
         config: LicenseConfig = self.config  # type: ignore[assignment]
-        if not config.enabled:
-            return empty_like(LICENSE_SCHEMA, len(ctx))
+        return self._verdicts(ctx, scan_headers=config.scan_headers)
+
+    def annotate_oversize(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
+        """Files over the size guard are not read: they get their repository's verdict."""
+        return self._verdicts(ctx, scan_headers=False)
+
+    def _verdicts(self, ctx: BatchContext, *, scan_headers: bool) -> pa.RecordBatch:
         repos, paths, contents = ctx.column("repo"), ctx.column("path"), ctx.contents
         out: dict[str, list] = {f.name: [] for f in LICENSE_SCHEMA}
         empty = RepoLicenses()
         for i in range(len(ctx)):
             repo = self._repos.get(repos[i], empty)
-            content = contents[i] or ""
-            if config.scan_headers and len(content) <= config.max_doc_bytes:
+            if scan_headers:
+                content = contents[i] or ""
                 verdict = detect_file(paths[i], content, repo, tree=lambda i=i: ctx.tree(i))
             else:
                 verdict = repo.for_path(paths[i])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, empty_like, register
+from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, register
 from curate.errors import ConfigError
 
 OPTOUT_SCHEMA = pa.schema(
@@ -85,8 +85,6 @@ class OptOutAnnotator(Annotator):
         self._list = OptOutList.load(path) if path else OptOutList([])
 
     def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
-        if not self.config.enabled:
-            return empty_like(OPTOUT_SCHEMA, len(ctx))
         if self._list is None:
             self.setup()
         cache: dict[str, str | None] = {}

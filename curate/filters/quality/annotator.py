@@ -11,7 +11,6 @@ from typing import ClassVar
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, register
 from curate.filters.quality import lang_signals, markers, text_stats
@@ -126,22 +125,15 @@ class QualityAnnotator(Annotator):
     def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
         cfg: QualityConfig = self.config  # type: ignore[assignment]
         content = text_stats.as_large_string(batch.column("content"))
-        sizes = pc.binary_length(content).to_numpy(zero_copy_only=False)
-        oversized = sizes > cfg.max_doc_bytes
-        if oversized.any():
-            content = pc.if_else(pa.array(oversized), pa.scalar("", pa.large_string()), content)
         paths = batch.column("path")
         frame = text_signals(content, paths, long_line_chars=cfg.long_line_chars, ngram=cfg.ngram)
         columns = {
             name: frame[name].to_list() if name in frame.columns else [None] * len(frame)
             for name in SCHEMA.names
         }
-        self._html(batch, ctx, content, columns, oversized)
+        self._html(batch, ctx, content, columns)
         if cfg.language_signals and "language" in batch.schema.names:
-            self._tree_signals(ctx, columns, oversized)
-        for i in np.flatnonzero(oversized):
-            for name in SCHEMA.names:
-                columns[name][i] = None
+            self._tree_signals(ctx, columns)
         return pa.RecordBatch.from_arrays(
             [pa.array(columns[f.name], f.type) for f in SCHEMA], schema=SCHEMA
         )
@@ -152,7 +144,6 @@ class QualityAnnotator(Annotator):
         ctx: BatchContext,
         content: pa.LargeStringArray,
         columns: dict,
-        oversized: np.ndarray,
     ) -> None:
         paths = ctx.column("path")
         languages = (
@@ -161,7 +152,7 @@ class QualityAnnotator(Annotator):
         rows = [
             i
             for i, (path, language) in enumerate(zip(paths, languages, strict=True))
-            if not oversized[i] and markers.is_html(path, language)
+            if markers.is_html(path, language)
         ]
         if not rows:
             return
@@ -172,9 +163,9 @@ class QualityAnnotator(Annotator):
             columns["html_visible_text_fraction"][i] = frac
 
     @staticmethod
-    def _tree_signals(ctx: BatchContext, columns: dict, oversized: np.ndarray) -> None:
+    def _tree_signals(ctx: BatchContext, columns: dict) -> None:
         for i, language in enumerate(ctx.column("language")):
-            if oversized[i] or not lang_signals.needs_tree(language):
+            if not lang_signals.needs_tree(language):
                 continue
             for name, value in lang_signals.language_signals(language, ctx.tree(i)).items():
                 columns[name][i] = value

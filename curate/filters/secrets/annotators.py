@@ -1,6 +1,6 @@
 """``secrets@1`` and ``pii@1``: spans of secrets and personal data per document.
 
-Both write nulls (and ``*_scan_status = "too_large"``) for documents over ``max_doc_bytes``;
+Both get nulls (and ``*_scan_status = "too_large"``, from the engine's size guard) for documents over ``max_doc_bytes``;
 the secret scan also stops at ``time_budget_s`` per document and keeps what it found
 (status ``"timeout"``). ``secret_density`` is findings per KiB of UTF-8 content.
 """
@@ -66,11 +66,6 @@ PII_SCHEMA = pa.schema(
 )
 
 
-def _oversize(ctx: BatchContext, i: int, limit: int) -> bool:
-    text = ctx.contents[i]
-    return text is None or (len(text) > limit // 4 and len(ctx.content_bytes(i)) > limit)
-
-
 @register
 class SecretsAnnotator(Annotator):
     """Credentials and keys: our token/key/password rules plus detect-secrets (docs/pii.md)."""
@@ -78,6 +73,7 @@ class SecretsAnnotator(Annotator):
     name = "secrets"
     version = 1
     Config = SecretsConfig
+    status_column = "secret_scan_status"
     output_schema: ClassVar[pa.Schema] = SECRETS_SCHEMA
 
     def setup(self) -> None:
@@ -106,11 +102,7 @@ class SecretsAnnotator(Annotator):
         paths = ctx.column("path") if "path" in batch.schema.names else [""] * len(ctx)
         spans, counts, density, status = [], [], [], []
         for i in range(len(ctx)):
-            if _oversize(ctx, i, cfg.max_doc_bytes):
-                spans.append(None), counts.append(None), density.append(None)
-                status.append("too_large")
-                continue
-            text = ctx.contents[i]
+            text = ctx.contents[i] or ""
             result = self._scanner.scan(text, paths[i] or "", time_budget_s=cfg.time_budget_s)
             if result.status != "ok":
                 log.warning("secrets: %s in %s", result.status, paths[i])
@@ -138,6 +130,7 @@ class PiiAnnotator(Annotator):
     name = "pii"
     version = 1
     Config = PiiConfig
+    status_column = "pii_scan_status"
     output_schema: ClassVar[pa.Schema] = PII_SCHEMA
 
     def setup(self) -> None:
@@ -147,17 +140,12 @@ class PiiAnnotator(Annotator):
         )
 
     def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
-        cfg: PiiConfig = self.config  # type: ignore[assignment]
         if not hasattr(self, "_scanner"):
             self.setup()
         paths = ctx.column("path") if "path" in batch.schema.names else [""] * len(ctx)
         spans, emails, ips, status = [], [], [], []
         for i in range(len(ctx)):
-            if _oversize(ctx, i, cfg.max_doc_bytes):
-                spans.append(None), emails.append(None), ips.append(None)
-                status.append("too_large")
-                continue
-            found = self._scanner.scan(ctx.contents[i], paths[i] or "")
+            found = self._scanner.scan(ctx.contents[i] or "", paths[i] or "")
             spans.append([f.as_span() for f in found])
             emails.append(sum(f.kind == "email" for f in found))
             ips.append(sum(f.kind in ("ipv4", "ipv6") for f in found))

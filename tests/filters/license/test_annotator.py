@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 from tree_sitter_language_pack import get_parser
 
+from curate.engine.annotate import AnnotateLoop, annotate_batch
 from curate.engine.annotator import REGISTRY, BatchContext
 from curate.errors import ConfigError
 from curate.filters import load_all
@@ -98,12 +99,11 @@ def test_repo_without_any_evidence_is_no_license(documents: Callable) -> None:
 
 def test_disabled_and_size_guard(shard: pa.RecordBatch) -> None:
     off = LicenseAnnotator(LicenseConfig(enabled=False))
-    assert off.annotate(shard, BatchContext(shard, None)).column("license_spdx").null_count == len(
-        shard
-    )
-    tiny = LicenseAnnotator(LicenseConfig(max_doc_bytes=10))
-    tiny.begin_shard(pl.from_arrow(shard).lazy())
-    rows = tiny.annotate(shard, BatchContext(shard, _tree)).to_pylist()
+    (out,) = annotate_batch([off], shard)
+    assert out.column("license_spdx").null_count == len(shard)
+    loop = AnnotateLoop([LicenseAnnotator(LicenseConfig(max_doc_bytes=10))])
+    loop.begin_shard(pl.from_arrow(shard).lazy())
+    rows = loop.annotate(shard)[0].to_pylist()
     # too big to read its header: src/gpl.c inherits the repository's license
     assert rows[2]["license_spdx"] == "Apache-2.0"
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
-from curate.engine.segment import annotate_shard
-from curate.filters.license import LicenseConfig, OptOutConfig
+from curate.engine.annotate import AnnotatorSpec, annotate_shard
+from curate.engine.stats import StepStats
+from curate.filters.license import LicenseAnnotator, LicenseConfig, OptOutAnnotator, OptOutConfig
 from curate.policy.config import PolicyConfig
 from curate.policy.evaluate import decide
 from curate.rundir import RunDir, write_table_atomic
@@ -40,11 +41,11 @@ def test_engine_and_policy(
     write_table_atomic(pa.Table.from_batches([batch]), RunDir.shard_file(run.documents, "s0"))
     optout = tmp_path / "optout.txt"
     optout.write_text("optedout\n")
-    annotate_shard(
-        run, "s0",
-        [("license", LicenseConfig(), "fp1"), ("optout", OptOutConfig(path=str(optout)), "fp2")],
-        batch_rows=3,
-    )  # fmt: skip
+    specs = [
+        AnnotatorSpec(LicenseAnnotator, LicenseConfig()),
+        AnnotatorSpec(OptOutAnnotator, OptOutConfig(path=str(optout))),
+    ]
+    annotate_shard(run, "s0", specs, StepStats(), batch_bytes=200)
     lic = pl.read_parquet(RunDir.shard_file(run.attributes("license@1"), "s0"))
     opt = pl.read_parquet(RunDir.shard_file(run.attributes("optout@1"), "s0"))
     docs = pl.from_arrow(batch).select("doc_uid", "repo", "path", "language", "size_bytes")

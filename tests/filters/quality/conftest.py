@@ -8,18 +8,13 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from curate.engine.annotator import BatchContext
+from curate.engine.annotate import annotate_batch
 from curate.filters.quality import QualityAnnotator, QualityConfig
-from curate.languages.grammars import get_parser
-
-
-def _tree(language: str, data: bytes):  # type: ignore[no-untyped-def]
-    parser = get_parser(language)
-    return parser.parse(data) if parser is not None else None
 
 
 def annotate_files(files: list[tuple[str, str | None, str]], **config: object) -> pl.DataFrame:
-    """(path, language, content) rows -> documents columns + quality columns."""
+    """(path, language, content) rows -> documents columns + quality columns, annotated as the
+    engine does (size guard, shared trees)."""
     batch = pa.RecordBatch.from_pylist(
         [
             {
@@ -42,7 +37,7 @@ def annotate_files(files: list[tuple[str, str | None, str]], **config: object) -
         ),
     )
     annotator = QualityAnnotator(QualityConfig(**config))
-    out = annotator.annotate(batch, BatchContext(batch, _tree))
+    (out,) = annotate_batch([annotator], batch)
     assert out.schema == QualityAnnotator.output_schema
     assert out.num_rows == batch.num_rows
     docs = pl.from_arrow(pa.Table.from_batches([batch]))

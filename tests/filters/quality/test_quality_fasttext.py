@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from curate.cli import _load_commands, app
-from curate.engine.annotator import BatchContext
+from curate.engine.annotate import annotate_batch
 from curate.errors import ConfigError, UserError
 from curate.filters.quality.fasttext_model import TrainParams, read_labeled, train_quality_model
 from curate.filters.quality_fasttext import QualityFastTextAnnotator, QualityFastTextConfig
@@ -112,9 +112,7 @@ def test_annotator_scores_separate_the_classes(model: tuple[Path, dict]) -> None
         QualityFastTextConfig(model_path=str(path), max_doc_bytes=1000)
     )
     annotator.setup()
-    out = pl.from_arrow(
-        pa.Table.from_batches([annotator.annotate(batch, BatchContext(batch, None))])
-    )
+    out = pl.from_arrow(pa.Table.from_batches(annotate_batch([annotator], batch)))
     scores = out["quality_score"].to_list()
     good, bad = scores[:30], scores[30:60]
     assert min(good) > max(bad)

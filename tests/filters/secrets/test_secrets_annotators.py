@@ -6,6 +6,7 @@ import pyarrow as pa
 import pytest
 from pydantic import ValidationError
 
+from curate.engine.annotate import annotate_batch
 from curate.engine.annotator import REGISTRY, BatchContext
 from curate.filters import load_all
 from curate.filters.secrets import (
@@ -79,13 +80,16 @@ def test_pii_annotator_columns():
 
 def test_size_guard_gives_nulls_and_reason():
     batch = _batch([("big.py", 'password = "Zq8kLm2pW9xR4t"\n' * 100), ROWS[0]])
-    out = SecretsAnnotator(SecretsConfig(max_doc_bytes=1000)).annotate(
-        batch, BatchContext(batch, None)
+    out, pout = annotate_batch(
+        [
+            SecretsAnnotator(SecretsConfig(max_doc_bytes=1000)),
+            PiiAnnotator(PiiConfig(max_doc_bytes=1000)),
+        ],
+        batch,
     )
     d = out.to_pydict()
     assert d["secret_spans"][0] is None and d["secret_count"][0] is None
     assert d["secret_scan_status"] == ["too_large", "ok"]
-    pout = PiiAnnotator(PiiConfig(max_doc_bytes=1000)).annotate(batch, BatchContext(batch, None))
     assert pout.to_pydict()["pii_scan_status"] == ["too_large", "ok"]
 
 
