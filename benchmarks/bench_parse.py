@@ -24,7 +24,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from curate.engine.annotator import BatchContext
-from curate.filters.parse import ParseAnnotator, begin_batch, make_tree_provider
+from curate.engine.trees import TreeProvider
+from curate.filters.parse import ParseAnnotator
 from curate.languages import detect_language, get_parser
 
 
@@ -67,7 +68,7 @@ def main() -> None:
     docs = corpus(int(args.max_mb * 1e6))
     annotator = ParseAnnotator()
     annotator.setup()
-    provider = make_tree_provider(annotator.config)
+    provider = TreeProvider(annotator.tree_guards())
     print(
         f"{'language':10} {'files':>6} {'MB':>7} {'bare MB/s':>10} {'parse@1 MB/s':>13} {'ratio':>6}"
     )
@@ -81,7 +82,7 @@ def main() -> None:
         )
 
         def run(b: pa.RecordBatch = batch) -> pa.RecordBatch:
-            begin_batch()  # as the segment does: trees live for one batch
+            provider.begin_batch()  # as the engine does: trees live for one batch
             return annotator.annotate(b, BatchContext(b, provider))
 
         # interleaved rounds, so that a change in the machine's load hits both sides alike

@@ -9,7 +9,7 @@ memory check: peak RSS per worker must not grow with it).
     .venv/bin/python benchmarks/bench_pipeline.py --mb 24            # the table in docs
     .venv/bin/python benchmarks/bench_pipeline.py --mb 8 --memory --batch-mb 4   # scale 1, 2, 4
 
-Each configuration runs ``curate.engine.segment.run_shard`` over the planned shards with the
+Each configuration runs the ingest and annotate steps (``curate.engine.step.run_steps``) over the planned shards with the
 ``LocalRunner`` (in a fresh child process, so its peak RSS is its own, after a warm-up segment on
 a 1 MB corpus so one-time imports and grammar loads are not counted) or a ``RayRunner`` with 1
 or 2 workers (cold workers: their first shard pays the imports). Per worker it reports MB/s and files/s in CPU time (``time.process_time`` of the
@@ -109,18 +109,21 @@ def _noop(x: int) -> int:
 
 
 def run_segment(corpus: Path, out: Path, runner_kind: str, workers: int, parse: bool) -> dict:
-    """Plan, then run every shard's segment; the per-shard stats come back from the tasks."""
+    """Plan, then run every shard's ingest + annotate steps through the engine; the per-shard
+    counters come back from the run's statistics (the units' markers)."""
     from curate.config import parse_pipeline
+    from curate.engine import markers
     from curate.engine.runner import LocalRunner, RayRunner
-    from curate.engine.segment import run_shard
-    from curate.pipeline import _task, plan
+    from curate.engine.step import run_steps
+    from curate.pipeline import pipeline_steps, plan
     from curate.rundir import RunDir
 
     shutil.rmtree(out, ignore_errors=True)
     cfg = parse_pipeline(_recipe(corpus, out, runner_kind, workers, parse))
     run = RunDir.at(out)
     run.root.mkdir(parents=True)
-    tasks = [_task(cfg, run, shard) for shard in plan(cfg, run)]
+    shards = plan(cfg, run)
+    steps = [s for s in pipeline_steps(cfg, shards) if s.name in ("ingest", "annotate")]
     ray_tmp = tempfile.mkdtemp(prefix="cc-ray-")  # short: Ray's socket paths have a limit
     runner = (
         LocalRunner() if runner_kind == "local" else RayRunner(workers=workers, temp_dir=ray_tmp)
@@ -128,14 +131,19 @@ def run_segment(corpus: Path, out: Path, runner_kind: str, workers: int, parse: 
     if runner_kind == "ray":  # start Ray outside the timed region (4-6 s, see DESIGN 8)
         runner.map(_noop, list(range(workers)))
     started = time.perf_counter()
-    results = runner.map(run_shard, tasks)
+    run_steps(run, runner, steps)
     wall = time.perf_counter() - started
     runner.close()
     shutil.rmtree(ray_tmp, ignore_errors=True)
-    mb = sum(r.stats["document_bytes"] for r in results) / 1e6
-    files = sum(r.stats["files"] for r in results)
-    cpu = sum(r.stats["cpu_s"] for r in results)
-    ingest_cpu = sum(r.stats["ingest_cpu_s"] for r in results)
+    ingest = [markers.read_marker(run, "ingest", s.shard_id)["stats"] for s in shards]
+    annotate = (
+        [markers.read_marker(run, "annotate", s.shard_id)["stats"] for s in shards] if parse else []
+    )
+    mb = sum(r["document_bytes"] for r in ingest) / 1e6
+    files = sum(r["files"] for r in ingest)
+    ingest_cpu = sum(r["cpu_s"] for r in ingest)
+    cpu = ingest_cpu + sum(r["cpu_s"] for r in annotate)
+    tasks = shards
     return {
         "runner": runner_kind,
         "workers": workers,
@@ -150,7 +158,7 @@ def run_segment(corpus: Path, out: Path, runner_kind: str, workers: int, parse: 
         "files_per_cpu_s": round(files / cpu),
         "mb_per_s_wall_per_worker": round(mb / wall / workers, 1),
         "files_per_s_wall_per_worker": round(files / wall / workers),
-        "peak_rss_mb_per_worker": max(r.stats["max_rss_mb"] for r in results),
+        "peak_rss_mb_per_worker": max(r["max_rss_mb"] for r in ingest + annotate),
     }
 
 

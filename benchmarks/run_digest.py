@@ -28,8 +28,7 @@ def table_digest(files: list[Path], drop: set[str]) -> tuple[int, str]:
     frame = frame.select(sorted(frame.columns))
     # One hash per row over its JSON form, then a hash of the sorted row hashes.
     rows = sorted(
-        hashlib.sha256(line.encode()).hexdigest()
-        for line in frame.write_ndjson().splitlines()
+        hashlib.sha256(line.encode()).hexdigest() for line in frame.write_ndjson().splitlines()
     )
     return frame.height, hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
 

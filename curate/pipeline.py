@@ -216,12 +216,12 @@ def pipeline_steps(cfg: PipelineConfig, shards: list[ShardSpec]) -> list[Step]:
         if section is None or not getattr(section, "enabled", True):
             continue
         upstream = _chain(upstream, name, cfg.fingerprint(name))
-        steps.append(DriverStep(name, upstream, _barrier(name, section)))
+        steps.append(DriverStep(name, upstream, _barrier(name, section), _COUNTERS[name]))
     card_cfg = cfg.section("card")
     if card_cfg is not None and getattr(card_cfg, "enabled", True):
         upstream = _chain(upstream, "card", cfg.fingerprint("card"))
         steps.append(DriverStep("card", upstream, _card(card_cfg, cfg.source_text)))
-    steps.append(DriverStep("summary", _chain(upstream, "summary"), _summary))
+    steps.append(DriverStep("summary", _chain(upstream, "summary"), _summary, dict))
     return steps
 
 
@@ -233,6 +233,34 @@ def _barrier(name: str, section: Any) -> Callable[[UnitContext], Any]:
     else:
         from curate.mix import run_mix as fn
     return lambda ctx: fn(ctx.run, section, ctx.runner)
+
+
+def _dedup_counters(report: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "files": report.get("exact", report.get("near", {})).get("docs", 0),
+        "exact_dropped": report.get("exact", {}).get("dropped", 0),
+        "near_dropped": report.get("near", {}).get("dropped", 0),
+    }
+
+
+def _policy_counters(report: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "files": report["documents"],
+        "kept": report["kept"],
+        "dropped": report["documents"] - report["kept"],
+    }
+
+
+def _mixture_counters(manifest: dict[str, Any]) -> dict[str, Any]:
+    totals = manifest.get("totals", {})
+    return {
+        "files": totals.get("rows", 0),
+        "bytes": totals.get("content_bytes", 0),
+        "tokens": totals.get("tokens", 0),
+    }
+
+
+_COUNTERS = {"dedup": _dedup_counters, "policy": _policy_counters, "mixture": _mixture_counters}
 
 
 def _card(card_cfg: Any, source_text: str) -> Callable[[UnitContext], Any]:

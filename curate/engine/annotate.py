@@ -87,9 +87,10 @@ class AnnotateLoop:
         try:
             for annotator in self.annotators:
                 stats = self.stats.child(annotator.key())
-                cpu = time.process_time()
+                cpu, wall = time.process_time(), time.perf_counter()
                 out = guarded(annotator, batch, ctx, sizes, stats)
                 stats.add("cpu_s", time.process_time() - cpu)
+                stats.add("wall_s", time.perf_counter() - wall)
                 stats.add("documents", batch.num_rows)
                 stats.add("bytes", int(sizes.sum()))
                 ctx.attributes[annotator.key()] = out
@@ -212,7 +213,10 @@ def annotate_shard(
     groups in rows and bytes), in sub-batches of at most ``batch_bytes`` of content; writes
     ``attributes/<key>/<shard>.parquet`` (``doc_uid`` + the annotator's columns)."""
     doc_path = RunDir.shard_file(run.documents, shard_id)
-    loop = AnnotateLoop([instance(s) for s in specs], stats)
+    started = time.process_time()
+    annotators = [instance(s) for s in specs]  # built once per worker process
+    stats.add("setup_cpu_s", time.process_time() - started)
+    loop = AnnotateLoop(annotators, stats)
     loop.begin_shard(pl.scan_parquet(doc_path))
     writers: list[AtomicParquetWriter] = []
     for annotator in loop.annotators:
@@ -228,6 +232,7 @@ def annotate_shard(
         parquet = pq.ParquetFile(doc_path)
         for batch in byte_capped(row_group_batches(parquet), batch_bytes):
             stats.add("files", batch.num_rows)
+            stats.add("bytes", int(_sizes(batch).sum()))
             for writer, out in zip(writers, loop.annotate(batch), strict=True):
                 columns = [batch.column("doc_uid"), *out.columns]
                 writer.write(pa.RecordBatch.from_arrays(columns, schema=writer.schema))

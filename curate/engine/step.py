@@ -134,12 +134,13 @@ class MapStep(Step):
 
 @dataclass(frozen=True)
 class DriverStep(Step):
-    """A whole-run step executed on the driver: ``fn(ctx)`` with the runner at hand. The
-    numbers of a dict result (e.g. ``{"docs": 10, "dropped": 2}``) become its counters."""
+    """A whole-run step executed on the driver: ``fn(ctx)`` with the runner at hand;
+    ``counters(result)`` turns its result into counters (files, bytes, dropped, ...)."""
 
     name: str
     fingerprint: str
     fn: Callable[[UnitContext], Any]
+    counters: Callable[[Any], Mapping[str, Any]] | None = None
     on_driver: ClassVar[bool] = True
 
     def units(self) -> Sequence[str]:
@@ -150,8 +151,8 @@ class DriverStep(Step):
 
     def run_unit(self, ctx: UnitContext) -> Any:
         result = self.fn(ctx)
-        if isinstance(result, Mapping):
-            ctx.stats.update(result)
+        if self.counters is not None:
+            ctx.stats.update(self.counters(result))
         return result
 
 
