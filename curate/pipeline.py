@@ -32,6 +32,7 @@ from curate.engine.step import DriverStep, Step, StepReport, UnitContext, run_st
 from curate.errors import UserError
 from curate.ingest.step import STEP as INGEST_STEP
 from curate.ingest.step import IngestStep
+from curate.recipe_check import check_policy_columns
 from curate.rundir import RunDir, write_table_atomic
 from curate.schema import MANIFEST, SKIPPED
 
@@ -146,6 +147,7 @@ def run_pipeline(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport
     if not cfg.run.output:
         raise UserError("no output: pass --output RUN (or set run.output in the recipe)")
     run = RunDir.at(cfg.run.output)
+    check_policy_columns(cfg, run)  # before anything is written
     run.root.mkdir(parents=True, exist_ok=True)
     with _exclusive(run):
         return _run_locked(cfg, run, runner)

@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from curate.cli import _load_commands, app
-from curate.cli.check import unprovided_policy_columns
 from curate.config import load_pipeline, parse_pipeline
+from curate.recipe_check import unprovided_policy_columns
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,73 @@
+"""What a recipe's policy reads, checked against what its run will have, before any work.
+
+``curate run`` refuses a recipe whose (non-optional) policy rule reads a column that nothing
+provides — no documents column, no enabled annotator or dedup step of the recipe, no attribute
+folder already in the run — instead of failing after ingest, annotate and dedup have run;
+``curate check`` reports the same as a warning.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from curate.errors import ConfigError
+from curate.rundir import RunDir
+
+
+def provided_columns(cfg: Any, run: RunDir | None = None) -> set[str]:
+    """Columns a run of ``cfg`` will have: documents metadata, the policy's derived columns,
+    the declared outputs of every enabled annotator and dedup step, and the attribute columns
+    already in ``run``."""
+    from curate.dedup import exact, near, repos
+    from curate.engine.annotator import REGISTRY
+    from curate.schema import DOCUMENTS
+
+    names = {*DOCUMENTS.names, "extension", "filename"}
+    for name, section in cfg.annotators:
+        if getattr(section, "enabled", True) and name in REGISTRY:
+            names |= set(REGISTRY[name].output_schema.names)
+    dedup = cfg.section("dedup")
+    if dedup is not None and dedup.enabled:
+        names |= set(exact.SCHEMA.names) if dedup.exact.enabled else set()
+        names |= set(near.SCHEMA.names) if dedup.near.enabled else set()
+        names |= set(repos.SCHEMA.names) if dedup.near.enabled and dedup.near.repos else set()
+    if run is not None and run.attributes_root.is_dir():
+        names |= set(run.attribute_columns())
+    return names
+
+
+def unprovided_policy_columns(
+    cfg: Any, run: RunDir | None = None
+) -> dict[str, tuple[set[str], bool]]:
+    """Enabled policy rules reading a column nothing in ``cfg`` writes (likely a typo):
+    rule name -> (columns, optional)."""
+    from curate.policy.expr import compile_expr
+
+    policy = cfg.section("policy")
+    if policy is None:
+        return {}
+    have = provided_columns(cfg, run)
+    out: dict[str, tuple[set[str], bool]] = {}
+    for rule in policy.rules:
+        if rule.enabled:
+            missing = set(compile_expr(rule.name, rule.expr, rule.params).columns) - have
+            if missing:
+                out[rule.name] = (missing, rule.optional)
+    return out
+
+
+def check_policy_columns(cfg: Any, run: RunDir) -> None:
+    """A ConfigError naming every non-optional rule that reads a column nothing provides."""
+    missing = {
+        rule: columns
+        for rule, (columns, optional) in unprovided_policy_columns(cfg, run).items()
+        if not optional
+    }
+    if missing:
+        listed = "; ".join(
+            f"{r!r} reads {', '.join(sorted(c))}" for r, c in sorted(missing.items())
+        )
+        raise ConfigError(
+            f"policy: {listed}, which no enabled annotator or step of this recipe writes "
+            "(a typo? or add the annotator, or set optional = true on the rule)"
+        )

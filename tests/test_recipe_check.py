@@ -1,0 +1,40 @@
+"""A recipe whose policy rule reads a column nothing provides fails before any work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from curate.config import parse_pipeline
+from curate.engine.runner import LocalRunner
+from curate.errors import ConfigError
+from curate.pipeline import run_pipeline
+
+
+def _recipe(tmp_path: Path, expr: str, optional: bool = False) -> dict:
+    src = tmp_path / "in" / "repo"
+    src.mkdir(parents=True, exist_ok=True)
+    (src / "a.py").write_text("x = 1\n")
+    return {
+        "run": {"input": [str(tmp_path / "in")], "output": str(tmp_path / "run")},
+        "annotators": {"quality": {}},
+        "policy": {
+            "defaults": False,
+            "rules": [{"name": "r", "expr": expr, "optional": optional}],
+        },
+    }
+
+
+def test_misspelled_column_fails_before_anything_is_written(tmp_path: Path) -> None:
+    cfg = parse_pipeline(_recipe(tmp_path, "max_line_lenght <= 1000"))
+    with pytest.raises(ConfigError, match=r"'r' reads max_line_lenght"):
+        run_pipeline(cfg, LocalRunner())
+    assert not (tmp_path / "run").exists()
+
+
+def test_provided_and_optional_columns_run(tmp_path: Path) -> None:
+    ok = parse_pipeline(_recipe(tmp_path, "max_line_length <= 1000"))
+    assert run_pipeline(ok, LocalRunner()).did_work
+    optional = parse_pipeline(_recipe(tmp_path, "no_such_column > 1", optional=True))
+    assert run_pipeline(optional, LocalRunner()).did_work
