@@ -39,7 +39,11 @@ class RunConfig(StrictModel):
     runner: Literal["local", "ray"] = "ray"
     """`ray` (embedded local cluster, or `address`) or `local` (in-process, no Ray)."""
     address: str | None = None
-    """Ray cluster address to join; unset starts an embedded local cluster."""
+    """Ray cluster address to join (``host:port`` of its GCS, ``ray://host:10001`` for Ray
+    Client, or ``auto``); unset starts an embedded local cluster. The ``curate`` package is
+    shipped to the cluster's workers (``runtime_env`` ``py_modules``)."""
+    dashboard: bool = False
+    """Start Ray's dashboard with the embedded local cluster (http://127.0.0.1:8265)."""
     workers: int | None = None
     """Parallel workers (Ray tasks in flight); default: all CPUs of the cluster."""
     shard_target_bytes: int = 256 * 1024 * 1024

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from curate.config import PipelineConfig
 from curate.engine.annotate import STEP as ANNOTATE_STEP
 from curate.engine.annotate import AnnotateStep
-from curate.engine.runner import Runner, make_runner
+from curate.engine.runner import Runner, check_address, make_runner
 from curate.engine.shards import ShardSpec, plan_shards
 from curate.engine.step import DriverStep, Step, StepReport, UnitContext, run_steps
 from curate.errors import UserError
@@ -148,6 +148,8 @@ def run_pipeline(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport
         raise UserError("no output: pass --output RUN (or set run.output in the recipe)")
     run = RunDir.at(cfg.run.output)
     check_policy_columns(cfg, run)  # before anything is written
+    if cfg.run.runner == "ray" and cfg.run.address and runner is None:
+        check_address(cfg.run.address)
     run.root.mkdir(parents=True, exist_ok=True)
     with _exclusive(run):
         return _run_locked(cfg, run, runner)
@@ -292,7 +294,11 @@ class _LazyRunner:
         if self._runner is None:
             c = self._cfg.run
             self._runner = make_runner(
-                c.runner, address=c.address, workers=c.workers, temp_dir=self._run.tmp / "ray"
+                c.runner,
+                address=c.address,
+                workers=c.workers,
+                temp_dir=self._run.tmp / "ray",
+                dashboard=c.dashboard,
             )
             self._owned = True
         return self._runner

@@ -30,7 +30,14 @@ RunnerOpt = Annotated[
         help="'ray' or 'local' (in-process, no Ray). Default: the recipe's, else 'ray' for run and 'local' for ingest.",
     ),
 ]
-AddressOpt = Annotated[str | None, typer.Option("--address", help="Join this Ray cluster.")]
+AddressOpt = Annotated[
+    str | None,
+    typer.Option("--address", help="Join this Ray cluster (host:port, ray://host:10001, auto)."),
+]
+DashboardOpt = Annotated[
+    bool | None,
+    typer.Option("--dashboard/--no-dashboard", help="Start Ray's dashboard (embedded cluster)."),
+]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Parallel workers.")]
 
 
@@ -102,6 +109,7 @@ def run_command(
     runner: RunnerOpt = None,
     address: AddressOpt = None,
     workers: WorkersOpt = None,
+    dashboard: DashboardOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
     verbose: int = VerboseOpt,
 ) -> None:
@@ -115,6 +123,7 @@ def run_command(
         runner=runner,
         address=address,
         workers=workers,
+        dashboard=dashboard,
     )
     _report(run_pipeline(cfg), json_out)
 

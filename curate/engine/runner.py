@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from tqdm import tqdm
+
+from curate.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +108,7 @@ class RayRunner:
         address: str | None = None,
         workers: int | None = None,
         temp_dir: str | os.PathLike[str] | None = None,
+        dashboard: bool = False,
     ):
         import ray
 
@@ -112,18 +116,27 @@ class RayRunner:
         self._owns_cluster = False
         if not ray.is_initialized():
             kwargs: dict[str, Any] = {
-                "include_dashboard": False,
+                "include_dashboard": dashboard,
                 "log_to_driver": True,
                 "configure_logging": False,
             }
             if address:
+                check_address(address)
                 kwargs["address"] = address
+                # Workers on other nodes may not have curate installed: ship this package.
+                kwargs["runtime_env"] = {"py_modules": [_package_dir()]}
             else:
                 kwargs["num_cpus"] = workers or os.cpu_count() or 1
                 kwargs["_temp_dir"] = self._own_temp_dir(temp_dir)
-                # Ship this package to workers of a remote cluster; local workers import it.
             log.info("starting Ray (%s)", address or "embedded local cluster")
-            ray.init(**kwargs)
+            try:
+                ray.init(**kwargs)
+            except (ConnectionError, TimeoutError, RuntimeError, ValueError) as err:
+                if not address:
+                    raise
+                raise ConfigError(
+                    f"--address {address}: cannot join the Ray cluster ({err})"
+                ) from None
             self._owns_cluster = True
         total = int(ray.cluster_resources().get("CPU", 1))
         self.workers = min(workers, total) if workers else total
@@ -180,6 +193,31 @@ class RayRunner:
             shutil.rmtree(made, ignore_errors=True)
 
 
+def _package_dir() -> str:
+    """The folder of the ``curate`` package this driver runs (shipped to cluster workers)."""
+    import curate
+
+    return str(Path(curate.__file__).resolve().parent)
+
+
+def check_address(address: str, timeout_s: float = 5.0) -> None:
+    """A ConfigError (exit 2), within ``timeout_s``, when a Ray ``address`` cannot be reached: a TCP
+    connection to its host and port (``auto`` asks Ray for the local cluster instead)."""
+    if address in ("auto", "local"):
+        return
+    target = address.split("://", 1)[-1].rstrip("/")
+    host, sep, port = target.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise ConfigError(f"--address {address}: expected host:port, ray://host:port or auto")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+            pass
+    except OSError as err:
+        raise ConfigError(
+            f"--address {address}: no Ray cluster answers there ({err.strerror or err})"
+        ) from None
+
+
 def _take(it: Iterable[tuple[int, T]], n: int) -> list[tuple[int, T]]:
     out = []
     for _ in range(n):
@@ -196,10 +234,11 @@ def make_runner(
     address: str | None = None,
     workers: int | None = None,
     temp_dir: str | os.PathLike[str] | None = None,
+    dashboard: bool = False,
 ) -> Runner:
     """Build the runner a pipeline asked for (``local`` or ``ray``)."""
     if kind == "local":
         return LocalRunner()
     if kind == "ray":
-        return RayRunner(address=address, workers=workers, temp_dir=temp_dir)
+        return RayRunner(address=address, workers=workers, temp_dir=temp_dir, dashboard=dashboard)
     raise ValueError(f"unknown runner {kind!r} (expected 'local' or 'ray')")

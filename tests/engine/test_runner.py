@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from curate.engine.runner import LocalRunner, make_runner
 
 
@@ -20,3 +22,34 @@ def test_ray_runner_on_real_cluster(ray_cluster: None) -> None:
     import ray
 
     assert ray.is_initialized()
+
+
+def test_unreachable_or_malformed_address_is_one_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A wrong --address fails at once with exit 2 and writes nothing (no Ray started)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    src = tmp_path / "in" / "repo"
+    src.mkdir(parents=True)
+    (src / "a.py").write_text("x = 1\n")
+    for address, words in (
+        (f"127.0.0.1:{port}", "no Ray cluster answers"),
+        ("nonsense", "expected host:port"),
+    ):
+        out = tmp_path / f"run-{len(words)}"
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "curate.cli", "run", "pipelines/demo.toml", "--input", str(src),
+             "--output", str(out), "--address", address],
+            capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2], timeout=60,
+        )  # fmt: skip
+        assert time.monotonic() - started < 10
+        assert done.returncode == 2, done.stderr
+        assert words in done.stderr and "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+        assert not out.exists()
