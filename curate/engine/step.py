@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import resource
 import shutil
+import socket
+import sys
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -330,11 +333,28 @@ def _execute(task: _UnitTask, runner: RunnerSource | None = None) -> dict[str, d
             "parts": parts,
             "stats": counters,
             "result": result,
+            "worker": _worker(),
         }
         markers.write_marker(task.run, step.name, task.unit, record)
         out[step.name] = record
         upstream_ran = True
     return out
+
+
+def _worker() -> dict[str, Any]:
+    """Where a unit ran (host, process, Ray node, the curate package it imported): for
+    finding a slow or failing node, and for checking what a cluster's workers run."""
+    import curate
+
+    where: dict[str, Any] = {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "curate": str(Path(curate.__file__).resolve().parent),
+    }
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        where["ray_node"] = ray.get_runtime_context().get_node_id()
+    return where
 
 
 def _combined(parts: Mapping[str, str]) -> str:
