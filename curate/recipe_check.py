@@ -8,6 +8,7 @@ folder already in the run — instead of failing after ingest, annotate and dedu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from curate.errors import ConfigError
@@ -53,6 +54,46 @@ def unprovided_policy_columns(
             missing = set(compile_expr(rule.name, rule.expr, rule.params).columns) - have
             if missing:
                 out[rule.name] = (missing, rule.optional)
+    return out
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of ``recipe_problems``: ``error`` fails ``curate check`` (exit 2)."""
+
+    severity: str  # "error" | "warning"
+    key: str
+    message: str
+
+
+def recipe_problems(cfg: Any, run: RunDir | None = None) -> list[Problem]:
+    """Columns a recipe reads that nothing in it (or in ``run``) writes: a non-optional policy
+    rule (error: the run would fail), a mixture column set in the recipe (error: it would be
+    silently absent from the mixture), an optional rule (warning: it will be skipped)."""
+    out: list[Problem] = []
+    for rule, (columns, optional) in sorted(unprovided_policy_columns(cfg, run).items()):
+        then = "the rule will be skipped" if optional else "the policy step would fail"
+        out.append(
+            Problem(
+                "warning" if optional else "error",
+                f"policy.rules.{rule}",
+                f"policy rule {rule!r} reads {', '.join(sorted(columns))}, which no enabled "
+                f"annotator or step of this recipe writes ({then})",
+            )
+        )
+    mixture = cfg.section("mixture")
+    if mixture is not None and "columns" in mixture.model_fields_set:
+        have = provided_columns(cfg, run)
+        missing = [c for c in mixture.columns if c not in have]
+        if missing:
+            out.append(
+                Problem(
+                    "error",
+                    "mixture.columns",
+                    f"mixture.columns: {', '.join(missing)} written by no enabled annotator or "
+                    "step of this recipe (they would be missing from the mixture)",
+                )
+            )
     return out
 
 

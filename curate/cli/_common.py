@@ -14,9 +14,15 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, default=str, ensure_ascii=False) + "\n")
 
 
+NOISY_LOGGERS = ("matplotlib", "PIL", "fsspec", "urllib3", "filelock", "numba", "asyncio")
+"""Libraries whose INFO/DEBUG lines say nothing about a curate run: kept at WARNING under -vv."""
+
+
 def set_verbosity(verbose: int) -> None:
     level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.getLogger().setLevel(level)
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 VerboseOpt = typer.Option(0, "--verbose", "-v", count=True, help="More logging (-v, -vv).")

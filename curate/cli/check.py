@@ -1,7 +1,9 @@
-"""`curate check RECIPE`: validate a pipeline recipe and show it with defaults filled in."""
+"""`curate check RECIPE`: validate a pipeline recipe, find columns it reads that nothing writes,
+and show it with defaults filled in."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -14,24 +16,43 @@ from curate.cli.app import app
 @app.command("check")
 def check_command(
     pipeline: Annotated[Path, typer.Argument(help="Pipeline recipe (TOML).")],
+    json_out: Annotated[
+        bool, typer.Option("--json/--text", help="One JSON object (problems + resolved config).")
+    ] = False,
 ) -> None:
-    """Validate a recipe (exit 2 naming the bad key) and print the resolved config as JSON."""
+    """Validate a recipe: exit 2 on a bad key, on a policy rule or mixture column that nothing
+    in the recipe writes; warnings for optional rules that will be skipped."""
     from curate.config import load_pipeline
-    from curate.recipe_check import unprovided_policy_columns
+    from curate.recipe_check import recipe_problems
 
     cfg = load_pipeline(pipeline)
-    for rule, (columns, optional) in unprovided_policy_columns(cfg).items():
-        then = "the rule will be skipped" if optional else "the policy step will fail"
-        typer.echo(
-            f"warning: {pipeline}: policy rule {rule!r} reads {', '.join(sorted(columns))}, "
-            f"which no enabled annotator or step of this recipe writes ({then})",
-            err=True,
+    problems = recipe_problems(cfg)
+    errors = [p for p in problems if p.severity == "error"]
+    config = {
+        "run": cfg.run.model_dump(mode="json"),
+        "ingest": cfg.ingest.model_dump(mode="json"),
+        "annotators": {name: c.model_dump(mode="json") for name, c in cfg.annotators},
+        **{name: c.model_dump(mode="json") for name, c in cfg.sections.items()},
+    }
+    if json_out:
+        emit_json(
+            {
+                "recipe": str(pipeline),
+                "ok": not errors,
+                "problems": [p.__dict__ for p in problems],
+                "config": config,
+            }
         )
-    emit_json(
-        {
-            "run": cfg.run.model_dump(mode="json"),
-            "ingest": cfg.ingest.model_dump(mode="json"),
-            "annotators": {name: c.model_dump(mode="json") for name, c in cfg.annotators},
-            **{name: c.model_dump(mode="json") for name, c in cfg.sections.items()},
-        }
-    )
+    else:
+        for p in problems:
+            typer.echo(f"{p.severity}: {pipeline}: {p.message}", err=True)
+        order = ("dedup", "policy", "mixture", "card")
+        steps = [
+            "ingest",
+            *(n for n, _ in cfg.annotators),
+            *(s for s in order if s in cfg.sections),
+        ]
+        state = f"{len(errors)} error(s)" if errors else "ok"
+        typer.echo(f"{state}: {pipeline}: {' -> '.join(steps)}")
+    if errors:
+        sys.exit(2)

@@ -104,6 +104,13 @@ def run_command(
     pipeline: Annotated[
         Path, typer.Argument(help="Pipeline recipe (TOML), e.g. pipelines/demo.toml")
     ],
+    more_inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="More inputs (so that `--input dumps/*.tar.gz` works as the shell expands it).",
+            show_default=False,
+        ),
+    ] = None,
     input: InputOpt = None,
     output: OutputOpt = None,
     runner: RunnerOpt = None,
@@ -117,8 +124,9 @@ def run_command(
     from curate.pipeline import run_pipeline
 
     set_verbosity(verbose)
+    inputs = [*(input or ()), *(more_inputs or ())]
     cfg = load_pipeline(pipeline).with_run(
-        input=tuple(input) if input else None,
+        input=tuple(inputs) if inputs else None,
         output=output,
         runner=runner,
         address=address,

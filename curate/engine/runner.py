@@ -7,12 +7,14 @@ through it, so a step never knows whether it runs locally or on a cluster.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import socket
+import sys
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -130,7 +132,8 @@ class RayRunner:
                 kwargs["_temp_dir"] = self._own_temp_dir(temp_dir)
             log.info("starting Ray (%s)", address or "embedded local cluster")
             try:
-                ray.init(**kwargs)
+                with _without_banners():
+                    ray.init(**kwargs)
             except (ConnectionError, TimeoutError, RuntimeError, ValueError) as err:
                 if not address:
                     raise
@@ -191,6 +194,31 @@ class RayRunner:
         made = getattr(self, "_made_temp", None)
         if made:
             shutil.rmtree(made, ignore_errors=True)
+
+
+_BANNERS = ("Token authentication is enabled for this Ray cluster",)
+"""Lines Ray's C++ core prints at start-up that tell a curate user nothing (quiet by default)."""
+
+
+@contextlib.contextmanager
+def _without_banners() -> Iterator[None]:
+    """Hold file descriptor 2 in a temporary file while Ray starts (its core prints with C
+    stdio, out of reach of ``logging``), then pass on every line but the known banners."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            for line in held.read().decode("utf-8", "replace").splitlines(keepends=True):
+                if not line.startswith(_BANNERS):
+                    sys.stderr.write(line)
+            sys.stderr.flush()
 
 
 def _package_dir() -> str:

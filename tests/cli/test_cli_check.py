@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def test_typo_in_a_rule_column_is_reported() -> None:
     assert "max_line_length" not in found  # quality@1 writes it
 
 
-def test_cli_check_warns_on_stderr_and_still_prints_json(tmp_path: Path) -> None:
+def test_cli_check_fails_on_a_misspelled_rule_column(tmp_path: Path) -> None:
     recipe = tmp_path / "r.toml"
     recipe.write_text(
         "[annotators.quality]\n[policy]\ndefaults = false\n"
@@ -46,9 +47,33 @@ def test_cli_check_warns_on_stderr_and_still_prints_json(tmp_path: Path) -> None
     )
     _load_commands()
     res = CliRunner().invoke(app, ["check", str(recipe)])
-    assert res.exit_code == 0
+    assert res.exit_code == 2
     assert res.stderr.strip() == (
-        f"warning: {recipe}: policy rule 'long' reads max_line_lenght, which no enabled "
-        "annotator or step of this recipe writes (the policy step will fail)"
+        f"error: {recipe}: policy rule 'long' reads max_line_lenght, which no enabled "
+        "annotator or step of this recipe writes (the policy step would fail)"
     )
-    assert res.stdout.startswith('{"run": ')
+    assert res.stdout.startswith("1 error(s): ")
+    as_json = CliRunner().invoke(app, ["check", str(recipe), "--json"])
+    assert as_json.exit_code == 2
+    data = json.loads(as_json.stdout)
+    assert data["ok"] is False and data["problems"][0]["key"] == "policy.rules.long"
+    assert data["config"]["annotators"]["quality"]["ngram"] == 5
+
+
+def test_cli_check_fails_on_a_mixture_column_nothing_writes(tmp_path: Path) -> None:
+    recipe = tmp_path / "r.toml"
+    recipe.write_text("[annotators.quality]\n[mixture]\ncolumns = ['quality_score']\n")
+    _load_commands()
+    res = CliRunner().invoke(app, ["check", str(recipe)])
+    assert res.exit_code == 2 and "mixture.columns: quality_score" in res.stderr
+    recipe.write_text("[annotators.quality]\n[mixture]\ncolumns = ['max_line_length']\n")
+    ok = CliRunner().invoke(app, ["check", str(recipe)])
+    assert ok.exit_code == 0 and ok.stdout.startswith("ok: ")
+
+
+@pytest.mark.parametrize("recipe", sorted((ROOT / "pipelines").glob("*.toml")), ids=str)
+def test_bundled_recipes_check_clean(recipe: Path) -> None:
+    _load_commands()
+    res = CliRunner().invoke(app, ["check", str(recipe), "--json"])
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["ok"] is True

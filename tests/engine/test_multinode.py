@@ -88,5 +88,7 @@ def test_two_node_cluster_gives_the_local_run_outputs(tmp_path: Path) -> None:
     assert markers and all(m["stats"]["units"] == 1 for m in markers)
     # Both nodes worked, on the package shipped through the runtime_env, not this checkout.
     assert len({m["worker"]["ray_node"] for m in markers}) == 2
-    assert all("runtime_resources" in m["worker"]["curate"] for m in markers), [m["worker"] for m in markers]
+    assert all("runtime_resources" in m["worker"]["curate"] for m in markers), [
+        m["worker"] for m in markers
+    ]
     assert _digest(cluster_run) == _digest(local)
