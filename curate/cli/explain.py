@@ -1,4 +1,5 @@
-"""`curate explain RUN DOC_UID`: a document's signals and the rules it passed or failed."""
+"""`curate explain RUN DOCUMENT` (a doc_uid or repo:path): a document's signals and the rules it
+passed or failed."""
 
 from __future__ import annotations
 
@@ -30,17 +31,20 @@ def _fmt(value: Any) -> str:
 @app.command("explain")
 def explain_command(
     run: Annotated[str, typer.Argument(help="Run directory.")],
-    doc_uid: Annotated[str, typer.Argument(help="doc_uid of the document.")],
+    doc_uid: Annotated[
+        str, typer.Argument(help="The document: its doc_uid, or repo:path.", metavar="DOCUMENT")
+    ],
     config: ConfigOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """Show a document's signals and, rule by rule, whether it passed."""
     from curate.policy import explain
     from curate.policy.config import policy_for_run
+    from curate.policy.frame import resolve_document
     from curate.rundir import RunDir
 
     rd = RunDir.at(run)
-    data = explain(rd, doc_uid, policy_for_run(run, config))
+    data = explain(rd, resolve_document(rd, doc_uid), policy_for_run(run, config))
     if json_out:
         emit_json(data)
         return

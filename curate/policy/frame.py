@@ -69,3 +69,22 @@ def find_shard(run: RunDir, doc_uid: str) -> str:
     if hit.height == 0:
         raise UserError(f"{run.root}: no document with doc_uid {doc_uid!r}")
     return hit["shard_id"][0]
+
+
+def resolve_document(run: RunDir, ref: str) -> str:
+    """The doc_uid that ``ref`` names: a doc_uid, or ``repo:path`` (as `curate secrets` and
+    `curate decontam` print files). A UserError when nothing, or more than one file, matches."""
+    docs = pl.scan_parquet([run.shard_file(run.documents, s) for s in run.shard_ids()])
+    if docs.filter(pl.col("doc_uid") == ref).select(pl.len()).collect().item():
+        return ref
+    splits = [i for i, ch in enumerate(ref) if ch == ":"]
+    wanted = pl.lit(False)
+    for i in splits:
+        wanted = wanted | ((pl.col("repo") == ref[:i]) & (pl.col("path") == ref[i + 1 :]))
+    hits = docs.filter(wanted).select("doc_uid", "ref").collect() if splits else None
+    if hits is None or hits.height == 0:
+        raise UserError(f"{run.root}: no document {ref!r} (give a doc_uid or repo:path)")
+    if hits.height > 1:
+        listed = ", ".join(f"{u} (ref {r})" for u, r in hits.iter_rows())
+        raise UserError(f"{ref!r} names {hits.height} documents: {listed}; give the doc_uid")
+    return hits["doc_uid"][0]

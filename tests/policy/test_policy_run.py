@@ -204,6 +204,13 @@ def test_cli_explain_and_whatif(run_dir: RunDir) -> None:
     assert "DROP  quality:generated(" in res.output and "FAIL  generated" in res.output
     res = runner.invoke(app, ["explain", str(run_dir.root), uid("pb/x.pb.go"), "--json"])
     assert json.loads(res.output)["drop_rule"] == "generated"
+    # repo:path names the same document as its doc_uid; an unknown one is one clear error.
+    docs = pl.read_parquet(run_dir.documents / "*.parquet")
+    repo = docs.filter(pl.col("path") == "pb/x.pb.go")["repo"][0]
+    by_path = runner.invoke(app, ["explain", str(run_dir.root), f"{repo}:pb/x.pb.go", "--json"])
+    assert json.loads(by_path.output)["doc_uid"] == uid("pb/x.pb.go")
+    missing = runner.invoke(app, ["explain", str(run_dir.root), f"{repo}:no/such.py"])
+    assert missing.exit_code == 1 and "no document" in str(missing.exception or missing.output)
     res = runner.invoke(
         app, ["whatif", str(run_dir.root), "--set", "max_line_length.threshold=5000", "--json"]
     )
