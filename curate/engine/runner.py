@@ -14,6 +14,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -42,26 +43,31 @@ class Runner(Protocol):
         desc: str = "",
         num_cpus: float = 1.0,
         memory_bytes: int | None = None,
-        progress: Callable[[R], dict[str, int]] | None = None,
+        progress: Callable[[R], dict[str, float]] | None = None,
     ) -> list[R]: ...
 
     def close(self) -> None: ...
 
 
 class _Progress:
-    """A progress bar over units of work, with optional counters summed from each result
-    (e.g. files and bytes per shard). Hidden when stderr is not a terminal."""
+    """A progress bar over units of work, with counters summed from each result (e.g. files and
+    MB per shard) and the MB/s so far. Hidden when stderr is not a terminal."""
 
-    def __init__(self, total: int, desc: str, counters: Callable[[Any], dict[str, int]] | None):
+    def __init__(self, total: int, desc: str, counters: Callable[[Any], dict[str, float]] | None):
         self._bar = tqdm(total=total, desc=desc or "work", unit="unit", leave=False, disable=None)
         self._counters = counters
-        self._totals: dict[str, int] = {}
+        self._totals: dict[str, float] = {}
+        self._started = time.perf_counter()
 
     def done(self, result: Any) -> None:
         if self._counters is not None:
             for key, value in self._counters(result).items():
                 self._totals[key] = self._totals.get(key, 0) + value
-            self._bar.set_postfix(self._totals, refresh=False)
+            shown = dict(self._totals)
+            elapsed = time.perf_counter() - self._started
+            if "MB" in shown and elapsed > 0:
+                shown["MB/s"] = round(shown["MB"] / elapsed, 1)
+            self._bar.set_postfix(shown, refresh=False)
         self._bar.update(1)
 
     def __enter__(self) -> _Progress:
@@ -84,7 +90,7 @@ class LocalRunner:
         desc: str = "",
         num_cpus: float = 1.0,
         memory_bytes: int | None = None,
-        progress: Callable[[R], dict[str, int]] | None = None,
+        progress: Callable[[R], dict[str, float]] | None = None,
     ) -> list[R]:
         results: list[R] = []
         with _Progress(len(items), desc, progress) as bar:
@@ -152,7 +158,7 @@ class RayRunner:
         desc: str = "",
         num_cpus: float = 1.0,
         memory_bytes: int | None = None,
-        progress: Callable[[R], dict[str, int]] | None = None,
+        progress: Callable[[R], dict[str, float]] | None = None,
     ) -> list[R]:
         ray = self._ray
         options: dict[str, Any] = {"num_cpus": num_cpus, "max_retries": 2}

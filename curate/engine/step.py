@@ -362,11 +362,11 @@ def _combined(parts: Mapping[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def _progress(output: dict[str, dict[str, Any]]) -> dict[str, int]:
+def _progress(output: dict[str, dict[str, Any]]) -> dict[str, float]:
     """Progress-bar counters of one finished task: the first step's files and MB (later steps
     of a fused group see the same files)."""
     first = next(iter(output.values()), {"stats": {}})["stats"]
-    return {"files": int(first.get("files", 0)), "MB": int(first.get("bytes", 0)) >> 20}
+    return {"files": int(first.get("files", 0)), "MB": round(first.get("bytes", 0) / 2**20, 1)}
 
 
 def _runner(source: RunnerSource) -> Runner:
