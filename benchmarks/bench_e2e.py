@@ -174,6 +174,8 @@ def main() -> int:
 
 
 def report(rounds: list[dict]) -> str:
+    from curate.stats import step_table
+
     best = min(rounds, key=lambda r: r["cpu_s"])
     bare = min(r["bare_cpu_s"] for r in rounds)
     ingest = best["steps"].get("ingest", {})
@@ -188,21 +190,19 @@ def report(rounds: list[dict]) -> str:
         f"| bare `parser.parse(bytes)` | {bare:.1f} | {best['bare_mb'] / bare:.1f} | 1.00 |",
         f"| whole pipeline (child process, incl. start-up) | {best['cpu_s']:.1f} | {mb / best['cpu_s']:.2f} | {best['cpu_s'] / bare:.2f} |",
     ]
-    lines += ["", "| step | CPU s | MB per CPU-s | x bare parse |", "|---|---:|---:|---:|"]
-    for name, c in best["steps"].items():
-        cpu = float(c.get("cpu_s", 0.0))
+    lines += [
+        "",
+        "| step | CPU s | MB per CPU-s | x bare parse |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in step_table(best["steps"], sub_steps=True):
+        name = row["step"].replace("  ", "&nbsp;&nbsp;")
+        cpu = row["cpu_s"]
         rate = f"{mb / cpu:.1f}" if cpu else ""
         lines.append(f"| {name} | {cpu:.2f} | {rate} | {cpu / bare:.2f} |")
-        if name == "annotate":
-            for key, sub in sorted(c.items()):
-                if isinstance(sub, dict) and "cpu_s" in sub:
-                    scpu = float(sub["cpu_s"])
-                    srate = f"{mb / scpu:.1f}" if scpu else ""
-                    lines.append(
-                        f"| &nbsp;&nbsp;{key} | {scpu:.2f} | {srate} | {scpu / bare:.2f} |"
-                    )
-            if "setup_cpu_s" in c:
-                lines.append(f"| &nbsp;&nbsp;(annotator set-up) | {c['setup_cpu_s']:.2f} | | |")
+    setup = best["steps"].get("annotate", {}).get("setup_cpu_s")
+    if setup is not None:
+        lines.append(f"| &nbsp;&nbsp;(annotator set-up, part of annotate) | {setup:.2f} | | |")
     lines += [
         "",
         f"Wall {best['wall_s']:.0f} s; peak RSS of the pipeline process {best['peak_rss_mb']:.0f} MB; "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any
 
@@ -34,23 +35,35 @@ def step_counters(run: RunDir) -> dict[str, dict[str, Any]]:
 STEP_ORDER = ("ingest", "annotate", "dedup", "policy", "mixture", "card", "summary")
 
 
-def step_table(counters: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per step (pipeline order, then sub-steps): units, files, MB, CPU and wall
-    seconds, MB per CPU-second; the annotate step also gets one row per annotator."""
+def step_table(
+    counters: dict[str, dict[str, Any]], *, sub_steps: bool = False
+) -> list[dict[str, Any]]:
+    """One row per step in pipeline order, one row per annotator under ``annotate``, and with
+    ``sub_steps`` the phases of a whole-run step under it (their time is part of the parent's;
+    the rounds of an iteration such as ``dedup/near/cc/r003-ls`` are merged into one row)."""
 
     def rank(name: str) -> tuple[int, str]:
         top = name.split("/")[0]
         return (STEP_ORDER.index(top) if top in STEP_ORDER else len(STEP_ORDER), name)
 
+    merged: dict[str, dict[str, Any]] = {}
+    for name, c in counters.items():
+        if "/" in name and not sub_steps:
+            continue
+        key = _ROUND.sub("", name)
+        merged[key] = merge_counts([merged.get(key, {}), c])
     rows = []
-    for name in sorted(counters, key=rank):
-        c = counters[name]
-        rows.append(_row(name, c))
+    for name in sorted(merged, key=rank):
+        c = merged[name]
+        rows.append(_row("  " * name.count("/") + name, c))
         if name == "annotate":
             for key, sub in sorted(c.items()):
                 if isinstance(sub, dict) and "cpu_s" in sub:
                     rows.append(_row(f"  {key}", sub))
     return rows
+
+
+_ROUND = re.compile(r"/r\d+-\w+$")
 
 
 def _row(name: str, c: dict[str, Any]) -> dict[str, Any]:
