@@ -36,9 +36,19 @@ import pyarrow as pa
 import curate.config
 import curate.filters.redact  # noqa: F401
 from curate.engine.runner import LocalRunner
+from curate.filters.secrets.annotators import METADATA_SPANS
 from curate.mix import MixtureConfig, run_mix
 from curate.mix.synthetic import document, write_run
 from curate.rundir import RunDir
+from curate.schema import SPANS
+
+SECRETS_FOLDER = pa.schema(
+    [
+        pa.field("doc_uid", pa.string(), nullable=False),
+        ("secret_spans", SPANS),
+        ("secret_metadata_spans", METADATA_SPANS),
+    ]
+)
 
 ROOT = Path(".bench/mix")
 # (extension, header, statement template, footer): syntactically valid files per language
@@ -86,7 +96,9 @@ def build(mb: int) -> RunDir:
             if i % 100 == 0
             else []
         )
-        secrets.append({"doc_uid": d["doc_uid"], "secret_spans": spans})
+        secrets.append(
+            {"doc_uid": d["doc_uid"], "secret_spans": spans, "secret_metadata_spans": []}
+        )
         decisions.append(
             {
                 "doc_uid": d["doc_uid"],
@@ -98,7 +110,11 @@ def build(mb: int) -> RunDir:
         total += d["size_bytes"]
         i += 1
     return write_run(
-        run_root, docs, attributes={"secrets@1": secrets}, decisions={"default": decisions}
+        run_root,
+        docs,
+        attributes={"secrets@1": secrets},
+        decisions={"default": decisions},
+        schemas={"secrets@1": SECRETS_FOLDER},
     )
 
 

@@ -80,6 +80,34 @@ def _row(name: str, c: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def redacted_repo_names(run: Run) -> dict[str, str]:
+    """Repository names in which the secrets annotator found a secret -> the name with the
+    secret redacted plus a short hash of the original (so names stay distinct): what the
+    statistics show instead, since nothing outside ``documents/`` may hold a secret."""
+    from curate.filters.redact import apply_redactions
+    from curate.filters.secrets.findings import value_hash
+
+    if not any(k.split("@")[0] == "secrets" for k in run.attribute_keys()):
+        return {}
+    spans = run.attributes("secrets")
+    if "secret_metadata_spans" not in spans.collect_schema().names():
+        return {}
+    flagged = (
+        spans.select("doc_uid", "secret_metadata_spans")
+        .explode("secret_metadata_spans")
+        .unnest("secret_metadata_spans")
+        .filter(pl.col("field") == "repo")
+        .join(run.documents.select("doc_uid", "repo"), on="doc_uid")
+        .select("repo", "start", "end", "kind")
+        .unique()
+        .collect()
+    )
+    return {
+        name: f"{apply_redactions(name, group.to_dicts())}~{value_hash(name)[:8]}"
+        for (name,), group in flagged.group_by("repo")
+    }
+
+
 def summary(run: Run, *, rules_by_language: bool = False) -> dict[str, Any]:
     """What `curate stats` prints: totals, by language, by repo, skips by reason."""
     docs = run.documents.select("repo", "language", "size_bytes")
@@ -96,6 +124,9 @@ def summary(run: Run, *, rules_by_language: bool = False) -> dict[str, Any]:
         .sort(["bytes", "repo"], descending=[True, False])
         .collect()
     )
+    hidden = redacted_repo_names(run)
+    if hidden:
+        by_repo = by_repo.with_columns(pl.col("repo").replace(hidden))
     by_reason = (
         skipped.group_by("reason")
         .agg(

@@ -58,6 +58,13 @@ def mix_command(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the manifest summary as JSON.")
     ] = False,
+    allow_unredacted: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unredacted",
+            help="Write even when secret/PII span annotations are missing (the manifest says so).",
+        ),
+    ] = False,
     verbose: int = VerboseOpt,
 ) -> None:
     """Join documents, annotations and decisions; redact; weight; write Parquet + manifest."""
@@ -70,6 +77,8 @@ def mix_command(
     cfg = load_section(*recipe_text(run, pipeline), "mixture", MixtureConfig)
     if name:
         cfg = cfg.model_copy(update={"name": name})
+    if allow_unredacted:
+        cfg = cfg.model_copy(update={"allow_unredacted": True})
     rd = RunDir.at(run)
     pool = make_runner(runner, workers=workers, temp_dir=rd.tmp / "ray")
     try:
@@ -84,7 +93,15 @@ def mix_command(
             for k, v in manifest["shares"].items()
         },
         "seconds": manifest["seconds"],
+        "redaction": manifest["redaction"]["status"],
     }
+    if manifest["redaction"]["unredacted"]:
+        typer.echo(
+            f"warning: mixture {cfg.name} is not fully redacted "
+            f"(redaction status {manifest['redaction']['status']}): "
+            + ("; ".join(manifest["redaction"]["problems"]) or "redact = false"),
+            err=True,
+        )
     if json_out:
         emit_json(summary)
         return

@@ -29,7 +29,11 @@ def clusters(run: RunDir) -> pl.LazyFrame:
     files = sorted(str(p) for p in folder.glob("*.parquet")) if folder.is_dir() else []
     if not files:
         raise UserError(f"{run.root}: no near-dedup clusters (run the [dedup] step first)")
-    return pl.scan_parquet(files).sort(
+    # Dedup tables carry no repo/path (a secret can hide in either): join them from documents/.
+    docs = [str(run.shard_file(run.documents, s)) for s in run.shard_ids()]
+    names = pl.scan_parquet(docs).select("doc_uid", "repo", "path")
+    joined = pl.scan_parquet(files).join(names, on="doc_uid", how="left", maintain_order="left")
+    return joined.select(list(CLUSTER_SCHEMA)).sort(
         ["dup_cluster_size", "dup_cluster_id", "dup_keep", "doc_uid"],
         descending=[True, False, True, False],
     )

@@ -3,8 +3,8 @@
 Sub-steps (each resumable, each a ``runner.map`` over shards or partitions):
 
 1. ``near/bands`` (per shard): signatures of the shard's distinct contents; band hashes shuffled
-   by band hash (``dedup/near/bands``); one member row per document (node id, keep key, repo,
-   path) shuffled by node (``dedup/near/members``); optional partial repo signatures.
+   by band hash (``dedup/near/bands``); one member row per document (node id, doc_uid, keep key)
+   shuffled by node (``dedup/near/members``); optional partial repo signatures.
 2. ``near/edges`` (per band partition): each bucket becomes a star around its smallest node
    (never all pairs), written as LS input for the components.
 3. ``near/cc/*``: large-star/small-star connected components (``curate.dedup.components``).
@@ -14,6 +14,9 @@ Sub-steps (each resumable, each a ``runner.map`` over shards or partitions):
 
 A node is a distinct content (``content_sha``): exact copies share one node and so one cluster.
 Cluster id = hex of the component's smallest node id (stable under any partitioning).
+
+No dedup table carries ``repo`` or ``path`` (an export's values can hold a secret, and nothing
+here needs them): members and clusters are keyed by ``doc_uid``; readers join ``documents/``.
 """
 
 from __future__ import annotations
@@ -65,8 +68,6 @@ MEMBER = {
     "node": pl.Int64,
     "doc_uid": pl.String,
     "shard": pl.String,
-    "repo": pl.String,
-    "path": pl.String,
     "language": pl.String,
     "license_category": pl.String,
     "k_license": pl.Int32,
@@ -150,7 +151,7 @@ def _bands(task: _Task) -> dict[str, int]:
     cfg, run = plan.cfg, plan.run
     docs = pl.read_parquet(
         RunDir.shard_file(run.documents, shard),
-        columns=["doc_uid", "content_sha", "repo", "path", "language", "content"],
+        columns=["doc_uid", "content_sha", "repo", "language", "content"],
     )
     nodes = id63(docs["content_sha"].to_list())
     # Signatures once per distinct content of the shard.
@@ -181,7 +182,9 @@ def _bands(task: _Task) -> dict[str, int]:
         run.dedup / "near" / "bands",
         shard,
     )
-    members = keep.shard_keys(run, shard, cfg, plan.sources, docs.drop("content", "content_sha"))
+    members = keep.shard_keys(
+        run, shard, cfg, plan.sources, docs.drop("content", "content_sha", "repo")
+    )
     members = members.with_columns(
         pl.Series("node", nodes, dtype=pl.Int64),
         pl.lit(shard).alias("shard"),
@@ -292,8 +295,6 @@ def _cluster(task: _Task) -> dict[str, int]:
         "dup_cluster_id",
         "dup_cluster_size",
         "doc_uid",
-        "repo",
-        "path",
         "language",
         "license_category",
         "dup_keep",

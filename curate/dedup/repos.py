@@ -5,7 +5,11 @@ the MinHash of the union of their shingle sets. Repositories then go through the
 buckets, star edges and connected components as files (at ``near.repo_threshold``). Output:
 ``attributes/repo_dedup@1/<shard>.parquet`` (``doc_uid``, ``dup_repo_cluster_id``,
 ``dup_repo_cluster_size``, ``dup_repo_keep``) and ``dedup/repos/clusters/*.parquet`` (one row per
-repository). Keep policy among copies of a repository: most files, then smallest repo name.
+repository). Keep policy among copies of a repository: most files, then smallest repository id.
+
+A repository is known here only by its id (``node``: xxh3 of its name, ``shuffle.id63``), never
+by name: a name can carry a secret (an export's column, a remote URL with a token), and the
+dedup tables need no name. ``repos/write`` maps each document's repo to its id in memory.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ from curate.dedup.shuffle import (
     id63,
     partition_of,
     read_partition,
-    string_partition,
     write_partitioned,
 )
 from curate.engine.runner import Runner
@@ -42,8 +45,8 @@ SCHEMA = pa.schema(
         pa.field("dup_repo_keep", pa.bool_()),
     ]
 )
-PARTIAL = {"repo": pl.String, "files": pl.Int64, "sig": pl.Binary}
-REPO = {"node": pl.Int64, "repo": pl.String, "files": pl.Int64}
+PARTIAL = {"node": pl.Int64, "files": pl.Int64, "sig": pl.Binary}
+REPO = {"node": pl.Int64, "files": pl.Int64}
 
 
 def write_partial_repo_signatures(
@@ -56,22 +59,23 @@ def write_partial_repo_signatures(
     has: np.ndarray,
     parts: int,
 ) -> None:
-    """Per shard: each repository's file count and min-signature over its files here."""
-    by_repo: dict[str, list[int]] = {}
-    for repo, node in zip(repos, nodes.tolist(), strict=True):
+    """Per shard: each repository's file count and min-signature over its files here, keyed by
+    the repository id."""
+    by_repo: dict[int, list[int]] = {}
+    repo_ids = id63(repos).tolist()
+    for repo_id, node in zip(repo_ids, nodes.tolist(), strict=True):
         row = row_of[int(node)]
         if has[row]:
-            by_repo.setdefault(repo, []).append(row)
-    names = sorted(by_repo)
-    if not names:
+            by_repo.setdefault(repo_id, []).append(row)
+    ids = sorted(by_repo)
+    if not ids:
         return
-    sigs = [np.minimum.reduce(sig[by_repo[r]], axis=0).tobytes() for r in names]
+    sigs = [np.minimum.reduce(sig[by_repo[r]], axis=0).tobytes() for r in ids]
     df = pl.DataFrame(
-        {"repo": names, "files": [len(by_repo[r]) for r in names], "sig": sigs}, schema=PARTIAL
+        {"node": ids, "files": [len(by_repo[r]) for r in ids], "sig": sigs}, schema=PARTIAL
     )
-    write_partitioned(
-        df, string_partition(names, parts), parts, run.dedup / "repos" / "partial", shard
-    )
+    keys = df["node"].to_numpy()
+    write_partitioned(df, partition_of(keys, parts), parts, run.dedup / "repos" / "partial", shard)
 
 
 @dataclass(frozen=True)
@@ -91,18 +95,17 @@ def _combine(task: _Task) -> int:
     df = read_partition(run.dedup / "repos" / "partial", task.unit, PARTIAL)
     if df.height == 0:
         return 0
-    df = df.sort("repo")
-    names = df["repo"].to_list()
+    df = df.sort("node")
+    ids = df["node"].to_numpy()
     sig = np.frombuffer(b"".join(df["sig"].to_list()), np.uint32).reshape(df.height, -1)
-    starts = np.flatnonzero(np.r_[True, np.array(names[1:]) != np.array(names[:-1])])
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
     repo_sig = np.minimum.reduceat(sig, starts, axis=0)
     files = np.add.reduceat(df["files"].to_numpy(), starts)
-    repos = [names[i] for i in starts]
-    nodes = id63(repos)
+    nodes = ids[starts]
     bh = band_hashes(repo_sig, task.bands, task.rows)
     bands = pl.DataFrame(
         {
-            "band": np.tile(np.arange(task.bands, dtype=np.int32), len(repos)),
+            "band": np.tile(np.arange(task.bands, dtype=np.int32), len(nodes)),
             "bh": bh.reshape(-1).view(np.int64),
             "node": np.repeat(nodes, task.bands),
         },
@@ -115,7 +118,7 @@ def _combine(task: _Task) -> int:
         run.dedup / "repos" / "bands",
         f"{int(task.unit):05d}",
     )
-    members = pl.DataFrame({"node": nodes, "repo": repos, "files": files}, schema=REPO)
+    members = pl.DataFrame({"node": nodes, "files": files}, schema=REPO)
     write_partitioned(
         members,
         partition_of(nodes, task.node_parts),
@@ -123,7 +126,7 @@ def _combine(task: _Task) -> int:
         run.dedup / "repos" / "members",
         f"{int(task.unit):05d}",
     )
-    return len(repos)
+    return len(nodes)
 
 
 def _edges(task: _Task) -> int:
@@ -153,14 +156,14 @@ def _label(task: _Task) -> int:
 def _cluster(task: _Task) -> dict[str, int]:
     run = task.run
     df = read_partition(run.dedup / "repos" / "labeled", task.unit, {**REPO, "label": pl.Int64})
-    df = df.sort(["label", "files", "repo"], descending=[False, True, False])
+    df = df.sort(["label", "files", "node"], descending=[False, True, False])
     df = df.with_columns(
         pl.col("label")
         .map_elements(lambda v: f"{v:016x}", return_dtype=pl.String)
         .alias("dup_repo_cluster_id"),
         pl.len().over("label").cast(pl.Int64).alias("dup_repo_cluster_size"),
-        (pl.col("repo") == pl.col("repo").first().over("label")).alias("dup_repo_keep"),
-    ).select("repo", "files", "dup_repo_cluster_id", "dup_repo_cluster_size", "dup_repo_keep")
+        (pl.col("node") == pl.col("node").first().over("label")).alias("dup_repo_keep"),
+    ).select("node", "files", "dup_repo_cluster_id", "dup_repo_cluster_size", "dup_repo_keep")
     write_table_atomic(
         df.to_arrow(), run.dedup / "repos" / "clusters" / f"{int(task.unit):05d}.parquet"
     )
@@ -175,14 +178,15 @@ def _cluster(task: _Task) -> dict[str, int]:
 def _write(task: _Task) -> int:
     run = task.run
     docs = pl.read_parquet(RunDir.shard_file(run.documents, task.unit), columns=["doc_uid", "repo"])
+    docs = docs.select("doc_uid", pl.Series("node", id63(docs["repo"].to_list()), pl.Int64))
     files = sorted((run.dedup / "repos" / "clusters").glob("*.parquet"))
-    repos = set(docs["repo"].to_list())
+    ids = docs["node"].unique().implode()
     table = (
-        pl.concat([pl.read_parquet(f).filter(pl.col("repo").is_in(list(repos))) for f in files])
+        pl.concat([pl.read_parquet(f).filter(pl.col("node").is_in(ids)) for f in files])
         if files
-        else pl.DataFrame(schema={"repo": pl.String})
+        else pl.DataFrame(schema={"node": pl.Int64})
     )
-    out = docs.join(table, on="repo", how="left", maintain_order="left").with_columns(
+    out = docs.join(table, on="node", how="left", maintain_order="left").with_columns(
         pl.col("dup_repo_keep").fill_null(True)
         if "dup_repo_keep" in table.columns
         else pl.lit(True).alias("dup_repo_keep")

@@ -86,7 +86,14 @@ class MixtureConfig(_Strict):
     columns: tuple[str, ...] = ("license_category",)
     """Extra annotation columns copied into the mixture when some annotator wrote them."""
     redact: bool = True
-    """Replace every span column's findings (secrets, PII) with placeholders."""
+    """Replace every span column's findings (secrets, PII) with placeholders, in ``content`` and
+    in the ``repo``/``path`` values. ``false`` writes raw content (recorded in the manifest)."""
+    required_spans: tuple[str, ...] = ("secrets",)
+    """Annotators whose span columns must cover every kept document when redacting (any other
+    annotator that wrote span columns, such as ``pii``, must cover them too when it ran)."""
+    allow_unredacted: bool = False
+    """Write the mixture even when required span annotations are missing (``curate mix
+    --allow-unredacted``); the manifest then says ``redaction.status = "unredacted"``."""
     redaction_style: str = "placeholder"
     target_file_bytes: int = Field(256 * 1024 * 1024, gt=0)
     """Start a new part file once the current one reaches about this size on disk."""

@@ -5,6 +5,9 @@ Three passes, each per shard through the runner except the small middle one:
 2. weights (driver): per-language targets -> copies per sample unit (``curate.mix.weights``);
 3. write: join attributes, redact spans, build samples (files or repositories), apply FIM per
    epoch, write ``mixtures/<name>/part-NNNNN.parquet`` and finally ``manifest.json``.
+
+When redacting, missing span annotations refuse the mixture before pass 3 (``curate.mix.coverage``);
+``repo`` and ``path`` are written with their metadata spans (``secret_metadata_spans``) replaced.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ import pyarrow.compute as pc
 
 from curate import __version__
 from curate.engine.runner import LocalRunner, Runner
-from curate.mix import fim, inputs
+from curate.errors import UserError
+from curate.filters.secrets.findings import value_hash
+from curate.mix import coverage, fim, inputs
 from curate.mix.config import MixtureConfig
 from curate.mix.parts import PartInfo, PartWriter
 from curate.mix.redact import is_span_type, redactor
@@ -71,6 +76,12 @@ class _Inputs:
     attributes: tuple[tuple[str, tuple[str, ...]], ...]  # (folder, columns read from it)
     span_columns: tuple[str, ...]
     signal_fields: tuple[pa.Field, ...]
+    meta_span_columns: tuple[str, ...] = ()
+    """Span columns into ``repo``/``path`` values (a ``field`` member), applied to those values."""
+    required: tuple[coverage.SpanFolder, ...] = ()
+    """Span folders whose coverage of the kept documents the plan pass counts."""
+    problems: tuple[str, ...] = ()
+    """Run-level redaction gaps (missing annotators / columns)."""
 
 
 @dataclass(frozen=True)
@@ -102,11 +113,18 @@ def run_mix(run: RunDir, cfg: MixtureConfig, runner: Runner | None = None) -> di
     inp = _discover(run, cfg)
     if not inp.decisions:
         log.warning("no decisions/%s/ in %s: every document is kept", cfg.policy, run.root)
+    if inp.problems and not cfg.allow_unredacted:  # fail before reading any shard
+        _check_redaction(run, cfg, list(inp.problems))
 
-    plans = runner.map(_plan_shard, [_PlanTask(inp, s) for s in shards], desc="mix: plan")
+    results = runner.map(_plan_shard, [_PlanTask(inp, s) for s in shards], desc="mix: plan")
     empty = pl.DataFrame(schema=_PLAN_SCHEMA)
-    docs = pl.concat([empty, *(pl.from_arrow(p) for p in plans)], how="vertical_relaxed")
+    docs = pl.concat([empty, *(pl.from_arrow(p) for p, _ in results)], how="vertical_relaxed")
     n_kept = docs.height
+    problems = [
+        *inp.problems,
+        *coverage.document_problems(inp.required, [c for _, c in results], n_kept),
+    ]
+    _check_redaction(run, cfg, problems)
     if cfg.languages:
         docs = docs.filter(pl.col("language").is_in(list(cfg.languages)))
     docs = docs.with_columns(pl.col("repo" if cfg.repo.enabled else "doc_uid").alias("unit_id"))
@@ -140,6 +158,7 @@ def run_mix(run: RunDir, cfg: MixtureConfig, runner: Runner | None = None) -> di
     files = _publish(out_dir, [p for r in results for p in r["parts"]])
     stats = _merge_stats([r["stats"] for r in results])
     seconds = time.perf_counter() - started
+    stats["problems"] = problems
     manifest = _manifest(run, cfg, inp, counter, shards, n_kept, lang_plans, files, stats, seconds)
     write_json_atomic(manifest, out_dir / "manifest.json")
     shutil.rmtree(work, ignore_errors=True)
@@ -149,22 +168,44 @@ def run_mix(run: RunDir, cfg: MixtureConfig, runner: Runner | None = None) -> di
 # --- discovery -----------------------------------------------------------------------------
 
 
+def _check_redaction(run: RunDir, cfg: MixtureConfig, problems: list[str]) -> None:
+    """Refuse (``UserError``) a redacting mixture whose span annotations have gaps, unless the
+    user allowed it; a mixture that is not redacted at all says so loudly."""
+    if not cfg.redact:
+        log.warning(
+            "mixture %s: redact = false, content and repo/path are written UNREDACTED", cfg.name
+        )
+        return
+    if not problems:
+        return
+    if cfg.allow_unredacted:
+        log.warning(
+            "mixture %s: allow_unredacted, writing despite: %s", cfg.name, "; ".join(problems)
+        )
+        return
+    raise UserError(
+        f"{run.root}: refusing to write mixture '{cfg.name}' with unredacted secrets: "
+        f"{'; '.join(problems)}; run the annotators first (curate run with "
+        f"[annotators.secrets]) or {coverage.OVERRIDE_HINT}"
+    )
+
+
 def _discover(run: RunDir, cfg: MixtureConfig) -> _Inputs:
     if cfg.redact:
         redactor(cfg.redaction_style)("", [])  # an unknown style fails here, not in a worker
     columns = run.attribute_columns()
-    spans = (
-        tuple(sorted(c for c, (_, f) in columns.items() if is_span_type(f.type)))
-        if cfg.redact
-        else ()
-    )
+    all_spans = sorted(c for c, (_, f) in columns.items() if is_span_type(f.type))
+    meta = tuple(c for c in all_spans if coverage.is_metadata_span_type(columns[c][1].type))
+    spans = tuple(c for c in all_spans if c not in meta) if cfg.redact else ()
+    meta = meta if cfg.redact else ()
+    req = coverage.requirements(run, cfg.required_spans) if cfg.redact else None
     wanted = [c for c in cfg.columns if c in columns and c not in {f.name for f in BASE_FIELDS}]
     missing = [c for c in cfg.columns if c not in columns]
     if missing:
         log.info("mixture columns not written by any annotator (left out): %s", missing)
     read: dict[str, list[str]] = defaultdict(list)
     folders = run.attribute_folders()
-    for c in sorted({*spans, *wanted, *(m for m in _META if m in columns)}):
+    for c in sorted({*spans, *meta, *wanted, *(m for m in _META if m in columns)}):
         read[str(folders[columns[c][0]])].append(c)
     return _Inputs(
         run=run,
@@ -173,6 +214,9 @@ def _discover(run: RunDir, cfg: MixtureConfig) -> _Inputs:
         attributes=tuple((k, tuple(v)) for k, v in sorted(read.items())),
         span_columns=spans,
         signal_fields=tuple(columns[c][1] for c in wanted),
+        meta_span_columns=meta,
+        required=req.folders if req else (),
+        problems=req.problems if req else (),
     )
 
 
@@ -187,7 +231,9 @@ def _kept(run: RunDir, inp: _Inputs, shard_id: str, docs: pl.DataFrame) -> pl.Da
     return docs.join(keep, on="doc_uid", how="semi", maintain_order="left")
 
 
-def _plan_shard(task: _PlanTask) -> pa.Table:
+def _plan_shard(task: _PlanTask) -> tuple[pa.Table, dict[str, int]]:
+    """The shard's kept documents with their token counts, and per required span folder the
+    number of kept documents it does not cover."""
     inp, sid = task.inputs, task.shard_id
     run = inp.run
     counter = TokenCounter(inp.cfg.tokens)
@@ -205,7 +251,8 @@ def _plan_shard(task: _PlanTask) -> pa.Table:
         pl.Series("tokens", tokens, dtype=pl.Int64),
         pl.lit(sid).alias("shard_id"),
     )
-    return out.to_arrow()
+    gaps = {f.key: coverage.uncovered(run, f, sid, docs["doc_uid"]) for f in inp.required}
+    return out.to_arrow(), {k: n for k, n in gaps.items() if n}
 
 
 def _units(docs: pl.DataFrame, cfg: MixtureConfig) -> pl.DataFrame:
@@ -281,7 +328,38 @@ def _load_shard(
             frame = frame.with_columns(pl.lit(None, pl.String).alias(c))
     rows = frame["_row"].to_numpy()
     frame, redacted = _redact(frame.drop("_row"), table.column("content"), rows, inp)
-    return frame, _gather(table.column("content"), rows, redacted)
+    return _redact_metadata(frame, inp), _gather(table.column("content"), rows, redacted)
+
+
+def _redact_metadata(frame: pl.DataFrame, inp: _Inputs) -> pl.DataFrame:
+    """``frame`` plus ``repo_out``/``path_out`` (the values written: metadata spans replaced, by
+    the same redactor as content) and ``meta_redacted``. ``repo``/``path`` stay as they are for
+    grouping, dependency order and FIM grammars, which never reach the output."""
+    out = frame.with_columns(
+        pl.col("repo").alias("repo_out"),
+        pl.col("path").alias("path_out"),
+        pl.lit(False).alias("meta_redacted"),
+    )
+    if not inp.meta_span_columns or frame.is_empty():
+        return out
+    n = pl.sum_horizontal(pl.col(c).list.len().fill_null(0) for c in inp.meta_span_columns)
+    mask = out.select(n > 0).to_series()
+    if not mask.any():
+        return out
+    apply = redactor(inp.cfg.redaction_style)
+    values: dict[str, list[str | None]] = {"repo_out": [], "path_out": []}
+    rows = out.filter(mask).select("repo", "path", *inp.meta_span_columns).iter_rows()
+    for repo, path, *lists in rows:
+        spans = [s for col in lists for s in (col or [])]
+        for name, value in (("repo", repo), ("path", path)):
+            mine = [s for s in spans if s.get("field") == name]
+            values[f"{name}_out"].append(apply(value, mine) if value and mine else value)
+    positions = mask.arg_true()
+    return out.with_columns(
+        out["repo_out"].scatter(positions, pl.Series(values["repo_out"], dtype=pl.String)),
+        out["path_out"].scatter(positions, pl.Series(values["path_out"], dtype=pl.String)),
+        mask.alias("meta_redacted"),
+    )
 
 
 def _redact(
@@ -355,6 +433,7 @@ def _write_group(task: _WriteTask) -> dict[str, Any]:
             frames = []
             for sid in task.shards:
                 meta, content = _load_shard(run, inp, sid, plan)
+                stats.meta_redacted += int(meta["meta_redacted"].sum())
                 frames.append(
                     meta.with_columns(pl.Series("content", content.to_pylist(), pl.String))
                 )
@@ -362,7 +441,9 @@ def _write_group(task: _WriteTask) -> dict[str, Any]:
             _write_repos(frame, inp, counter, writer, stats)
         else:
             for sid in task.shards:
-                _write_files(_load_shard(run, inp, sid, plan), inp, counter, writer, stats)
+                loaded = _load_shard(run, inp, sid, plan)
+                stats.meta_redacted += int(loaded[0]["meta_redacted"].sum())
+                _write_files(loaded, inp, counter, writer, stats)
         parts = writer.close()
     except BaseException:
         writer.abort()
@@ -400,7 +481,8 @@ def _write_files(
         if cfg.fim.rate > 0:
             part, text, modes = _fim_files(part, text, epoch, inp, counter)
         out = part.select(
-            "doc_uid", "content_sha", "repo", "path",
+            "doc_uid", "content_sha", pl.col("repo_out").alias("repo"),
+            pl.col("path_out").alias("path"),
             pl.col("language").cast(pl.String),
             pl.col("license_spdx").cast(pl.String).alias("license"),
             "tokens",
@@ -465,26 +547,32 @@ def _write_repos(
     strings = [c for c in [*_META, *signals] if frame[c].dtype == pl.String]
     per_repo = _repo_summary(frame, strings)
     ordered_frame = frame.sort("repo", "path", "doc_uid")
-    columns = ordered_frame.select("path", "doc_uid", "language", "content")
+    columns = ordered_frame.select("path", "doc_uid", "language", "content", "path_out")
     bounds = (
         ordered_frame.with_row_index("_i")
         .group_by("repo", maintain_order=True)
         .agg(pl.col("_i").first().alias("lo"), pl.len().alias("n"))
     )
-    paths, uids, langs, texts = (columns[c].to_list() for c in columns.columns)
+    paths, uids, langs, texts, shown = (columns[c].to_list() for c in columns.columns)
     for repo, lo, n in bounds.iter_rows():
         seen: set[str] = set()
-        files = []
+        files, display = [], {}
         for i in range(lo, lo + n):
             key = paths[i] if paths[i] not in seen else f"{paths[i]}#{uids[i]}"
             seen.add(key)
             files.append(RepoFile(key, paths[i], langs[i], texts[i]))
-        ordered = order_repo(files, cfg.repo)
+            display[key] = shown[i]
+        # dependency order on the real paths; headers and columns get the redacted ones
+        ordered = [
+            RepoFile(f.key, display[f.key], f.language, f.content)
+            for f in order_repo(files, cfg.repo)
+        ]
         info = per_repo[repo]
         language, meta, copies = info["language"], info["meta"], info["copies"]
-        redactions, source = info["redactions"], info["source"]
-        for k, sample in enumerate(repo_samples(repo, ordered, cfg.repo)):
-            uid = f"repo:{repo}" + (f"#{k}" if k else "")
+        redactions, source, name = info["redactions"], info["source"], info["repo_out"]
+        base_uid = f"repo:{name}" if name == repo else f"repo:{name}~{value_hash(repo)[:8]}"
+        for k, sample in enumerate(repo_samples(name, ordered, cfg.repo)):
+            uid = base_uid + (f"#{k}" if k else "")
             for epoch in range(copies):
                 text, mode = sample.text, None
                 if cfg.fim.rate > 0:
@@ -493,7 +581,7 @@ def _write_repos(
                     if mode is not None:
                         text = apply_fim(sample, mode, rng, cfg.fim)
                 row = {
-                    "content": text, "doc_uid": uid, "content_sha": None, "repo": repo, "path": None,
+                    "content": text, "doc_uid": uid, "content_sha": None, "repo": name, "path": None,
                     "language": language, "license": meta.get("license_spdx"), "tokens": 0,
                     "epoch": epoch, "fim": mode, "redactions": redactions if epoch == 0 and k == 0 else 0,
                     "n_files": len(sample.files),
@@ -551,7 +639,10 @@ def _repo_summary(frame: pl.DataFrame, strings: list[str]) -> dict[str, dict[str
         .group_by("repo", maintain_order=True).agg(pl.col("language").first())
     )  # fmt: skip
     base = frame.group_by("repo").agg(
-        pl.col("copies").max(), pl.col("redactions").sum(), pl.col("source_uri").sort().first()
+        pl.col("copies").max(),
+        pl.col("redactions").sum(),
+        pl.col("source_uri").sort().first(),
+        pl.col("repo_out").sort().first(),
     )
     out = {r["repo"]: {"language": None, "meta": {}, **r} for r in base.iter_rows(named=True)}
     for repo, language in lang.iter_rows():
@@ -585,6 +676,7 @@ class _Stats:
         self.fim: Counter[str] = Counter()
         self.redactions = 0
         self.redacted_docs = 0
+        self.meta_redacted = 0
 
     def add(
         self, out: pl.DataFrame, nbytes: Any, sources: pl.Series, categories: pl.Series
@@ -615,13 +707,14 @@ class _Stats:
             "fim": dict(self.fim),
             "redactions": self.redactions,
             "redacted_rows": self.redacted_docs,
+            "meta_redacted": self.meta_redacted,
         }
 
 
 def _merge_stats(parts: list[dict[str, Any]]) -> dict[str, Any]:
     merged: dict[str, Any] = {k: defaultdict(lambda: [0, 0, 0]) for k in _Stats.KEYS}
     fim_counts: Counter[str] = Counter()
-    redactions = redacted = 0
+    redactions = redacted = meta = 0
     for p in parts:
         for k in _Stats.KEYS:
             for name, vals in p[k].items():
@@ -631,8 +724,9 @@ def _merge_stats(parts: list[dict[str, Any]]) -> dict[str, Any]:
         fim_counts.update(p["fim"])
         redactions += p["redactions"]
         redacted += p["redacted_rows"]
+        meta += p["meta_redacted"]
     return {**{k: dict(v) for k, v in merged.items()}, "fim": dict(fim_counts),
-            "redactions": redactions, "redacted_rows": redacted}  # fmt: skip
+            "redactions": redactions, "redacted_rows": redacted, "meta_redacted": meta}  # fmt: skip
 
 
 def _publish(out_dir: Path, parts: list[PartInfo]) -> list[dict[str, Any]]:
@@ -692,6 +786,7 @@ def _manifest(run: RunDir, cfg: MixtureConfig, inp: _Inputs, counter: TokenCount
             "kept_documents": n_kept,
             "attributes": sorted({Path(f).name for f, _ in inp.attributes}),
             "span_columns": list(inp.span_columns),
+            "metadata_span_columns": list(inp.meta_span_columns),
         },
         "files": files,
         "totals": {
@@ -706,7 +801,25 @@ def _manifest(run: RunDir, cfg: MixtureConfig, inp: _Inputs, counter: TokenCount
         "per_source": _table(stats["source"]),
         "shares": shares,
         "fim": stats["fim"],
-        "redaction": {"spans": stats["redactions"], "rows": stats["redacted_rows"]},
+        "redaction": _redaction_summary(cfg, stats),
         "seconds": round(seconds, 3),
         "mb_per_s": round(content_bytes / 1e6 / seconds, 2) if seconds else None,
+    }
+
+
+def _redaction_summary(cfg: MixtureConfig, stats: dict[str, Any]) -> dict[str, Any]:
+    """``status``: ``complete`` (every kept document covered by every required span annotator),
+    ``unredacted`` (written with ``allow_unredacted`` despite ``problems``) or ``disabled``
+    (``redact = false``)."""
+    problems = list(stats.get("problems", []))
+    status = "disabled" if not cfg.redact else "unredacted" if problems else "complete"
+    return {
+        "status": status,
+        "unredacted": status != "complete",
+        "required": list(cfg.required_spans) if cfg.redact else [],
+        "allow_unredacted": cfg.allow_unredacted,
+        "problems": problems,
+        "spans": stats["redactions"],
+        "rows": stats["redacted_rows"],
+        "metadata_rows": stats["meta_redacted"],
     }

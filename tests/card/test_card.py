@@ -3,13 +3,24 @@ from __future__ import annotations
 import random
 import re
 
+import pyarrow as pa
 import pytest
 from huggingface_hub import DatasetCard
 
 from curate.card import CardConfig, write_card
 from curate.card.front_matter import check, hub_licenses, size_category
+from curate.filters.secrets.annotators import METADATA_SPANS
 from curate.mix import MixtureConfig, run_mix
 from curate.mix.synthetic import document, write_run
+from curate.schema import SPANS
+
+SECRETS_FOLDER = pa.schema(
+    [
+        pa.field("doc_uid", pa.string(), nullable=False),
+        ("secret_spans", SPANS),
+        ("secret_metadata_spans", METADATA_SPANS),
+    ]
+)
 
 RECIPE = '[mixture]\nname = "default"\n\n[card]\npretty_name = "Tiny code"\n'
 
@@ -35,7 +46,8 @@ def _run(tmp_path, *, with_everything: bool = True):
     dedup = [{"doc_uid": d["doc_uid"], "dup_cluster_id": f"c{i // 3}" if i < 30 else None,
               "dup_cluster_size": 3 if i < 30 else 1, "dup_keep": not (i < 30 and i % 3)} for i, d in enumerate(docs)]  # fmt: skip
     decontam = [{"doc_uid": d["doc_uid"], "decontam_match": i == 50} for i, d in enumerate(docs)]
-    secrets = [{"doc_uid": d["doc_uid"], "secret_spans": [{"start": 0, "end": 4, "kind": "api_key", "detector": "t", "value_hash": None}] * (i % 10 == 0)}
+    secrets = [{"doc_uid": d["doc_uid"], "secret_spans": [{"start": 0, "end": 4, "kind": "api_key", "detector": "t", "value_hash": None}] * (i % 10 == 0),
+                "secret_metadata_spans": []}
                for i, d in enumerate(docs)]  # fmt: skip
     pii = [{"doc_uid": d["doc_uid"], "pii_spans": [{"start": 0, "end": 2, "kind": "email", "detector": "t", "value_hash": None}] * (i % 20 == 1)}
            for i, d in enumerate(docs)]  # fmt: skip
@@ -66,6 +78,7 @@ def _run(tmp_path, *, with_everything: bool = True):
         tmp_path / "run", docs, skipped=skipped, decisions={"default": decisions},
         attributes={"license@1": lic, "near_dedup@1": dedup, "decontam@1": decontam, "secrets@1": secrets,
                     "pii@1": pii, "quality@1": quality, "optout@1": optout},
+        schemas={"secrets@1": SECRETS_FOLDER},
     )  # fmt: skip
     return run, docs, skipped
 

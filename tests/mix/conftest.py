@@ -3,15 +3,64 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
+from curate.filters.secrets.annotators import SECRETS_SCHEMA
 from curate.mix.synthetic import document, write_run
 from curate.rundir import RunDir
 
 SECRET = "AKIAIOSFODNN7EXAMPLE"
+SECRETS_KEY = "secrets@1"
+SECRETS_ATTR = pa.schema([pa.field("doc_uid", pa.string(), nullable=False), *SECRETS_SCHEMA])
+"""The exact schema the secrets annotator writes (content and metadata span columns)."""
+
+
+def secrets_rows(
+    docs: list[dict[str, Any]],
+    spans: dict[str, list[dict[str, Any]]] | None = None,
+    metadata: dict[str, list[dict[str, Any]]] | None = None,
+) -> list[dict[str, Any]]:
+    """secrets@1 rows for ``docs``: no findings except ``spans`` / ``metadata`` by doc_uid."""
+    spans, metadata = spans or {}, metadata or {}
+    return [
+        {
+            "doc_uid": d["doc_uid"],
+            "secret_spans": spans.get(d["doc_uid"], []),
+            "secret_count": len(spans.get(d["doc_uid"], [])),
+            "secret_density": 0.0,
+            "secret_scan_status": "ok",
+            "secret_metadata_spans": metadata.get(d["doc_uid"], []),
+        }
+        for d in docs
+    ]
+
+
+def write_scanned_run(
+    root: Path,
+    docs: list[dict[str, Any]],
+    *,
+    secret_spans: dict[str, list[dict[str, Any]]] | None = None,
+    metadata_spans: dict[str, list[dict[str, Any]]] | None = None,
+    **kw: Any,
+) -> RunDir:
+    """``write_run`` plus a secrets@1 attribute that scanned every document and found only
+    ``secret_spans`` / ``metadata_spans`` (by doc_uid), unless ``attributes`` already has one:
+    what a mixture needs to be written at all."""
+    attributes = dict(kw.pop("attributes", None) or {})
+    schemas = dict(kw.pop("schemas", None) or {})
+    attributes.setdefault(SECRETS_KEY, secrets_rows(docs, secret_spans, metadata_spans))
+    schemas.setdefault(SECRETS_KEY, SECRETS_ATTR)
+    return write_run(root, docs, attributes=attributes, schemas=schemas, **kw)
+
+
+@pytest.fixture
+def scanned_run() -> Callable[..., RunDir]:
+    return write_scanned_run
 
 
 def _python_file(rng: random.Random, i: int) -> str:
@@ -51,12 +100,9 @@ def mixed_run(tmp_path: Path) -> tuple[RunDir, list[dict[str, Any]], str]:
         docs.append(document(f"org/repo{i % 12}", f"src/f{i}{ext}", content, lang, shard))
     secret_doc = docs[5]
     start = secret_doc["content"].index(SECRET)
-    secrets = [
-        {"doc_uid": d["doc_uid"], "secret_spans": (
-            [{"start": start, "end": start + len(SECRET), "kind": "aws_key", "detector": "test", "value_hash": None}]
-            if d is secret_doc else [])}
-        for d in docs
-    ]  # fmt: skip
+    span = {"start": start, "end": start + len(SECRET), "kind": "aws_key", "detector": "test",
+            "value_hash": None}  # fmt: skip
+    secrets = secrets_rows(docs, {secret_doc["doc_uid"]: [span]})
     quality = [
         {"doc_uid": d["doc_uid"], "max_line_length": max(map(len, d["content"].splitlines()))}
         for d in docs
@@ -68,9 +114,9 @@ def mixed_run(tmp_path: Path) -> tuple[RunDir, list[dict[str, Any]], str]:
          "rule_too_short": i % 7 != 0}
         for i, d in enumerate(docs)
     ]  # fmt: skip
-    run = write_run(
+    run = write_scanned_run(
         tmp_path / "run", docs,
-        attributes={"secrets@1": secrets, "quality@1": quality, "license@1": lic},
+        attributes={SECRETS_KEY: secrets, "quality@1": quality, "license@1": lic},
         decisions={"default": decisions},
         skipped=[{"source_uri": "synthetic://x", "reason": "binary", "size_bytes": 10}],
     )  # fmt: skip

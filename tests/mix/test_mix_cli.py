@@ -12,10 +12,10 @@ def _curate(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120)  # fmt: skip
 
 
-def test_mix_and_card_commands(tmp_path) -> None:
+def test_mix_and_card_commands(tmp_path, scanned_run) -> None:
     docs = [document("o/r", f"f{i}.py", f"x = {i}\n" * (i + 1), "Python") for i in range(20)]
     docs += [document("o/r", f"g{i}.go", f"package g{i}\n", "Go") for i in range(20)]
-    run = write_run(tmp_path / "run", docs)
+    run = scanned_run(tmp_path / "run", docs)
     (run.root / "pipeline.toml").write_text(
         '[mixture]\nname = "mix1"\nstrategy = "budget"\nshares = { Python = 0.5, Go = 0.5 }\n'
         "total_tokens = 600\n\n[card]\nplots = false\n"

@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from curate.mix import MixtureConfig, output_schema, run_mix
-from curate.mix.synthetic import document, write_run
+from curate.mix.synthetic import document
 
 
 def test_mixture_keeps_policy_redacts_and_writes_manifest(mixed_run) -> None:
@@ -41,7 +41,8 @@ def test_mixture_keeps_policy_redacts_and_writes_manifest(mixed_run) -> None:
     assert manifest["totals"]["tokens"] == int(frame["tokens"].sum())
     assert sum(v["rows"] for v in manifest["per_language"].values()) == frame.height
     assert manifest["per_license_category"]["permissive"]["rows"] == frame.height
-    assert manifest["redaction"] == {"spans": 1, "rows": 1}
+    red = manifest["redaction"]
+    assert (red["spans"], red["rows"], red["status"], red["problems"]) == (1, 1, "complete", [])
     assert manifest["policy"] == "default" and manifest["inputs"]["kept_documents"] == len(kept)
     assert sum(f["rows"] for f in manifest["files"]) == frame.height
     assert len(manifest["config_fingerprint"]) == 24
@@ -71,9 +72,11 @@ def test_output_readable_by_duckdb_pyarrow_and_datatrove(mixed_run) -> None:
     assert {"repo", "path", "language", "tokens"} <= set(read[0].metadata)
 
 
-def test_no_decisions_keeps_everything_and_missing_attributes_are_fine(tmp_path) -> None:
+def test_no_decisions_keeps_everything_and_missing_attributes_are_fine(
+    tmp_path, scanned_run
+) -> None:
     docs = [document("a/b", f"x{i}.py", f"print({i})\n", "Python") for i in range(10)]
-    run = write_run(tmp_path / "r", docs)
+    run = scanned_run(tmp_path / "r", docs)
     manifest = run_mix(run, MixtureConfig(name="all"))
     assert manifest["policy"] is None and manifest["totals"]["rows"] == 10
     assert pl.read_parquet(run.mixture("all") / "part-00000.parquet")["license"].null_count() == 10
@@ -109,10 +112,10 @@ def test_ray_runner_gives_the_same_mixture(mixed_run, ray_cluster) -> None:
     assert got.equals(expected) and remote["shares"] == local["shares"]
 
 
-def test_everything_dropped_gives_an_empty_mixture(tmp_path) -> None:
+def test_everything_dropped_gives_an_empty_mixture(tmp_path, scanned_run) -> None:
     docs = [document("a/b", f"x{i}.py", f"print({i})\n", "Python") for i in range(5)]
     decisions = [{"doc_uid": d["doc_uid"], "keep": False, "drop_reason": "x"} for d in docs]
-    run = write_run(tmp_path / "r", docs, decisions={"default": decisions})
+    run = scanned_run(tmp_path / "r", docs, decisions={"default": decisions})
     for repo in (False, True):
         manifest = run_mix(run, MixtureConfig(repo={"enabled": repo}, strategy="uniform"))
         assert manifest["totals"]["rows"] == 0 and manifest["files"] == []

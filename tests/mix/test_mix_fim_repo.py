@@ -10,7 +10,7 @@ from curate.mix import MixtureConfig, run_mix
 from curate.mix.config import FimConfig, RepoConfig
 from curate.mix.fim import leaf_boundaries, transform
 from curate.mix.samples import RepoFile, Sample, apply_fim, fim_rng, order_repo, repo_samples
-from curate.mix.synthetic import document, write_run
+from curate.mix.synthetic import document
 
 CFG = FimConfig(rate=1.0, prefix_token="<P>", middle_token="<M>", suffix_token="<S>")
 NODE = CFG.model_copy(update={"boundary": "node"})
@@ -89,7 +89,7 @@ def test_repo_sample_format_and_split() -> None:
     assert len(parts) == 2 and [len(p.files) for p in parts] == [1, 1]
 
 
-def test_repository_level_mixture(tmp_path) -> None:
+def test_repository_level_mixture(tmp_path, scanned_run) -> None:
     docs = [
         document(
             "org/app",
@@ -115,7 +115,7 @@ def test_repository_level_mixture(tmp_path) -> None:
         {"doc_uid": d["doc_uid"], "keep": d["path"] != "src/dropped.rs", "drop_reason": None}
         for d in docs
     ]
-    run = write_run(tmp_path / "run", docs, decisions={"default": decisions})
+    run = scanned_run(tmp_path / "run", docs, decisions={"default": decisions})
     manifest = run_mix(run, MixtureConfig(repo=RepoConfig(enabled=True)))
     frame = pl.read_parquet(list(run.mixture("default").glob("*.parquet"))).sort("repo")
     assert frame["repo"].to_list() == ["org/app", "org/lib"]

@@ -9,7 +9,7 @@ import pytest
 
 from curate.filters.redact import apply_redactions
 from curate.mix import MixtureConfig, output_schema, run_mix
-from curate.mix.synthetic import document, write_run
+from curate.mix.synthetic import document
 from curate.rundir import RunDir
 
 
@@ -45,7 +45,7 @@ def test_datasets_load_dataset_reads_the_mixture_offline(mixed_run, tmp_path, mo
     assert isinstance(row["tokens"], int) and row["epoch"] == 0 and row["n_files"] == 1
 
 
-def test_dropped_and_redacted_rows_across_input_chunks(tmp_path) -> None:
+def test_dropped_and_redacted_rows_across_input_chunks(tmp_path, scanned_run) -> None:
     """Documents stored in several row groups (the content column arrives in chunks), every 5th
     dropped, spans in rows of different chunks: each written row is its original text or, where
     it had spans, exactly ``apply_redactions`` of it, in input order."""
@@ -61,10 +61,10 @@ def test_dropped_and_redacted_rows_across_input_chunks(tmp_path) -> None:
         )
         for i, d in enumerate(docs)
     }
-    run = write_run(
+    run = scanned_run(
         tmp_path / "run",
         docs,
-        attributes={"secrets@1": [{"doc_uid": u, "secret_spans": s} for u, s in spans.items()]},
+        secret_spans=spans,
         decisions={"default": [{"doc_uid": d["doc_uid"], "keep": i % 5 != 0, "drop_reason": None}
                                for i, d in enumerate(docs)]},
     )  # fmt: skip

@@ -8,7 +8,7 @@ from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 from curate.errors import ConfigError
 from curate.mix import MixtureConfig, run_mix
 from curate.mix.config import TokensConfig
-from curate.mix.synthetic import document, write_run
+from curate.mix.synthetic import document
 from curate.mix.tokens import TokenCounter
 
 CORPUS = [f"def function_{i}(x):\n    return x * {i} + offset\n" for i in range(200)]
@@ -31,14 +31,14 @@ def test_estimate_is_bytes_over_ratio() -> None:
     assert not counter.exact and "bytes / 4" in counter.describe()
 
 
-def test_exact_counts_with_local_tokenizer(tmp_path, tokenizer_json) -> None:
+def test_exact_counts_with_local_tokenizer(tmp_path, tokenizer_json, scanned_run) -> None:
     path, tok = tokenizer_json
     counter = TokenCounter(TokensConfig(tokenizer=str(path)))
     assert counter.exact and "sha256:" in counter.describe()
     assert counter.count_one(CORPUS[3]) == len(tok.encode(CORPUS[3], add_special_tokens=False).ids)
 
     docs = [document("r/x", f"f{i}.py", c, "Python") for i, c in enumerate(CORPUS[:40])]
-    run = write_run(tmp_path / "run", docs)
+    run = scanned_run(tmp_path / "run", docs)
     manifest = run_mix(
         run, MixtureConfig(tokens=TokensConfig(tokenizer=str(path)), fim={"rate": 0.5})
     )

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from curate.mix import MixtureConfig, run_mix
-from curate.mix.synthetic import document, write_run
+from curate.mix.synthetic import document
 from curate.mix.weights import assign_copies, plan_languages, requested_targets
 
 AVAILABLE = {"Python": 6000, "Go": 3000, "Rust": 1000}
@@ -86,7 +86,7 @@ def test_copies_meet_targets_within_one_unit_and_are_seeded() -> None:
     assert not a.sort("unit_id")["copies"].equals(c.sort("unit_id")["copies"])
 
 
-def test_requested_shares_met_within_one_percent_end_to_end(tmp_path) -> None:
+def test_requested_shares_met_within_one_percent_end_to_end(tmp_path, scanned_run) -> None:
     rng = random.Random(5)
     docs = []
     for i in range(3000):
@@ -94,7 +94,7 @@ def test_requested_shares_met_within_one_percent_end_to_end(tmp_path) -> None:
         docs.append(
             document(f"r/{i % 50}", f"f{i}", "x" * rng.randint(200, 4000), lang, f"{i % 3:016x}")
         )
-    run = write_run(tmp_path / "run", docs)
+    run = scanned_run(tmp_path / "run", docs)
     shares = {"Python": 0.2, "Go": 0.5, "Rust": 0.3}
     cfg = MixtureConfig(strategy="budget", shares=shares, total_tokens=3_000_000)
     manifest = run_mix(run, cfg)

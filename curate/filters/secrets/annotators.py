@@ -3,6 +3,11 @@
 Both get nulls (and ``*_scan_status = "too_large"``, from the engine's size guard) for documents over ``max_doc_bytes``;
 the secret scan also stops at ``time_budget_s`` per document and keeps what it found
 (status ``"timeout"``). ``secret_density`` is findings per KiB of UTF-8 content.
+
+``secrets@1`` also scans each document's metadata values (``repo``, ``path``: an export's
+columns or a remote URL can carry a token) with the same scanner, into
+``secret_metadata_spans`` (``METADATA_SPANS``: a ``field`` member naming the column, offsets
+into that value). Always a list, also for ``too_large`` documents.
 """
 
 from __future__ import annotations
@@ -17,9 +22,16 @@ from curate.engine import worker_cache
 from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, register
 from curate.filters.secrets.pii import PII_DETECTORS, PiiScanner
 from curate.filters.secrets.scanner import SecretScanner
-from curate.schema import SPANS
+from curate.schema import SPAN, SPANS
 
 log = logging.getLogger(__name__)
+
+METADATA_FIELDS = ("repo", "path")
+"""Document columns whose values the secrets annotator scans besides ``content``."""
+METADATA_SPAN = pa.struct([pa.field("field", pa.string(), nullable=False), *SPAN])
+METADATA_SPANS = pa.list_(METADATA_SPAN)
+"""A finding inside a metadata value: ``field`` names the column, ``start``/``end`` are 0-based
+code-point offsets into that column's value (half-open), as for content spans."""
 
 
 class SecretsConfig(AnnotatorConfig):
@@ -54,6 +66,7 @@ SECRETS_SCHEMA = pa.schema(
         ("secret_count", pa.int64()),
         ("secret_density", pa.float64()),
         ("secret_scan_status", pa.string()),
+        ("secret_metadata_spans", METADATA_SPANS),
     ]
 )
 PII_SCHEMA = pa.schema(
@@ -100,6 +113,7 @@ class SecretsAnnotator(Annotator):
         if not hasattr(self, "_scanner"):
             self.setup()
         paths = ctx.column("path") if "path" in batch.schema.names else [""] * len(ctx)
+        meta = self._metadata_spans(batch, ctx)
         spans, counts, density, status = [], [], [], []
         for i in range(len(ctx)):
             text = ctx.contents[i] or ""
@@ -118,9 +132,39 @@ class SecretsAnnotator(Annotator):
                 pa.array(counts, pa.int64()),
                 pa.array(density, pa.float64()),
                 pa.array(status, pa.string()),
+                pa.array(meta, METADATA_SPANS),
             ],
             schema=SECRETS_SCHEMA,
         )
+
+    def annotate_oversize(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
+        """Content over the size guard is not scanned (nulls, ``too_large``), but the short
+        metadata values still are."""
+        out = super().annotate_oversize(batch, ctx)
+        if not hasattr(self, "_scanner"):
+            self.setup()
+        index = SECRETS_SCHEMA.get_field_index("secret_metadata_spans")
+        meta = pa.array(self._metadata_spans(batch, ctx), METADATA_SPANS)
+        return out.set_column(index, SECRETS_SCHEMA.field(index), meta)
+
+    def _metadata_spans(self, batch: pa.RecordBatch, ctx: BatchContext) -> list[list[dict]]:
+        """Findings in each row's ``repo`` and ``path`` values. A value is scanned once per batch
+        (a repository's name repeats on all its files), without the path-based false-positive
+        rules: a token in a fixture's file name still leaks through the name."""
+        out: list[list[dict]] = [[] for _ in range(len(ctx))]
+        for name in METADATA_FIELDS:
+            if name not in batch.schema.names:
+                continue
+            found: dict[str, list[dict]] = {}
+            for i, value in enumerate(ctx.column(name)):
+                if not value:
+                    continue
+                if value not in found:
+                    budget = self.config.time_budget_s  # type: ignore[attr-defined]
+                    findings = self._scanner.scan(value, "", time_budget_s=budget).findings
+                    found[value] = [{"field": name, **f.as_span()} for f in findings]
+                out[i].extend(found[value])
+        return out
 
 
 @register
