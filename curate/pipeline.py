@@ -151,13 +151,14 @@ def run_pipeline(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport
     if cfg.run.runner == "ray" and cfg.run.address and runner is None:
         check_address(cfg.run.address)
     run.root.mkdir(parents=True, exist_ok=True)
-    with _exclusive(run):
+    with run_lock(run):
         return _run_locked(cfg, run, runner)
 
 
 @contextmanager
-def _exclusive(run: RunDir) -> Iterator[None]:
-    """One writer per run directory: a second concurrent run fails fast instead of racing."""
+def run_lock(run: RunDir) -> Iterator[None]:
+    """One writer per run directory (``RUN/.lock``): a second concurrent ``curate run`` or
+    ``curate mix`` on it fails fast instead of racing."""
     with open(run.root / ".lock", "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -314,4 +315,12 @@ def ingest_only(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport:
     return run_pipeline(bare, runner)
 
 
-__all__ = ["INGEST_STEP", "RunReport", "ingest_only", "pipeline_steps", "plan", "run_pipeline"]
+__all__ = [
+    "INGEST_STEP",
+    "RunReport",
+    "ingest_only",
+    "pipeline_steps",
+    "plan",
+    "run_lock",
+    "run_pipeline",
+]

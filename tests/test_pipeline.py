@@ -273,6 +273,24 @@ def test_second_concurrent_run_on_same_output_is_refused(tmp_path: Path) -> None
     assert run_pipeline(_cfg(inputs, out), LocalRunner()).did_work
 
 
+def test_curate_mix_waits_for_no_run_it_refuses_a_locked_run(tmp_path: Path) -> None:
+    """`curate mix` during a live `curate run` would write a mixture from partial decisions."""
+    import fcntl
+
+    from typer.testing import CliRunner
+
+    from curate.cli import _load_commands, app
+
+    out = tmp_path / "run"
+    (out / "documents").mkdir(parents=True)
+    _load_commands()
+    with open(out / ".lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        res = CliRunner().invoke(app, ["mix", str(out)])
+    assert res.exit_code == 1 and "in use by another curate run" in str(res.exception)
+    assert not (out / "mixtures").exists()
+
+
 def test_ray_temp_dir_falls_back_for_long_or_non_ascii_paths(tmp_path: Path) -> None:
     from curate.engine.runner import RayRunner
 

@@ -70,6 +70,7 @@ def mix_command(
     """Join documents, annotations and decisions; redact; weight; write Parquet + manifest."""
     from curate.engine.runner import make_runner
     from curate.mix import MixtureConfig, run_mix
+    from curate.pipeline import run_lock
     from curate.rundir import RunDir
 
     set_verbosity(verbose)
@@ -80,11 +81,12 @@ def mix_command(
     if allow_unredacted:
         cfg = cfg.model_copy(update={"allow_unredacted": True})
     rd = RunDir.at(run)
-    pool = make_runner(runner, workers=workers, temp_dir=rd.tmp / "ray")
-    try:
-        manifest = run_mix(rd, cfg, pool)
-    finally:
-        pool.close()
+    with run_lock(rd):  # not while a `curate run` is still writing decisions
+        pool = make_runner(runner, workers=workers, temp_dir=rd.tmp / "ray")
+        try:
+            manifest = run_mix(rd, cfg, pool)
+        finally:
+            pool.close()
     summary = {
         "mixture": str(rd.mixture(cfg.name)),
         **manifest["totals"],
