@@ -33,8 +33,6 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
-import curate.config
-import curate.filters.redact  # noqa: F401
 from curate.engine.runner import LocalRunner
 from curate.filters.secrets.annotators import METADATA_SPANS
 from curate.mix import MixtureConfig, run_mix

@@ -8,9 +8,7 @@ failures into one-line ``ConfigError``s that name the offending key.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ if TYPE_CHECKING:
     from curate.engine.annotate import AnnotatorSpec
 
 from curate.errors import ConfigError
+from curate.hashing import hash_json
 
 
 class StrictModel(BaseModel):
@@ -137,7 +136,7 @@ class PipelineConfig:
     def fingerprint(self, *parts: str) -> str:
         """Stable hash of the named parts of the config (``ingest``, ``annotators.x``, ...)."""
         payload = {p: _dump(self._part(p)) for p in parts}
-        return _hash_json(payload)
+        return hash_json(payload)
 
     def _part(self, name: str) -> Any:
         if name == "ingest":
@@ -151,13 +150,6 @@ def _dump(obj: Any) -> Any:
     if isinstance(obj, BaseModel):
         return obj.model_dump(mode="json")
     return obj
-
-
-def _hash_json(payload: Any) -> str:
-    from curate import __version__
-
-    text = json.dumps({"v": __version__, "p": payload}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def parse_pipeline(data: Mapping[str, Any], *, source: str = "", text: str = "") -> PipelineConfig:

@@ -84,8 +84,8 @@ def redacted_repo_names(run: Run) -> dict[str, str]:
     """Repository names in which the secrets annotator found a secret -> the name with the
     secret redacted plus a short hash of the original (so names stay distinct): what the
     statistics show instead, since nothing outside ``documents/`` may hold a secret."""
-    from curate.filters.redact import apply_redactions
-    from curate.filters.secrets.findings import value_hash
+    from curate.hashing import value_hash
+    from curate.mix.redact import apply_redactions
 
     if not any(k.split("@")[0] == "secrets" for k in run.attribute_keys()):
         return {}

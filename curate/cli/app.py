@@ -16,7 +16,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from curate import __version__
+        from curate._version import __version__
 
         typer.echo(f"curate {__version__}")
         raise typer.Exit()

@@ -39,8 +39,8 @@ def secrets_command(
     verbose: int = VerboseOpt,
 ) -> None:
     """Find secrets (keys, tokens, passwords) and personal data; print JSON lines."""
-    from curate.filters.redact import apply_redactions
     from curate.filters.secrets import PiiScanner, SecretScanner
+    from curate.mix.redact import apply_redactions
 
     set_verbosity(verbose)
     scanner = SecretScanner(prefilter=not full_scan)

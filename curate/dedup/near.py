@@ -204,7 +204,7 @@ def _bands(task: _Task) -> dict[str, int]:
         sets = [hashes_of[i] for i in np.flatnonzero(has)]
         write_shingle_sets(run, shard, uniq_nodes[has], sets, plan.node_parts)
     if cfg.near.repos:
-        from curate.dedup.repos import write_partial_repo_signatures
+        from curate.dedup.repo_signatures import write_partial_repo_signatures
 
         row_of = {int(n): i for i, n in enumerate(uniq_nodes.tolist())}
         write_partial_repo_signatures(

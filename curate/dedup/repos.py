@@ -26,6 +26,7 @@ from curate.dedup.components import connected_components, labels
 from curate.dedup.config import DedupConfig
 from curate.dedup.minhash import band_hashes, optimal_bands
 from curate.dedup.near import BAND, plan_near, star_edges
+from curate.dedup.repo_signatures import PARTIAL
 from curate.dedup.shuffle import (
     id63,
     partition_of,
@@ -45,37 +46,7 @@ SCHEMA = pa.schema(
         pa.field("dup_repo_keep", pa.bool_()),
     ]
 )
-PARTIAL = {"node": pl.Int64, "files": pl.Int64, "sig": pl.Binary}
 REPO = {"node": pl.Int64, "files": pl.Int64}
-
-
-def write_partial_repo_signatures(
-    run: RunDir,
-    shard: str,
-    repos: list[str],
-    nodes: np.ndarray,
-    row_of: dict[int, int],
-    sig: np.ndarray,
-    has: np.ndarray,
-    parts: int,
-) -> None:
-    """Per shard: each repository's file count and min-signature over its files here, keyed by
-    the repository id."""
-    by_repo: dict[int, list[int]] = {}
-    repo_ids = id63(repos).tolist()
-    for repo_id, node in zip(repo_ids, nodes.tolist(), strict=True):
-        row = row_of[int(node)]
-        if has[row]:
-            by_repo.setdefault(repo_id, []).append(row)
-    ids = sorted(by_repo)
-    if not ids:
-        return
-    sigs = [np.minimum.reduce(sig[by_repo[r]], axis=0).tobytes() for r in ids]
-    df = pl.DataFrame(
-        {"node": ids, "files": [len(by_repo[r]) for r in ids], "sig": sigs}, schema=PARTIAL
-    )
-    keys = df["node"].to_numpy()
-    write_partitioned(df, partition_of(keys, parts), parts, run.dedup / "repos" / "partial", shard)
 
 
 @dataclass(frozen=True)

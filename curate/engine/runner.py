@@ -229,9 +229,7 @@ def _without_banners() -> Iterator[None]:
 
 def _package_dir() -> str:
     """The folder of the ``curate`` package this driver runs (shipped to cluster workers)."""
-    import curate
-
-    return str(Path(curate.__file__).resolve().parent)
+    return str(Path(__file__).resolve().parents[1])
 
 
 def check_address(address: str, timeout_s: float = 5.0) -> None:

@@ -344,12 +344,10 @@ def _execute(task: _UnitTask, runner: RunnerSource | None = None) -> dict[str, d
 def _worker() -> dict[str, Any]:
     """Where a unit ran (host, process, Ray node, the curate package it imported): for
     finding a slow or failing node, and for checking what a cluster's workers run."""
-    import curate
-
     where: dict[str, Any] = {
         "host": socket.gethostname(),
         "pid": os.getpid(),
-        "curate": str(Path(curate.__file__).resolve().parent),
+        "curate": str(Path(__file__).resolve().parents[1]),
     }
     ray = sys.modules.get("ray")
     if ray is not None and ray.is_initialized():

@@ -7,7 +7,6 @@ rule is not in a pipeline's policy is ignored. Language names compare case-insen
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 PROSE = ["Markdown", "reStructuredText", "RST", "Text", "AsciiDoc", "Org", "TeX", "LaTeX"]
@@ -86,10 +85,3 @@ OVERRIDES: list[dict[str, Any]] = [
     {"rule": "data_literal", "extensions": [".svg"], "disable": True, "why": "SVG path data"},
     # Makefiles and shell: short repetitive lines are normal; nothing to change yet.
 ]
-
-
-@cache
-def builtin_overrides() -> tuple:
-    from curate.policy.config import OverrideConfig
-
-    return tuple(OverrideConfig.model_validate(o) for o in OVERRIDES)

@@ -26,10 +26,10 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from curate import __version__
+from curate._version import __version__
 from curate.engine.runner import LocalRunner, Runner
 from curate.errors import UserError
-from curate.filters.secrets.findings import value_hash
+from curate.hashing import hash_json, value_hash
 from curate.mix import coverage, fim, inputs
 from curate.mix.config import MixtureConfig
 from curate.mix.parts import PartInfo, PartWriter
@@ -754,7 +754,6 @@ def _table(counts: dict[str, list[int]]) -> dict[str, dict[str, int]]:
 def _manifest(run: RunDir, cfg: MixtureConfig, inp: _Inputs, counter: TokenCounter, shards: list[str],
               n_kept: int, plans: dict[str, Any], files: list[dict[str, Any]], stats: dict[str, Any],
               seconds: float) -> dict[str, Any]:  # fmt: skip
-    from curate.config import _hash_json
 
     by_lang = _table(stats["language"])
     written = sum(v["tokens"] for v in by_lang.values()) or 1
@@ -777,7 +776,7 @@ def _manifest(run: RunDir, cfg: MixtureConfig, inp: _Inputs, counter: TokenCount
         "format": "parquet",
         "schema": [{"name": f.name, "type": str(f.type)} for f in output_schema(inp.signal_fields)],
         "code_version": __version__,
-        "config_fingerprint": _hash_json(cfg.model_dump(mode="json")),
+        "config_fingerprint": hash_json(cfg.model_dump(mode="json")),
         "config": json.loads(cfg.model_dump_json()),
         "policy": cfg.policy if inp.decisions else None,
         "token_counter": counter.describe(),

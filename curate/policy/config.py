@@ -108,6 +108,15 @@ class OverrideConfig(BaseModel):
         return self
 
 
+@cache
+def builtin_overrides() -> tuple[OverrideConfig, ...]:
+    """The per-language overrides of ``curate.languages.quality_overrides`` (plain data there:
+    the language table sits below the policy and knows nothing of its config)."""
+    from curate.languages.quality_overrides import OVERRIDES
+
+    return tuple(OverrideConfig.model_validate(o) for o in OVERRIDES)
+
+
 class PolicyConfig(BaseModel):
     """The ``[policy]`` section of a pipeline."""
 
@@ -162,8 +171,6 @@ class PolicyConfig(BaseModel):
         """User overrides first (they win), then the built-in ones for rules that exist."""
         out = list(self.overrides)
         if self.builtin_overrides:
-            from curate.languages.quality_overrides import builtin_overrides
-
             names = {r.name for r in self.rules}
             out += [ov for ov in builtin_overrides() if ov.rule in names]
         return out

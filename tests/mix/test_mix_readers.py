@@ -7,8 +7,8 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from curate.filters.redact import apply_redactions
 from curate.mix import MixtureConfig, output_schema, run_mix
+from curate.mix.redact import apply_redactions
 from curate.mix.synthetic import document
 from curate.rundir import RunDir
 

@@ -3,19 +3,12 @@ a secret's value wherever findings are logged or stored."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-VALUE_HASH_CHARS = 16
+from curate.hashing import VALUE_HASH_CHARS, value_hash
 
-
-def value_hash(value: str) -> str:
-    """A short, stable fingerprint of a finding's value (sha256, first 16 hex digits).
-
-    Findings never carry the value itself; the hash lets a user tell whether two findings are
-    the same secret without ever printing it."""
-    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:VALUE_HASH_CHARS]
+__all__ = ["VALUE_HASH_CHARS", "Finding", "value_hash"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ import ipaddress
 
 import pytest
 
-from curate.filters.redact import apply_redactions, merge_spans, synthetic_ip
+from curate.mix.redact import apply_redactions, merge_spans, synthetic_ip
 
 
 def _span(text, value, kind):
