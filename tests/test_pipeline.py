@@ -302,3 +302,25 @@ def test_ray_temp_dir_falls_back_for_long_or_non_ascii_paths(tmp_path: Path) -> 
         assert chosen.startswith(tempfile.gettempdir()) and "curate-ray-" in chosen
         assert chosen.isascii() and len(chosen) <= 40
         Path(chosen).rmdir()
+
+
+def test_an_annotator_whose_output_schema_changes_reruns(tmp_path: Path) -> None:
+    """A new column without a version bump must not leave old attribute folders without it:
+    the schema is part of the annotator's fingerprint, so the annotator runs again (here the
+    real parse@1 then does not write the pretended column, which the engine's check reports)."""
+    import pyarrow as pa
+
+    from curate.filters.parse import ParseAnnotator
+
+    inputs = _make_inputs(tmp_path, repos=1)
+    cfg = _cfg(inputs, tmp_path / "run")
+    run_pipeline(cfg, LocalRunner())
+    assert run_pipeline(cfg, LocalRunner()).shards_annotated == 0
+    original = ParseAnnotator.output_schema
+    ParseAnnotator.output_schema = original.append(pa.field("extra_signal", pa.int64()))
+    try:
+        with pytest.raises(RuntimeError, match="extra_signal"):
+            run_pipeline(cfg, LocalRunner())
+    finally:
+        ParseAnnotator.output_schema = original
+    assert run_pipeline(cfg, LocalRunner()).shards_annotated >= 1  # back to the real schema

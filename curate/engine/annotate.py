@@ -11,6 +11,7 @@ datatrove documents.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -44,6 +45,13 @@ class AnnotatorSpec:
     @property
     def key(self) -> str:
         return self.cls.key()
+
+    @property
+    def output_digest(self) -> str:
+        """A hash of the declared output schema: an annotator that gains a column (without a
+        version bump) reruns instead of leaving old folders without it."""
+        text = self.cls.output_schema.to_string(show_schema_metadata=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def instance(spec: AnnotatorSpec) -> Annotator:
@@ -184,7 +192,10 @@ class AnnotateStep(Step):
         return self.shards
 
     def parts(self, unit: str) -> Mapping[str, str]:
-        return {a.key: f"{a.key}:{a.fingerprint}:{self.upstream[unit]}" for a in self.annotators}
+        return {
+            a.key: f"{a.key}:{a.fingerprint}:{a.output_digest}:{self.upstream[unit]}"
+            for a in self.annotators
+        }
 
     def for_unit(self, unit: str) -> Step:
         return AnnotateStep(
