@@ -3,6 +3,7 @@
 Public API::
 
     detect_repo(files) / detect_file(path, content, repo) / detect_files(files)  # matching core
+    detect_repo(files).repo / .subtrees   # headline (root license) / licenses beside it
     match_text(text)            # template match of a license text or notice
     to_spdx(name)               # "Apache 2.0" / trove classifier / expression -> SPDX
     category_of(expression)     # permissive, weak_copyleft, strong_copyleft, ...
@@ -22,6 +23,7 @@ from curate.filters.license.categories import (
 )
 from curate.filters.license.detect import (
     RepoLicenses,
+    Subtree,
     Verdict,
     detect_file,
     detect_files,
@@ -42,6 +44,7 @@ __all__ = [
     "OptOutConfig",
     "OptOutList",
     "RepoLicenses",
+    "Subtree",
     "Verdict",
     "category_of",
     "category_table",

@@ -3,7 +3,10 @@
 ``begin_shard`` reads only the shard's license-relevant files (license files, manifests,
 READMEs; a repository never spans shards) and resolves each repository's directory licenses
 once; ``annotate`` then adds per-file evidence (SPDX line, header comment, using the batch's
-shared tree-sitter tree) and falls back to the inherited directory license.
+shared tree-sitter tree) and falls back to the inherited directory license. Every row also
+carries its repository's headline (``license_repo_spdx``) and the licenses beside it
+(``license_subtrees``: sub-folders with their own license, root license texts the declared
+license leaves out).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from curate.filters.license.detect import (
 )
 from curate.filters.license.textmatch import scanner
 
+SUBTREES = pa.list_(pa.struct([pa.field("path", pa.string()), pa.field("spdx", pa.string())]))
+
 LICENSE_SCHEMA = pa.schema(
     [
         pa.field("license_spdx", pa.string()),
@@ -32,6 +37,8 @@ LICENSE_SCHEMA = pa.schema(
         pa.field("license_confidence", pa.float64()),
         pa.field("license_evidence", pa.string()),
         pa.field("license_method", pa.string()),
+        pa.field("license_repo_spdx", pa.string()),
+        pa.field("license_subtrees", SUBTREES),
     ]
 )
 
@@ -83,8 +90,12 @@ class LicenseAnnotator(Annotator):
         repos, paths, contents = ctx.column("repo"), ctx.column("path"), ctx.contents
         out: dict[str, list] = {f.name: [] for f in LICENSE_SCHEMA}
         empty = RepoLicenses()
+        headline: dict[str, tuple[str | None, list[dict[str, str]]]] = {}
         for i in range(len(ctx)):
             repo = self._repos.get(repos[i], empty)
+            if repos[i] not in headline:  # per repository, not per row
+                subtrees = [{"path": s.path, "spdx": s.spdx} for s in repo.subtrees]
+                headline[repos[i]] = (repo.repo.spdx, subtrees)
             if scan_headers:
                 content = contents[i] or ""
                 verdict = detect_file(paths[i], content, repo, tree=lambda i=i: ctx.tree(i))
@@ -95,4 +106,6 @@ class LicenseAnnotator(Annotator):
             out["license_confidence"].append(verdict.confidence)
             out["license_evidence"].append(verdict.evidence)
             out["license_method"].append(verdict.method)
+            out["license_repo_spdx"].append(headline[repos[i]][0])
+            out["license_subtrees"].append(headline[repos[i]][1])
         return pa.RecordBatch.from_pydict(out, schema=LICENSE_SCHEMA)

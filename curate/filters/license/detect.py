@@ -3,9 +3,14 @@ by the ``license@1`` annotator and ``curate license``.
 
 Evidence, strongest first: license files (``LICENSE*``, ``COPYING*``, ``LICENCE*``,
 ``UNLICENSE``, ``NOTICE``, ``LICENSES/*``) matched by template; package manifests; a README's
-license section. Each directory with evidence governs its subtree; the shallowest such
-directory gives the repository's license. A file's own ``SPDX-License-Identifier:`` line or
-license header overrides what it inherits.
+license section. Each directory with evidence governs its subtree. The repository's headline is
+the root's license: its license files and manifests, reconciled (``families.reconcile``: the
+manifest says which of the root's license texts is the package's license, the texts say which
+member of a family) and simplified; licenses of sub-folders (vendored code, test data, docs) and
+root license texts the declaration leaves out are listed beside it (``RepoLicenses.subtrees``),
+never ANDed into it. Without root evidence the shallowest directories with evidence are combined
+with AND (a monorepo). A file's own ``SPDX-License-Identifier:`` line or license header
+overrides what it inherits.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ from posixpath import basename, dirname
 from typing import Any
 
 from curate.filters.license.categories import category_of
-from curate.filters.license.expression import license_ids, normalise, to_spdx
+from curate.filters.license.expression import equivalent, license_ids, simplify, to_spdx
+from curate.filters.license.families import reconcile
 from curate.filters.license.headers import file_license
-from curate.filters.license.manifests import declared_license, reader_for
+from curate.filters.license.manifests import Declaration, declaration, reader_for
 from curate.filters.license.similarity import closest_license
 from curate.filters.license.textmatch import drop_implied, match_text
 
@@ -81,6 +87,9 @@ class Verdict:
     evidence: str
     """Readable: ``LICENSE text match``, ``package.json license field``, ``src/x.c header``."""
     sources: tuple[Evidence, ...] = ()
+    excluded: tuple[Evidence, ...] = ()
+    """License texts in this directory whose licenses the declared license leaves out (one
+    entry per file and id): listed beside the headline, not part of it."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -95,12 +104,30 @@ class Verdict:
 NO_LICENSE = Verdict(None, "no_license", 0.8, "none", "no license evidence")
 
 
-def _verdict(spdx: str, confidence: float, sources: list[Evidence]) -> Verdict:
+def _verdict(
+    spdx: str, confidence: float, sources: list[Evidence], excluded: tuple[Evidence, ...] = ()
+) -> Verdict:
     main = sources[0]
     evidence = ", ".join(f"{e.path} {_METHOD_WORDS[e.method]}" for e in sources)
     return Verdict(
-        spdx, category_of(spdx), round(confidence, 3), main.method, evidence, tuple(sources)
+        spdx,
+        category_of(spdx),
+        round(confidence, 3),
+        main.method,
+        evidence,
+        tuple(sources),
+        excluded,
     )
+
+
+@dataclass(frozen=True)
+class Subtree:
+    """A license in the repository that is not its headline: a sub-folder's own license
+    (``path`` is the folder) or a root license text the declared license leaves out (``path``
+    is the file)."""
+
+    path: str
+    spdx: str
 
 
 @dataclass
@@ -111,8 +138,8 @@ class RepoLicenses:
 
     @property
     def repo(self) -> Verdict:
-        """The repository's license: the shallowest directory with evidence (several at the same
-        depth, e.g. a monorepo without a root license, are combined with AND)."""
+        """The repository's headline: the root's license; without root evidence, the
+        shallowest directories with evidence (a monorepo's packages) combined with AND."""
         if not self.dirs:
             return NO_LICENSE
         depth = min(_depth(d) for d in self.dirs)
@@ -120,10 +147,23 @@ class RepoLicenses:
         if len(top) == 1:
             return top[0]
         known = [v for v in top if v.spdx]
-        spdx = normalise(" AND ".join(f"({v.spdx})" for v in known))
+        spdx = simplify(" AND ".join(f"({v.spdx})" for v in known))
         sources = [e for v in known for e in v.sources]
         conf = min(v.confidence for v in known)
         return _verdict(spdx or UNKNOWN, conf, sources) if sources else NO_LICENSE
+
+    @property
+    def subtrees(self) -> tuple[Subtree, ...]:
+        """Licenses beside the headline: root license texts the declared license leaves out,
+        then every sub-folder whose own license differs from the headline (sorted by path)."""
+        root = self.dirs.get("")
+        out = [Subtree(e.path, e.spdx) for e in root.excluded] if root else []
+        headline = self.repo.spdx
+        for d, v in sorted(self.dirs.items()):
+            spdx = v.spdx or UNKNOWN
+            if d and not (headline and equivalent(spdx, headline)):
+                out.append(Subtree(d, spdx))
+        return tuple(out)
 
     def for_path(self, path: str) -> Verdict:
         """The verdict a file inherits: its nearest ancestor directory with evidence, else the
@@ -162,7 +202,7 @@ def detect_repo(files: Mapping[str, str]) -> RepoLicenses:
 def _directory_verdict(paths: list[str], files: Mapping[str, str]) -> Verdict | None:
     texts: list[tuple[Evidence, float]] = []
     unknown_files: list[str] = []
-    manifests: list[Evidence] = []
+    manifests: list[tuple[Evidence, Declaration]] = []
     readmes: list[tuple[Evidence, float]] = []
     choice = False
     for path in paths:
@@ -187,9 +227,9 @@ def _directory_verdict(paths: list[str], files: Mapping[str, str]) -> Verdict | 
             elif full_text_name and long_enough:
                 unknown_files.append(path)
         elif reader_for(path) is not None:
-            spdx = declared_license(path, text)
-            if spdx:
-                manifests.append(Evidence(path, "manifest", spdx))
+            declared = declaration(path, text)
+            if declared is not None:
+                manifests.append((Evidence(path, "manifest", declared.spdx), declared))
         elif is_readme(path):
             found = readme_license(text)
             if found:
@@ -203,25 +243,38 @@ def _directory_verdict(paths: list[str], files: Mapping[str, str]) -> Verdict | 
         # Several license files combine with AND, unless a short license file (no full text of
         # its own, e.g. "available under either of LICENSE.APACHE or LICENSE.BSD") offers a choice.
         joiner = " OR " if choice else " AND "
-        spdx = normalise(joiner.join(f"({i})" for i in ids)) or UNKNOWN
+        spdx = simplify(joiner.join(f"({i})" for i in ids)) or UNKNOWN
         sources = [e for e, _ in texts]
         confidence = min(c for _, c in texts)
-        for m in manifests:  # a manifest refines the text: OR between texts, -only/-or-later
-            if _families(m.spdx) == _families(spdx):
-                spdx = m.spdx
+        excluded: tuple[Evidence, ...] = ()
+        for m, declared in manifests:  # the manifest says which texts are the package's
+            reconciled = reconcile(spdx, declared)
+            if reconciled is not None:
+                spdx = reconciled.spdx
                 sources.append(m)
+                excluded = _left_out(texts, reconciled.dropped)
                 break
-        return _verdict(spdx, min(1.0, 0.5 + confidence / 2), sources)
+        return _verdict(spdx, min(1.0, 0.5 + confidence / 2), sources, excluded)
     if manifests:
-        spdx = manifests[0].spdx
-        agree = sum(1 for m in manifests if _families(m.spdx) == _families(spdx))
-        return _verdict(spdx, 0.85 if agree == len(manifests) else 0.7, manifests)
+        spdx = manifests[0][0].spdx
+        agree = sum(1 for m, _ in manifests if _families(m.spdx) == _families(spdx))
+        conf = 0.85 if agree == len(manifests) else 0.7
+        return _verdict(spdx, conf, [m for m, _ in manifests])
     if unknown_files:
         return _verdict(UNKNOWN, 0.3, [Evidence(p, "license_file", UNKNOWN) for p in unknown_files])
     if readmes:
         e, conf = readmes[0]
         return _verdict(e.spdx, conf, [e])
     return None
+
+
+def _left_out(
+    texts: list[tuple[Evidence, float]], dropped: tuple[str, ...]
+) -> tuple[Evidence, ...]:
+    """One entry per (license file, id) for the ids the headline leaves out."""
+    return tuple(
+        Evidence(e.path, e.method, i) for e, _ in texts for i in license_ids(e.spdx) if i in dropped
+    )
 
 
 def _families(expression: str) -> frozenset[str]:

@@ -112,6 +112,15 @@ _ALIASES: dict[str, str] = {
     "other/proprietary": "LicenseRef-proprietary",
 }
 
+# Names of a license family that do not say which member: "BSD License" (2 or 3 clauses?), an
+# unversioned "GPL". ``to_spdx`` still gives them an id (the usual member), but that id is a
+# guess: a license text that names the member exactly is the better evidence.
+_VAGUE_KEYS = frozenset({
+    "bsd", "gpl", "gnu gpl", "lgpl", "gnu lgpl", "agpl", "gnu agpl", "gnu general public",
+    "gnu lesser general public", "gnu library general public",
+    "gnu library or lesser general public", "gnu affero general public",
+})  # fmt: skip
+
 _NOISE = re.compile(r"\b(the|licen[cs]e[ds]?|version|osi approved|software)\b|\bv(?=\d)|[\"'(),;]")
 
 
@@ -207,6 +216,42 @@ def to_spdx(text: str | None) -> str | None:
 def normalise(expression: str) -> str | None:
     parsed = parse_expression(expression)
     return None if parsed is None else str(parsed)
+
+
+def simplify(expression: str) -> str | None:
+    """``expression`` with duplicate and absorbed terms removed by license-expression's boolean
+    simplification (``(Apache-2.0 OR BSD-3-Clause) AND BSD-3-Clause`` -> ``BSD-3-Clause``).
+    When nothing can be removed the expression keeps its author's order (``MIT OR Apache-2.0``
+    rather than the sorted ``Apache-2.0 OR MIT``)."""
+    parsed = parse_expression(expression)
+    if parsed is None:
+        return None
+    simpler = parsed.simplify()
+    if _terms(simpler) < _terms(parsed):
+        return str(simpler)
+    return str(parsed)
+
+
+def equivalent(a: str, b: str) -> bool:
+    """The same license expression up to order and duplicates (``MIT OR Apache-2.0`` and
+    ``Apache-2.0 OR MIT``)."""
+    if a == b:
+        return True
+    pa_, pb = parse_expression(a), parse_expression(b)
+    return pa_ is not None and pb is not None and _licensing.is_equivalent(pa_, pb)
+
+
+def _terms(parsed) -> int:  # a license_expression LicenseExpression
+    return len(_licensing.license_symbols(parsed, unique=False))
+
+
+def is_vague_name(text: str) -> bool:
+    """Does this license name or trove classifier name a family without saying which member
+    (``BSD License``, ``GPL``, ``License :: OSI Approved :: GNU General Public License (GPL)``)?"""
+    text = text.strip().strip(".")
+    if text.startswith("License ::"):
+        text = re.sub(r"\s*\([^)]*\)\s*$", "", text.split("::")[-1].strip())
+    return _name_key(text) in _VAGUE_KEYS
 
 
 _CLASSIFIERS = {

@@ -13,10 +13,11 @@ import tomllib
 from collections.abc import Callable
 from configparser import ConfigParser
 from configparser import Error as ConfigParserError
+from dataclasses import dataclass
 from email.parser import HeaderParser
 from posixpath import basename
 
-from curate.filters.license.expression import normalise, to_spdx
+from curate.filters.license.expression import is_vague_name, normalise, to_spdx
 
 
 def _package_json(text: str) -> list[str]:
@@ -155,9 +156,28 @@ def reader_for(path: str) -> Callable[[str], list[str]] | None:
     return None
 
 
+@dataclass(frozen=True)
+class Declaration:
+    """What one manifest declares."""
+
+    spdx: str
+    """The SPDX expression."""
+    vague: frozenset[str] = frozenset()
+    """Ids known only from a family name (``BSD License`` -> ``BSD-3-Clause``): guesses."""
+    structured: bool = True
+    """One declaration (``"MIT OR Apache-2.0"``, a ``License-Expression``) rather than several
+    items (trove classifiers) joined with AND, whose real operator the manifest does not say."""
+
+
 def declared_license(path: str, text: str) -> str | None:
     """The SPDX expression a manifest declares, or ``None`` (unknown manifest, no license
     field, unreadable file, or a name we cannot map)."""
+    found = declaration(path, text)
+    return None if found is None else found.spdx
+
+
+def declaration(path: str, text: str) -> Declaration | None:
+    """``declared_license`` with what the detector needs to weigh it against license texts."""
     reader = reader_for(path)
     if reader is None:
         return None
@@ -168,7 +188,7 @@ def declared_license(path: str, text: str) -> str | None:
     resolved = [(item, to_spdx(item)) for item in raw]
     # A name without a version ("GPL", "BSD License") that we had to give one is a guess: any
     # versioned declaration of the same family goes first.
-    resolved.sort(key=lambda pair: _vague(*pair))
+    resolved.sort(key=lambda pair: is_vague_name(pair[0]))
     ids: list[str] = []
     for _, spdx in resolved:
         if spdx and spdx not in ids:
@@ -178,11 +198,11 @@ def declared_license(path: str, text: str) -> str | None:
     # Classifiers are coarse ("BSD License"); an explicit expression or name refines them, and a
     # family refinement (GPL-3.0-only vs -or-later) keeps the more specific spelling.
     ids = _refine(ids)
-    return normalise(" AND ".join(f"({i})" if " " in i else i for i in ids))
-
-
-def _vague(item: str, spdx: str | None) -> bool:
-    return bool(spdx) and not re.search(r"\d", item) and bool(re.search(r"\d", spdx or ""))
+    spdx = normalise(" AND ".join(f"({i})" if " " in i else i for i in ids))
+    if spdx is None:
+        return None
+    exact = {s for item, s in resolved if s and not is_vague_name(item)}
+    return Declaration(spdx, frozenset(ids) - exact, structured=len(ids) == 1)
 
 
 def _family(spdx: str) -> str:

@@ -84,6 +84,15 @@ def test_license_columns(shard: pa.RecordBatch) -> None:
     assert by_path["run.py"]["license_evidence"] == "README.md license section"
     assert by_path["lib.py"]["license_spdx"] == "BSD-3-Clause"
     assert all(0.0 <= r["license_confidence"] <= 1.0 for r in rows)
+    # every row carries its repository's headline and the licenses beside it
+    assert by_path["vendor/x/y.py"]["license_repo_spdx"] == "Apache-2.0"
+    assert by_path["vendor/x/y.py"]["license_subtrees"] == [
+        {"path": "vendor/x", "spdx": "GPL-3.0-only"}
+    ]
+    assert by_path["src/main.c"]["license_subtrees"] == by_path["LICENSE"]["license_subtrees"]
+    assert by_path["run.py"]["license_repo_spdx"] == "MIT"
+    assert by_path["lib.py"]["license_repo_spdx"] is None  # a file's own tag is no headline
+    assert by_path["lib.py"]["license_subtrees"] == []
 
 
 def test_repo_without_any_evidence_is_no_license(documents: Callable) -> None:
@@ -94,6 +103,7 @@ def test_repo_without_any_evidence_is_no_license(documents: Callable) -> None:
     assert row == {
         "license_spdx": None, "license_category": "no_license", "license_confidence": 0.8,
         "license_evidence": "no license evidence", "license_method": "none",
+        "license_repo_spdx": None, "license_subtrees": [],
     }  # fmt: skip
 
 
@@ -106,6 +116,7 @@ def test_disabled_and_size_guard(shard: pa.RecordBatch) -> None:
     rows = loop.annotate(shard)[0].to_pylist()
     # too big to read its header: src/gpl.c inherits the repository's license
     assert rows[2]["license_spdx"] == "Apache-2.0"
+    assert rows[2]["license_subtrees"] == [{"path": "vendor/x", "spdx": "GPL-3.0-only"}]
 
 
 def test_optout(tmp_path: Path, shard: pa.RecordBatch) -> None:
