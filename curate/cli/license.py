@@ -76,7 +76,14 @@ def audit(arg: str, *, per_file: bool) -> Iterator[dict]:
             repo, verdicts = detect_files(files)
         else:
             repo, verdicts = detect_repo(files), {}
-        yield {"path": arg, "repo": row["repo"], "files": len(files), **repo.repo.as_dict()}
+        subtrees = [{"path": t.path, "spdx": t.spdx} for t in repo.subtrees]
+        yield {
+            "path": arg,
+            "repo": row["repo"],
+            "files": len(files),
+            **repo.repo.as_dict(),
+            "subtrees": subtrees,
+        }
         for rel, verdict in sorted(verdicts.items()):
             yield {"path": rel, "repo": row["repo"], **verdict.as_dict()}
 
