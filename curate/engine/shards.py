@@ -1,10 +1,11 @@
 """Shard planning: group sources into units of work whose ids derive from their content.
 
-Sources are sorted by URI and cut into shards at *content-defined* boundaries: a shard closes
-when it reaches the byte target, or, once it holds a quarter of the target, before any source
-whose URI hash falls in a fixed 1-in-8 class. Adding a source therefore only changes the shard it
-lands in (and at most its neighbours until the next boundary), and a shard's id is a hash of its
-members' URIs, parts and sizes — never of a rank or position.
+Sources are sorted by name (their path below the inputs' common parent, never the absolute
+location: ``curate.ingest.identity``) and cut into shards at *content-defined* boundaries: a
+shard closes when it reaches the byte target, or, once it holds a quarter of the target, before
+any source whose name hash falls in a fixed 1-in-8 class. Adding a source therefore only changes
+the shard it lands in (and at most its neighbours until the next boundary), and a shard's id is
+a hash of its members' names, parts and sizes — never of a rank, a position or a folder.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ class ShardSpec:
 
 
 def _source_key(source: Any) -> str:
+    """A source's location-independent name (its URI for specs without one) and part."""
     part = "" if source.part is None else f"#{source.part[0]}-{source.part[1]}"
-    return f"{source.uri}{part}"
+    return f"{getattr(source, 'name', '') or source.uri}{part}"
 
 
 def _boundary(source: Any) -> bool:

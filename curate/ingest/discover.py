@@ -20,6 +20,7 @@ from typing import Any
 from curate.errors import UserError
 from curate.ingest.config import IngestConfig
 from curate.ingest.fsio import basename, display_uri, is_local, url_to_fs
+from curate.ingest.identity import assign_identities
 from curate.ingest.readers.archive import ARCHIVE_SUFFIXES
 from curate.ingest.readers.export import EXPORT_SUFFIXES
 from curate.ingest.records import SkipRecord, SourceSpec
@@ -47,8 +48,10 @@ def discover_sources(
     input path does not exist."""
     specs: list[SourceSpec] = []
     skips: list[SkipRecord] = []
+    roots: list[str] = []
     for given in paths:
         fs, path = url_to_fs(given)
+        roots.append(display_uri(fs, path))
         try:
             info = fs.info(path)
         except FileNotFoundError:
@@ -63,7 +66,7 @@ def discover_sources(
         if len(specs) + len(skips) == found:  # an empty folder: say so rather than nothing
             uri = display_uri(fs, path)
             skips.append(SkipRecord(uri, None, None, "empty_source", "no files", 0, 0))
-    return specs, skips
+    return assign_identities(specs, roots), skips
 
 
 def _discover_dir(

@@ -45,6 +45,9 @@ class SourceSpec:
     size_bytes: int
     repo: str | None = None
     part: tuple[int, int] | None = None
+    name: str = ""
+    """Location-independent name: the path below the common parent of the run's inputs
+    (``curate.ingest.identity``); doc_uids and shard ids hash it, never ``uri``."""
 
 
 @dataclass(frozen=True)

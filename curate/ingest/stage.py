@@ -25,9 +25,11 @@ log = logging.getLogger(__name__)
 LANGUAGE_HEAD_CHARS = 4096
 
 
-def make_doc_uid(source_uri: str, repo: str, ref: str | None, path: str, content_sha: str) -> str:
-    """Stable id of one file instance: same source, repo, ref, path and content → same id."""
-    key = "\x00".join((source_uri, repo, ref or "", path, content_sha))
+def make_doc_uid(source: str, repo: str, ref: str | None, path: str, content_sha: str) -> str:
+    """Stable id of one file instance: same source, repo, ref, path and content → same id.
+    ``source`` is the source's location-independent name (``SourceSpec.name``), so the same
+    inputs kept in another folder or on another machine get the same ids."""
+    key = "\x00".join((source, repo, ref or "", path, content_sha))
     return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
@@ -112,7 +114,11 @@ def ingest_shard(
                         continue
                     assert isinstance(item, RawFile)
                     uid = make_doc_uid(
-                        item.source_uri, item.repo, item.ref, item.path, item.content_sha
+                        source.name or item.source_uri,
+                        item.repo,
+                        item.ref,
+                        item.path,
+                        item.content_sha,
                     )
                     if uid in seen:
                         skip(
