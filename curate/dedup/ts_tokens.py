@@ -19,7 +19,8 @@ Node kinds are classified once per grammar from the node-type names (``*identifi
 ``*string*``, ``*_literal`` numbers, ``*comment*`` plus the registry's ``comment_nodes``), so
 every bundled grammar works without a per-language table. Files whose language is not a
 programming language (markup, data, prose: their content is text), has no grammar, or whose
-parse fails or runs over the time budget, fall back to the ``words`` tokens; the reason is
+parse fails or whose parse and leaf walk together run over the time budget (one
+``curate.languages.budget.TreeBudget`` per document), fall back to the ``words`` tokens; the reason is
 returned so the caller can record it (``dup_tokenizer``).
 """
 
@@ -31,6 +32,7 @@ from functools import lru_cache
 import numpy as np
 
 from curate.languages import get_parser, parse_with_budget
+from curate.languages.budget import CHECK_EVERY, BudgetExceeded, Deadline, TreeBudget
 from curate.languages.registry import find_language
 
 IDENT_MARK = "\x01"
@@ -103,7 +105,7 @@ def tree_sitter_tokens(
     text: str, language: str | None, timeout_s: float, max_bytes: int = 1 << 20
 ) -> tuple[list[str] | None, str]:
     """``(tokens, status)``; tokens is None when the caller must fall back (status says why).
-    ``max_bytes`` bounds the Python-level tree walk, which the parse budget does not cover."""
+    ``timeout_s`` bounds the parse and the leaf walk together; ``max_bytes`` the input."""
     lang = find_language(language)
     if lang is None:
         return None, FALLBACK_NO_GRAMMAR
@@ -116,22 +118,34 @@ def tree_sitter_tokens(
     data = text.encode("utf-8")
     if len(data) > max_bytes:
         return None, FALLBACK_TOO_LARGE
+    budget = TreeBudget(timeout_s)
     try:
-        tree = parse_with_budget(parser, data, timeout_s)
+        tree = parse_with_budget(parser, data, timeout_s, budget)
     except Exception:  # a grammar bug must not stop the shard: fall back and say so
         parser.reset()
         return None, FALLBACK_FAILED
     if tree is None:
         return None, FALLBACK_TIMEOUT
-    return _leaf_tokens(tree, data, table.tolist()), TREE_SITTER
+    try:
+        with budget.running() as deadline:
+            return _leaf_tokens(tree, data, table.tolist(), deadline), TREE_SITTER
+    except BudgetExceeded:
+        return None, FALLBACK_TIMEOUT
 
 
-def _leaf_tokens(tree, data: bytes, table: list[int]) -> list[str]:  # type: ignore[no-untyped-def]
+def _leaf_tokens(
+    tree, data: bytes, table: list[int], deadline: Deadline | None = None
+) -> list[str]:  # type: ignore[no-untyped-def]
     out: list[str] = []
     append = out.append
     n_kinds = len(table)
     cursor = tree.walk()
+    mask = CHECK_EVERY - 1
+    visited = 0
     while True:
+        visited += 1
+        if deadline is not None and not visited & mask:
+            deadline.check()
         node = cursor.node
         kid = node.kind_id
         cat = table[kid] if kid < n_kinds else _KEEP

@@ -2,8 +2,9 @@
 
 Columns (nulls where a value does not exist, never magic numbers):
 
-- ``parse_status``: ``ok``; ``error`` (the tree has ERROR or MISSING nodes); ``timeout`` (over
-  the time budget); ``too_large`` (over ``max_doc_bytes``); ``no_grammar`` (no language, or
+- ``parse_status``: ``ok``; ``error`` (the tree has ERROR or MISSING nodes); ``timeout`` (the
+  parse, or the walk and query over its tree, would run over the document's time budget,
+  ``timeout_s``, shared with every other pass over that tree: see curate/languages/budget.py); ``too_large`` (over ``max_doc_bytes``); ``no_grammar`` (no language, or
   no grammar for it). All other columns are null unless the status is ok or error.
 - ``parse_error_fraction``: bytes covered by ERROR nodes / document bytes (MISSING nodes are
   zero-width: they make the status ``error`` but add no bytes).
@@ -36,6 +37,7 @@ from tree_sitter import Node, QueryCursor, Tree
 
 from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, register
 from curate.engine.trees import DEFAULT_MAX_DOC_BYTES, DEFAULT_TIMEOUT_S, TreeGuards, TreeProvider
+from curate.languages.budget import BudgetExceeded, TreeBudget, find_budget, run_query, structure
 from curate.languages.grammars import get_parser
 from curate.languages.queries import node_queries, query_source
 from curate.languages.registry import Language, find_language
@@ -76,7 +78,8 @@ def _needs_source(lang: Language) -> bool:
 
 
 def max_depth(tree: Tree) -> int:
-    """Longest root-to-node path in edges, walked iteratively with a TreeCursor."""
+    """Longest root-to-node path in edges, walked iteratively with a TreeCursor (unbudgeted;
+    ``tree_stats`` measures depth with ``curate.languages.budget.structure``)."""
     cursor = tree.walk()
     first_child = cursor.goto_first_child
     next_sibling = cursor.goto_next_sibling
@@ -107,13 +110,21 @@ def covered_bytes(nodes: list[Node]) -> int:
     return total + cur_end - cur_start
 
 
-def tree_stats(tree: Tree, lang: Language, n_bytes: int) -> TreeStats:
-    """All parse signals of one tree of ``lang`` over a document of ``n_bytes`` bytes."""
+def tree_stats(
+    tree: Tree, lang: Language, n_bytes: int, budget: TreeBudget | None = None
+) -> TreeStats:
+    """All parse signals of one tree of ``lang`` over a document of ``n_bytes`` bytes.
+
+    The walk and the query are charged to the document's ``budget`` (a fresh one of
+    ``DEFAULT_TIMEOUT_S`` without it); raises ``BudgetExceeded`` when they do not fit."""
+    if budget is None:
+        budget = TreeBudget(DEFAULT_TIMEOUT_S)
     root = tree.root_node
+    shape = structure(tree, budget)  # depth, and the query's cost, before the query runs
     queries = node_queries(lang)
     captures: dict[str, list[Node]] = {}
     if queries is not None:
-        captures = QueryCursor(queries.query).captures(root)
+        captures = run_query(QueryCursor(queries.query), root, tree, budget)
     if root.has_error:
         status = "error"
         error_bytes = covered_bytes(captures.get("error", []))
@@ -132,7 +143,7 @@ def tree_stats(tree: Tree, lang: Language, n_bytes: int) -> TreeStats:
         status=status,
         error_fraction=error_fraction,
         node_count=root.descendant_count,
-        max_depth=max_depth(tree),
+        max_depth=shape.max_depth,
         function_count=count("function", q is not None and q.has_functions),
         class_count=count("class", q is not None and q.has_classes),
         comment_bytes=size("comment", q is not None and q.has_comments),
@@ -181,10 +192,15 @@ class ParseAnnotator(Annotator):
         # Not ctx.tree(i): that would attach the source, which these statistics never read
         # unless the language's query has text predicates. A tree another annotator already
         # asked for is reused (same cache).
+        parser = get_parser(lang.name)
         tree, status = trees.parse(lang.name, data, need_source=_needs_source(lang))
-        if tree is None:
-            return status, None
-        stats = tree_stats(tree, lang, len(data))
+        if tree is None:  # "parsed" without a tree: the re-attach found the budget spent
+            return ("timeout" if status == "parsed" else status), None
+        budget = find_budget(parser, data) or TreeBudget(trees.timeout_s)
+        try:
+            stats = tree_stats(tree, lang, len(data), budget)
+        except BudgetExceeded:
+            return "timeout", None
         return stats.status, stats
 
     def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:

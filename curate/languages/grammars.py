@@ -5,27 +5,38 @@ Parsers are cached per process. ``parse_with_budget`` uses the read-callback for
 callback-fed parse when ``progress_callback`` returns True (measured: a 14 MB input stops within
 a few ms of a 50 ms budget; see docs/benchmarks.md, "Parse").
 
+The parse and the re-attach are charged to the document's ``TreeBudget``
+(``curate.languages.budget``), which every later pass over the tree (queries, walks) shares;
+without an explicit ``budget`` the document's budget is looked up by ``(data, parser)``.
+
 Trap (py-tree-sitter 0.26.1): a tree from the callback form keeps no source, and ``Node.text``
 or a text predicate (``#eq?``, ``#any-of?``) on it crashes the process with a segfault. So
 ``parse_source_less`` (the budgeted parse alone) is only for callers that read ranges and node
 types and never hand the tree out; ``parse_with_budget`` follows it with ``attach_source``
 (``parse(data, old_tree=tree)``), which returns the same tree with its source attached. That
 second pass reuses unchanged subtrees (about +10% on trees without errors) but re-parses around
-ERROR nodes (up to a full parse) and has no budget, so the worst-case time of
-``parse_with_budget`` is about twice ``timeout_s``.
+ERROR nodes (up to a full parse) and cannot be cancelled, so it runs only while the budget
+still holds at least the time the parse took (otherwise the document is over budget: None).
+The parse and the re-attach together therefore stay within about ``timeout_s``.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 
 from tree_sitter import Language as TSLanguage
 from tree_sitter import Parser, Tree
 from tree_sitter_language_pack import get_language as _pack_language
 from tree_sitter_language_pack import get_parser as _pack_parser
 
+from curate.languages.budget import (
+    BudgetExceeded,
+    TreeBudget,
+    clock,
+    document_budget,
+    find_budget,
+)
 from curate.languages.registry import all_languages, find_language
 
 log = logging.getLogger(__name__)
@@ -76,6 +87,9 @@ def get_parser(language_name: str) -> Parser | None:
     return _PARSERS[grammar]
 
 
+DEFAULT_TIMEOUT_S = 2.0
+"""The per-document time budget of every pass over a tree unless configured otherwise."""
+
 _CHUNK_BYTES = 1 << 16
 """Read-callback chunks are at most 64 KiB, served from one per-thread scratch buffer."""
 _SCRATCH = threading.local()
@@ -88,8 +102,11 @@ def _scratch() -> bytearray:
     return buffer
 
 
-def parse_source_less(parser: Parser, data: bytes, timeout_s: float) -> Tree | None:
-    """The budgeted read-callback parse alone (None on timeout). The tree has **no source**:
+def parse_source_less(
+    parser: Parser, data: bytes, timeout_s: float, budget: TreeBudget | None = None
+) -> Tree | None:
+    """The budgeted read-callback parse alone (None on timeout, or when the document's
+    ``budget`` is already spent). The tree has **no source**:
     only use range-based APIs on it (types, byte offsets, counts, queries without text
     predicates); ``Node.text`` segfaults. Hand out only ``attach_source(...)`` trees.
 
@@ -103,38 +120,64 @@ def parse_source_less(parser: Parser, data: bytes, timeout_s: float) -> Tree | N
     all tree-sitter asks for. (Fixed power-of-two buffers took 10-21 Python calls per
     document; this takes one per 64 KiB.)
     """
+    if budget is None:
+        budget = document_budget(parser, data, timeout_s)
     view = memoryview(data)
     scratch = _scratch()
-    clock = time.monotonic
-    deadline = clock() + timeout_s
 
     def read(offset: int, _point: object) -> bytearray:
         # Resized in place to exactly the chunk: the same object every call (see above).
         scratch[:] = view[offset : offset + _CHUNK_BYTES]
         return scratch
 
-    def over_budget(_offset: int, _has_error: bool) -> bool:
-        return clock() > deadline
-
+    start = clock()
     try:
-        return parser.parse(read, progress_callback=over_budget)
-    except ValueError:  # raised by tree-sitter when the progress callback cancels
-        parser.reset()  # otherwise the next parse would resume the abandoned one
+        with budget.running() as deadline:
+            at = deadline.at
+
+            def over_budget(_offset: int, _has_error: bool) -> bool:
+                return clock() > at
+
+            try:
+                tree = parser.parse(read, progress_callback=over_budget)
+            except ValueError:  # raised by tree-sitter when the progress callback cancels
+                parser.reset()  # otherwise the next parse would resume the abandoned one
+                raise BudgetExceeded from None
+    except BudgetExceeded:
+        return None
+    budget.parse_s = clock() - start
+    return tree
+
+
+def attach_source(
+    parser: Parser, data: bytes, tree: Tree, budget: TreeBudget | None = None
+) -> Tree | None:
+    """The same tree with its source (``parse(data, old_tree=tree)``; see the module doc), or
+    None when the document's budget no longer holds the time its parse took."""
+    if budget is None:
+        budget = find_budget(parser, data) or document_budget(parser, data, DEFAULT_TIMEOUT_S)
+    if budget.left() < (budget.parse_s or 0.0):
+        budget.exceeded = True
+        return None
+    try:
+        with budget.running():
+            return parser.parse(data, old_tree=tree)
+    except BudgetExceeded:
         return None
 
 
-def attach_source(parser: Parser, data: bytes, tree: Tree) -> Tree:
-    """The same tree with its source (``parse(data, old_tree=tree)``; see the module doc)."""
-    return parser.parse(data, old_tree=tree)
-
-
-def parse_with_budget(parser: Parser, data: bytes, timeout_s: float) -> Tree | None:
+def parse_with_budget(
+    parser: Parser, data: bytes, timeout_s: float, budget: TreeBudget | None = None
+) -> Tree | None:
     """Parse ``data``, giving up after ``timeout_s`` seconds (None on timeout).
 
     The returned tree has its source attached (``Node.text`` works; see the module doc).
+    ``budget``: the document's budget, when the caller charges later passes to it too.
     """
-    tree = parse_source_less(parser, data, timeout_s)
-    return None if tree is None else attach_source(parser, data, tree)
+    if budget is None:
+        budget = document_budget(parser, data, timeout_s)
+    tree = parse_source_less(parser, data, timeout_s, budget)
+    return None if tree is None else attach_source(parser, data, tree, budget)
 
 
 _SNIPPET = b"x\n"

@@ -93,24 +93,32 @@ def _query(grammar: str) -> tuple[Any, Any]:
     return worker_cache.get_or_create(("mix.deps", grammar), build)
 
 
-def parse(parser: Any, source: bytes, timeout_s: float) -> Any | None:
-    """A tree, or None when parsing takes longer than ``timeout_s`` (pathological inputs)."""
+def parse(parser: Any, source: bytes, timeout_s: float, budget: Any = None) -> Any | None:
+    """A tree, or None when parsing takes longer than ``timeout_s`` (pathological inputs).
+    ``budget``: the document's ``TreeBudget`` when later passes are charged to it too."""
     from curate.languages.grammars import parse_with_budget
 
-    return parse_with_budget(parser, source, timeout_s)
+    return parse_with_budget(parser, source, timeout_s, budget)
 
 
 def extract_imports(grammar: str, source: bytes, timeout_s: float = 1.0) -> list[str]:
     """Raw import specifiers of one file, in a per-language notation the resolvers understand
-    (none when the parse runs over ``timeout_s``)."""
+    (none when the parse and the import query together run over ``timeout_s``: no tree)."""
     from tree_sitter import QueryCursor
 
+    from curate.languages.budget import BudgetExceeded, TreeBudget, run_query
+
     parser, query = _query(grammar)
-    tree = parse(parser, source, timeout_s)
+    budget = TreeBudget(timeout_s)
+    tree = parse(parser, source, timeout_s, budget)
     if tree is None:
         return []
+    try:
+        matches = run_query(QueryCursor(query), tree.root_node, tree, budget, matches=True)
+    except BudgetExceeded:
+        return []
     specs: list[str] = []
-    for _, caps in QueryCursor(query).matches(tree.root_node):
+    for _, caps in matches:
         text = {
             k: [source[n.start_byte : n.end_byte].decode("utf-8", "replace") for n in v]
             for k, v in caps.items()

@@ -13,33 +13,52 @@ from __future__ import annotations
 import bisect
 import random
 from collections.abc import Callable, Sequence
+from typing import Any
 
+from curate.languages.budget import CHECK_EVERY, Deadline
 from curate.mix.config import FimConfig
 
 
-def leaf_boundaries(grammar: str | None, text: str) -> list[int]:
+def leaf_boundaries(grammar: str | None, text: str, timeout_s: float = 1.0) -> list[int]:
     """Character offsets where a tree-sitter leaf starts or ends (plus 0 and len(text)).
-    Without a grammar (or when parsing fails): offsets of line starts."""
+    Without a grammar, when parsing fails, or when the parse and the leaf walk together run
+    over ``timeout_s`` (one ``TreeBudget``): offsets of line starts."""
+    from curate.languages.budget import BudgetExceeded, TreeBudget
+
     cuts: set[int] = {0, len(text)}
     data = text.encode("utf-8", "surrogatepass")
     tree = None
+    budget = TreeBudget(timeout_s)
     if grammar is not None:
-        from curate.mix.deps import _query
+        from curate.mix.deps import _query, parse
 
         try:
-            parser, _ = _query(grammar)
-            tree = parser.parse(data)
+            tree = parse(_query(grammar)[0], data, timeout_s, budget)
         except Exception:  # an unparsable file just falls back to line starts
             tree = None
-    if tree is None:
-        pos = 0
-        for line in text.splitlines(keepends=True):
-            pos += len(line)
-            cuts.add(pos)
-        return sorted(cuts)
+    if tree is not None:
+        try:
+            with budget.running() as deadline:
+                return sorted(cuts | _bytes_to_chars(data, text, _leaf_cuts(tree, deadline)))
+        except BudgetExceeded:
+            pass
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        pos += len(line)
+        cuts.add(pos)
+    return sorted(cuts)
+
+
+def _leaf_cuts(tree: Any, deadline: Deadline) -> set[int]:
+    """Byte offsets of every leaf's start and end, by a TreeCursor walk within ``deadline``."""
     byte_cuts: set[int] = set()
     cursor = tree.walk()
+    mask = CHECK_EVERY - 1
+    visited = 0
     while True:
+        visited += 1
+        if not visited & mask:
+            deadline.check()
         node = cursor.node
         if node.child_count == 0:
             byte_cuts.add(node.start_byte)
@@ -48,7 +67,7 @@ def leaf_boundaries(grammar: str | None, text: str) -> list[int]:
             continue
         while not cursor.goto_next_sibling():
             if not cursor.goto_parent():
-                return sorted(cuts | _bytes_to_chars(data, text, byte_cuts))
+                return byte_cuts
 
 
 def leaf_snapper(grammar: str | None, text: str, timeout_s: float = 1.0) -> Callable[[int], int]:

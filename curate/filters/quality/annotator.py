@@ -14,6 +14,8 @@ import pyarrow as pa
 
 from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, register
 from curate.filters.quality import lang_signals, markers, text_stats
+from curate.languages.budget import BudgetExceeded, TreeBudget, find_budget
+from curate.languages.grammars import DEFAULT_TIMEOUT_S, get_parser
 
 MINIFIED_MIN_LINE = 500
 MINIFIED_MAX_WHITESPACE = 0.10
@@ -58,10 +60,15 @@ SCHEMA = pa.schema(
         ("import_only", pa.bool_()),
         ("pass_only_function_fraction", pa.float64()),
         ("main_function_count", pa.int64()),
+        ("tree_signals_status", pa.string()),
     ]
 )
 
 _TREE_COLUMNS = ("import_only", "pass_only_function_fraction", "main_function_count")
+TREE_OK, TREE_NONE, TREE_TIMEOUT = "ok", "no_tree", "timeout"
+"""``tree_signals_status`` (null where no tree signal applies): computed; no tree (no grammar,
+over the parse size guard); over the document's tree time budget (parse, or the signals'
+queries and walks). The tree columns are null unless it is ``ok``."""
 
 
 def _frac(num: np.ndarray, den: np.ndarray) -> pa.Array:
@@ -167,5 +174,20 @@ class QualityAnnotator(Annotator):
         for i, language in enumerate(ctx.column("language")):
             if not lang_signals.needs_tree(language):
                 continue
-            for name, value in lang_signals.language_signals(language, ctx.tree(i)).items():
+            tree = ctx.tree(i)
+            parser = get_parser(language)
+            budget = find_budget(parser, ctx.content_bytes(i)) if parser is not None else None
+            if tree is None:
+                over = budget is not None and budget.exceeded
+                columns["tree_signals_status"][i] = TREE_TIMEOUT if over else TREE_NONE
+                continue
+            try:
+                values = lang_signals.language_signals(
+                    language, tree, budget or TreeBudget(DEFAULT_TIMEOUT_S)
+                )
+            except BudgetExceeded:
+                columns["tree_signals_status"][i] = TREE_TIMEOUT
+                continue
+            for name, value in values.items():
                 columns[name][i] = value
+            columns["tree_signals_status"][i] = TREE_OK

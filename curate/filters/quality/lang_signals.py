@@ -6,7 +6,10 @@
 - C / C++: ``main_function_count`` (definitions of ``main``; more than one means a
   concatenation of programs or a test dump).
 
-Values are null when the language does not apply or no tree is available.
+Values are null when the language does not apply or no tree is available. Every query and
+walk is charged to the document's time budget (``curate.languages.budget``): over it,
+``language_signals`` raises ``BudgetExceeded`` and the annotator leaves the values null with
+``tree_signals_status = "timeout"``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from tree_sitter import Query, QueryCursor
+
+from curate.languages.budget import TreeBudget, run_query
+from curate.languages.grammars import DEFAULT_TIMEOUT_S
 
 PYTHON = {"python"}
 C_LIKE = {"c", "c++", "cpp", "objective-c", "cuda"}
@@ -43,7 +49,8 @@ def _trivial_statement(node: Any) -> bool:
     return node.type in {"pass_statement", "comment", "string", "ellipsis", "concatenated_string"}
 
 
-def python_signals(tree: Any) -> dict[str, Any]:
+def python_signals(tree: Any, budget: TreeBudget | None = None) -> dict[str, Any]:
+    budget = budget or TreeBudget(DEFAULT_TIMEOUT_S)
     root = tree.root_node
     statements = [c for c in root.named_children if c.type != "comment"]
     imports = [
@@ -56,8 +63,14 @@ def python_signals(tree: Any) -> dict[str, Any]:
         for c in statements
         if c not in imports and not _trivial_statement(c) and not _is_dunder_all(c)
     ]
-    captures = QueryCursor(_query(tree.language, _PY_FUNC)).captures(root).get("body", [])
-    trivial = sum(all(_trivial_statement(s) for s in body.named_children) for body in captures)
+    cursor = QueryCursor(_query(tree.language, _PY_FUNC))
+    captures = run_query(cursor, root, tree, budget).get("body", [])
+    with budget.running() as deadline:
+        trivial = 0
+        for k, body in enumerate(captures):
+            if not k & 255:
+                deadline.check()
+            trivial += all(_trivial_statement(s) for s in body.named_children)
     return {
         "import_only": bool(imports) and not others,
         "pass_only_function_fraction": trivial / len(captures) if captures else None,
@@ -72,20 +85,25 @@ def _is_dunder_all(node: Any) -> bool:
     return left is not None and left.text in {b"__all__", b"__version__"}
 
 
-def c_signals(tree: Any) -> dict[str, Any]:
-    captures = QueryCursor(_query(tree.language, _C_MAIN)).captures(tree.root_node).get("name", [])
+def c_signals(tree: Any, budget: TreeBudget | None = None) -> dict[str, Any]:
+    budget = budget or TreeBudget(DEFAULT_TIMEOUT_S)
+    cursor = QueryCursor(_query(tree.language, _C_MAIN))
+    captures = run_query(cursor, tree.root_node, tree, budget).get("name", [])
     return {"main_function_count": len(captures)}
 
 
-def language_signals(language: str | None, tree: Any | None) -> dict[str, Any]:
-    """The language-specific columns for one document (missing keys mean null)."""
+def language_signals(
+    language: str | None, tree: Any | None, budget: TreeBudget | None = None
+) -> dict[str, Any]:
+    """The language-specific columns for one document (missing keys mean null). ``budget``:
+    the document's (a fresh ``DEFAULT_TIMEOUT_S`` one without it); raises ``BudgetExceeded``."""
     if tree is None or not language:
         return {}
     lang = language.lower()
     if lang in PYTHON:
-        return python_signals(tree)
+        return python_signals(tree, budget)
     if lang in C_LIKE:
-        return c_signals(tree)
+        return c_signals(tree, budget)
     return {}
 
 
