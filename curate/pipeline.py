@@ -150,7 +150,11 @@ def run_pipeline(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport
     check_policy_columns(cfg, run)  # before anything is written
     if cfg.run.runner == "ray" and cfg.run.address and runner is None:
         check_address(cfg.run.address)
-    run.root.mkdir(parents=True, exist_ok=True)
+    try:
+        run.root.mkdir(parents=True, exist_ok=True)
+        (run.root / ".lock").touch()
+    except OSError as err:  # read-only folder or filesystem, a path under /sys, ...
+        raise UserError(f"{run.root}: cannot write the run directory ({err.strerror})") from None
     with run_lock(run):
         return _run_locked(cfg, run, runner)
 

@@ -326,3 +326,12 @@ def test_an_annotator_whose_output_schema_changes_reruns(tmp_path: Path) -> None
     # The failed attempt wrote no marker and aborted its writers: the previous, complete
     # outputs still match the real schema, so nothing is redone.
     assert run_pipeline(cfg, LocalRunner()).shards_annotated == 0
+
+
+def test_an_unwritable_output_is_one_clear_error(tmp_path: Path) -> None:
+    """(As root a chmod'ed folder is still writable; sysfs is not, for anyone.)"""
+    from curate.errors import UserError
+
+    inputs = _make_inputs(tmp_path, repos=1)
+    with pytest.raises(UserError, match="cannot write the run directory"):
+        run_pipeline(_cfg(inputs, Path("/sys/curate-test/run")), LocalRunner())
