@@ -8,6 +8,7 @@ import io
 import lzma
 import posixpath
 import zlib
+from collections.abc import Iterator
 from typing import IO, Any
 
 import fsspec
@@ -95,3 +96,25 @@ def open_decompressed(raw: IO[bytes]) -> IO[bytes]:
         reader: Any = dctx.stream_reader(raw, read_across_frames=True)
         return io.BufferedReader(reader, buffer_size=1 << 20)
     return raw
+
+
+def bounded_lines(
+    stream: Any, cap: int, chunk: int = 1 << 20
+) -> Iterator[tuple[bytes | None, int]]:
+    """(line, length) for each line of `stream`, holding at most `cap` + 1 bytes of a line:
+    a longer line is consumed in `chunk`-sized pieces and yielded as (None, its length), so a
+    line that inflates to gigabytes is never materialised."""
+    while True:
+        line = stream.readline(cap + 1)
+        if not line:
+            return
+        if len(line) <= cap:
+            yield line, len(line)
+            continue
+        length, complete = len(line), line.endswith(b"\n")
+        del line
+        while not complete:
+            piece = stream.readline(chunk)
+            length += len(piece)
+            complete = not piece or piece.endswith(b"\n")
+        yield None, length

@@ -21,13 +21,17 @@ def clean_name(name: str | bytes) -> str:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def normalize_member(name: str) -> tuple[str, str | None]:
+def normalize_member(name: str | bytes) -> tuple[str, str | None]:
     """(clean relative posix path, problem). `problem` is a `path_traversal` detail for absolute
-    paths, drive letters and ``..`` components; the path is then the cleaned original name."""
-    name = clean_name(name)
-    if name.startswith(("/", "\\")) or _DRIVE.match(name):
+    paths, drive letters and ``..`` components; the path is then the cleaned original name.
+
+    The checks look at the name as given, before `clean_name` escapes undecodable bytes: the
+    escape ``\\xff`` of a name starting with a non-UTF-8 byte is not an absolute path."""
+    raw = name.decode("utf-8", "surrogateescape") if isinstance(name, bytes) else name
+    name = clean_name(raw)
+    if raw.startswith(("/", "\\")) or _DRIVE.match(raw):
         return name, "absolute path"
-    if any(part == ".." for part in re.split(r"[/\\]", name)):
+    if any(part == ".." for part in re.split(r"[/\\]", raw)):
         return name, "'..' component"
     return "/".join(p for p in name.split("/") if p not in ("", ".")), None
 

@@ -27,10 +27,10 @@ SKIP_REASONS: dict[str, str] = {
     "corrupt_archive": "archive or member could not be read or was truncated (path null: source level)",
     "git_error": "the git CLI failed on this repository or object",
     "missing_column": "export row (or whole export) without the mapped content/path column",
-    "malformed_record": "export line that is not a JSON object",
+    "malformed_record": "export line that is not a JSON object, or a mapped column of the wrong type",
     # source level (discovery)
     "unsupported_source": "input file whose type is not a known source kind",
-    "empty_source": "input folder holding no files or folders",
+    "empty_source": "input folder, archive or export holding no files or rows (files=0)",
 }
 """The stable skip vocabulary: every `SkipRecord.reason` ingest emits is a key here."""
 

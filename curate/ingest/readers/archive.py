@@ -19,7 +19,8 @@ from curate.ingest.fsio import (
     open_decompressed,
     url_to_fs,
 )
-from curate.ingest.paths import normalize_member
+from curate.ingest.paths import clean_name, normalize_member
+from curate.ingest.readers import nonempty
 from curate.ingest.records import RawFile, SkipRecord
 
 ARCHIVE_SUFFIXES = (
@@ -99,10 +100,14 @@ def _identity(
 
 
 def _relative(name: str, top: str | None) -> str:
-    path, problem = normalize_member(name)
-    if problem is None and top is not None and path.startswith(top + "/"):
-        return path[len(top) + 1 :]
-    return path if problem is None else name
+    """`name` without the stripped top folder, still as given: `Emitter.admit` checks and
+    cleans it once (a cleaned name would turn a non-UTF-8 first byte into a ``\\`` escape)."""
+    if normalize_member(name)[1] is not None:
+        return name
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if top is not None and len(parts) > 1 and clean_name(parts[0]) == top:
+        parts = parts[1:]
+    return "/".join(parts)
 
 
 # -- tar ----------------------------------------------------------------------------------------
@@ -118,7 +123,9 @@ def read_tar(spec: Any, cfg: IngestConfig) -> Iterator[RawFile | SkipRecord]:
         yield SkipRecord(uri, spec.repo or stem, None, "unreadable", str(err), spec.size_bytes, 0)
         return
     with raw:
-        yield from _read_tar_stream(spec, cfg, uri, stem, raw)
+        yield from nonempty(
+            _read_tar_stream(spec, cfg, uri, stem, raw), uri, spec.repo or stem, "no files"
+        )
 
 
 def _read_tar_stream(
@@ -189,8 +196,8 @@ def _tar_member(
     if path is None:
         return
     f = tf.extractfile(m)
-    try:
-        data = f.read() if f is not None else b""
+    try:  # m.size was checked by admit; the cap bounds memory whatever the header said
+        data = f.read(out.cfg.max_file_bytes + 1) if f is not None else b""
     except (tarfile.TarError, *STREAM_ERRORS) as err:
         yield out.skip(path, "corrupt_archive", f"member truncated: {_err(err)}", m.size)
         raise
@@ -214,21 +221,29 @@ def read_zip(spec: Any, cfg: IngestConfig) -> Iterator[RawFile | SkipRecord]:
         yield SkipRecord(uri, spec.repo or stem, None, "unreadable", str(err), spec.size_bytes, 0)
         return
     with raw:
-        try:
-            zf = zipfile.ZipFile(raw)
-            infos = zf.infolist()
-        except (zipfile.BadZipFile, *STREAM_ERRORS) as err:
-            yield SkipRecord(
-                uri, spec.repo or stem, None, "corrupt_archive", _err(err), spec.size_bytes, 0
-            )
-            return
-        tops = {normalize_member(i.filename)[0].split("/", 1)[0] for i in infos}
-        single = len(tops) == 1 and all("/" in i.filename.strip("/") or i.is_dir() for i in infos)
-        top = next(iter(tops)) if single else None
-        out, top = _identity(cfg, uri, spec, stem, top, _git_commit(zf.comment))
-        for info in infos:
-            yield from _zip_member(zf, info, out, top)
-        yield from out.flush()
+        yield from nonempty(
+            _read_zip(spec, cfg, uri, stem, raw), uri, spec.repo or stem, "no files"
+        )
+
+
+def _read_zip(
+    spec: Any, cfg: IngestConfig, uri: str, stem: str, raw: Any
+) -> Iterator[RawFile | SkipRecord]:
+    try:
+        zf = zipfile.ZipFile(raw)
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, *STREAM_ERRORS) as err:
+        yield SkipRecord(
+            uri, spec.repo or stem, None, "corrupt_archive", _err(err), spec.size_bytes, 0
+        )
+        return
+    tops = {normalize_member(i.filename)[0].split("/", 1)[0] for i in infos}
+    single = len(tops) == 1 and all("/" in i.filename.strip("/") or i.is_dir() for i in infos)
+    top = next(iter(tops)) if single else None
+    out, top = _identity(cfg, uri, spec, stem, top, _git_commit(zf.comment))
+    for info in infos:
+        yield from _zip_member(zf, info, out, top)
+    yield from out.flush()
 
 
 def _zip_member(

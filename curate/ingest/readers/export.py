@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from curate.ingest.config import ColumnMapping, IngestConfig
 from curate.ingest.emit import Emitter
-from curate.ingest.fsio import STREAM_ERRORS, basename, display_uri, open_decompressed, url_to_fs
+from curate.ingest.fsio import (
+    STREAM_ERRORS,
+    basename,
+    bounded_lines,
+    display_uri,
+    open_decompressed,
+    url_to_fs,
+)
+from curate.ingest.readers import nonempty
 from curate.ingest.records import RawFile, SkipRecord
 
 EXPORT_SUFFIXES = {
@@ -41,6 +49,10 @@ def lookup(row: Mapping[str, Any], dotted: str | None) -> Any:
     return value
 
 
+class BadField(Exception):
+    """A mapped column holds a value of the wrong type (the row becomes `malformed_record`)."""
+
+
 class RowReader:
     """Turns export rows into RawFile | SkipRecord with one mapping for the whole source."""
 
@@ -49,37 +61,45 @@ class RowReader:
         self.default_repo = default_repo
         self.out = Emitter(cfg, uri, default_repo)
 
-    def _text(self, row: Mapping[str, Any], column: str | None) -> str | None:
+    @staticmethod
+    def _text(row: Mapping[str, Any], column: str | None) -> str | None:
+        """The column as text: a string, or an integer (numeric ids); None when absent.
+        Any other type raises BadField rather than turning into a repr path."""
         value = lookup(row, column)
         if value is _MISSING or value is None:
             return None
-        return value if isinstance(value, str) else str(value)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        raise BadField(f"{column} is {type(value).__name__}")
 
-    def row(self, row: Mapping[str, Any], index: int) -> Iterator[RawFile | SkipRecord]:
+    def row(
+        self, row: Mapping[str, Any], index: int, unit: str = "row"
+    ) -> Iterator[RawFile | SkipRecord]:
         m, out = self.mapping, self.out
-        repo = self._text(row, m.repo) or self.default_repo
-        name = self._text(row, m.path) or self._text(row, m.id)
+        where = f"{unit} {index}"
+        try:
+            repo = self._text(row, m.repo) or self.default_repo
+            name = self._text(row, m.path) or self._text(row, m.id)
+            ref = self._text(row, m.ref)
+        except BadField as err:
+            yield out.skip(None, "malformed_record", f"{where}: {err}", None)
+            return
         content = lookup(row, m.content)
         if name is None:
-            yield out.skip(
-                None, "missing_column", f"row {index}: no {m.path or m.id}", None, repo=repo
-            )
+            yield out.skip(None, "missing_column", f"{where}: no {m.path or m.id}", None, repo=repo)
             return
         if content is _MISSING or content is None:
-            yield out.skip(name, "missing_column", f"row {index}: no {m.content}", None, repo=repo)
+            yield out.skip(name, "missing_column", f"{where}: no {m.content}", None, repo=repo)
             return
         if isinstance(content, str):
             data = content.encode("utf-8", "surrogatepass")
         elif isinstance(content, bytes | bytearray | memoryview):
             data = bytes(content)
         else:
-            yield out.skip(
-                name,
-                "malformed_record",
-                f"row {index}: {m.content} is {type(content).__name__}",
-                None,
-                repo=repo,
-            )
+            detail = f"{where}: {m.content} is {type(content).__name__}"
+            yield out.skip(name, "malformed_record", detail, None, repo=repo)
             return
         path, records = out.admit(name, len(data), repo=repo)
         yield from records
@@ -91,7 +111,7 @@ class RowReader:
         extra = {
             k: _plain(v) for k, col in m.extra.items() if (v := lookup(row, col)) is not _MISSING
         }
-        yield out.file(path, data, repo=repo, ref=self._text(row, m.ref), extra=extra)
+        yield out.file(path, data, repo=repo, ref=ref, extra=extra)
 
 
 def _plain(value: Any) -> Any:
@@ -99,6 +119,12 @@ def _plain(value: Any) -> Any:
 
 
 # -- JSONL --------------------------------------------------------------------------------------
+
+
+def jsonl_line_cap(cfg: IngestConfig) -> int:
+    """Longest JSONL line that may still hold a file under the cap: JSON escapes take at most
+    6 bytes per content byte, plus room for the other columns."""
+    return 6 * cfg.max_file_bytes + (64 << 10)
 
 
 def read_jsonl(spec: Any, cfg: IngestConfig) -> Iterator[RawFile | SkipRecord]:
@@ -111,95 +137,100 @@ def read_jsonl(spec: Any, cfg: IngestConfig) -> Iterator[RawFile | SkipRecord]:
         yield SkipRecord(uri, stem, None, "unreadable", str(err), spec.size_bytes, 0)
         return
     with raw:
-        reader: RowReader | None = None
-        index = 0
-        line_cap = 6 * cfg.max_file_bytes + (64 << 10)  # JSON escapes at most 6 bytes per byte
-        try:
-            for index, line in _lines(raw, spec.part):
-                if not line.strip():
-                    continue
-                if len(line) > line_cap:  # even fully escaped, its content is over the cap
-                    yield SkipRecord(
-                        uri,
-                        stem,
-                        None,
-                        "too_large",
-                        f"line {index}: {len(line)} bytes, not parsed",
-                        len(line),
-                    )
-                    continue
-                try:
-                    row = json.loads(line)
-                except ValueError as err:
-                    yield SkipRecord(
-                        uri, stem, None, "malformed_record", f"line {index}: {err}", len(line)
-                    )
-                    continue
-                if not isinstance(row, dict):
-                    yield SkipRecord(
-                        uri,
-                        stem,
-                        None,
-                        "malformed_record",
-                        f"line {index}: not an object",
-                        len(line),
-                    )
-                    continue
-                if reader is None:
-                    mapping = cfg.resolve_mapping(row.keys())
-                    if mapping is None:
-                        yield SkipRecord(
-                            uri,
-                            stem,
-                            None,
-                            "missing_column",
-                            f"line {index}: no column mapping fits columns {sorted(row)[:12]}",
-                            len(line),
-                        )
-                        continue
-                    reader = RowReader(cfg, uri, stem, mapping)
-                yield from reader.row(row, index)
-        except STREAM_ERRORS as err:
-            yield SkipRecord(
-                uri,
-                stem,
-                None,
-                "corrupt_archive",
-                f"after line {index}: {type(err).__name__}: {err}",
-                None,
-                0,
-            )
-        if reader is not None:
-            yield from reader.out.flush()
+        items = _jsonl_items(raw, spec, cfg, uri, stem)
+        whole = spec.part is None or spec.part[0] == 0
+        yield from (nonempty(items, uri, stem, "no JSON lines") if whole else items)
 
 
-def _lines(raw: Any, part: tuple[int, int] | None) -> Iterable[tuple[int, bytes]]:
-    """(line number, line) pairs; with a part, the lines whose first byte is in [start, end)
-    of an uncompressed file (line numbers are then relative to the part)."""
+def _jsonl_items(
+    raw: Any, spec: Any, cfg: IngestConfig, uri: str, stem: str
+) -> Iterator[RawFile | SkipRecord]:
+    """One file, skip or nothing (blank line) per line; a bad line costs only itself."""
+    reader: RowReader | None = None
+    index = 0
+    cap = jsonl_line_cap(cfg)
+
+    def bad(reason: str, detail: str, size: int | None) -> SkipRecord:
+        return SkipRecord(uri, stem, None, reason, f"line {index}: {detail}", size)
+
+    try:
+        for index, line, length in _lines(raw, spec.part, cap):
+            if line is None:  # consumed without being held in memory
+                yield bad("too_large", f"{length} bytes > line cap {cap}, not parsed", length)
+                continue
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except RecursionError:
+                yield bad("malformed_record", "nested too deeply to parse", length)
+                continue
+            except ValueError as err:  # JSONDecodeError and UnicodeDecodeError
+                yield bad("malformed_record", f"{type(err).__name__}: {err}"[:300], length)
+                continue
+            if not isinstance(row, dict):
+                yield bad("malformed_record", f"a JSON {type(row).__name__}, not an object", length)
+                continue
+            if reader is None:
+                mapping = cfg.resolve_mapping(row.keys())
+                if mapping is None:
+                    yield bad(
+                        "missing_column",
+                        f"no column mapping fits columns {sorted(row)[:12]}",
+                        length,
+                    )
+                    continue
+                reader = RowReader(cfg, uri, stem, mapping)
+            yield from reader.row(row, index, "line")
+    except STREAM_ERRORS as err:
+        yield SkipRecord(
+            uri,
+            stem,
+            None,
+            "corrupt_archive",
+            f"after line {index}: {type(err).__name__}: {err}",
+            None,
+            0,
+        )
+    if reader is not None:
+        yield from reader.out.flush()
+
+
+def _lines(
+    raw: Any, part: tuple[int, int] | None, cap: int
+) -> Iterator[tuple[int, bytes | None, int]]:
+    """(line number, line or None when longer than `cap`, length); with a part, the lines whose
+    first byte is in [start, end) of an uncompressed file (numbered relative to the part)."""
     if part is None:
-        yield from enumerate(open_decompressed(raw), start=1)
+        for index, (line, length) in enumerate(bounded_lines(open_decompressed(raw), cap), 1):
+            yield index, line, length
         return
     start, end = part
+    pos = 0
     if start > 0:
         raw.seek(start - 1)
-        raw.readline()  # finish the line that holds byte start-1: it belongs to the previous part
-    pos = raw.tell()
+        # finish the line that holds byte start-1: it belongs to the previous part
+        _, skipped = next(bounded_lines(raw, 0), (None, 0))
+        pos = start - 1 + skipped
     index = 0
+    lines = bounded_lines(raw, cap)
     while pos < end:
-        line = raw.readline()
-        if not line:
+        item = next(lines, None)
+        if item is None:
             return
         index += 1
-        yield index, line
-        pos += len(line)
+        yield index, *item
+        pos += item[1]
 
 
 # -- Parquet ------------------------------------------------------------------------------------
 
 
-def read_parquet(spec: Any, cfg: IngestConfig) -> Iterator[RawFile | SkipRecord]:
-    import pyarrow.parquet as pq
+PARQUET_BATCH_BYTES = 32 << 20
+"""Decoded bytes per Parquet batch (rows per batch follow from the row group's average)."""
 
+
+def read_parquet(spec: Any, cfg: IngestConfig) -> Iterator[RawFile | SkipRecord]:
     fs, path = url_to_fs(spec.uri)
     uri = display_uri(fs, path)
     stem = spec.repo or export_stem(path)
@@ -209,50 +240,56 @@ def read_parquet(spec: Any, cfg: IngestConfig) -> Iterator[RawFile | SkipRecord]
         yield SkipRecord(uri, stem, None, "unreadable", str(err), spec.size_bytes, 0)
         return
     with raw:
-        try:
-            pf = pq.ParquetFile(raw)
-        except Exception as err:
-            yield SkipRecord(
-                uri,
-                stem,
-                None,
-                "corrupt_archive",
-                f"{type(err).__name__}: {err}",
-                spec.size_bytes,
-                0,
-            )
-            return
-        groups = list(range(*(spec.part or (0, pf.num_row_groups))))
-        rows = sum(pf.metadata.row_group(g).num_rows for g in groups)
+        items = _parquet_items(raw, spec, cfg, uri, stem)
+        whole = spec.part is None or spec.part[0] == 0
+        yield from (nonempty(items, uri, stem, "no rows") if whole else items)
+
+
+def _parquet_items(
+    raw: Any, spec: Any, cfg: IngestConfig, uri: str, stem: str
+) -> Iterator[RawFile | SkipRecord]:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(raw)
+        meta = pf.metadata
+        groups = list(range(*(spec.part or (0, meta.num_row_groups))))
         names = pf.schema_arrow.names
-        mapping = cfg.resolve_mapping(names)
-        if mapping is None or mapping.content.split(".", 1)[0] not in names:
-            yield SkipRecord(
-                uri,
-                stem,
-                None,
-                "missing_column",
-                f"no column mapping fits columns {names[:12]}",
-                spec.size_bytes,
-                rows,
-            )
-            return
-        reader = RowReader(cfg, uri, stem, mapping)
-        columns = [n for n in names if n in mapping.top_level_columns()]
-        index = 0
-        try:
-            for batch in pf.iter_batches(batch_size=256, row_groups=groups, columns=columns):
-                for row in batch.to_pylist():
-                    yield from reader.row(row, index)
-                    index += 1
-        except Exception as err:  # decoding errors of a damaged file: keep what was read
-            yield SkipRecord(
-                uri,
-                stem,
-                None,
-                "corrupt_archive",
-                f"after row {index}: {type(err).__name__}: {err}",
-                None,
-                max(rows - index, 0),
-            )
-        yield from reader.out.flush()
+    except Exception as err:
+        detail = f"{type(err).__name__}: {err}"
+        yield SkipRecord(uri, stem, None, "corrupt_archive", detail, spec.size_bytes, 0)
+        return
+    mapping = cfg.resolve_mapping(names)
+    if mapping is None or mapping.content.split(".", 1)[0] not in names:
+        rows = sum(meta.row_group(g).num_rows for g in groups)
+        detail = f"no column mapping fits columns {names[:12]}"
+        yield SkipRecord(uri, stem, None, "missing_column", detail, spec.size_bytes, rows)
+        return
+    reader = RowReader(cfg, uri, stem, mapping)
+    columns = [n for n in names if n in mapping.top_level_columns()]
+    for g in groups:
+        yield from _row_group(pf, g, columns, reader, uri, stem)
+    yield from reader.out.flush()
+
+
+def _row_group(
+    pf: Any, g: int, columns: list[str], reader: RowReader, uri: str, stem: str
+) -> Iterator[RawFile | SkipRecord]:
+    """The rows of row group `g`; a damaged page costs only the rest of its row group (one
+    `corrupt_archive` row with the group index and the number of rows lost)."""
+    meta = pf.metadata.row_group(g)
+    rows = meta.num_rows
+    batch_rows = max(
+        1, min(256, PARQUET_BATCH_BYTES * max(rows, 1) // max(meta.total_byte_size, 1))
+    )
+    done = 0
+    try:
+        for batch in pf.iter_batches(batch_size=batch_rows, row_groups=[g], columns=columns):
+            for row in batch.to_pylist():
+                yield from reader.row(row, done, f"row group {g} row")
+                done += 1
+    except Exception as err:  # decoding errors of a damaged page
+        detail = f"row group {g}, after row {done} of {rows}: {type(err).__name__}: {err}"
+        yield SkipRecord(
+            uri, stem, None, "corrupt_archive", detail[:500], None, max(rows - done, 0)
+        )
