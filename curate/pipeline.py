@@ -152,7 +152,7 @@ def run_pipeline(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport
         check_address(cfg.run.address)
     try:
         run.root.mkdir(parents=True, exist_ok=True)
-        (run.root / ".lock").touch()
+        open(run.root / ".lock", "a").close()  # (opening for append leaves the mtime alone)
     except OSError as err:  # read-only folder or filesystem, a path under /sys, ...
         raise UserError(f"{run.root}: cannot write the run directory ({err.strerror})") from None
     with run_lock(run):
