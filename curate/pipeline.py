@@ -98,6 +98,7 @@ def plan(cfg: PipelineConfig, run: RunDir) -> list[ShardSpec]:
             "source_uris": [[src.uri for src in s.sources] for s in shards],
             "source_kinds": [[src.kind for src in s.sources] for s in shards],
             "input_bytes": [s.input_bytes for s in shards],
+            "source_names": [[src.name or src.uri for src in s.sources] for s in shards],
         },
         schema=MANIFEST,
     )

@@ -49,6 +49,8 @@ MANIFEST = pa.schema(
         pa.field("source_uris", pa.list_(pa.string()), nullable=False),
         pa.field("source_kinds", pa.list_(pa.string()), nullable=False),
         pa.field("input_bytes", pa.int64(), nullable=False),
+        pa.field("source_names", pa.list_(pa.string())),
+        # location-independent names (curate.ingest.identity): what cards and stats show
     ],
     metadata={"curate.schema": "manifest", "curate.schema_version": str(SCHEMA_VERSION)},
 )

@@ -104,7 +104,7 @@ def collect(run: RunDir, policy: str, mixture: str | None) -> CardStats:
         s.licenses = _breakdown(frame, "license_category")
     if "license_spdx" in frame.columns:
         s.license_ids = _breakdown(frame, "license_spdx")
-    s.sources = _breakdown(frame.rename({"source_uri": "source"}), "source")
+    s.sources = _breakdown(_named_sources(run, frame), "source")
     if run.manifest.is_file():
         kinds = pl.read_parquet(run.manifest).select(pl.col("source_kinds").explode()).to_series()
         s.source_kinds = dict(sorted(kinds.value_counts().iter_rows()))
@@ -247,6 +247,25 @@ def _funnel(skip: pl.DataFrame, frame: pl.DataFrame, s: CardStats) -> list[dict[
         rows.append({"stage": f"dropped: {other}", "kind": "rule", "files": n, "bytes": b})
     rows.append({"stage": "kept", "kind": "kept", "files": s.kept, "bytes": s.kept_bytes})
     return rows
+
+
+def _named_sources(run: RunDir, frame: pl.DataFrame) -> pl.DataFrame:
+    """``source``: each file's source by its location-independent name (from the manifest), so
+    a published card names no folder of the machine that ran it."""
+    names: dict[str, str] = {}
+    if run.manifest.is_file():
+        manifest = pl.read_parquet(run.manifest)
+        if "source_names" in manifest.columns:
+            pairs = manifest.select("source_uris", "source_names").explode(
+                ["source_uris", "source_names"]
+            )
+            names = dict(pairs.iter_rows())
+    fallback = pl.col("source_uri").str.replace(r"^.*/", "")
+    return frame.with_columns(
+        pl.col("source_uri")
+        .replace_strict(names, default=fallback, return_dtype=pl.String)
+        .alias("source")
+    )
 
 
 def _mixture(run: RunDir, name: str | None) -> tuple[str | None, dict[str, Any] | None]:

@@ -141,3 +141,9 @@ def test_same_inputs_in_two_folders_give_the_same_run(tmp_path: Path) -> None:
         results.append(_results(tmp_path / where / "run"))
     first, second = results
     assert first["doc_uids"] and first == second
+    # The dataset card names sources by their names, never by the folders they were read from.
+    cards = [
+        (tmp_path / w / "run" / "card" / "README.md").read_text()
+        for w in ("first/place", "elsewhere")
+    ]
+    assert "repos/cnative" in cards[0] and str(tmp_path) not in cards[0] + cards[1]
