@@ -132,6 +132,7 @@ def write_run(root: Path, rows: list[dict], n_shards: int = 4):  # type: ignore[
                 "source_uris": [[s] for s in shards],
                 "source_kinds": [["dir"]] * n_shards,
                 "input_bytes": [1] * n_shards,
+                "source_names": [[s] for s in shards],
             },
             schema=MANIFEST,
         ),

@@ -92,6 +92,9 @@ def write_run(
             ],
             "source_kinds": [["synthetic"] for _ in by_shard],
             "input_bytes": [sum(r["size_bytes"] for r in by_shard[s]) for s in sorted(by_shard)],
+            "source_names": [
+                sorted({r["source_uri"] for r in by_shard[s]}) for s in sorted(by_shard)
+            ],
         },
         schema=MANIFEST,
     )

@@ -104,6 +104,7 @@ def write_run(root: Path, rows: Sequence[dict], n_shards: int) -> RunDir:
             "source_uris": [[s] for s in shards],
             "source_kinds": [["dir"] for _ in shards],
             "input_bytes": [1 for _ in shards],
+            "source_names": [[s] for s in shards],
         },
         schema=MANIFEST,
     )
