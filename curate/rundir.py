@@ -147,6 +147,23 @@ class RunDir:
                 best[name] = (version, key)
         return {key: present[key] for _, key in sorted(best.values(), key=lambda v: v[1])}
 
+    def source_names(self) -> dict[str, str]:
+        """Source URI -> its location-independent name (``manifest.parquet``): what anything
+        published (card, mixture manifest) shows instead of the machine's folders."""
+        if not self.manifest.is_file():
+            return {}
+        table = pq.read_table(self.manifest)
+        if "source_names" not in table.column_names:
+            return {}
+        out: dict[str, str] = {}
+        for uris, names in zip(
+            table.column("source_uris").to_pylist(),
+            table.column("source_names").to_pylist(),
+            strict=True,
+        ):
+            out.update(zip(uris, names or uris, strict=True))
+        return out
+
     def documents_schema(self) -> pa.Schema | None:
         """The documents table's schema (None when no shard is ingested yet)."""
         first = next(iter(sorted(self.documents.glob("*.parquet"))), None)

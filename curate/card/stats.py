@@ -252,14 +252,7 @@ def _funnel(skip: pl.DataFrame, frame: pl.DataFrame, s: CardStats) -> list[dict[
 def _named_sources(run: RunDir, frame: pl.DataFrame) -> pl.DataFrame:
     """``source``: each file's source by its location-independent name (from the manifest), so
     a published card names no folder of the machine that ran it."""
-    names: dict[str, str] = {}
-    if run.manifest.is_file():
-        manifest = pl.read_parquet(run.manifest)
-        if "source_names" in manifest.columns:
-            pairs = manifest.select("source_uris", "source_names").explode(
-                ["source_uris", "source_names"]
-            )
-            names = dict(pairs.iter_rows())
+    names = run.source_names()
     fallback = pl.col("source_uri").str.replace(r"^.*/", "")
     return frame.with_columns(
         pl.col("source_uri")

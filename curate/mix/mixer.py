@@ -747,6 +747,15 @@ def _publish(out_dir: Path, parts: list[PartInfo]) -> list[dict[str, Any]]:
     return files
 
 
+def _by_name(counts: dict[str, list[int]], names: dict[str, str]) -> dict[str, list[int]]:
+    """Counts keyed by source URI re-keyed by the sources' location-independent names."""
+    out: dict[str, list[int]] = {}
+    for uri, values in counts.items():
+        key = names.get(uri, uri.rsplit("/", 1)[-1])
+        out[key] = [a + b for a, b in zip(out.get(key, [0] * len(values)), values, strict=True)]
+    return out
+
+
 def _table(counts: dict[str, list[int]]) -> dict[str, dict[str, int]]:
     return {k: {"rows": v[0], "bytes": v[1], "tokens": v[2]} for k, v in sorted(counts.items())}
 
@@ -797,7 +806,7 @@ def _manifest(run: RunDir, cfg: MixtureConfig, inp: _Inputs, counter: TokenCount
         },
         "per_language": by_lang,
         "per_license_category": _table(stats["license_category"]),
-        "per_source": _table(stats["source"]),
+        "per_source": _table(_by_name(stats["source"], run.source_names())),
         "shares": shares,
         "fim": stats["fim"],
         "redaction": _redaction_summary(cfg, stats),
