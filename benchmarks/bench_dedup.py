@@ -24,6 +24,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import _repo  # noqa: F401  (puts the repository root on sys.path: tests.support)
 import numpy as np
 import polars as pl
 import pyarrow as pa
@@ -311,8 +312,8 @@ def renamed(args: argparse.Namespace) -> None:
     from curate.dedup import DedupConfig, run_near_dedup
     from curate.dedup.config import NearConfig
     from curate.dedup.minhash import shingle_hashes
-    from curate.dedup.variants import rename_identifiers
     from curate.engine.runner import LocalRunner
+    from tests.support.code_variants import rename_identifiers
 
     rows = [r for r in load_corpus() if r["path"].endswith(".py") and r["content"].strip()]
     ren: list[str | None] = []
@@ -477,7 +478,7 @@ def _cc_run(work: str, parts: str) -> None:
 
 def decontam(args: argparse.Namespace) -> None:
     from curate.dedup.decontam import build_index, load_benchmark
-    from curate.dedup.variants import reformat, rename_identifiers, strip_docstrings
+    from tests.support.code_variants import reformat, rename_identifiers, strip_docstrings
 
     tasks = load_benchmark("humaneval")
     index = build_index(["humaneval"])

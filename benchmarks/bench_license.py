@@ -38,6 +38,8 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+import _repo  # noqa: F401  (puts the repository root on sys.path: tests.support)
+
 ROOT = Path(__file__).resolve().parents[1]
 _IMPL = sys.argv[sys.argv.index("--impl") + 1] if "--impl" in sys.argv[:-1] else str(ROOT)
 sys.path.insert(0, _IMPL)
@@ -280,7 +282,7 @@ def main() -> None:
 
 
 def synthetic(n: int) -> None:
-    from curate.filters.license.synthetic import evaluate
+    from tests.support.license_synth import evaluate
 
     for typos in (False, True):
         start = time.perf_counter()

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import os
 
+import _repo  # noqa: F401  (puts the repository root on sys.path: tests.support)
+
 # one worker = one core: no extra Arrow / polars threads
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
@@ -36,9 +38,9 @@ import pyarrow as pa
 from curate.engine.runner import LocalRunner
 from curate.filters.secrets.annotators import METADATA_SPANS
 from curate.mix import MixtureConfig, run_mix
-from curate.mix.synthetic import document, write_run
 from curate.rundir import RunDir
 from curate.schema import SPANS
+from tests.support.run_synth import document, write_run
 
 SECRETS_FOLDER = pa.schema(
     [

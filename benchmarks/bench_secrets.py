@@ -29,11 +29,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import _repo  # noqa: F401  (puts the repository root on sys.path: tests.support)
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from curate.filters.secrets import dsengine, synth
+from curate.filters.secrets import dsengine
 from curate.filters.secrets.pii import PiiScanner
 from curate.filters.secrets.scanner import SecretScanner
+from tests.support import secrets_synth as synth
 
 
 def corpus(target_mb: float, seed: int) -> list[tuple[str, str]]:

@@ -26,11 +26,13 @@ import zlib
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import _repo  # noqa: F401  (puts the repository root on sys.path: tests.support)
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from curate.filters.secrets import synth
 from curate.filters.secrets.pii import PiiScanner
 from curate.filters.secrets.scanner import SecretScanner
+from tests.support import secrets_synth as synth
 
 DOC_SUFFIXES = {
     ".txt",

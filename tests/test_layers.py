@@ -134,3 +134,19 @@ def test_the_checks_catch_a_violation() -> None:
     """The floors are not vacuous: an engine module importing a filter would be caught."""
     assert _floor(_area("curate.engine.step")) < _floor(_area("curate.filters.parse"))
     assert ("curate.dedup", "curate.filters") not in SIBLING_EDGES
+
+
+def test_test_data_generators_are_not_in_the_installed_package() -> None:
+    """Synthetic data generators live in tests/support, and the package never imports tests."""
+    names = {p.stem for p in PACKAGE.rglob("*.py")}
+    assert not names & {"synth", "synthetic", "variants"}
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert node.module.split(".")[0] != "tests", path
+            elif isinstance(node, ast.Import):
+                assert all(a.name.split(".")[0] != "tests" for a in node.names), path
+    support = PACKAGE.parent / "tests" / "support"
+    assert {"code_variants", "license_synth", "run_synth", "secrets_synth"} <= {
+        p.stem for p in support.glob("*.py")
+    }

@@ -92,8 +92,3 @@ class DedupConfig(_Frozen):
     keep: KeepConfig = KeepConfig()
     license_mix: LicenseMixConfig = LicenseMixConfig()
     exact_partitions: int = Field(16, ge=1, le=4096)
-
-    def fingerprint(self) -> str:
-        import hashlib
-
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]

@@ -334,10 +334,3 @@ def band_hashes(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
                 h = _mix64(h ^ sig[:, k].astype(np.uint64))
             out[:, j] = h
     return out
-
-
-def jaccard(a: set[int] | np.ndarray, b: set[int] | np.ndarray) -> float:
-    sa, sb = set(np.asarray(list(a)).tolist()), set(np.asarray(list(b)).tolist())
-    if not sa and not sb:
-        return 1.0
-    return len(sa & sb) / len(sa | sb)

@@ -28,9 +28,3 @@ def read_marker(run: RunDir, step: str, unit: str) -> dict[str, Any] | None:
 
 def write_marker(run: RunDir, step: str, unit: str, record: dict[str, Any]) -> None:
     write_json_atomic(record, marker_path(run, step, unit))
-
-
-def step_units(run: RunDir, step: str) -> list[str]:
-    """Units of ``step`` that have a marker (any fingerprint)."""
-    folder = run.markers / step.replace("/", "__")
-    return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []

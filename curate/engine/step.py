@@ -188,10 +188,6 @@ class _UnitTask:
     stale: tuple[tuple[str, tuple[str, ...]], ...]  # (step name, stale parts)
 
 
-def marker_name(step: Step | str) -> str:
-    return step if isinstance(step, str) else step.name
-
-
 def stats_path(run: RunDir, step: str) -> Path:
     """``stats/steps/<step>.json`` (``/`` in sub-step names becomes ``__``)."""
     return run.stats / "steps" / f"{step.replace('/', '__')}.json"

@@ -57,8 +57,8 @@ def _first(meta: dict[str, Any], keys: Sequence[str]) -> Any:
 
 def documents_batch(docs: Sequence[Document], shard_id: str = "datatrove") -> pa.RecordBatch:
     """datatrove Documents as a curate documents batch (``curate.schema.DOCUMENTS``)."""
+    from curate.ingest.hashing import git_blob_sha
     from curate.languages.detect import detect_language
-    from curate.mix.synthetic import git_blob_sha
 
     rows = []
     for d in docs:
@@ -67,7 +67,7 @@ def documents_batch(docs: Sequence[Document], shard_id: str = "datatrove") -> pa
         path = str(_first(meta, PATH_KEYS) or d.id)
         language = _first(meta, LANGUAGE_KEYS) or detect_language(path, text[:4096])
         rows.append({
-            "doc_uid": str(d.id), "content_sha": meta.get("content_sha") or git_blob_sha(text),
+            "doc_uid": str(d.id), "content_sha": meta.get("content_sha") or git_blob_sha(text.encode("utf-8", "surrogatepass")),
             "repo": str(_first(meta, REPO_KEYS) or ""), "ref": meta.get("ref"), "path": path,
             "language": language, "content": text, "size_bytes": len(text.encode("utf-8", "surrogatepass")),
             "encoding": "utf-8", "source_uri": str(meta.get("source_uri") or meta.get("file_path") or "datatrove"),

@@ -15,7 +15,6 @@ import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from functools import cache
 from typing import Any
 
 from curate.engine import worker_cache
@@ -463,8 +462,3 @@ def _components(nodes: list[str], edges: Mapping[str, list[str]]) -> dict[str, i
                 parent = work[-1][0]
                 low[parent] = min(low[parent], low[v])
     return comp
-
-
-@cache
-def supported_grammars() -> tuple[str, ...]:
-    return tuple(sorted(_QUERIES))

@@ -195,13 +195,3 @@ def decide(frame: pl.LazyFrame | pl.DataFrame, cfg: PolicyConfig) -> pl.LazyFram
     lazy = with_derived(frame.lazy())
     rules = compile_policy(cfg, dict(lazy.collect_schema()))
     return lazy.with_columns(decision_exprs(rules))
-
-
-def decision_columns(cfg: PolicyConfig) -> list[str]:
-    return [
-        "doc_uid",
-        "keep",
-        "drop_reason",
-        "drop_rule",
-        *(f"rule_{r.name}" for r in cfg.rules if r.enabled),
-    ]

@@ -11,8 +11,8 @@ from curate.card import CardConfig, write_card
 from curate.card.front_matter import check, hub_licenses, size_category
 from curate.filters.secrets.annotators import METADATA_SPANS
 from curate.mix import MixtureConfig, run_mix
-from curate.mix.synthetic import document, write_run
 from curate.schema import SPANS
+from tests.support.run_synth import document, write_run
 
 SECRETS_FOLDER = pa.schema(
     [

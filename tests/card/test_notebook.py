@@ -8,7 +8,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from curate.mix import MixtureConfig, run_mix
-from curate.mix.synthetic import document, write_run
+from tests.support.run_synth import document, write_run
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,10 +13,10 @@ import pyarrow as pa
 import pytest
 
 from curate.dedup.decontam import build_index, load_benchmark, normalized_tokens
-from curate.dedup.variants import reformat, rename_identifiers, strip_docstrings
 from curate.engine.annotate import annotate_batch
 from curate.errors import UserError
 from curate.filters.decontam import DecontamAnnotator, DecontamConfig
+from tests.support.code_variants import reformat, rename_identifiers, strip_docstrings
 
 from .helpers import make_function
 

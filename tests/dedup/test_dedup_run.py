@@ -232,7 +232,7 @@ def test_dups_cli_lists_largest_clusters(corpus, make_run) -> None:
 
 
 def test_code_tokenizer_clusters_renamed_variable_clones(make_run) -> None:
-    from curate.dedup.variants import rename_identifiers
+    from tests.support.code_variants import rename_identifiers
 
     rng = random.Random(12)
     originals = [make_function(rng, 40) for _ in range(6)]

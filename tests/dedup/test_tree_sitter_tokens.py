@@ -25,8 +25,8 @@ from curate.dedup.ts_tokens import (
     FALLBACK_TOO_LARGE,
     TREE_SITTER,
 )
-from curate.dedup.variants import rename_identifiers
 from curate.engine.runner import LocalRunner
+from tests.support.code_variants import rename_identifiers
 
 from .helpers import WORDS, doc_row
 

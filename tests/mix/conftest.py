@@ -11,8 +11,8 @@ import pyarrow as pa
 import pytest
 
 from curate.filters.secrets.annotators import SECRETS_SCHEMA
-from curate.mix.synthetic import document, write_run
 from curate.rundir import RunDir
+from tests.support.run_synth import document, write_run
 
 SECRET = "AKIAIOSFODNN7EXAMPLE"
 SECRETS_KEY = "secrets@1"

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from curate.mix.synthetic import document, write_run
+from tests.support.run_synth import document, write_run
 
 
 def _curate(*args: str) -> subprocess.CompletedProcess[str]:

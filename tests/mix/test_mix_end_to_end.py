@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from curate.mix import MixtureConfig, output_schema, run_mix
-from curate.mix.synthetic import document
+from tests.support.run_synth import document
 
 
 def test_mixture_keeps_policy_redacts_and_writes_manifest(mixed_run) -> None:
@@ -124,7 +124,7 @@ def test_everything_dropped_gives_an_empty_mixture(tmp_path, scanned_run) -> Non
 
 
 def test_synthetic_content_sha_is_the_git_blob_id() -> None:
-    from curate.mix.synthetic import git_blob_sha
+    from tests.support.run_synth import git_blob_sha
 
     assert git_blob_sha("") == "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"  # git's empty blob
 

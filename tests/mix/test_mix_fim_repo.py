@@ -10,7 +10,7 @@ from curate.mix import MixtureConfig, run_mix
 from curate.mix.config import FimConfig, RepoConfig
 from curate.mix.fim import leaf_boundaries, transform
 from curate.mix.samples import RepoFile, Sample, apply_fim, fim_rng, order_repo, repo_samples
-from curate.mix.synthetic import document
+from tests.support.run_synth import document
 
 CFG = FimConfig(rate=1.0, prefix_token="<P>", middle_token="<M>", suffix_token="<S>")
 NODE = CFG.model_copy(update={"boundary": "node"})

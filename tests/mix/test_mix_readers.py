@@ -9,8 +9,8 @@ import pytest
 
 from curate.mix import MixtureConfig, output_schema, run_mix
 from curate.mix.redact import apply_redactions
-from curate.mix.synthetic import document
 from curate.rundir import RunDir
+from tests.support.run_synth import document
 
 
 def test_datasets_load_dataset_reads_the_mixture_offline(mixed_run, tmp_path, monkeypatch) -> None:

@@ -17,8 +17,8 @@ import pytest
 from curate.errors import UserError
 from curate.mix import MixtureConfig, run_mix
 from curate.mix.config import RepoConfig
-from curate.mix.synthetic import document, write_run
 from curate.schema import SPANS
+from tests.support.run_synth import document, write_run
 
 TOKEN = "ghp_" + "Qj8VMtbYo9Mqb5jZMQObDDMOTsoYtxqAYfwF"
 KEY = "AKIAX44S0O2A0QPOASTV"

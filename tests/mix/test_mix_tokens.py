@@ -8,8 +8,8 @@ from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 from curate.errors import ConfigError
 from curate.mix import MixtureConfig, run_mix
 from curate.mix.config import TokensConfig
-from curate.mix.synthetic import document
 from curate.mix.tokens import TokenCounter
+from tests.support.run_synth import document
 
 CORPUS = [f"def function_{i}(x):\n    return x * {i} + offset\n" for i in range(200)]
 

@@ -7,8 +7,8 @@ import pytest
 from pydantic import ValidationError
 
 from curate.mix import MixtureConfig, run_mix
-from curate.mix.synthetic import document
 from curate.mix.weights import assign_copies, plan_languages, requested_targets
+from tests.support.run_synth import document
 
 AVAILABLE = {"Python": 6000, "Go": 3000, "Rust": 1000}
 

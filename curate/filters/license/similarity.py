@@ -29,14 +29,6 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("licence", "license"))
 
 
-def expand_template(lre: str, keep_optional: bool = False) -> list[list[str]]:
-    """Plain word sequences of a licensecheck-style template: the first alternative of each
-    ``((a || b))``, ``__N__`` wildcards left out, optional ``((...))??`` parts kept or not.
-    A template that is one big choice (e.g. Apache-2.0: its notice *or* its full text) gives one
-    sequence per top-level alternative."""
-    return _expand(parse_template(lre), keep_optional)
-
-
 def parse_template(lre: str, keep_wild: bool = False) -> list:
     tokens = [t for t in _LRE_TOKEN.findall(lre) if t.strip() and not t.startswith("//**")]
     return _parse(tokens, 0, keep_wild)[0]

@@ -131,10 +131,6 @@ class ByteView:
         return mask
 
 
-def byte_view(content: pa.Array | pa.ChunkedArray) -> ByteView:
-    return ByteView.of(as_large_string(content))
-
-
 def char_class_counts(
     content: pa.LargeStringArray, view: ByteView | None = None
 ) -> dict[str, np.ndarray]:

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pyarrow as pa
 import pytest
 
-from curate.filters.license.synthetic import header_file, render
 from curate.schema import DOCUMENTS
+from tests.support.license_synth import header_file, render
 
 
 @pytest.fixture(scope="session")

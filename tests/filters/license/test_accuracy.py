@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from curate.filters.license.categories import category_of
-from curate.filters.license.synthetic import FULL_TEXT_IDS, HEADER_NOTICES, evaluate
+from tests.support.license_synth import FULL_TEXT_IDS, HEADER_NOTICES, evaluate
 
 
 def test_perturbed_texts_and_headers() -> None:

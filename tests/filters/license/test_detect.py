@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from curate.filters.license import detect_files, detect_repo
 from curate.filters.license.detect import is_license_file, readme_license
-from curate.filters.license.synthetic import HEADER_NOTICES
+from tests.support.license_synth import HEADER_NOTICES
 
 
 def test_license_file_names() -> None:

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from tree_sitter_language_pack import get_parser
 
 from curate.filters.license.headers import file_license, header_block, spdx_identifier
-from curate.filters.license.synthetic import HEADER_NOTICES
+from tests.support.license_synth import HEADER_NOTICES
 
 
 def test_spdx_identifier_in_comment_styles() -> None:

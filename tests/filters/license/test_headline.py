@@ -13,7 +13,7 @@ from curate.filters.license.categories import category_of
 from curate.filters.license.detect import Subtree
 from curate.filters.license.expression import simplify
 from curate.filters.license.families import family, refines
-from curate.filters.license.synthetic import FULL_TEXT_IDS, render
+from tests.support.license_synth import FULL_TEXT_IDS, render
 
 PKG_INFO = "Metadata-Version: 2.1\nName: x\nVersion: 1.0\n{fields}\n\n"
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 
 from curate.filters.license.similarity import closest_license
-from curate.filters.license.synthetic import HEADER_NOTICES, perturb
 from curate.filters.license.textmatch import match_text
+from tests.support.license_synth import HEADER_NOTICES, perturb
 
 NEAR_MISSES = [
     "MIT", "MIT-0", "ISC", "0BSD", "BSD-2-Clause", "BSD-3-Clause", "Apache-2.0",

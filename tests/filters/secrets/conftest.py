@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from curate.filters.secrets import synth
 from curate.filters.secrets.pii import PiiScanner
 from curate.filters.secrets.scanner import SecretScanner
+from tests.support import secrets_synth as synth
 
 
 @pytest.fixture(scope="session")

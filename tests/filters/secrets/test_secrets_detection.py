@@ -7,8 +7,8 @@ import zlib
 
 import pytest
 
-from curate.filters.secrets import synth
 from curate.filters.secrets.rules import key_kind
+from tests.support import secrets_synth as synth
 
 REDACT_CLASS = {"password": "password", "url_password": "password"}
 

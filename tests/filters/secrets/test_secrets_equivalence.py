@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 
-from curate.filters.secrets import dsengine, synth
+from curate.filters.secrets import dsengine
+from tests.support import secrets_synth as synth
 
 TRICKY = """\
 # AKIA-looking: AKIAABCDEFGHIJKLMNOP and aws_key = "q8Zr/Xb3mT1vW0pL8sN2dF5gH7jK4lQ6wE9rT0yU"

@@ -8,8 +8,8 @@ import zlib
 
 import pytest
 
-from curate.filters.secrets import synth
 from curate.filters.secrets.falsepos import reject
+from tests.support import secrets_synth as synth
 
 SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 

@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from curate.filters.secrets import synth
 from curate.filters.secrets.pii import PII_DETECTORS, PiiScanner, is_personal_ip
+from tests.support import secrets_synth as synth
 
 
 def _values(pii_scanner, text):
