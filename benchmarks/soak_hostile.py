@@ -126,7 +126,7 @@ def _case_seconds(run: Path, corpus: Path) -> dict[str, float]:
             if not m.exists():
                 continue
             info = json.loads(m.read_text())
-            total += float(info.get("seconds") or info.get("stats", {}).get("seconds") or 0.0)
+            total += float(info.get("stats", {}).get("wall_s") or 0.0)  # curate.engine.step
         cases = sorted({_case_of(u, corpus) for u in shard["source_uris"]})
         key = "+".join(cases)
         out[key] = out.get(key, 0.0) + total

@@ -324,3 +324,16 @@ def test_nested_bomb_is_a_binary_member_never_expanded(tmp_path):
     assert [f.path for f in files] == ["main.py"]
     assert by_path(skips)["inner.zip"].reason == "binary"
     assert isinstance(files[0], RawFile)
+
+
+def test_an_empty_repository_folder_leaves_a_row(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An empty sub-folder of a collection is a source with no files: one empty_source row."""
+    from curate.ingest import IngestConfig, discover_sources, read_source
+
+    (tmp_path / "col" / "empty").mkdir(parents=True)
+    (tmp_path / "col" / "full").mkdir()
+    (tmp_path / "col" / "full" / "a.py").write_text("x = 1\n")
+    specs, _ = discover_sources([str(tmp_path / "col")], IngestConfig())
+    rows = {s.repo: list(read_source(s, IngestConfig())) for s in specs}
+    assert [r.reason for r in rows["empty"]] == ["empty_source"]
+    assert [type(r).__name__ for r in rows["full"]] == ["RawFile"]
