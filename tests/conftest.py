@@ -27,3 +27,15 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     finally:
         ray.shutdown()
         shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[object]:
+    """A real S3-compatible HTTP server on loopback (see tests/support/s3.py)."""
+    from tests.support.s3 import start_server
+
+    server, handle = start_server()
+    try:
+        yield handle
+    finally:
+        server.stop()
