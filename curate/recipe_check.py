@@ -26,7 +26,7 @@ def provided_columns(cfg: Any, run: RunDir | None = None) -> set[str]:
     names = {*DOCUMENTS.names, "extension", "filename"}
     for name, section in cfg.annotators:
         if getattr(section, "enabled", True) and name in REGISTRY:
-            names |= set(REGISTRY[name].output_schema.names)
+            names |= REGISTRY[name].provided_columns(section)
     dedup = cfg.section("dedup")
     if dedup is not None and dedup.enabled:
         names |= set(exact.SCHEMA.names) if dedup.exact.enabled else set()

@@ -38,3 +38,13 @@ def test_provided_and_optional_columns_run(tmp_path: Path) -> None:
     assert run_pipeline(ok, LocalRunner()).did_work
     optional = parse_pipeline(_recipe(tmp_path, "no_such_column > 1", optional=True))
     assert run_pipeline(optional, LocalRunner()).did_work
+
+
+def test_parse_depth_is_offered_to_the_policy_only_when_computed(tmp_path: Path) -> None:
+    from curate.recipe_check import unprovided_policy_columns
+
+    recipe = _recipe(tmp_path, "parse_max_depth <= 200")
+    recipe["annotators"] = {"parse": {}}
+    assert unprovided_policy_columns(parse_pipeline(recipe)) == {"r": ({"parse_max_depth"}, False)}
+    recipe["annotators"] = {"parse": {"max_depth": True}}
+    assert unprovided_policy_columns(parse_pipeline(recipe)) == {}

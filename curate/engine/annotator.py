@@ -124,6 +124,12 @@ class Annotator(ABC):
     """A string column that says why a row has no values; the engine writes ``too_large`` there
     for documents over the size guard."""
 
+    @classmethod
+    def provided_columns(cls, config: AnnotatorConfig) -> set[str]:
+        """The output columns that ``config`` fills (a column an option turns off is null and
+        not offered to policy rules)."""
+        return set(cls.output_schema.names)
+
     def __init__(self, config: AnnotatorConfig | None = None):
         self.config = config if config is not None else self.Config()
 

@@ -48,6 +48,10 @@ class ParseConfig(AnnotatorConfig):
     """Documents larger than this (UTF-8 bytes) are not parsed: status ``too_large``."""
     timeout_s: float = Field(DEFAULT_TIMEOUT_S, gt=0)
     """Per-document parse time budget in seconds: status ``timeout`` when exceeded."""
+    max_depth: bool = False
+    """Compute ``parse_max_depth``. It needs a Python walk over every node, which costs about
+    as much as the parse itself, so it is off unless asked for; when off the column is null
+    and a policy rule that reads it is refused before the run (``curate check``)."""
 
 
 # --- tree statistics -----------------------------------------------------------------------
@@ -58,7 +62,7 @@ class TreeStats:
     status: str
     error_fraction: float
     node_count: int
-    max_depth: int
+    max_depth: int | None
     function_count: int | None
     class_count: int | None
     comment_bytes: int | None
@@ -111,16 +115,23 @@ def covered_bytes(nodes: list[Node]) -> int:
 
 
 def tree_stats(
-    tree: Tree, lang: Language, n_bytes: int, budget: TreeBudget | None = None
+    tree: Tree,
+    lang: Language,
+    n_bytes: int,
+    budget: TreeBudget | None = None,
+    *,
+    depth: bool = True,
 ) -> TreeStats:
-    """All parse signals of one tree of ``lang`` over a document of ``n_bytes`` bytes.
+    """All parse signals of one tree of ``lang`` over a document of ``n_bytes`` bytes
+    (``max_depth`` None unless ``depth``).
 
     The walk and the query are charged to the document's ``budget`` (a fresh one of
     ``DEFAULT_TIMEOUT_S`` without it); raises ``BudgetExceeded`` when they do not fit."""
     if budget is None:
         budget = TreeBudget(DEFAULT_TIMEOUT_S)
     root = tree.root_node
-    shape = structure(tree, budget)  # depth, and the query's cost, before the query runs
+    # depth, and the query's cost, before the query runs (run_query walks only if it must)
+    deepest = structure(tree, budget).max_depth if depth else None
     queries = node_queries(lang)
     captures: dict[str, list[Node]] = {}
     if queries is not None:
@@ -143,7 +154,7 @@ def tree_stats(
         status=status,
         error_fraction=error_fraction,
         node_count=root.descendant_count,
-        max_depth=shape.max_depth,
+        max_depth=deepest,
         function_count=count("function", q is not None and q.has_functions),
         class_count=count("class", q is not None and q.has_classes),
         comment_bytes=size("comment", q is not None and q.has_comments),
@@ -183,6 +194,11 @@ class ParseAnnotator(Annotator):
     def tree_guards(self) -> TreeGuards:
         return TreeGuards(self.config.timeout_s, self.config.max_doc_bytes)
 
+    @classmethod
+    def provided_columns(cls, config: AnnotatorConfig) -> set[str]:
+        columns = set(OUTPUT_SCHEMA.names)
+        return columns if getattr(config, "max_depth", False) else columns - {"parse_max_depth"}
+
     def _stats(
         self, trees: TreeProvider, ctx: BatchContext, i: int, lang: Language | None
     ) -> tuple[str, TreeStats | None]:
@@ -198,7 +214,7 @@ class ParseAnnotator(Annotator):
             return ("timeout" if status == "parsed" else status), None
         budget = find_budget(parser, data) or TreeBudget(trees.timeout_s)
         try:
-            stats = tree_stats(tree, lang, len(data), budget)
+            stats = tree_stats(tree, lang, len(data), budget, depth=self.config.max_depth)
         except BudgetExceeded:
             return "timeout", None
         return stats.status, stats

@@ -126,7 +126,7 @@ def test_registered_under_versioned_key() -> None:
 
 
 def test_python_counts_are_exact() -> None:
-    (row,) = annotate([PY], ["Python"])
+    (row,) = annotate([PY], ["Python"], ParseConfig(max_depth=True))
     assert row["parse_status"] == "ok"
     assert row["parse_error_fraction"] == 0.0
     assert row["parse_function_count"] == 4  # __init__, greet, shout, the lambda

@@ -120,8 +120,10 @@ def reference_stats(tree, lang, n_bytes: int) -> TreeStats:  # type: ignore[no-u
     )
 
 
-def annotate_parse(texts: list[str], languages: list[str], timeout_s: float) -> list[dict]:
-    config = ParseConfig(timeout_s=timeout_s)
+def annotate_parse(
+    texts: list[str], languages: list[str], timeout_s: float, max_depth: bool = True
+) -> list[dict]:
+    config = ParseConfig(timeout_s=timeout_s, max_depth=max_depth)
     batch = pa.RecordBatch.from_pydict(
         {"content": texts, "language": languages, "path": [f"f{i}" for i in range(len(texts))]}
     )
@@ -190,6 +192,28 @@ def test_parse_stats_of_normal_files_are_unchanged(language: str) -> None:
         assert row["parse_class_count"] == ref.class_count
         assert row["parse_comment_bytes"] == ref.comment_bytes
         assert row["parse_docstring_bytes"] == ref.docstring_bytes
+
+
+@pytest.mark.parametrize("language", ["Python", "C", "JavaScript"])
+def test_without_depth_only_the_depth_is_null(language: str) -> None:
+    texts = normal_files()[language]
+    with_depth = annotate_parse(texts, [language] * len(texts), 2.0)
+    forget_documents()
+    without = annotate_parse(texts, [language] * len(texts), 2.0, max_depth=False)
+    for full, row in zip(with_depth, without, strict=True):
+        assert row["parse_max_depth"] is None
+        assert full["parse_max_depth"] is not None
+        assert {k: v for k, v in row.items() if k != "parse_max_depth"} == {
+            k: v for k, v in full.items() if k != "parse_max_depth"
+        }
+
+
+def test_small_tree_query_runs_without_the_walk() -> None:
+    lang = find_language("Python")
+    tree = get_parser("Python").parse(b"def f(x):\n    return x + 1\n")
+    budget = TreeBudget(2.0)
+    run_query(QueryCursor(node_queries(lang).query), tree.root_node, tree, budget)
+    assert budget.structure is None  # the C-side bound fitted: no Python walk
 
 
 # --- the shared budget -----------------------------------------------------------------------
