@@ -9,7 +9,8 @@ Columns (nulls where a value does not exist, never magic numbers):
 - ``parse_error_fraction``: bytes covered by ERROR nodes / document bytes (MISSING nodes are
   zero-width: they make the status ``error`` but add no bytes).
 - ``parse_node_count``: all nodes, named and anonymous, root included.
-- ``parse_max_depth``: edges on the longest root-to-node path (a lone root is 0).
+- ``parse_max_depth``: edges on the longest root-to-node path (a lone root is 0); only with
+  ``max_depth = true`` (a Python walk over every node, about the cost of the parse), else null.
 - ``parse_function_count`` / ``parse_class_count``: nodes of the language's function and
   class node types (see curate/languages/languages.toml); null when the table lists none.
 - ``parse_comment_bytes``: bytes inside comment nodes (doc comments such as JSDoc/Javadoc
