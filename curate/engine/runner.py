@@ -161,7 +161,13 @@ class RayRunner:
         progress: Callable[[R], dict[str, float]] | None = None,
     ) -> list[R]:
         ray = self._ray
-        options: dict[str, Any] = {"num_cpus": num_cpus, "max_retries": 2}
+        # Retry a task whose worker process or node died (system failure); an exception raised
+        # by the unit itself is a bug or bad input and is not retried (retry_exceptions=False).
+        options: dict[str, Any] = {
+            "num_cpus": num_cpus,
+            "max_retries": 2,
+            "retry_exceptions": False,
+        }
         if memory_bytes:
             options["memory"] = memory_bytes
         remote = ray.remote(fn).options(**options)
