@@ -106,3 +106,32 @@ def test_truncated_big_archive_stays_whole_and_is_recorded(tmp_path):
     files, skips = _read(specs, cfg)
     assert 0 < len(files) < 60
     assert skips and {s.reason for s in skips} == {"corrupt_archive"}
+
+
+def test_split_archive_run_resumes_with_nothing_to_redo(tmp_path):
+    import dataclasses
+
+    import pyarrow.parquet as pq
+
+    from curate.config import default_pipeline
+    from curate.pipeline import ingest_only
+
+    path = tmp_path / "in" / "proj.tar.gz"
+    path.parent.mkdir()
+    _write(path, _members(40))
+    base = default_pipeline()
+    cfg = dataclasses.replace(
+        base, ingest=base.ingest.model_copy(update={"export_part_bytes": path.stat().st_size // 4})
+    ).with_run(
+        input=(str(path),),
+        output=str(tmp_path / "run"),
+        runner="local",
+        shard_target_bytes=path.stat().st_size // 4 + 1,  # one part per shard
+    )
+    first = ingest_only(cfg)
+    assert first.shards >= 3 and first.shards_ingested == first.shards
+    manifest = pq.read_table(tmp_path / "run" / "manifest.parquet").column("shard_id").to_pylist()
+    second = ingest_only(cfg)
+    assert second.shards == first.shards and second.shards_ingested == 0  # resumed: no rework
+    again = pq.read_table(tmp_path / "run" / "manifest.parquet").column("shard_id").to_pylist()
+    assert again == manifest
