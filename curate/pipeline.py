@@ -27,7 +27,7 @@ from curate.config import PipelineConfig
 from curate.engine.annotate import STEP as ANNOTATE_STEP
 from curate.engine.annotate import AnnotateStep
 from curate.engine.runner import Runner, check_address, make_runner
-from curate.engine.shards import ShardSpec, plan_shards
+from curate.engine.shards import ShardSpec, fan_out, plan_shards
 from curate.engine.step import DriverStep, Step, StepReport, UnitContext, run_steps
 from curate.errors import UserError
 from curate.ingest.step import STEP as INGEST_STEP
@@ -91,7 +91,7 @@ def plan(cfg: PipelineConfig, run: RunDir) -> list[ShardSpec]:
             f"nothing to ingest in {', '.join(cfg.run.input)}"
             + (f" ({reasons})" if reasons else "")
         )
-    shards = plan_shards(sources, cfg.run.shard_target_bytes)
+    shards = plan_shards(sources, cfg.run.shard_target_bytes, fan_out(cfg.run.workers))
     manifest = pa.table(
         {
             "shard_id": [s.shard_id for s in shards],

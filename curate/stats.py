@@ -77,6 +77,7 @@ def _row(name: str, c: dict[str, Any]) -> dict[str, Any]:
         "cpu_s": round(cpu, 3),
         "wall_s": round(float(c.get("wall_s", 0.0)), 3),
         "mb_per_cpu_s": round(mb / cpu, 2) if cpu > 0 and mb > 0 else None,
+        "max_rss_mb": c.get("max_rss_mb"),  # peak over the step's units (None if not recorded)
     }
 
 

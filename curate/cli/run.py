@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shlex
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -118,9 +121,14 @@ def run_command(
     workers: WorkersOpt = None,
     dashboard: DashboardOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No live progress (the summary still prints).")
+    ] = False,
     verbose: int = VerboseOpt,
 ) -> None:
-    """Run a pipeline recipe: ingest, annotate, dedup, decide, mix, write stats and card."""
+    """Run a pipeline recipe: ingest, annotate, dedup, decide, mix, write stats and card.
+    Live progress per step goes to stderr: one updating line on a terminal, else a line every
+    few seconds (``CURATE_PROGRESS=<seconds>|off``)."""
     from curate.pipeline import run_pipeline
 
     set_verbosity(verbose)
@@ -133,7 +141,26 @@ def run_command(
         workers=workers,
         dashboard=dashboard,
     )
-    _report(run_pipeline(cfg), json_out)
+    with _progress_off(quiet):
+        report = run_pipeline(cfg)
+    _report(report, json_out)
+
+
+@contextlib.contextmanager
+def _progress_off(quiet: bool) -> Iterator[None]:
+    from curate.engine.runner import PROGRESS_ENV
+
+    before = os.environ.get(PROGRESS_ENV)
+    if quiet:
+        os.environ[PROGRESS_ENV] = "off"
+    try:
+        yield
+    finally:
+        if quiet:
+            if before is None:
+                os.environ.pop(PROGRESS_ENV, None)
+            else:
+                os.environ[PROGRESS_ENV] = before
 
 
 @app.command("ingest")

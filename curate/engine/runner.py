@@ -49,32 +49,73 @@ class Runner(Protocol):
     def close(self) -> None: ...
 
 
+PROGRESS_ENV = "CURATE_PROGRESS"
+"""``off`` hides progress; a number is the seconds between lines when stderr is no terminal
+(default 5). ``curate run --quiet`` sets ``off``."""
+
+
+def _progress_interval() -> float | None:
+    value = os.environ.get(PROGRESS_ENV, "").strip().lower()
+    if value in ("off", "none", "quiet"):
+        return None
+    try:
+        return max(0.0, float(value)) if value else 5.0
+    except ValueError:
+        return 5.0
+
+
 class _Progress:
-    """A progress bar over units of work, with counters summed from each result (e.g. files and
-    MB per shard) and the MB/s so far. Hidden when stderr is not a terminal."""
+    """Progress over units of work, with counters summed from each result (e.g. files and MB
+    per shard) and the MB/s so far: on a terminal one updating tqdm line per step; otherwise a
+    plain line on stderr at most every few seconds (and one when the step ends)."""
 
     def __init__(self, total: int, desc: str, counters: Callable[[Any], dict[str, float]] | None):
-        self._bar = tqdm(total=total, desc=desc or "work", unit="unit", leave=False, disable=None)
+        self._interval = _progress_interval()
+        tty = self._interval is not None and sys.stderr.isatty()
+        self._bar = tqdm(
+            total=total, desc=desc or "work", unit="unit", leave=False, disable=not tty
+        )
+        self._lines = self._interval is not None and not tty
+        self._desc, self._total, self._done = desc or "work", total, 0
         self._counters = counters
         self._totals: dict[str, float] = {}
-        self._started = time.perf_counter()
+        self._started = self._last = time.perf_counter()
+
+    def _shown(self) -> dict[str, float]:
+        shown = {k: round(v, 2) for k, v in self._totals.items()}
+        elapsed = time.perf_counter() - self._started
+        if "MB" in shown and elapsed > 0:
+            shown["MB/s"] = round(self._totals["MB"] / elapsed, 1)
+        return shown
+
+    def _line(self) -> None:
+        extra = "".join(f", {k} {v:g}" for k, v in self._shown().items())
+        elapsed = time.perf_counter() - self._started
+        print(
+            f"{self._desc}: {self._done}/{self._total} units{extra}, {elapsed:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        self._last = time.perf_counter()
 
     def done(self, result: Any) -> None:
+        self._done += 1
         if self._counters is not None:
             for key, value in self._counters(result).items():
                 self._totals[key] = self._totals.get(key, 0) + value
-            shown = dict(self._totals)
-            elapsed = time.perf_counter() - self._started
-            if "MB" in shown and elapsed > 0:
-                shown["MB/s"] = round(shown["MB"] / elapsed, 1)
-            self._bar.set_postfix(shown, refresh=False)
+            self._bar.set_postfix(self._shown(), refresh=False)
         self._bar.update(1)
+        due = time.perf_counter() - self._last >= (self._interval or 0.0)
+        if self._lines and self._done < self._total and due:
+            self._line()
 
     def __enter__(self) -> _Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._bar.close()
+        if self._lines and self._total and exc[0] is None:
+            self._line()
 
 
 class LocalRunner:
@@ -161,7 +202,13 @@ class RayRunner:
         progress: Callable[[R], dict[str, float]] | None = None,
     ) -> list[R]:
         ray = self._ray
-        options: dict[str, Any] = {"num_cpus": num_cpus, "max_retries": 2}
+        # Retry a task whose worker process or node died (system failure); an exception raised
+        # by the unit itself is a bug or bad input and is not retried (retry_exceptions=False).
+        options: dict[str, Any] = {
+            "num_cpus": num_cpus,
+            "max_retries": 2,
+            "retry_exceptions": False,
+        }
         if memory_bytes:
             options["memory"] = memory_bytes
         remote = ray.remote(fn).options(**options)

@@ -6,6 +6,11 @@ shard closes when it reaches the byte target, or, once it holds a quarter of the
 any source whose name hash falls in a fixed 1-in-8 class. Adding a source therefore only changes
 the shard it lands in (and at most its neighbours until the next boundary), and a shard's id is
 a hash of its members' names, parts and sizes — never of a rank, a position or a folder.
+
+Every core busy: the byte target shrinks for small inputs so that the input is cut into at least
+``min_shards`` shards (never below ``MIN_SHARD_BYTES``). ``min_shards`` is a fixed fan-out
+(``max(DEFAULT_FAN_OUT, 2 x workers)``), so for up to ``DEFAULT_FAN_OUT / 2`` workers the plan,
+and hence every shard id, is the same whatever the worker count: resume keeps working.
 """
 
 from __future__ import annotations
@@ -44,7 +49,31 @@ def shard_id_for(sources: Sequence[Any]) -> str:
     return h.hexdigest()
 
 
-def plan_shards(sources: Sequence[Any], target_bytes: int) -> list[ShardSpec]:
+MIN_SHARD_BYTES = 8 << 20
+"""A shard this small still amortises the per-task set-up; 2 per worker from N x 16 MB."""
+DEFAULT_FAN_OUT = 64
+
+
+def fan_out(workers: int | None) -> int:
+    """Shards the planner aims for: 2 per worker, at least the fixed default fan-out."""
+    return max(DEFAULT_FAN_OUT, 2 * (workers or 0))
+
+
+def effective_target(total_bytes: int, target_bytes: int, min_shards: int) -> int:
+    """`target_bytes`, lowered so `total_bytes` makes >= `min_shards` shards (when each can
+    still hold `MIN_SHARD_BYTES`). The lowered target is a power of two, so adding a few
+    sources rarely moves it (a moved target would re-cut, and re-id, every shard)."""
+    spread = total_bytes // max(1, min_shards)
+    if spread >= target_bytes:
+        return target_bytes
+    lowered = 1 << max(0, spread.bit_length() - 1)  # largest power of two <= spread
+    return max(1, min(target_bytes, max(MIN_SHARD_BYTES, lowered)))
+
+
+def plan_shards(
+    sources: Sequence[Any], target_bytes: int, min_shards: int = DEFAULT_FAN_OUT
+) -> list[ShardSpec]:
+    target_bytes = effective_target(sum(s.size_bytes for s in sources), target_bytes, min_shards)
     ordered = sorted(sources, key=_source_key)
     groups: list[list[Any]] = []
     current: list[Any] = []

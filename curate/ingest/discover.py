@@ -124,6 +124,8 @@ def _discover_file(
     kind = kind_for_name(basename(path)) or _sniff_bundle(fs, path)
     if kind is None:
         skips.append(SkipRecord(uri, None, None, "unsupported_source", "unknown file type", size))
+    elif kind in ("tar", "zip") and size > cfg.export_part_bytes:
+        specs.extend(_archive_parts(fs, path, uri, size, kind, cfg))
     elif kind == "parquet":
         specs.extend(_parquet_parts(fs, path, uri, size, cfg))
     elif kind == "jsonl" and size > cfg.export_part_bytes and _is_plain(fs, path):
@@ -134,6 +136,27 @@ def _discover_file(
         )
     else:
         specs.append(SourceSpec(uri, kind, size))
+
+
+def _archive_parts(
+    fs: Any, path: str, uri: str, size: int, kind: str, cfg: IngestConfig
+) -> list[SourceSpec]:
+    """A large archive as member ranges of about `export_part_bytes` (compressed) each, so one
+    big dump is several workers' job. Each part's size is its share of the archive's bytes."""
+    from curate.ingest.readers.archive import member_ranges, member_sizes
+
+    try:
+        sizes = member_sizes(fs, path, kind)
+    except Exception:  # the reader records it as corrupt_archive / unreadable
+        return [SourceSpec(uri, kind, size)]
+    ranges = member_ranges(sizes, -(-size // cfg.export_part_bytes))
+    if len(ranges) == 1:
+        return [SourceSpec(uri, kind, size)]
+    total = sum(sizes) or 1
+    return [
+        SourceSpec(uri, kind, max(1, size * sum(sizes[a:b]) // total), None, (a, b))
+        for a, b in ranges
+    ]
 
 
 def _sniff_bundle(fs: Any, path: str) -> str | None:

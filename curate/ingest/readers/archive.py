@@ -110,6 +110,46 @@ def _relative(name: str, top: str | None) -> str:
     return "/".join(parts)
 
 
+def _nonempty_whole(
+    spec: Any, items: Iterator[RawFile | SkipRecord], uri: str, stem: str
+) -> Iterator[RawFile | SkipRecord]:
+    """An empty whole archive gets its `empty_source` row; a member range of a split archive
+    may hold only directories and is no empty source."""
+    if spec.part is not None:
+        return items
+    return nonempty(items, uri, spec.repo or stem, "no files")
+
+
+# -- member ranges (splitting one large archive into several sources) ---------------------------
+
+
+def member_sizes(fs: Any, path: str, kind: str) -> list[int]:
+    """Uncompressed size of every member in archive order (directories and links count 0).
+    A zip reads its central directory; a tar streams its headers (no member data is kept)."""
+    with fs.open(path, "rb") as raw:
+        if kind == "zip":
+            return [0 if i.is_dir() else i.file_size for i in zipfile.ZipFile(raw).infolist()]
+        tf = tarfile.open(fileobj=_short_reads(open_decompressed(raw)), mode="r|", bufsize=1 << 16)  # noqa: SIM115
+        return [m.size if m.isreg() else 0 for m in tf]
+
+
+def member_ranges(sizes: list[int], parts: int) -> list[tuple[int, int]]:
+    """Consecutive member ranges [a, b) covering every member once, of roughly equal bytes."""
+    total, n = sum(sizes), len(sizes)
+    parts = max(1, min(parts, n))
+    if parts == 1 or total == 0:
+        return [(0, n)]
+    ranges: list[tuple[int, int]] = []
+    start, acc, cut = 0, 0, 1
+    for i, size in enumerate(sizes):
+        acc += size
+        if cut < parts and acc >= total * cut / parts and i + 1 < n:
+            ranges.append((start, i + 1))
+            start, cut = i + 1, cut + 1
+    ranges.append((start, n))
+    return ranges
+
+
 # -- tar ----------------------------------------------------------------------------------------
 
 
@@ -123,9 +163,8 @@ def read_tar(spec: Any, cfg: IngestConfig) -> Iterator[RawFile | SkipRecord]:
         yield SkipRecord(uri, spec.repo or stem, None, "unreadable", str(err), spec.size_bytes, 0)
         return
     with raw:
-        yield from nonempty(
-            _read_tar_stream(spec, cfg, uri, stem, raw), uri, spec.repo or stem, "no files"
-        )
+        items = _read_tar_stream(spec, cfg, uri, stem, raw)
+        yield from _nonempty_whole(spec, items, uri, stem)
 
 
 def _read_tar_stream(
@@ -153,15 +192,18 @@ def _read_tar_stream(
             elif not first.isdir() and "/" in first_path:
                 top = first_path.split("/", 1)[0]
     out, top = _identity(cfg, uri, spec, stem, top, commit)
-    member = first
+    member, index = first, 0
+    start, end = spec.part if spec.part is not None else (0, None)
     try:
-        while member is not None:
-            yield from _tar_member(tf, member, out, top)
-            member = tf.next()
-        if _truncated(tf):
+        while member is not None and (end is None or index < end):
+            if index >= start:
+                yield from _tar_member(tf, member, out, top)
+            member, index = tf.next(), index + 1
+        if member is None and _truncated(tf):
             yield out.skip(None, "corrupt_archive", "truncated: no end-of-archive marker", None, 0)
     except (tarfile.TarError, *STREAM_ERRORS) as err:
-        yield out.skip(None, "corrupt_archive", _err(err), None, 0)
+        if index >= start:  # a failure before this part's range is the earlier part's record
+            yield out.skip(None, "corrupt_archive", _err(err), None, 0)
     yield from out.flush()
 
 
@@ -221,9 +263,8 @@ def read_zip(spec: Any, cfg: IngestConfig) -> Iterator[RawFile | SkipRecord]:
         yield SkipRecord(uri, spec.repo or stem, None, "unreadable", str(err), spec.size_bytes, 0)
         return
     with raw:
-        yield from nonempty(
-            _read_zip(spec, cfg, uri, stem, raw), uri, spec.repo or stem, "no files"
-        )
+        items = _read_zip(spec, cfg, uri, stem, raw)
+        yield from _nonempty_whole(spec, items, uri, stem)
 
 
 def _read_zip(
@@ -241,7 +282,8 @@ def _read_zip(
     single = len(tops) == 1 and all("/" in i.filename.strip("/") or i.is_dir() for i in infos)
     top = next(iter(tops)) if single else None
     out, top = _identity(cfg, uri, spec, stem, top, _git_commit(zf.comment))
-    for info in infos:
+    start, end = spec.part if spec.part is not None else (0, len(infos))
+    for info in infos[start:end]:
         yield from _zip_member(zf, info, out, top)
     yield from out.flush()
 
