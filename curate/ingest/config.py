@@ -148,6 +148,13 @@ class IngestConfig(BaseModel):
     export_part_bytes: int = Field(
         default=256 << 20, gt=0, description="split Parquet / plain JSONL exports into parts"
     )
+    split_archives: bool = Field(
+        default=False,
+        description="also split one archive larger than export_part_bytes into member ranges "
+        "(several shards). An archive is one repository, so its later ranges do not see the "
+        "root LICENSE/manifest: license evidence is per shard until repo-level evidence is "
+        "carried across ranges. Off by default for that reason.",
+    )
     binary_sniff_bytes: int = Field(default=8192, gt=0)
     charset_fallback: bool = Field(
         default=True, description="try charset-normalizer on non-UTF-8 files (else undecodable)"

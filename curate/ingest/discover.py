@@ -124,7 +124,7 @@ def _discover_file(
     kind = kind_for_name(basename(path)) or _sniff_bundle(fs, path)
     if kind is None:
         skips.append(SkipRecord(uri, None, None, "unsupported_source", "unknown file type", size))
-    elif kind in ("tar", "zip") and size > cfg.export_part_bytes:
+    elif kind in ("tar", "zip") and cfg.split_archives and size > cfg.export_part_bytes:
         specs.extend(_archive_parts(fs, path, uri, size, kind, cfg))
     elif kind == "parquet":
         specs.extend(_parquet_parts(fs, path, uri, size, cfg))

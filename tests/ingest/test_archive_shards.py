@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import random
 import tarfile
 import zipfile
@@ -56,7 +57,7 @@ def test_big_archive_splits_into_ranges_covering_every_member_once(tmp_path, nam
     path = tmp_path / name
     _write(path, members)
     size = path.stat().st_size
-    cfg = IngestConfig(export_part_bytes=size // 5)
+    cfg = IngestConfig(export_part_bytes=size // 5, split_archives=True)
     specs, skips = discover_sources([str(path)], cfg)
     assert not skips
     assert len(specs) >= 4
@@ -99,7 +100,7 @@ def test_truncated_big_archive_stays_whole_and_is_recorded(tmp_path):
     data = path.read_bytes()
     cut = tmp_path / "cut.tar.gz"
     cut.write_bytes(data[: len(data) * 3 // 4])
-    cfg = IngestConfig(export_part_bytes=len(data) // 5)
+    cfg = IngestConfig(export_part_bytes=len(data) // 5, split_archives=True)
     specs, _ = discover_sources([str(cut)], cfg)
     # headers cannot all be listed: the archive stays whole and the reader records the damage
     assert [s.part for s in specs] == [None]
@@ -121,7 +122,10 @@ def test_split_archive_run_resumes_with_nothing_to_redo(tmp_path):
     _write(path, _members(40))
     base = default_pipeline()
     cfg = dataclasses.replace(
-        base, ingest=base.ingest.model_copy(update={"export_part_bytes": path.stat().st_size // 4})
+        base,
+        ingest=base.ingest.model_copy(
+            update={"export_part_bytes": path.stat().st_size // 4, "split_archives": True}
+        ),
     ).with_run(
         input=(str(path),),
         output=str(tmp_path / "run"),
@@ -135,3 +139,17 @@ def test_split_archive_run_resumes_with_nothing_to_redo(tmp_path):
     assert second.shards == first.shards and second.shards_ingested == 0  # resumed: no rework
     again = pq.read_table(tmp_path / "run" / "manifest.parquet").column("shard_id").to_pylist()
     assert again == manifest
+
+
+def test_archives_are_split_only_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "big.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for i in range(40):
+            zf.writestr(f"big/src/m{i}.py", os.urandom(2048).hex())
+    small_parts = path.stat().st_size // 5
+    whole, _ = discover_sources([str(path)], IngestConfig(export_part_bytes=small_parts))
+    split, _ = discover_sources(
+        [str(path)], IngestConfig(export_part_bytes=small_parts, split_archives=True)
+    )
+    assert len(whole) == 1
+    assert len(split) >= 4
