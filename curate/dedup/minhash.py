@@ -334,3 +334,9 @@ def band_hashes(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
                 h = _mix64(h ^ sig[:, k].astype(np.uint64))
             out[:, j] = h
     return out
+
+
+def candidate_probability(similarity: float, bands: int, rows: int) -> float:
+    """Probability that two documents of Jaccard ``similarity`` share at least one LSH band:
+    ``1 - (1 - s**rows) ** bands`` (the S-curve documented in docs/dedup.md)."""
+    return float(1.0 - (1.0 - similarity**rows) ** bands)
