@@ -1,6 +1,6 @@
 """Print the LSH S-curve table (docs/dedup.md) for candidate (bands, rows) settings.
 
-    PYTHONPATH=. python benchmarks/scurve_table.py [--threshold 0.7] [--num-perm 256]
+PYTHONPATH=. python benchmarks/scurve_table.py [--threshold 0.7] [--num-perm 256]
 """
 
 from __future__ import annotations
