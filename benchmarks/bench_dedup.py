@@ -528,7 +528,7 @@ def main() -> None:
     s.set_defaults(fn=signatures_bench)
     q = sub.add_parser("quality")
     q.add_argument("--random-pairs", type=int, default=20000)
-    q.add_argument("--verify", action="store_true")
+    q.add_argument("--verify", action=argparse.BooleanOptionalAction, default=True)
     q.add_argument("--tokenizer", default="words", choices=["words", "code", "tree_sitter"])
     q.add_argument("--threshold", type=float, default=0.7)
     q.set_defaults(fn=quality)

@@ -64,6 +64,10 @@ class NearConfig(_Frozen):
     bands: int | None = Field(None, ge=1)
     """``bands``/``rows``: override the (bands, rows) derived from ``threshold``."""
     rows: int | None = Field(None, ge=1)
+    min_recall: float | None = Field(0.99, gt=0.0, lt=1.0)
+    """Derive (bands, rows) so a pair at ``threshold`` is a candidate with at least this
+    probability (fewest false candidates subject to it; 42x6 at 0.7/256). ``None``: minimise
+    ``fp_weight``/``fn_weight`` of the S-curve instead (25x10 at 0.7/256, recall 0.51 there)."""
     fp_weight: float = 0.5
     fn_weight: float = 0.5
     band_partitions: int = Field(16, ge=1, le=4096)
@@ -71,8 +75,11 @@ class NearConfig(_Frozen):
     """Budget per clustering task; the number of edge partitions is derived from it."""
     min_partitions: int = Field(4, ge=1, le=4096)
     max_cc_rounds: int = Field(64, ge=1)
-    verify: bool = False
-    """Keep a candidate edge only if the exact Jaccard of the shingle sets >= ``threshold``."""
+    verify: bool = True
+    """Keep a candidate edge only if the exact Jaccard of the shingle sets >= ``threshold``,
+    and split each component around its kept documents: a member joins the first kept
+    representative (in keep order) it reaches ``threshold`` with, else starts its own cluster,
+    so a chain A~B~C never drops C as a copy of a dissimilar A."""
     repos: bool = False
     """Also dedup whole repositories (repo signature = min over its files' signatures)."""
     repo_threshold: float = Field(0.7, gt=0.0, lt=1.0)

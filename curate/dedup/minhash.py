@@ -322,6 +322,18 @@ def optimal_bands(
     return best
 
 
+def recall_bands(threshold: float, num_perm: int, min_recall: float) -> tuple[int, int]:
+    """``(bands, rows)`` with the most rows (fewest false candidates) such that a pair of
+    Jaccard ``threshold`` becomes a candidate with probability >= ``min_recall``; bands =
+    ``num_perm // rows``. False candidates are then removed by verification, so the S-curve
+    is placed left of the threshold rather than centred on it (docs/dedup.md)."""
+    for rows in range(num_perm, 0, -1):
+        bands = num_perm // rows
+        if candidate_probability(threshold, bands, rows) >= min_recall:
+            return bands, rows
+    return num_perm, 1
+
+
 def band_hashes(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """``(n_docs, bands) uint64``: one 64-bit hash per band of ``rows`` signature values.
     The band index is mixed in, so equal values in different bands never collide."""
@@ -334,3 +346,9 @@ def band_hashes(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
                 h = _mix64(h ^ sig[:, k].astype(np.uint64))
             out[:, j] = h
     return out
+
+
+def candidate_probability(similarity: float, bands: int, rows: int) -> float:
+    """Probability that two documents of Jaccard ``similarity`` share at least one LSH band:
+    ``1 - (1 - s**rows) ** bands`` (the S-curve documented in docs/dedup.md)."""
+    return float(1.0 - (1.0 - similarity**rows) ** bands)

@@ -38,6 +38,7 @@ from curate.dedup.minhash import (
     band_hashes,
     hash_tokens,
     optimal_bands,
+    recall_bands,
     signatures,
     tokenize_batch,
 )
@@ -102,6 +103,8 @@ def lsh_params(cfg: DedupConfig) -> tuple[int, int]:
     n = cfg.near
     if n.bands and n.rows:
         return n.bands, n.rows
+    if n.min_recall is not None:
+        return recall_bands(n.threshold, n.num_perm, n.min_recall)
     return optimal_bands(n.threshold, n.num_perm, n.fp_weight, n.fn_weight)
 
 
@@ -256,6 +259,11 @@ def _label(task: _LabelTask) -> int:
     out = members.join(lab, on="node", how="left").with_columns(
         pl.when(pl.col("has_sig")).then(pl.coalesce("label", "node")).otherwise(None).alias("label")
     )
+    if plan.cfg.near.verify:
+        from curate.dedup.verify import SETS
+
+        sets = read_partition(run.dedup / "near" / "sets", task.unit, SETS).unique("node")
+        out = out.join(sets, on="node", how="left")
     parts = partition_of(out["label"].fill_null(out["node"]).to_numpy(), plan.node_parts)
     write_partitioned(
         out, parts, plan.node_parts, run.dedup / "near" / "labeled", f"{int(task.unit):05d}"
@@ -266,10 +274,18 @@ def _label(task: _LabelTask) -> int:
 def _cluster(task: _Task) -> dict[str, int]:
     plan, run = task.plan, task.plan.run
     lm = plan.cfg.license_mix
-    rows = read_partition(run.dedup / "near" / "labeled", task.unit, {**MEMBER, "label": pl.Int64})
+    verify = plan.cfg.near.verify
+    schema = {**MEMBER, "label": pl.Int64, **({"shingles": pl.Binary} if verify else {})}
+    rows = read_partition(run.dedup / "near" / "labeled", task.unit, schema)
     if rows.height == 0:
-        return {"clusters": 0, "dropped": 0}
+        return {"clusters": 0, "dropped": 0, "split": 0}
     signed = keep.sort_for_keep(rows.filter(pl.col("label").is_not_null()), "label")
+    split = 0
+    if verify:
+        from curate.dedup.verify import split_by_representative
+
+        signed, split = split_by_representative(signed, plan.cfg.near.threshold)
+        signed = keep.sort_for_keep(signed, "label")
     is_perm = pl.col("license_category").is_in(list(lm.permissive)).fill_null(False)
     is_copy = pl.col("license_category").is_in(list(lm.copyleft)).fill_null(False)
     signed = signed.with_columns(
@@ -278,11 +294,15 @@ def _cluster(task: _Task) -> dict[str, int]:
         keep.keep_flags("label").alias("dup_keep"),
         (is_perm & is_copy.any().over("label")).alias("dup_copied_from_copyleft"),
     )
-    unsigned = rows.filter(pl.col("label").is_null()).with_columns(
-        pl.lit(None, pl.String).alias("dup_cluster_id"),
-        pl.lit(None, pl.Int64).alias("dup_cluster_size"),
-        pl.lit(True).alias("dup_keep"),
-        pl.lit(False).alias("dup_copied_from_copyleft"),
+    unsigned = (
+        rows.filter(pl.col("label").is_null())
+        .drop("shingles", strict=False)
+        .with_columns(
+            pl.lit(None, pl.String).alias("dup_cluster_id"),
+            pl.lit(None, pl.Int64).alias("dup_cluster_size"),
+            pl.lit(True).alias("dup_keep"),
+            pl.lit(False).alias("dup_copied_from_copyleft"),
+        )
     )
     out = pl.concat([signed, unsigned])
     cols = [f.name for f in SCHEMA]
@@ -306,6 +326,7 @@ def _cluster(task: _Task) -> dict[str, int]:
     return {
         "clusters": int(multi["dup_cluster_id"].n_unique()) if multi.height else 0,
         "dropped": int((~out["dup_keep"]).sum()),
+        "split": split,
     }
 
 
@@ -446,6 +467,7 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
         "edges_verified": sum(v[1] for v in verified) if verified else None,
         "cc_rounds": rounds,
         "clusters": sum(r["clusters"] for r in cl_res),
+        "split_off": sum(r.get("split", 0) for r in cl_res) if cfg.near.verify else None,
         "dropped": sum(r["dropped"] for r in w_res),
         "bands": plan.bands,
         "rows": plan.rows,

@@ -10,6 +10,9 @@ written by ``near/bands`` partitioned by node; two shuffles bring both sets of a
 
 A member whose Jaccard to its bucket's centre is below the threshold loses that edge even if it
 is similar to another member; other bands usually still connect it (docs/dedup.md).
+
+Verified edges still chain (A~B, B~C with J(A, C) < threshold). :func:`split_by_representative`
+then checks every component member against the kept documents (``near/cluster``).
 """
 
 from __future__ import annotations
@@ -87,3 +90,47 @@ def verify_second(task: VerifyTask) -> list[int]:
 
 def verified_dir(run: RunDir) -> Path:
     return run.dedup / "near" / "cc_verified"
+
+
+def split_by_representative(rows: pl.DataFrame, threshold: float) -> tuple[pl.DataFrame, int]:
+    """Greedy split of each component (``label``) around representatives, in keep order.
+
+    ``rows`` are sorted with :func:`curate.dedup.keep.sort_for_keep` on ``label`` and carry
+    ``shingles``. The first member is a representative; each later member joins the first
+    representative whose exact Jaccard with it is >= ``threshold``, else becomes a
+    representative itself. A sub-cluster is labelled with its smallest node id. The order is a
+    total order on the rows, so labels do not depend on partitioning. Returns the relabelled
+    rows (without ``shingles``) and how many sub-clusters were split off components.
+
+    Cost: members x representatives comparisons per component (one for a true cluster).
+    """
+    labels = rows["label"].to_list()
+    nodes = rows["node"].to_list()
+    sets = rows["shingles"].to_list()
+    rep_of = [0] * len(labels)
+    split = 0
+    start = 0
+    while start < len(labels):
+        end = start
+        while end < len(labels) and labels[end] == labels[start]:
+            end += 1
+        reps: list[int] = []  # row indices
+        by_node: dict[int, int] = {}
+        for i in range(start, end):
+            if nodes[i] in by_node:  # exact copy of a row already placed
+                rep_of[i] = by_node[nodes[i]]
+                continue
+            target = next(
+                (r for r in reps if _jaccard(sets[r], sets[i]) >= threshold),
+                None,
+            )
+            if target is None:
+                reps.append(i)
+                target = i
+            rep_of[i] = by_node[nodes[i]] = target
+        split += len(reps) - 1
+        start = end
+    rep = pl.Series("rep", rep_of, dtype=pl.Int64)
+    out = rows.drop("shingles").with_columns(rep)
+    out = out.with_columns(pl.col("node").min().over("label", "rep").alias("label")).drop("rep")
+    return out, split
