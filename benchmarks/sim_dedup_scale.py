@@ -14,7 +14,8 @@ A planted fraction of documents are near-copies of a shared "family" signature (
 perturbed) so buckets, edges and components are non-trivial and span shards.
 
 Prints (and with ``--json`` appends) one record per N: wall/CPU s and peak RSS after each phase,
-disk bytes of each shuffle. Run several N and ``--fit`` to get growth exponents::
+disk bytes of each shuffle. Peak RSS is the process maximum so far, so run one process per N;
+then ``--fit`` gives growth exponents::
 
     nice -n 10 python benchmarks/sim_dedup_scale.py --n 1000000 --json .bench/scale/sim.jsonl
     python benchmarks/sim_dedup_scale.py --fit .bench/scale/sim.jsonl
@@ -120,7 +121,9 @@ class _Labels:
         lab = labels(self.converged, int(part))
         if lab.height == 0:
             return [0, 0]
-        return [lab.height, int(lab["label"].n_unique())]
+        # A component's root (node == label) lives in exactly one partition: summing roots
+        # over partitions counts components exactly.
+        return [lab.height, int((lab["node"] == lab["label"]).sum())]
 
 
 def simulate(args: argparse.Namespace) -> dict[str, object]:
