@@ -106,6 +106,8 @@ def plan(args: argparse.Namespace) -> str:
     for kv in args.rate or []:
         k, v = kv.split("=", 1)
         rates[k] = float(v)
+    if not args.sim.exists():
+        raise SystemExit(f"{args.sim}: no simulation output; run benchmarks/sim_dedup_scale.py")
     sims = [json.loads(x) for x in args.sim.read_text().splitlines() if x.strip()]
     by_n = {r["n"]: r for r in sims}
     ns = sorted(by_n)
