@@ -38,3 +38,15 @@ def test_provided_and_optional_columns_run(tmp_path: Path) -> None:
     assert run_pipeline(ok, LocalRunner()).did_work
     optional = parse_pipeline(_recipe(tmp_path, "no_such_column > 1", optional=True))
     assert run_pipeline(optional, LocalRunner()).did_work
+
+
+def test_dedup_keep_quality_column_nothing_writes_is_a_warning(tmp_path: Path) -> None:
+    from curate.recipe_check import recipe_problems
+
+    raw = _recipe(tmp_path, "max_line_length <= 1000")
+    raw["dedup"] = {"keep": {"quality_column": "quality_score"}}
+    found = recipe_problems(parse_pipeline(raw))
+    assert [(p.severity, p.key) for p in found] == [("warning", "dedup.keep.quality_column")]
+    # Left at its default (not set by the recipe): nothing reported.
+    raw["dedup"] = {"keep": {}}
+    assert recipe_problems(parse_pipeline(raw)) == []
