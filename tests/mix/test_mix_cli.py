@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+from curate.mix.layout import manifest_path
 from tests.support.run_synth import document, write_run
 
 
@@ -24,7 +25,8 @@ def test_mix_and_card_commands(tmp_path, scanned_run) -> None:
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["rows"] > 0 and set(out["shares"]) == {"Python", "Go"}
-    assert (run.mixture("mix1") / "manifest.json").is_file()
+    assert manifest_path(run, "mix1").is_file()
+    assert not (run.mixture("mix1") / "manifest.json").exists()
 
     done = _curate("card", str(run.root), "--json")
     assert done.returncode == 0, done.stderr
