@@ -78,7 +78,8 @@ def metadata(stats: CardStats, cfg: CardConfig) -> dict[str, Any]:
             "Files keep their original licenses; see the license tables in this card."
         )
     if stats.mixture_name and stats.mixture:
-        path = cfg.data_files or f"mixtures/{stats.mixture_name}/part-*.parquet"
+        # relative to README.md (RUN/card/), like the plots: load_dataset(RUN/card) reads it
+        path = cfg.data_files or f"../mixtures/{stats.mixture_name}/part-*.parquet"
         meta["configs"] = [
             {"config_name": "default", "data_files": [{"split": "train", "path": path}]}
         ]

@@ -33,7 +33,7 @@ def test_mix_and_card_commands(tmp_path, scanned_run) -> None:
     card = json.loads(done.stdout.strip().splitlines()[-1])
     assert (
         card["front_matter"]["configs"][0]["data_files"][0]["path"]
-        == "mixtures/mix1/part-*.parquet"
+        == "../mixtures/mix1/part-*.parquet"
     )
     assert "shares = { Python = 0.5, Go = 0.5 }" in (run.card / "README.md").read_text()
 

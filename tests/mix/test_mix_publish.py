@@ -102,3 +102,23 @@ def test_push_without_token_is_one_clear_error_exit_2(published, tmp_path) -> No
     assert done.returncode == 1 and "--private only applies with --push" in done.stderr
     done = _curate("publish", str(run.root), str(dest), "--push", "no-owner", env=env)
     assert done.returncode == 1 and "owner/name" in done.stderr
+
+
+def test_run_card_loads_with_its_configs_and_plots_relative_to_it(mixed_run, tmp_path) -> None:
+    """The run's own card: data paths and image paths are both relative to RUN/card/README.md."""
+    import datasets
+
+    from curate.card import CardConfig, write_card
+
+    run, _, _ = mixed_run
+    manifest = run_mix(run, MixtureConfig())
+    readme = write_card(run, CardConfig())
+    for ref in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme.read_text()):
+        assert (readme.parent / ref).is_file(), ref
+    old = datasets.config.HF_HUB_OFFLINE
+    datasets.config.HF_HUB_OFFLINE = True
+    try:
+        ds = datasets.load_dataset(str(run.card), split="train", cache_dir=str(tmp_path / "c"))
+    finally:
+        datasets.config.HF_HUB_OFFLINE = old
+    assert ds.num_rows == manifest["totals"]["rows"] > 0
