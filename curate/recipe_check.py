@@ -69,7 +69,8 @@ class Problem:
 def recipe_problems(cfg: Any, run: RunDir | None = None) -> list[Problem]:
     """Columns a recipe reads that nothing in it (or in ``run``) writes: a non-optional policy
     rule (error: the run would fail), a mixture column set in the recipe (error: it would be
-    silently absent from the mixture), an optional rule (warning: it will be skipped)."""
+    silently absent from the mixture), an optional rule (warning: it will be skipped), a
+    dedup.keep.quality_column set in the recipe (warning: the keep policy ignores it)."""
     out: list[Problem] = []
     for rule, (columns, optional) in sorted(unprovided_policy_columns(cfg, run).items()):
         then = "the rule will be skipped" if optional else "the policy step would fail"
@@ -94,6 +95,21 @@ def recipe_problems(cfg: Any, run: RunDir | None = None) -> list[Problem]:
                     "step of this recipe (they would be missing from the mixture)",
                 )
             )
+    dedup = cfg.section("dedup")
+    keep = getattr(dedup, "keep", None)
+    if keep is not None:
+        have = provided_columns(cfg, run)
+        for field in sorted(keep.model_fields_set & {"quality_column"}):
+            column = getattr(keep, field)
+            if column and column not in have:
+                out.append(
+                    Problem(
+                        "warning",
+                        f"dedup.keep.{field}",
+                        f"dedup.keep.{field} = {column!r} is written by no enabled annotator or "
+                        "step of this recipe (the keep policy will ignore it)",
+                    )
+                )
     return out
 
 

@@ -170,7 +170,7 @@ def test_the_run_wrote_every_step(leak_run) -> None:
                    "dedup/near/clusters/", "mixtures/default/part-", "stats/summary.json",
                    "card/README.md"):  # fmt: skip
         assert any(f.startswith(prefix) for f in files), prefix
-    manifest = json.loads((run / "mixtures" / "default" / "manifest.json").read_text())
+    manifest = json.loads((run / "mixtures" / "default.manifest.json").read_text())
     assert manifest["redaction"]["status"] == "complete"
     assert manifest["redaction"]["metadata_rows"] >= 2
     mixture = pl.read_parquet(sorted((run / "mixtures" / "default").glob("part-*.parquet")))

@@ -48,3 +48,15 @@ def test_parse_depth_is_offered_to_the_policy_only_when_computed(tmp_path: Path)
     assert unprovided_policy_columns(parse_pipeline(recipe)) == {"r": ({"parse_max_depth"}, False)}
     recipe["annotators"] = {"parse": {"max_depth": True}}
     assert unprovided_policy_columns(parse_pipeline(recipe)) == {}
+
+
+def test_dedup_keep_quality_column_nothing_writes_is_a_warning(tmp_path: Path) -> None:
+    from curate.recipe_check import recipe_problems
+
+    raw = _recipe(tmp_path, "max_line_length <= 1000")
+    raw["dedup"] = {"keep": {"quality_column": "quality_score"}}
+    found = recipe_problems(parse_pipeline(raw))
+    assert [(p.severity, p.key) for p in found] == [("warning", "dedup.keep.quality_column")]
+    # Left at its default (not set by the recipe): nothing reported.
+    raw["dedup"] = {"keep": {}}
+    assert recipe_problems(parse_pipeline(raw)) == []

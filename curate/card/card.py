@@ -16,14 +16,24 @@ from curate.rundir import RunDir
 log = logging.getLogger(__name__)
 
 
-def write_card(run: RunDir, cfg: CardConfig, pipeline_toml_text: str = "") -> Path:
-    """Write the card of ``run`` and return the path of its README.md."""
+def write_card(
+    run: RunDir,
+    cfg: CardConfig,
+    pipeline_toml_text: str = "",
+    *,
+    out_dir: Path | None = None,
+    configs: list[dict[str, Any]] | None = None,
+) -> Path:
+    """Write the card of ``run`` into ``out_dir`` (default ``RUN/card``) and return the path of
+    its README.md; ``configs`` replaces the front matter's ``configs`` (``curate publish``)."""
     stats = collect(run, cfg.policy, cfg.mixture)
     stats.optout_versions += _optout_list_version(pipeline_toml_text)
-    out = run.card
+    out = out_dir or run.card
     out.mkdir(parents=True, exist_ok=True)
     made = _plots(run, stats, cfg, out) if cfg.plots else {}
     meta = metadata(stats, cfg)
+    if configs is not None:
+        meta["configs"] = configs
     problems = front_matter.check(meta)
     for p in problems:
         log.warning("dataset card front matter: %s", p)
@@ -68,7 +78,8 @@ def metadata(stats: CardStats, cfg: CardConfig) -> dict[str, Any]:
             "Files keep their original licenses; see the license tables in this card."
         )
     if stats.mixture_name and stats.mixture:
-        path = cfg.data_files or f"mixtures/{stats.mixture_name}/part-*.parquet"
+        # relative to README.md (RUN/card/), like the plots: load_dataset(RUN/card) reads it
+        path = cfg.data_files or f"../mixtures/{stats.mixture_name}/part-*.parquet"
         meta["configs"] = [
             {"config_name": "default", "data_files": [{"split": "train", "path": path}]}
         ]

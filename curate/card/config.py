@@ -22,8 +22,9 @@ class CardConfig(BaseModel):
     task_categories: tuple[str, ...] = ("text-generation",)
     tags: tuple[str, ...] = ("code",)
     data_files: str | None = None
-    """``configs`` data path; default ``mixtures/<name>/part-*.parquet`` (upload ``card/`` as the
-    dataset repository root and ``mixtures/`` beside it)."""
+    """``configs`` data path, relative to README.md like the plots; default
+    ``../mixtures/<name>/part-*.parquet`` so ``load_dataset(RUN/card)`` works. For the Hub use
+    ``curate publish`` (its folder has the parts under ``data/``)."""
     sources: tuple[str, ...] = ()
     """Human description of the sources (URLs, snapshot dates); the ingested sources are listed too."""
     optout_version: str | None = None

@@ -7,7 +7,6 @@ columns. A missing table just leaves its section empty.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from curate.mix.layout import mixture_names, read_manifest
 from curate.mix.redact import is_span_type
 from curate.rundir import RunDir
 
@@ -262,19 +262,14 @@ def _named_sources(run: RunDir, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _mixture(run: RunDir, name: str | None) -> tuple[str | None, dict[str, Any] | None]:
-    root = run.root / "mixtures"
-    names = (
-        sorted(p.name for p in root.iterdir() if (p / "manifest.json").is_file())
-        if root.is_dir()
-        else []
-    )
+    names = mixture_names(run)
     if name is None:
         name = "default" if "default" in names else (names[0] if names else None)
     if name is None or name not in names:
         if name is not None:
-            log.warning("mixture %s has no manifest.json: the card describes no mixture", name)
+            log.warning("mixture %s has no manifest: the card describes no mixture", name)
         return name, None
-    return name, json.loads((root / name / "manifest.json").read_text())
+    return name, read_manifest(run, name)
 
 
 def _languages(frame: pl.DataFrame, mixture: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -10,7 +10,6 @@ import typer
 from curate.cli._common import VerboseOpt, emit_json, set_verbosity
 from curate.cli.app import app
 from curate.cli.mix import PipelineOpt, check_run, load_section, recipe_text
-from curate.errors import UserError
 
 
 @app.command("card")
@@ -28,6 +27,7 @@ def card_command(
     """Write RUN/card/README.md (Hugging Face dataset card) and RUN/card/plots/*.png."""
     from curate.card import CardConfig, metadata, write_card
     from curate.card.stats import collect
+    from curate.mix.layout import read_manifest
     from curate.rundir import RunDir
 
     set_verbosity(verbose)
@@ -36,13 +36,7 @@ def card_command(
     cfg = load_section(text, source, "card", CardConfig)
     rd = RunDir.at(run)
     if mixture:
-        if not (rd.mixture(mixture) / "manifest.json").is_file():
-            root = rd.root / "mixtures"
-            have = sorted(p.parent.name for p in root.glob("*/manifest.json"))
-            raise UserError(
-                f"{run}: no mixture {mixture!r} (mixtures: {', '.join(have) or 'none'}; "
-                "write one with curate mix)"
-            )
+        read_manifest(rd, mixture)  # one clear error when the run has no such mixture
         cfg = cfg.model_copy(update={"mixture": mixture})
     path = write_card(rd, cfg, text)
     if json_out:

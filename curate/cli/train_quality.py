@@ -60,6 +60,8 @@ def train_quality_command(
         params=params,
         positive=positive,
     )
+    for warning in metrics.get("warnings", []):
+        typer.echo(f"warning: {warning}", err=True)
     if json_out:
         emit_json(metrics)
         return

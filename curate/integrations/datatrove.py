@@ -19,6 +19,11 @@ annotators exactly as a curate shard would, and stores every output column in ``
 (spans as lists of dicts). It never changes ``text``. ``CurateRedact`` then rewrites ``text`` with
 the span columns found in the metadata, like the mixer does. To read curate's own outputs with
 datatrove, use ``ParquetReader(path, text_key="content", id_key="doc_uid")``.
+
+datatrove's ``ParquetWriter`` infers its schema from the first document it sees, so a column
+that is null there (``license_spdx``) or an empty span list fails on the next batch that has a
+value. ``CurateAnnotate.writer_schema()`` gives the explicit schema (each curate column with the
+one Arrow type its annotator declares): ``ParquetWriter(out, schema=step.writer_schema())``.
 """
 
 from __future__ import annotations
@@ -117,6 +122,29 @@ class CurateAnnotate(PipelineStep):
             specs = [AnnotatorSpec(get(n), get(n).Config(**opts)) for n, opts in self.specs]
             self._loop_ = AnnotateLoop([instance(s) for s in specs])
         return self._loop_
+
+    def metadata_fields(self) -> list[pa.Field]:
+        """The metadata fields this step adds, with the Arrow type each annotator declares."""
+        from curate.engine.annotator import get
+
+        fields: dict[str, pa.Field] = {}
+        for name, _ in self.specs:
+            for f in get(name).output_schema:
+                fields[self.metadata_prefix + f.name] = f.with_name(self.metadata_prefix + f.name)
+        return list(fields.values())
+
+    def writer_schema(
+        self, extra_metadata: Sequence[pa.Field] = (), *, expand_metadata: bool = False
+    ) -> pa.Schema:
+        """Schema for datatrove's ``ParquetWriter(schema=...)``: ``text``, ``id`` and the
+        metadata (a struct, or top-level columns with ``expand_metadata``), one type per column.
+        ``extra_metadata``: the reader's own metadata keys to keep (``file_path`` is added)."""
+        meta = {f.name: f for f in (pa.field("file_path", pa.string()), *extra_metadata)}
+        meta |= {f.name: f.with_nullable(True) for f in self.metadata_fields()}
+        base = [pa.field("text", pa.string()), pa.field("id", pa.string())]
+        if expand_metadata:
+            return pa.schema([*base, *meta.values()])
+        return pa.schema([*base, pa.field("metadata", pa.struct(list(meta.values())))])
 
     def annotate(self, docs: list[Document]) -> None:
         """Annotate ``docs`` in place (metadata only), exactly as a curate shard would."""

@@ -4,7 +4,8 @@ Three passes, each per shard through the runner except the small middle one:
 1. plan: kept documents with their language and token count (no content read when estimating);
 2. weights (driver): per-language targets -> copies per sample unit (``curate.mix.weights``);
 3. write: join attributes, redact spans, build samples (files or repositories), apply FIM per
-   epoch, write ``mixtures/<name>/part-NNNNN.parquet`` and finally ``manifest.json``.
+   epoch, write ``mixtures/<name>/part-NNNNN.parquet`` and finally ``mixtures/<name>.manifest.json``
+   (beside the parts folder, so the folder holds Parquet only: ``curate.mix.layout``).
 
 When redacting, missing span annotations refuse the mixture before pass 3 (``curate.mix.coverage``);
 ``repo`` and ``path`` are written with their metadata spans (``secret_metadata_spans``) replaced.
@@ -32,6 +33,7 @@ from curate.errors import UserError
 from curate.hashing import hash_json, value_hash
 from curate.mix import coverage, fim, inputs
 from curate.mix.config import MixtureConfig
+from curate.mix.layout import legacy_manifest_path, manifest_path
 from curate.mix.parts import PartInfo, PartWriter
 from curate.mix.redact import is_span_type, redactor
 from curate.mix.samples import RepoFile, Sample, apply_fim, fim_rng, order_repo, repo_samples
@@ -105,7 +107,7 @@ def output_schema(signal_fields: tuple[pa.Field, ...] | list[pa.Field]) -> pa.Sc
 
 def run_mix(run: RunDir, cfg: MixtureConfig, runner: Runner | None = None) -> dict[str, Any]:
     """Write the mixture ``cfg.name`` of ``run``; returns the manifest (also written as
-    ``mixtures/<name>/manifest.json``)."""
+    ``mixtures/<name>.manifest.json``)."""
     runner = runner or LocalRunner()
     started = time.perf_counter()
     shards = run.shard_ids()
@@ -155,12 +157,14 @@ def run_mix(run: RunDir, cfg: MixtureConfig, runner: Runner | None = None) -> di
     results = runner.map(_write_group, tasks, desc="mix: write")
 
     out_dir = run.mixture(cfg.name)
+    manifest_path(run, cfg.name).unlink(missing_ok=True)
+    legacy_manifest_path(run, cfg.name).unlink(missing_ok=True)
     files = _publish(out_dir, [p for r in results for p in r["parts"]])
     stats = _merge_stats([r["stats"] for r in results])
     seconds = time.perf_counter() - started
     stats["problems"] = problems
     manifest = _manifest(run, cfg, inp, counter, shards, n_kept, lang_plans, files, stats, seconds)
-    write_json_atomic(manifest, out_dir / "manifest.json")
+    write_json_atomic(manifest, manifest_path(run, cfg.name))
     shutil.rmtree(work, ignore_errors=True)
     return manifest
 
@@ -734,7 +738,6 @@ def _publish(out_dir: Path, parts: list[PartInfo]) -> list[dict[str, Any]]:
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("part-*.parquet"):
         old.unlink()
-    (out_dir / "manifest.json").unlink(missing_ok=True)
     files = []
     for i, info in enumerate(p for p in parts if p.rows):
         final = out_dir / f"part-{i:05d}.parquet"

@@ -93,7 +93,7 @@ def test_card_parses_with_huggingface_hub_and_funnel_adds_up(tmp_path) -> None:
     assert meta["configs"] == [
         {
             "config_name": "default",
-            "data_files": [{"split": "train", "path": "mixtures/default/part-*.parquet"}],
+            "data_files": [{"split": "train", "path": "../mixtures/default/part-*.parquet"}],
         }
     ]
     assert sorted(meta["license"]) == ["apache-2.0", "mit"]  # only kept files' licenses

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+from curate.mix.layout import manifest_path
 from tests.support.run_synth import document, write_run
 
 
@@ -24,14 +25,15 @@ def test_mix_and_card_commands(tmp_path, scanned_run) -> None:
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["rows"] > 0 and set(out["shares"]) == {"Python", "Go"}
-    assert (run.mixture("mix1") / "manifest.json").is_file()
+    assert manifest_path(run, "mix1").is_file()
+    assert not (run.mixture("mix1") / "manifest.json").exists()
 
     done = _curate("card", str(run.root), "--json")
     assert done.returncode == 0, done.stderr
     card = json.loads(done.stdout.strip().splitlines()[-1])
     assert (
         card["front_matter"]["configs"][0]["data_files"][0]["path"]
-        == "mixtures/mix1/part-*.parquet"
+        == "../mixtures/mix1/part-*.parquet"
     )
     assert "shares = { Python = 0.5, Go = 0.5 }" in (run.card / "README.md").read_text()
 

@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from curate.mix import MixtureConfig, output_schema, run_mix
+from curate.mix.layout import manifest_path
 from tests.support.run_synth import document
 
 
@@ -16,8 +17,8 @@ def test_mixture_keeps_policy_redacts_and_writes_manifest(mixed_run) -> None:
     manifest = run_mix(run, MixtureConfig(columns=("license_category", "max_line_length", "nope")))
     out = run.mixture("default")
     parts = sorted(out.glob("part-*.parquet"))
-    assert parts and (out / "manifest.json").is_file()
-    assert json.loads((out / "manifest.json").read_text()) == json.loads(
+    assert parts and sorted(out.iterdir()) == parts  # the parts folder holds parts only
+    assert json.loads(manifest_path(run, "default").read_text()) == json.loads(
         json.dumps(manifest, default=str)
     )
 

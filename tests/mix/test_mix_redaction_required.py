@@ -17,6 +17,7 @@ import pytest
 from curate.errors import UserError
 from curate.mix import MixtureConfig, run_mix
 from curate.mix.config import RepoConfig
+from curate.mix.layout import read_manifest
 from curate.schema import SPANS
 from tests.support.run_synth import document, write_run
 
@@ -178,7 +179,7 @@ def test_cli_refuses_then_writes_with_the_flag(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["redaction"] == "unredacted"
     assert "warning: mixture default is not fully redacted" in done.stderr
-    manifest = json.loads((run.mixture("default") / "manifest.json").read_text())
+    manifest = read_manifest(run, "default")
     assert manifest["redaction"]["status"] == "unredacted"
 
 

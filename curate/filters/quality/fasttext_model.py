@@ -108,6 +108,10 @@ def label_probabilities(model: Any, lines: list[str]) -> list[dict[str, float]]:
     ]
 
 
+MIN_RELIABLE_ROWS = 10
+"""Fewer training or held-out rows than this make the reported metrics noise: warn."""
+
+
 def train_quality_model(
     data: pl.DataFrame,
     output: str | Path,
@@ -125,6 +129,13 @@ def train_quality_model(
     rows = list(zip(data["text"].to_list(), labels, strict=True))
     if len({lab for _, lab in rows}) < 2:
         raise UserError("training data needs at least two distinct labels")
+    wanted = positive if positive is not None else "1"
+    if wanted not in {lab for _, lab in rows}:
+        found = ", ".join(sorted({lab for _, lab in rows})[:5])
+        raise UserError(
+            f"labels ({found}) do not contain the positive label {wanted!r}: every document "
+            "would score 0.0; pass --positive (and set the annotator's positive_label) or --threshold"
+        )
     if not 0 < test_fraction < 1:
         raise UserError("--test-fraction must be between 0 and 1")
     random.Random(params.seed).shuffle(rows)
@@ -146,6 +157,13 @@ def train_quality_model(
     model.save_model(str(tmp))
     tmp.replace(output)
     metrics = evaluate(model, test, positive=positive)
+    warnings = []
+    if len(train) < MIN_RELIABLE_ROWS or len(test) < MIN_RELIABLE_ROWS:
+        warnings.append(
+            f"only {len(train)} training and {len(test)} held-out rows: the metrics are not "
+            f"meaningful (want at least {MIN_RELIABLE_ROWS} of each)"
+        )
+    metrics["warnings"] = warnings
     metrics.update(
         {
             "train_rows": len(train),
