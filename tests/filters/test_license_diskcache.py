@@ -37,3 +37,22 @@ def test_second_process_reads_cache_and_corrupt_file_is_rebuilt(tmp_path: Path) 
     assert third["stats"] == {"hits": 0, "builds": 1}
     assert (third["refs"], third["index"]) == (first["refs"], first["index"])
     assert _probe(tmp_path)["stats"] == {"hits": 1, "builds": 0}
+
+
+_SETUP_PROBE = """
+import json
+from curate.filters.license import diskcache
+from curate.filters.license.annotator import LicenseAnnotator
+LicenseAnnotator().setup()
+print(json.dumps({"stats": diskcache.stats}))
+"""
+
+
+def test_annotator_setup_builds_the_similarity_index(tmp_path: Path) -> None:
+    env = {**os.environ, "CURATE_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", _SETUP_PROBE], env=env, capture_output=True, text=True, check=True
+    )
+    stats = json.loads(out.stdout.strip().splitlines()[-1])["stats"]
+    assert stats == {"hits": 0, "builds": 1}  # set-up paid for it, not the first file
+    assert len(list(tmp_path.glob("license-references-*.pickle"))) == 1

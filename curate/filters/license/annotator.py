@@ -26,6 +26,7 @@ from curate.filters.license.detect import (
     detect_repo,
     is_license_relevant,
 )
+from curate.filters.license.similarity import references
 from curate.filters.license.textmatch import scanner
 
 SUBTREES = pa.list_(pa.struct([pa.field("path", pa.string()), pa.field("spdx", pa.string())]))
@@ -62,6 +63,7 @@ class LicenseAnnotator(Annotator):
 
     def setup(self) -> None:
         scanner()
+        references()  # the similarity index (disk-cached): built here, not on a first file
 
     def begin_shard(self, documents: pl.LazyFrame) -> None:
         # Only license files, manifests and READMEs are read in full; the path column decides.
