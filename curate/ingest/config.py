@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from curate.ingest.metadata import MetadataMapping
+
 VENDORED_DIRS: tuple[str, ...] = (
     "node_modules",
     "bower_components",
@@ -127,6 +129,17 @@ PRESETS: dict[str, ColumnMapping] = {
 """Column-mapping presets, tried in this order when `column_mapping = "auto"`."""
 
 
+class ExportOptions(BaseModel):
+    """``[ingest.export]``: options of file-per-row exports beyond the column mapping."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    metadata: MetadataMapping = Field(
+        default_factory=MetadataMapping,
+        description="export columns kept as documents columns source_licenses / repo_stars",
+    )
+
+
 class IngestConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -148,6 +161,7 @@ class IngestConfig(BaseModel):
     export_part_bytes: int = Field(
         default=256 << 20, gt=0, description="split Parquet / plain JSONL exports into parts"
     )
+    export: ExportOptions = Field(default_factory=ExportOptions)
     binary_sniff_bytes: int = Field(default=8192, gt=0)
     charset_fallback: bool = Field(
         default=True, description="try charset-normalizer on non-UTF-8 files (else undecodable)"
