@@ -23,6 +23,9 @@ DOCUMENTS = pa.schema(
         pa.field("encoding", pa.string(), nullable=False),
         pa.field("source_uri", pa.string(), nullable=False),
         pa.field("shard_id", pa.string(), nullable=False),
+        # export metadata (curate.ingest.metadata), null for other sources
+        pa.field("source_licenses", pa.list_(pa.string())),
+        pa.field("repo_stars", pa.int64()),
     ],
     metadata={"curate.schema": "documents", "curate.schema_version": str(SCHEMA_VERSION)},
 )

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from curate.ingest.metadata import MetadataMapping
+
 VENDORED_DIRS: tuple[str, ...] = (
     "node_modules",
     "bower_components",
@@ -127,6 +129,17 @@ PRESETS: dict[str, ColumnMapping] = {
 """Column-mapping presets, tried in this order when `column_mapping = "auto"`."""
 
 
+class ExportOptions(BaseModel):
+    """``[ingest.export]``: options of file-per-row exports beyond the column mapping."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    metadata: MetadataMapping = Field(
+        default_factory=MetadataMapping,
+        description="export columns kept as documents columns source_licenses / repo_stars",
+    )
+
+
 class IngestConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -155,6 +168,7 @@ class IngestConfig(BaseModel):
         "root LICENSE/manifest: license evidence is per shard until repo-level evidence is "
         "carried across ranges. Off by default for that reason.",
     )
+    export: ExportOptions = Field(default_factory=ExportOptions)
     binary_sniff_bytes: int = Field(default=8192, gt=0)
     charset_fallback: bool = Field(
         default=True, description="try charset-normalizer on non-UTF-8 files (else undecodable)"

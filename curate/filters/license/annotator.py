@@ -6,7 +6,8 @@ once; ``annotate`` then adds per-file evidence (SPDX line, header comment, using
 shared tree-sitter tree) and falls back to the inherited directory license. Every row also
 carries its repository's headline (``license_repo_spdx``) and the licenses beside it
 (``license_subtrees``: sub-folders with their own license, root license texts the declared
-license leaves out).
+license leaves out). A file with no license evidence of its own or its repository's takes the
+export's ``source_licenses`` (``license_method = "export_metadata"``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from curate.filters.license.detect import (
     detect_file,
     detect_repo,
     is_license_relevant,
+    metadata_verdict,
 )
+from curate.filters.license.similarity import references
 from curate.filters.license.textmatch import scanner
 
 SUBTREES = pa.list_(pa.struct([pa.field("path", pa.string()), pa.field("spdx", pa.string())]))
@@ -62,6 +65,7 @@ class LicenseAnnotator(Annotator):
 
     def setup(self) -> None:
         scanner()
+        references()  # the similarity index (disk-cached): built here, not on a first file
 
     def begin_shard(self, documents: pl.LazyFrame) -> None:
         # Only license files, manifests and READMEs are read in full; the path column decides.
@@ -88,6 +92,8 @@ class LicenseAnnotator(Annotator):
 
     def _verdicts(self, ctx: BatchContext, *, scan_headers: bool) -> pa.RecordBatch:
         repos, paths, contents = ctx.column("repo"), ctx.column("path"), ctx.contents
+        has_metadata = "source_licenses" in ctx.batch.schema.names
+        metadata = ctx.column("source_licenses") if has_metadata else None
         out: dict[str, list] = {f.name: [] for f in LICENSE_SCHEMA}
         empty = RepoLicenses()
         headline: dict[str, tuple[str | None, list[dict[str, str]]]] = {}
@@ -101,6 +107,9 @@ class LicenseAnnotator(Annotator):
                 verdict = detect_file(paths[i], content, repo, tree=lambda i=i: ctx.tree(i))
             else:
                 verdict = repo.for_path(paths[i])
+            if verdict.spdx is None and metadata is not None and metadata[i]:
+                # precedence: file header > repository license > export metadata
+                verdict = metadata_verdict(metadata[i]) or verdict
             out["license_spdx"].append(verdict.spdx)
             out["license_category"].append(verdict.category)
             out["license_confidence"].append(verdict.confidence)

@@ -63,7 +63,8 @@ class Evidence:
     path: str
     method: str
     """``license_file`` (template match), ``similarity`` (close variant of a reference text),
-    ``manifest``, ``readme``, ``spdx_identifier`` or ``header``."""
+    ``manifest``, ``readme``, ``spdx_identifier``, ``header`` or ``export_metadata`` (the
+    export's own license columns, ``source_licenses``)."""
     spdx: str
 
 
@@ -74,6 +75,7 @@ _METHOD_WORDS = {
     "readme": "license section",
     "spdx_identifier": "SPDX-License-Identifier",
     "header": "header",
+    "export_metadata": "export metadata",
     "none": "no license evidence",
 }
 
@@ -336,3 +338,19 @@ def detect_files(
     repo = detect_repo(files)
     chosen = files.keys() if paths is None else paths
     return repo, {p: detect_file(p, files[p], repo) for p in chosen}
+
+
+METADATA_CONFIDENCE = 0.7
+"""Below our own template matches: another tool's repository-level detection, not checked."""
+
+
+def metadata_verdict(licenses: Iterable[str] | None) -> Verdict | None:
+    """The verdict of an export's ``source_licenses`` (all of them apply: joined with AND);
+    None when the list is empty. Ids we do not recognise stay visible as ``LicenseRef-unknown``."""
+    ids = [to_spdx(item) or UNKNOWN for item in licenses or () if item]
+    if not ids:
+        return None
+    unique = list(dict.fromkeys(ids))
+    spdx = simplify(" AND ".join(f"({i})" for i in unique)) if len(unique) > 1 else unique[0]
+    source = Evidence("source_licenses", "export_metadata", spdx or UNKNOWN)
+    return _verdict(spdx or UNKNOWN, METADATA_CONFIDENCE, [source])

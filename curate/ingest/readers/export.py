@@ -16,6 +16,7 @@ from curate.ingest.fsio import (
     open_decompressed,
     url_to_fs,
 )
+from curate.ingest.metadata import metadata_columns, metadata_reader
 from curate.ingest.readers import nonempty
 from curate.ingest.records import RawFile, SkipRecord
 
@@ -60,6 +61,7 @@ class RowReader:
         self.mapping = mapping
         self.default_repo = default_repo
         self.out = Emitter(cfg, uri, default_repo)
+        self.metadata = metadata_reader(cfg.export.metadata)
 
     @staticmethod
     def _text(row: Mapping[str, Any], column: str | None) -> str | None:
@@ -111,6 +113,7 @@ class RowReader:
         extra = {
             k: _plain(v) for k, col in m.extra.items() if (v := lookup(row, col)) is not _MISSING
         }
+        extra.update(self.metadata(row))  # source_licenses / repo_stars (curate.ingest.metadata)
         yield out.file(path, data, repo=repo, ref=ref, extra=extra)
 
 
@@ -266,7 +269,8 @@ def _parquet_items(
         yield SkipRecord(uri, stem, None, "missing_column", detail, spec.size_bytes, rows)
         return
     reader = RowReader(cfg, uri, stem, mapping)
-    columns = [n for n in names if n in mapping.top_level_columns()]
+    wanted = mapping.top_level_columns() | metadata_columns(cfg.export.metadata)
+    columns = [n for n in names if n in wanted]
     for g in groups:
         yield from _row_group(pf, g, columns, reader, uri, stem)
     yield from reader.out.flush()

@@ -34,10 +34,13 @@ def header_source() -> Callable[..., str]:
     return make
 
 
-def make_documents(rows: list[tuple[str, str, str | None, str]]) -> pa.RecordBatch:
-    """A documents batch (``curate.schema.DOCUMENTS``) of (repo, path, language, content)."""
+def make_documents(rows: list[tuple]) -> pa.RecordBatch:
+    """A documents batch (``curate.schema.DOCUMENTS``) of (repo, path, language, content) or
+    (repo, path, language, content, source_licenses); other columns are null."""
     data: dict[str, list] = {f.name: [] for f in DOCUMENTS}
-    for repo, path, language, content in rows:
+    for repo, path, language, content, *licenses in rows:
+        data["source_licenses"].append(licenses[0] if licenses else None)
+        data["repo_stars"].append(None)
         data["doc_uid"].append(hashlib.sha1(f"{repo}/{path}".encode()).hexdigest())
         data["content_sha"].append(hashlib.sha1(content.encode()).hexdigest())
         data["repo"].append(repo)
