@@ -1,5 +1,5 @@
 """Check that Spark reads a mixture: ``spark.read.parquet`` over its parts, schema and totals
-compared with ``manifest.json``.
+compared with its ``<name>.manifest.json``.
 
     PYTHON_WITH_PYSPARK benchmarks/check_spark_readable.py RUN/mixtures/default
 
@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-# Arrow type names in manifest.json -> the Spark SQL type Spark reads them as
+# Arrow type names in the manifest -> the Spark SQL type Spark reads them as
 SPARK_TYPES = {
     "string": "StringType()",
     "large_string": "StringType()",
@@ -32,9 +32,17 @@ SPARK_TYPES = {
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("mixture", type=Path, help="a mixture folder (part-*.parquet + manifest.json)")
+    ap.add_argument(
+        "mixture",
+        type=Path,
+        help="a mixture folder (part-*.parquet; <name>.manifest.json beside it)",
+    )
     args = ap.parse_args()
-    manifest_path = args.mixture / "manifest.json"
+    candidates = (
+        args.mixture.parent / f"{args.mixture.name}.manifest.json",
+        args.mixture / "manifest.json",
+    )
+    manifest_path = next((p for p in candidates if p.is_file()), candidates[0])
     if not manifest_path.is_file():
         print(f"not checked: {manifest_path} not found", file=sys.stderr)
         return 2

@@ -65,7 +65,7 @@ def body(
     if m:
         out.append(
             "```python\nfrom datasets import load_dataset\n"
-            f'ds = load_dataset("parquet", data_files="mixtures/{stats.mixture_name}/part-*.parquet", split="train")\n```\n'
+            f'ds = load_dataset("<this folder or Hub repo>", "{stats.mixture_name}", split="train")\n```\n'
         )
         out.append(
             "Columns: " + ", ".join(f"`{c['name']}` ({c['type']})" for c in m["schema"]) + ".\n"

@@ -135,6 +135,7 @@ def ingest_shard(
                     seen.add(uid)
                     language = detect_language(item.path, item.text[:LANGUAGE_HEAD_CHARS])
                     row = {
+                        **item.extra,  # export metadata that names documents columns
                         "doc_uid": uid,
                         "content_sha": item.content_sha,
                         "repo": item.repo,
