@@ -161,6 +161,8 @@ DECOY_CLASSES = (
     "doc_example",
     "version_or_private_ip",
     "example_email",
+    "ssh_remote",
+    "package_at_version",
 )
 
 _VAR = {
@@ -559,6 +561,21 @@ def decoy_snippet(cls: str, fmt: str, rng: random.Random) -> Snippet:
                 _assign(fmt, "author", "someone@users.noreply.github.com")[0],
             ]
         )
+    elif cls == "ssh_remote":
+        user = rng.choice(["deploy", "alice", "ci", "backup", rng.choice(_FIRST).lower()])
+        host = f"{rng.choice(['build', 'files', 'git', 'srv'])}.{rng.choice(['acme', 'initech', 'globex'])}.{rng.choice(['io', 'net', 'com'])}"
+        line = rng.choice(
+            [
+                f"# git remote add origin {user}@{host}:team/app.git",
+                f"    rsync -a {user}@{host}:/srv/data ./data",
+                f"scp build.tar.gz {user}@{host}:~/releases/",
+                f"# git clone ssh://{user}@{host}/team/app.git",
+            ]
+        )
+    elif cls == "package_at_version":
+        name = rng.choice(["react", "@babel/core", "lodash", "@types/node", "typescript"])
+        ver = f"{rng.randrange(1, 20)}.{rng.randrange(20)}.{rng.randrange(30)}"
+        line = rng.choice([f"    npm install {name}@{ver}", f"# requires {name}@^{ver}"])
     else:
         raise KeyError(cls)
     return Snippet(line + "\n", [Label(0, len(line), "decoy", cls)])
