@@ -302,8 +302,9 @@ def secret_snippet(kind: str, fmt: str, rng: random.Random) -> Snippet:
         scheme = rng.choice(["postgres", "mysql", "mongodb+srv", "redis", "amqp", "https"])
         url = f"{scheme}://{user}:{pw}@{host}/main"
         line, off = _assign(fmt, rng.choice(["DATABASE_URL", "broker_url", "dsn"]), url)
-        s = off + url.index(pw + "@")
-        return Snippet(line + "\n", [Label(s, s + len(pw), "secret", "url_password")])
+        cred = f"{user}:{pw}"  # the span is the whole credential, user name included
+        s = off + url.index("://") + 3
+        return Snippet(line + "\n", [Label(s, s + len(cred), "secret", "url_password")])
     value = fake_value(kind, rng)
     style = rng.random()
     if kind not in ("password", "generic_secret") and style < 0.25 and fmt in ("py", "js", "go"):
