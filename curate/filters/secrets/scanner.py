@@ -95,7 +95,7 @@ class SecretScanner:
         if not cands:
             return result
         lines = text.split("\n")
-        starts = [0, *itertools.accumulate(len(x) + 1 for x in lines)]
+        starts = [0, *itertools.accumulate(map((1).__add__, map(len, lines)))]
         raw: list[tuple[int, int, str, str]] = []  # start, end, kind, detector
         block_rules: set[str] = set()
         for idx, consumers in cands.items():
