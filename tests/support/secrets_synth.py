@@ -161,6 +161,8 @@ DECOY_CLASSES = (
     "doc_example",
     "version_or_private_ip",
     "example_email",
+    "ssh_remote",
+    "package_at_version",
 )
 
 _VAR = {
@@ -300,8 +302,9 @@ def secret_snippet(kind: str, fmt: str, rng: random.Random) -> Snippet:
         scheme = rng.choice(["postgres", "mysql", "mongodb+srv", "redis", "amqp", "https"])
         url = f"{scheme}://{user}:{pw}@{host}/main"
         line, off = _assign(fmt, rng.choice(["DATABASE_URL", "broker_url", "dsn"]), url)
-        s = off + url.index(pw + "@")
-        return Snippet(line + "\n", [Label(s, s + len(pw), "secret", "url_password")])
+        cred = f"{user}:{pw}"  # the span is the whole credential, user name included
+        s = off + url.index("://") + 3
+        return Snippet(line + "\n", [Label(s, s + len(cred), "secret", "url_password")])
     value = fake_value(kind, rng)
     style = rng.random()
     if kind not in ("password", "generic_secret") and style < 0.25 and fmt in ("py", "js", "go"):
@@ -559,6 +562,21 @@ def decoy_snippet(cls: str, fmt: str, rng: random.Random) -> Snippet:
                 _assign(fmt, "author", "someone@users.noreply.github.com")[0],
             ]
         )
+    elif cls == "ssh_remote":
+        user = rng.choice(["deploy", "alice", "ci", "backup", rng.choice(_FIRST).lower()])
+        host = f"{rng.choice(['build', 'files', 'git', 'srv'])}.{rng.choice(['acme', 'initech', 'globex'])}.{rng.choice(['io', 'net', 'com'])}"
+        line = rng.choice(
+            [
+                f"# git remote add origin {user}@{host}:team/app.git",
+                f"    rsync -a {user}@{host}:/srv/data ./data",
+                f"scp build.tar.gz {user}@{host}:~/releases/",
+                f"# git clone ssh://{user}@{host}/team/app.git",
+            ]
+        )
+    elif cls == "package_at_version":
+        name = rng.choice(["react", "@babel/core", "lodash", "@types/node", "typescript"])
+        ver = f"{rng.randrange(1, 20)}.{rng.randrange(20)}.{rng.randrange(30)}"
+        line = rng.choice([f"    npm install {name}@{ver}", f"# requires {name}@^{ver}"])
     else:
         raise KeyError(cls)
     return Snippet(line + "\n", [Label(0, len(line), "decoy", cls)])

@@ -260,12 +260,15 @@ def reject(
         body = re.sub(r"-----[A-Z0-9 ]+-----|\\n|\s", "", value)
         placeholder = len(body) < 64 or "..." in body or _PLACEHOLDER_CASED.search(body)
         return "placeholder" if placeholder or re.search(r"(.)\1{15,}", body) else None
-    if is_placeholder(value):
-        return "placeholder"
     if kind in URL_KINDS:
+        # the span is ``user:password``; the placeholder test is on the password
+        if is_placeholder(value.partition(":")[2] or value):
+            return "placeholder"
         if _EXAMPLE_HOSTS.search(line[value_col : value_col + len(value) + 80]):
             return "example_host"
         return None
+    if is_placeholder(value):
+        return "placeholder"
     if kind not in WEAK_KINDS:
         return None
     low_line = line.lower()

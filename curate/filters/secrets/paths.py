@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 
 CONFIG_EXTENSIONS = frozenset(
@@ -92,7 +93,9 @@ DOC_EXTENSIONS = frozenset(
 TEST_MARKERS = ("test", "spec", "fixture", "mock", "example", "sample", "demo")
 
 
+@functools.lru_cache(maxsize=8192)
 def _name_ext(path: str) -> tuple[str, str]:
+    """Lower-cased base name and extension (cached: rules ask once per candidate line)."""
     name = posixpath.basename(path.replace("\\", "/")).lower()
     ext = posixpath.splitext(name)[1]
     return name, ext

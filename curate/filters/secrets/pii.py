@@ -29,6 +29,8 @@ class PiiDetector(Protocol):
 
 # ---------------------------------------------------------------- e-mail
 _AT = re.compile("@")
+# ``user@host:path``: a colon glued to a path character after the host is an scp/ssh remote
+_SCP_PATH = re.compile(r":[\w~/.\-]")
 _LOCAL_RUN = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,64}")
 _DOMAIN = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
@@ -130,6 +132,8 @@ class EmailDetector:
             if local_part.lower() in _SERVICE_LOCALS or _RESERVED_DOMAINS.search(domain):
                 continue
             if domain.rsplit(".", 1)[-1].lower() in _FILE_TLDS:
+                continue
+            if _SCP_PATH.match(text, dom.end()):  # git@github.com:owner/repo (scp-style remote)
                 continue
             last_end = dom.end()
             out.append(Finding.of(text, start, dom.end(), "email", self.name))

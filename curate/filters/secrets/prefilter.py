@@ -14,15 +14,11 @@ those are folded too so the literal pass stays a superset.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import ahocorasick
-
-_FOLD = str.maketrans({"ı": "i", "ſ": "s"})
-_NEWLINE = re.compile("\n")
 
 
 @dataclass(frozen=True)
@@ -71,10 +67,11 @@ class Prefilter:
 
     def candidates(self, text: str) -> dict[int, set[str]]:
         """``{line_index: consumers}`` for every line (0-based, split on ``\\n``) that may hold
-        a finding of some consumer."""
+        a finding of some consumer.
+
+        Hits come in increasing position order per pass, so a hit's line index is a running
+        ``str.count("\\n")`` between consecutive hits (C speed, no list of all newlines)."""
         out: dict[int, set[str]] = {}
-        newlines = [m.start() for m in _NEWLINE.finditer(text)]
-        bisect_right = bisect.bisect_right
 
         def add(idx: int, consumers: frozenset[str]) -> None:
             got = out.get(idx)
@@ -85,28 +82,37 @@ class Prefilter:
 
         if self._automaton is not None:
             low = text.lower()
-            if not text.isascii():
-                low = low.translate(_FOLD)
-            nl_low = (
-                newlines if len(low) == len(text) else [m.start() for m in _NEWLINE.finditer(low)]
-            )
+            if not text.isascii() and ("ı" in low or "ſ" in low):
+                low = low.replace("ı", "i").replace("ſ", "s")
+            # lower-casing may change lengths but keeps every newline: count them in ``low``
+            idx, pos = 0, 0
+            count = low.count
             for end, consumers in self._automaton.iter(low):
-                add(bisect_right(nl_low, end), consumers)
+                idx += count("\n", pos, end + 1)  # ``end`` is the literal's last char
+                pos = end + 1
+                add(idx, consumers)
         ascii_text = text.isascii()
         padded = "\n" + text  # so a shape may begin with "not a word char" at the start
         needs = self._needs
+        count = padded.count
         for unicode_rx, ascii_rx, consumers in self._shapes:
             rx = ascii_rx if ascii_text else unicode_rx
-            last = -1
+            # line of a match = newlines in ``text`` before its last char = newlines in
+            # ``padded[1 : m.end() - 1]``
+            idx, pos, last = 0, 1, -1
+            gated = any(c in needs for c in consumers)
             for m in rx.finditer(padded):
-                idx = bisect_right(newlines, m.end() - 2)
+                stop_at = m.end() - 1
+                if stop_at > pos:
+                    idx += count("\n", pos, stop_at)
+                    pos = stop_at
                 if idx == last:
                     continue
                 last = idx
-                if any(c in needs for c in consumers):
-                    start = newlines[idx - 1] + 1 if idx else 0
-                    stop = newlines[idx] if idx < len(newlines) else len(text)
-                    line = text[start:stop]
+                if gated:
+                    start = text.rfind("\n", 0, stop_at - 1) + 1
+                    stop = text.find("\n", stop_at - 1)
+                    line = text[start : stop if stop >= 0 else len(text)]
                     hit = frozenset(c for c in consumers if c not in needs or needs[c].search(line))
                     if hit:
                         add(idx, hit)

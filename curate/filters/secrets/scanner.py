@@ -35,6 +35,8 @@ PRIORITY: dict[str, int] = {
 }
 
 PASSWORD_KINDS = frozenset({"password", "url_password"})
+URL_KINDS = falsepos.URL_KINDS
+_URL_USER = re.compile(r"://([^\s:@/\"'`<>]{1,100}):\Z")
 CONTEXT_CHARS = 160
 """How much of the line around a candidate the false-positive rules look at."""
 
@@ -93,7 +95,7 @@ class SecretScanner:
         if not cands:
             return result
         lines = text.split("\n")
-        starts = [0, *itertools.accumulate(len(x) + 1 for x in lines)]
+        starts = [0, *itertools.accumulate(map((1).__add__, map(len, lines)))]
         raw: list[tuple[int, int, str, str]] = []  # start, end, kind, detector
         block_rules: set[str] = set()
         for idx, consumers in cands.items():
@@ -126,6 +128,8 @@ class SecretScanner:
                 idx = hit.line - 1
                 expand = detector not in _VALUE_EXACT
                 for s, e in locate(lines[idx], hit.value, expand=expand):
+                    if kind in URL_KINDS:
+                        s = with_url_user(lines[idx], s)
                     raw.append((starts[idx] + s, starts[idx] + e, kind, detector))
         result.findings = self._finish(text, raw, lines, starts, path, result.rejected)
         return result
@@ -187,6 +191,13 @@ _VALUE_EXACT = frozenset(
     }
 )
 _TOKEN_CHAR = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def with_url_user(line: str, s: int) -> int:
+    """Start of ``user:password`` for a password at ``s`` in ``scheme://user:password@host``
+    (detect-secrets reports the password only; the user name is part of the credential)."""
+    m = _URL_USER.search(line, max(0, s - 104), s)
+    return m.start(1) if m else s
 
 
 def _grow(line: str, s: int, e: int) -> tuple[int, int]:

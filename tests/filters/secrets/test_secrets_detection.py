@@ -56,7 +56,7 @@ def test_kinds_and_detectors_are_specific(scanner):
         ("ghp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5", "github_token"),
         ("AKIAQ5VNDKD3B7HJZTRL", "aws_access_key_id"),
         ("kL9#mQ2wZx", "password"),
-        ("Xy7Pq2Lm9", "url_password"),
+        ("app:Xy7Pq2Lm9", "url_password"),
     }
     assert all(f.detector.startswith("curate.") for f in found)
     assert all(len(f.value_hash) == 16 for f in found)
@@ -135,3 +135,32 @@ def test_pathological_pii_inputs_are_linear(pii_scanner):
     for text in ("a@" * 100_000, ":a" * 100_000, "x ab:cd:ef:12 " * 20_000):
         assert pii_scanner.scan(text) == []
     assert time.perf_counter() - started < 20
+
+
+def test_url_credential_span_is_user_and_password_and_redaction_removes_both(scanner):
+    from curate.mix.redact import apply_redactions
+
+    text = (
+        'dsn = "postgres://svc_user:Xy7Pq2Lm9@db.prod.acme.io/main"\n'
+        'home = "https://docs.acme.io/guide"\n'  # a URL without a credential: no finding
+    )
+    found = scanner.scan(text, "settings.py").findings
+    assert [(text[f.start : f.end], f.kind) for f in found] == [
+        ("svc_user:Xy7Pq2Lm9", "url_password")
+    ]
+    spans = [{"start": f.start, "end": f.end, "kind": f.kind} for f in found]
+    out = apply_redactions(text, spans)
+    assert 'postgres://<PASSWORD>@db.prod.acme.io/main"' in out
+    assert "svc_user" not in out and "Xy7Pq2Lm9" not in out
+    assert "https://docs.acme.io/guide" in out
+
+
+def test_detect_secrets_basic_auth_password_grows_to_the_user_name():
+    from curate.filters.secrets.scanner import with_url_user
+
+    line = 'u = "amqp://deploy:Xy7Pq2Lm9@mq.corp.net"'
+    pw = line.index("Xy7Pq2Lm9")
+    assert line[with_url_user(line, pw) : pw] == "deploy:"
+    # not after ``scheme://user:``: the start stays where it is
+    other = 'pw = "Xy7Pq2Lm9"'
+    assert with_url_user(other, other.index("Xy7")) == other.index("Xy7")

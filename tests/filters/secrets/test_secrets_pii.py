@@ -28,6 +28,9 @@ def test_emails(pii_scanner):
         "bob@mail.example.org",
         "a@b.test",
         "git@github.com:acme/x.git",
+        "deploy@build.acme.io:repos/app.git",
+        "alice@server.acme-corp.net:~/backup",
+        "rsync -a bob@files.acme.io:/srv/data .",
         "logo@2x.png",
         "ssh://git@host.io/r",
         "https://u:pw@db.acme.io/x",
@@ -38,6 +41,14 @@ def test_emails(pii_scanner):
 )
 def test_not_personal_emails(pii_scanner, text):
     assert _values(pii_scanner, text) == []
+
+
+def test_email_followed_by_colon_in_prose_is_still_found(pii_scanner):
+    text = "Write to jane.doe@gmail.com: she answers. Or li@cs.stanford.edu:\n"
+    assert _values(pii_scanner, text) == [
+        ("email", "jane.doe@gmail.com"),
+        ("email", "li@cs.stanford.edu"),
+    ]
 
 
 def test_email_recall_on_generated(pii_scanner):
