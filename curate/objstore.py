@@ -1,0 +1,89 @@
+"""Run-directory writes on fsspec filesystems (object stores): the layer under issue 15.1.
+
+On an object store a single PUT of the final key is already atomic (readers see the old object or
+the whole new one, never a partial one), so no temp key and rename are needed; the marker object,
+written last, stays the commit point. The lock is an object holding an owner id: a second owner
+finds it and stops with one clear error (no conditional PUT: best effort, see docs/cluster.md).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from typing import Any
+
+import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from curate.errors import UserError
+
+PARQUET_COMPRESSION = "zstd"
+
+
+def is_remote(path: str) -> bool:
+    """True for a URL with a non-local protocol (s3://, gs://, hdfs://, ...)."""
+    return "://" in path and not path.startswith("file://")
+
+
+def filesystem(url: str, storage_options: dict[str, Any] | None = None) -> tuple[Any, str]:
+    """The fsspec filesystem for ``url`` and the path inside it."""
+    fs, path = fsspec.core.url_to_fs(url, **(storage_options or {}))
+    return fs, path
+
+
+def write_bytes_atomic(fs: Any, path: str, data: bytes) -> None:
+    """Write ``data`` at ``path`` in one PUT (atomic on object stores)."""
+    fs.pipe_file(path, data)
+
+
+def write_table_atomic(fs: Any, path: str, table: pa.Table) -> None:
+    """Serialise ``table`` as zstd Parquet in memory, then write it in one PUT."""
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression=PARQUET_COMPRESSION)
+    write_bytes_atomic(fs, path, buf.getvalue())
+
+
+def write_json_atomic(fs: Any, path: str, data: Any) -> None:
+    text = json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
+    write_bytes_atomic(fs, path, text.encode())
+
+
+def commit(fs: Any, marker: str, info: dict[str, Any] | None = None) -> None:
+    """Write the marker object, the commit point readers trust."""
+    write_json_atomic(fs, marker, info or {})
+
+
+def committed(fs: Any, marker: str) -> bool:
+    return bool(fs.exists(marker))
+
+
+def read_table_if_committed(fs: Any, path: str, marker: str) -> pa.Table | None:
+    """The table at ``path`` only when its marker exists (else None: uncommitted)."""
+    if not committed(fs, marker):
+        return None
+    with fs.open(path, "rb") as fh:
+        return pq.read_table(fh)
+
+
+def acquire_lock(fs: Any, path: str, owner: str | None = None) -> str:
+    """Create the lock object for ``owner``; raise UserError when another owner holds it."""
+    owner = owner or uuid.uuid4().hex
+    if fs.exists(path):
+        held = json.loads(fs.cat_file(path)).get("owner")
+        if held != owner:
+            raise UserError(
+                f"run directory is locked by owner {held} ({path}); is another run active?"
+            )
+        return owner
+    write_json_atomic(fs, path, {"owner": owner})
+    held = json.loads(fs.cat_file(path)).get("owner")
+    if held != owner:
+        raise UserError(f"run directory is locked by owner {held} ({path}); is another run active?")
+    return owner
+
+
+def release_lock(fs: Any, path: str, owner: str) -> None:
+    if fs.exists(path) and json.loads(fs.cat_file(path)).get("owner") == owner:
+        fs.rm_file(path)
