@@ -125,6 +125,8 @@ class Run:
 
 def open_run(path: str | os.PathLike[str]) -> Run:
     """Open a run directory written by ``curate run`` / ``curate ingest``."""
+    if "://" in str(path) and not str(path).startswith("file://"):
+        raise UserError(f"{path}: run directories on object stores cannot be opened yet")
     root = Path(path)
     if not (root / "manifest.parquet").is_file():
         raise UserError(f"{root}: not a run directory (no manifest.parquet)")

@@ -64,3 +64,12 @@ def test_lock_held_by_other_owner_blocks_with_clear_error(s3):
     assert fs.exists(lock)
     objstore.release_lock(fs, lock, "node-a")
     assert objstore.acquire_lock(fs, lock, "node-b") == "node-b"
+
+
+def test_open_run_on_url_fails_with_one_clear_error(tmp_path):
+    from curate import open_run
+
+    with pytest.raises(UserError, match="object stores cannot be opened yet"):
+        open_run("s3://bucket/run")
+    with pytest.raises(UserError, match="not a run directory"):  # local paths unchanged
+        open_run(tmp_path)
