@@ -2,8 +2,8 @@
 
 On an object store a single PUT of the final key is already atomic (readers see the old object or
 the whole new one, never a partial one), so no temp key and rename are needed; the marker object,
-written last, stays the commit point. The lock is an object holding an owner id: a second owner
-finds it and stops with one clear error (no conditional PUT: best effort, see docs/cluster.md).
+written last, stays the commit point. The lock is an object holding an
+owner id, created with a conditional PUT on S3: a second owner stops with one clear error.
 """
 
 from __future__ import annotations
@@ -68,16 +68,21 @@ def read_table_if_committed(fs: Any, path: str, marker: str) -> pa.Table | None:
 
 
 def acquire_lock(fs: Any, path: str, owner: str | None = None) -> str:
-    """Create the lock object for ``owner``; raise UserError when another owner holds it."""
+    """Create the lock object for ``owner``; raise UserError when another owner holds it.
+
+    On S3 the lock is created with a conditional PUT (``If-None-Match: *``), so of two nodes
+    racing exactly one wins; other filesystems fall back to check-then-put."""
     owner = owner or uuid.uuid4().hex
-    if fs.exists(path):
-        held = json.loads(fs.cat_file(path)).get("owner")
-        if held != owner:
-            raise UserError(
-                f"run directory is locked by owner {held} ({path}); is another run active?"
-            )
-        return owner
-    write_json_atomic(fs, path, {"owner": owner})
+    body = json.dumps({"owner": owner}).encode()
+    try:
+        if "s3" in fs.protocol:
+            fs.pipe_file(path, body, mode="create")
+        elif fs.exists(path):
+            raise FileExistsError(path)
+        else:
+            fs.pipe_file(path, body)
+    except (FileExistsError, OSError):
+        pass
     held = json.loads(fs.cat_file(path)).get("owner")
     if held != owner:
         raise UserError(f"run directory is locked by owner {held} ({path}); is another run active?")
