@@ -92,3 +92,42 @@ def acquire_lock(fs: Any, path: str, owner: str | None = None) -> str:
 def release_lock(fs: Any, path: str, owner: str) -> None:
     if fs.exists(path) and json.loads(fs.cat_file(path)).get("owner") == owner:
         fs.rm_file(path)
+
+
+SNAPSHOT_SKIP = ("_tmp", ".lock")
+"""Top-level entries of a run directory that a read-only snapshot leaves out."""
+
+
+def snapshot(fs: Any, root: str, local: str) -> int:
+    """Copy the run directory at ``root`` on ``fs`` into the local folder ``local`` for reading;
+    returns the number of objects copied. Every object on the store is whole (one PUT each), and
+    readers keep trusting the markers exactly as on a local run, so a snapshot taken while a run
+    writes holds committed units plus, at most, outputs whose marker is not there yet."""
+    import os
+
+    root = root.rstrip("/")
+    copied = 0
+    for key in sorted(fs.find(root)):
+        rel = key[len(root) :].lstrip("/")
+        if not rel or rel.split("/", 1)[0] in SNAPSHOT_SKIP:
+            continue
+        target = os.path.join(local, *rel.split("/"))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        fs.get_file(key, target)
+        copied += 1
+    return copied
+
+
+def local_copy(url: str, storage_options: dict[str, Any] | None = None) -> str:
+    """A local read-only snapshot of the run directory at ``url`` (``snapshot``), in a temporary
+    folder removed when the process exits. A UserError when nothing is stored at ``url``."""
+    import atexit
+    import shutil
+    import tempfile
+
+    fs, root = filesystem(url, storage_options)
+    local = tempfile.mkdtemp(prefix="curate-run-")
+    atexit.register(shutil.rmtree, local, True)
+    if not snapshot(fs, root, local):
+        raise UserError(f"{url}: not a run directory (nothing stored there)")
+    return local

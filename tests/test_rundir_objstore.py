@@ -66,10 +66,10 @@ def test_lock_held_by_other_owner_blocks_with_clear_error(s3):
     assert objstore.acquire_lock(fs, lock, "node-b") == "node-b"
 
 
-def test_open_run_on_url_fails_with_one_clear_error(tmp_path):
+def test_open_run_on_empty_url_fails_with_one_clear_error(s3, tmp_path):
     from curate import open_run
 
-    with pytest.raises(UserError, match="object stores cannot be opened yet"):
-        open_run("s3://bucket/run")
+    with pytest.raises(UserError, match="not a run directory"):
+        open_run("s3://objstore-test/no-run-here")
     with pytest.raises(UserError, match="not a run directory"):  # local paths unchanged
         open_run(tmp_path)
