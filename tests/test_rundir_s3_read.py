@@ -100,3 +100,19 @@ def test_url_with_nothing_stored_is_one_clear_error(s3_server) -> None:
     # the CLI's main() prints a UserError as one "error: ..." line (tests/test_pipeline.py)
     assert isinstance(res.exception, UserError) and "not a run directory" in str(res.exception)
     assert objstore.snapshot(s3_server.filesystem(), url.removeprefix("s3://"), "/nonexistent") == 0
+
+
+def test_writing_to_a_url_is_one_clear_error_and_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from curate.config import parse_pipeline
+    from curate.rundir import RunDir
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in" / "repo").mkdir(parents=True)
+    (tmp_path / "in" / "repo" / "a.py").write_text("x = 1\n")
+    cfg = parse_pipeline({"run": {"input": [str(tmp_path / "in")], "output": "s3://b/run"}})
+    with pytest.raises(UserError, match="object stores is not supported yet"):
+        run_pipeline(cfg, LocalRunner())
+    assert not (tmp_path / "s3:").exists()  # no local folder named after the URL
+    assert RunDir.at(tmp_path / "local").root == tmp_path / "local"  # local paths unchanged
