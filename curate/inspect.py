@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -123,8 +124,18 @@ class Run:
         )
 
 
-def open_run(path: str | os.PathLike[str]) -> Run:
-    """Open a run directory written by ``curate run`` / ``curate ingest``."""
+def open_run(path: str | os.PathLike[str], *, storage_options: dict[str, Any] | None = None) -> Run:
+    """Open a run directory written by ``curate run`` / ``curate ingest``. A URL
+    (``s3://bucket/run``, gs://, ...) is read through fsspec (``storage_options``, else the
+    environment's credentials) into a local read-only snapshot (``curate.objstore.local_copy``)."""
+    from curate import objstore
+
+    if objstore.is_remote(str(path)):
+        url = str(path)
+        local = Path(objstore.local_copy(url, storage_options))
+        if not (local / "manifest.parquet").is_file():
+            raise UserError(f"{url}: not a run directory (no manifest.parquet)")
+        return Run(RunDir(local))
     root = Path(path)
     if not (root / "manifest.parquet").is_file():
         raise UserError(f"{root}: not a run directory (no manifest.parquet)")

@@ -45,7 +45,14 @@ class RunDir:
     @classmethod
     def at(cls, path: str | os.PathLike[str]) -> RunDir:
         """The run directory at ``path``; a UserError if it, or the nearest existing folder
-        above it, is a file (so ``--output`` naming a file fails in one line, not a traceback)."""
+        above it, is a file (so ``--output`` naming a file fails in one line, not a traceback).
+        A URL (s3://, gs://, ...) is a UserError too: writing run directories on object stores
+        is not wired yet, and ``Path`` would silently make a local folder named ``s3:``."""
+        if "://" in str(path) and not str(path).startswith("file://"):
+            raise UserError(
+                f"{path}: writing run directories on object stores is not supported yet "
+                "(write to a local or shared path; curate.open_run/stats/explain/whatif read URLs)"
+            )
         root = Path(path)
         for existing in (root, *root.parents):
             if existing.exists():

@@ -26,3 +26,11 @@ def set_verbosity(verbose: int) -> None:
 
 
 VerboseOpt = typer.Option(0, "--verbose", "-v", count=True, help="More logging (-v, -vv).")
+
+
+def local_run(run: str) -> str:
+    """The run directory argument as a local path: a URL (s3://, gs://, ...) becomes a local
+    read-only snapshot (``curate.objstore.local_copy``), a local path is returned unchanged."""
+    from curate import objstore
+
+    return objstore.local_copy(run) if objstore.is_remote(run) else run

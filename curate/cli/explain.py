@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from curate.cli._common import emit_json
+from curate.cli._common import emit_json, local_run
 from curate.cli.app import app
 
 ConfigOpt = Annotated[
@@ -43,6 +43,7 @@ def explain_command(
     from curate.policy.frame import resolve_document
     from curate.rundir import RunDir
 
+    run = local_run(run)
     rd = RunDir.at(run)
     data = explain(rd, resolve_document(rd, doc_uid), policy_for_run(run, config))
     if json_out:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from curate.cli._common import emit_json
+from curate.cli._common import emit_json, local_run
 from curate.cli.app import app
 
 ConfigOpt = Annotated[
@@ -45,6 +45,7 @@ def whatif_command(
     from curate.policy.config import policy_for_run
     from curate.rundir import RunDir
 
+    run = local_run(run)
     rd = RunDir.at(run)
     result = whatif(rd, policy_for_run(run, config), set_, sample=sample, seed=seed)
     if json_out:
