@@ -101,6 +101,30 @@ def ngram_hashes(tokens: list[str], n: int) -> np.ndarray:
     return np.unique(h)
 
 
+_JSON_STRING = re.compile(r'"(?:\\.|[^"\\\n]){40,}"')
+_COMMENT_MARK = re.compile(r"^[ \t]*(?:#|//)[ \t]?", re.M)
+
+
+def decoded_json_strings(text: str) -> str:
+    """JSON string literals in ``text`` that hold escaped newlines, decoded (benchmark rows
+    copied into a repository as JSON/JSONL); empty when there are none."""
+    if "\\n" not in text:
+        return ""
+    parts = []
+    for m in _JSON_STRING.finditer(text):
+        if "\\n" in m.group(0):
+            try:
+                parts.append(json.loads(m.group(0)))
+            except ValueError:
+                continue
+    return "\n".join(parts)
+
+
+def uncommented(text: str) -> str:
+    """``text`` with line-comment markers removed, so comment lines read as plain text."""
+    return _COMMENT_MARK.sub("", text)
+
+
 def collapse_ws(text: str) -> str:
     return " ".join(text.split())
 
@@ -201,10 +225,17 @@ class DecontamIndex:
             self.automaton.make_automaton()
 
     def check(self, text: str) -> Match:
+        decoded = decoded_json_strings(text)
+        if decoded:
+            text = text + "\n" + decoded
         hits: dict[int, list[str]] = {}
         if self._has_words:
-            for _, (i, _word) in self.automaton.iter(collapse_ws(text)):
-                hits.setdefault(i, ["docstring"])
+            views = [text]
+            if _COMMENT_MARK.search(text):
+                views.append(uncommented(text))
+            for view in views:
+                for _, (i, _word) in self.automaton.iter(collapse_ws(view)):
+                    hits.setdefault(i, ["docstring"])
         hashes = ngram_hashes(normalized_tokens(text), self.ngram)
         if len(hashes) and len(self.keys):
             pos = np.searchsorted(self.keys, hashes)
