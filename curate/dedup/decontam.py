@@ -56,6 +56,8 @@ class Task:
     code: str
     texts: tuple[str, ...]
     """Docstrings and problem statements, matched as exact (whitespace-collapsed) substrings."""
+    test: str = ""
+    """The benchmark's test code, indexed as its own n-gram source (test-only copies)."""
 
 
 def normalized_tokens(code: str) -> list[str]:
@@ -146,7 +148,10 @@ def _task_from(record: dict[str, Any], benchmark: str, where: str) -> Task:
     texts = _docstrings(prompt + solution)
     if record.get("text"):
         texts.append(str(record["text"]))
-    return Task(benchmark, task_id, prompt + solution, tuple(texts))
+    test = record.get("test") or record.get("test_list") or ""
+    if isinstance(test, list):
+        test = "\n".join(str(t) for t in test)
+    return Task(benchmark, task_id, prompt + solution, tuple(texts), str(test))
 
 
 def load_benchmark(spec: str) -> list[Task]:
@@ -206,12 +211,20 @@ class DecontamIndex:
         self.ngram = ngram
         self.min_overlap = min_overlap
         grams: dict[int, list[int]] = defaultdict(list)
-        self.task_grams = np.zeros(len(tasks), np.int64)
+        # One n-gram source per task's code and one per its test block; a source maps to its task.
+        self.source_task: list[int] = []
+        sizes: list[int] = []
         for i, task in enumerate(tasks):
-            hashes = ngram_hashes(normalized_tokens(task.code), ngram)
-            self.task_grams[i] = len(hashes)
-            for h in hashes.tolist():
-                grams[h].append(i)
+            for code in (task.code, task.test):
+                if not code:
+                    continue
+                hashes = ngram_hashes(normalized_tokens(code), ngram)
+                src = len(self.source_task)
+                self.source_task.append(i)
+                sizes.append(len(hashes))
+                for h in hashes.tolist():
+                    grams[h].append(src)
+        self.task_grams = np.array(sizes, np.int64)
         self.keys = np.array(sorted(grams), dtype=np.uint64)
         self.owners = [grams[k] for k in self.keys.tolist()]
         self.automaton = ahocorasick.Automaton()
@@ -245,10 +258,11 @@ class DecontamIndex:
             for p in found.tolist():
                 for i in self.owners[p]:
                     counts[i] += 1
-            for i, c in counts.items():
-                total = int(self.task_grams[i])
-                # Short tasks (few grams) need every gram: their normalised code is generic.
+            for src, c in counts.items():
+                total = int(self.task_grams[src])
+                # Short sources (few grams) need every gram: their normalised code is generic.
                 if total and c / total >= self.min_overlap and c >= min(total, self.min_matches):
+                    i = self.source_task[src]
                     hits.setdefault(i, []).append(f"ngram:{c}/{total}")
         match = Match()
         for i in sorted(hits):

@@ -46,3 +46,18 @@ def test_helpers() -> None:
     assert decoded_json_strings(f"v = {s}") == "a\nb" * 20
     assert decoded_json_strings('bad = "' + "\\q" * 30 + '\\n"') == ""  # invalid escape: skipped
     assert uncommented("  # hello\n// there\ncode # kept\n") == "hello\nthere\ncode # kept\n"
+
+
+def test_test_only_copy_is_found_and_other_tests_are_not() -> None:
+    test = (
+        "def check(candidate):\n"
+        "    assert candidate([1, 3, 2, 5, 4]) == [1, 3, 3, 5, 5]\n"
+        "    assert candidate([]) == []\n"
+        "    assert candidate([7, 7, -1, 9]) == [7, 7, 7, 9]\n"
+        "    assert candidate([-4, -2, -8]) == [-4, -2, -2]\n"
+    )
+    index = DecontamIndex([Task("bench", "T/0", PROMPT + SOLUTION, (), test)])
+    assert index.check("import pytest\n\n" + test.replace("candidate", "fn")).task_ids == ["T/0"]
+    other = test.replace("[1, 3, 2, 5, 4]", "[2, 2]").replace("[7, 7, -1, 9]", "[0]")
+    other = other.replace("[-4, -2, -8]", "[6, 1]").replace("[1, 3, 3, 5, 5]", "[2, 2]")
+    assert not index.check(other).contaminated
