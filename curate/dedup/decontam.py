@@ -58,6 +58,9 @@ class Task:
     """Docstrings and problem statements, matched as exact (whitespace-collapsed) substrings."""
     test: str = ""
     """The benchmark's test code, indexed as its own n-gram source (test-only copies)."""
+    prompt: str = ""
+    """The prompt part of ``code``: its grams alone (a signature) are not evidence, see
+    ``DecontamIndex``."""
 
 
 def normalized_tokens(code: str) -> list[str]:
@@ -151,7 +154,7 @@ def _task_from(record: dict[str, Any], benchmark: str, where: str) -> Task:
     test = record.get("test") or record.get("test_list") or ""
     if isinstance(test, list):
         test = "\n".join(str(t) for t in test)
-    return Task(benchmark, task_id, prompt + solution, tuple(texts), str(test))
+    return Task(benchmark, task_id, prompt + solution, tuple(texts), str(test), prompt)
 
 
 def load_benchmark(spec: str) -> list[Task]:
@@ -219,6 +222,12 @@ class DecontamIndex:
                 if not code:
                     continue
                 hashes = ngram_hashes(normalized_tokens(code), ngram)
+                if code is task.code and task.prompt and len(task.prompt) < len(code):
+                    # Grams of the prompt's code alone (imports, a typed signature) are shared by
+                    # any independent implementation of the same API: count only the others.
+                    rest = np.setdiff1d(hashes, ngram_hashes(normalized_tokens(task.prompt), ngram))
+                    if len(rest):
+                        hashes = rest
                 src = len(self.source_task)
                 self.source_task.append(i)
                 sizes.append(len(hashes))
