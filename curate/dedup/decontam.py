@@ -66,24 +66,32 @@ class Task:
 def normalized_tokens(code: str) -> list[str]:
     """Tokens of ``code`` with comments dropped and identifiers/long strings abstracted."""
     out: list[str] = []
+    append = out.append
+    keep = _KEEP
     prev = ""
-    for m in _TOKEN.finditer(code):
-        tok = m.group(0)
+    for tok in _TOKEN.findall(code):
         c = tok[0]
-        if c == "#" or tok.startswith("//"):
-            continue
-        if c in "\"'":
-            body = tok[3:-3] if tok[:3] in ('"""', "'''") else tok[1:-1]
-            if len(body) > _SHORT_STRING or tok[:3] in ('"""', "'''"):
+        if c in _QUOTES:
+            if tok[:3] in _TRIPLE:
                 continue  # docstrings and long texts: matched by the exact-text detector
+            body = tok[1:-1]
+            if len(body) > _SHORT_STRING:
+                continue
             norm = "S:" + body
-        elif c.isalpha() or c == "_":
-            norm = tok if tok in _KEEP or prev == "." else "ID"
+        elif c in _ID_START or (c > "\x7f" and c.isalpha()):
+            norm = tok if tok in keep or prev == "." else "ID"
+        elif c == "#" or (c == "/" and tok[:2] == "//"):
+            continue
         else:
             norm = tok
-        out.append(norm)
+        append(norm)
         prev = tok
     return out
+
+
+_QUOTES = frozenset("\"'")
+_TRIPLE = frozenset(('"""', "'''"))
+_ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 
 
 def ngram_hashes(tokens: list[str], n: int) -> np.ndarray:
