@@ -56,29 +56,42 @@ class Task:
     code: str
     texts: tuple[str, ...]
     """Docstrings and problem statements, matched as exact (whitespace-collapsed) substrings."""
+    test: str = ""
+    """The benchmark's test code, indexed as its own n-gram source (test-only copies)."""
+    prompt: str = ""
+    """The prompt part of ``code``: its grams alone (a signature) are not evidence, see
+    ``DecontamIndex``."""
 
 
 def normalized_tokens(code: str) -> list[str]:
     """Tokens of ``code`` with comments dropped and identifiers/long strings abstracted."""
     out: list[str] = []
+    append = out.append
+    keep = _KEEP
     prev = ""
-    for m in _TOKEN.finditer(code):
-        tok = m.group(0)
+    for tok in _TOKEN.findall(code):
         c = tok[0]
-        if c == "#" or tok.startswith("//"):
-            continue
-        if c in "\"'":
-            body = tok[3:-3] if tok[:3] in ('"""', "'''") else tok[1:-1]
-            if len(body) > _SHORT_STRING or tok[:3] in ('"""', "'''"):
+        if c in _QUOTES:
+            if tok[:3] in _TRIPLE:
                 continue  # docstrings and long texts: matched by the exact-text detector
+            body = tok[1:-1]
+            if len(body) > _SHORT_STRING:
+                continue
             norm = "S:" + body
-        elif c.isalpha() or c == "_":
-            norm = tok if tok in _KEEP or prev == "." else "ID"
+        elif c in _ID_START or (c > "\x7f" and c.isalpha()):
+            norm = tok if tok in keep or prev == "." else "ID"
+        elif c == "#" or (c == "/" and tok[:2] == "//"):
+            continue
         else:
             norm = tok
-        out.append(norm)
+        append(norm)
         prev = tok
     return out
+
+
+_QUOTES = frozenset("\"'")
+_TRIPLE = frozenset(('"""', "'''"))
+_ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 
 
 def ngram_hashes(tokens: list[str], n: int) -> np.ndarray:
@@ -99,6 +112,30 @@ def ngram_hashes(tokens: list[str], n: int) -> np.ndarray:
             h = (h ^ th[j : len(th) - k + 1 + j]) * np.uint64(0x9E3779B97F4A7C15)
             h ^= h >> np.uint64(29)
     return np.unique(h)
+
+
+_JSON_STRING = re.compile(r'"(?:\\.|[^"\\\n]){40,}"')
+_COMMENT_MARK = re.compile(r"^[ \t]*(?:#|//)[ \t]?", re.M)
+
+
+def decoded_json_strings(text: str) -> str:
+    """JSON string literals in ``text`` that hold escaped newlines, decoded (benchmark rows
+    copied into a repository as JSON/JSONL); empty when there are none."""
+    if "\\n" not in text:
+        return ""
+    parts = []
+    for m in _JSON_STRING.finditer(text):
+        if "\\n" in m.group(0):
+            try:
+                parts.append(json.loads(m.group(0)))
+            except ValueError:
+                continue
+    return "\n".join(parts)
+
+
+def uncommented(text: str) -> str:
+    """``text`` with line-comment markers removed, so comment lines read as plain text."""
+    return _COMMENT_MARK.sub("", text)
 
 
 def collapse_ws(text: str) -> str:
@@ -122,7 +159,10 @@ def _task_from(record: dict[str, Any], benchmark: str, where: str) -> Task:
     texts = _docstrings(prompt + solution)
     if record.get("text"):
         texts.append(str(record["text"]))
-    return Task(benchmark, task_id, prompt + solution, tuple(texts))
+    test = record.get("test") or record.get("test_list") or ""
+    if isinstance(test, list):
+        test = "\n".join(str(t) for t in test)
+    return Task(benchmark, task_id, prompt + solution, tuple(texts), str(test), prompt)
 
 
 def load_benchmark(spec: str) -> list[Task]:
@@ -182,12 +222,26 @@ class DecontamIndex:
         self.ngram = ngram
         self.min_overlap = min_overlap
         grams: dict[int, list[int]] = defaultdict(list)
-        self.task_grams = np.zeros(len(tasks), np.int64)
+        # One n-gram source per task's code and one per its test block; a source maps to its task.
+        self.source_task: list[int] = []
+        sizes: list[int] = []
         for i, task in enumerate(tasks):
-            hashes = ngram_hashes(normalized_tokens(task.code), ngram)
-            self.task_grams[i] = len(hashes)
-            for h in hashes.tolist():
-                grams[h].append(i)
+            for code in (task.code, task.test):
+                if not code:
+                    continue
+                hashes = ngram_hashes(normalized_tokens(code), ngram)
+                if code is task.code and task.prompt and len(task.prompt) < len(code):
+                    # Grams of the prompt's code alone (imports, a typed signature) are shared by
+                    # any independent implementation of the same API: count only the others.
+                    rest = np.setdiff1d(hashes, ngram_hashes(normalized_tokens(task.prompt), ngram))
+                    if len(rest):
+                        hashes = rest
+                src = len(self.source_task)
+                self.source_task.append(i)
+                sizes.append(len(hashes))
+                for h in hashes.tolist():
+                    grams[h].append(src)
+        self.task_grams = np.array(sizes, np.int64)
         self.keys = np.array(sorted(grams), dtype=np.uint64)
         self.owners = [grams[k] for k in self.keys.tolist()]
         self.automaton = ahocorasick.Automaton()
@@ -201,10 +255,17 @@ class DecontamIndex:
             self.automaton.make_automaton()
 
     def check(self, text: str) -> Match:
+        decoded = decoded_json_strings(text)
+        if decoded:
+            text = text + "\n" + decoded
         hits: dict[int, list[str]] = {}
         if self._has_words:
-            for _, (i, _word) in self.automaton.iter(collapse_ws(text)):
-                hits.setdefault(i, ["docstring"])
+            views = [text]
+            if _COMMENT_MARK.search(text):
+                views.append(uncommented(text))
+            for view in views:
+                for _, (i, _word) in self.automaton.iter(collapse_ws(view)):
+                    hits.setdefault(i, ["docstring"])
         hashes = ngram_hashes(normalized_tokens(text), self.ngram)
         if len(hashes) and len(self.keys):
             pos = np.searchsorted(self.keys, hashes)
@@ -214,10 +275,11 @@ class DecontamIndex:
             for p in found.tolist():
                 for i in self.owners[p]:
                     counts[i] += 1
-            for i, c in counts.items():
-                total = int(self.task_grams[i])
-                # Short tasks (few grams) need every gram: their normalised code is generic.
+            for src, c in counts.items():
+                total = int(self.task_grams[src])
+                # Short sources (few grams) need every gram: their normalised code is generic.
                 if total and c / total >= self.min_overlap and c >= min(total, self.min_matches):
+                    i = self.source_task[src]
                     hits.setdefault(i, []).append(f"ngram:{c}/{total}")
         match = Match()
         for i in sorted(hits):

@@ -96,7 +96,8 @@ def test_user_jsonl_benchmark_and_per_benchmark_report(tmp_path: Path) -> None:
     assert m.contaminated and m.benchmarks == ["mybench"] and m.task_ids == ["7"]
     assert m.evidence[0].startswith("mybench/7: ngram:")
     text = "# Write a function to count the vowels in a string and\n# return a dict of counts per vowel.\n"
-    assert index.check(text).task_ids == []  # comment markers break the exact text: no match
+    assert index.check(text).task_ids == ["7"]  # comment lines are read as text
+    assert index.check(text.replace("vowels", "digits")).task_ids == []
     assert index.check(
         '"""Write a function to count the vowels in a string and\n return a dict of counts per vowel."""'
     ).task_ids == ["7"]
