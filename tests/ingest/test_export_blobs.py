@@ -34,6 +34,7 @@ def _blob_store(s3_server, name: str) -> dict:
     fs = s3_server.filesystem()
     fs.pipe(f"{bucket}/content/aa11", gzip.compress(b"a = 1\n"))
     fs.pipe(f"{bucket}/content/bb22", gzip.compress(b"b = 2\n"))  # `dead` is never uploaded
+    fs.pipe(f"{bucket}/content/cc33", b"\x1f\x8bnot gzip")  # corrupt object
     return {
         "blob_url": f"{bucket}/content/{{blob_id}}",
         "storage_options": s3_server.storage_options,
@@ -63,11 +64,17 @@ def test_jsonl_index_fetches_per_line(s3_server, tmp_path: Path) -> None:
     store = _blob_store(s3_server, "jsonl-blobs")
     src = tmp_path / "index.jsonl"
     src.write_text('{"repo": "o/r", "path": "a.py", "blob_id": "aa11"}\n'
-                   '{"repo": "o/r", "path": "gone.py", "blob_id": "dead"}\n')  # fmt: skip
+                   '{"repo": "o/r", "path": "gone.py", "blob_id": "dead"}\n'
+                   '{"repo": "o/r", "path": "bad.py", "blob_id": "cc33"}\n'
+                   '{"repo": "o/r", "path": "none.py", "blob_id": null}\n')  # fmt: skip
     cfg = IngestConfig.model_validate({"export": {"blob": store}})
     files, skips = read_all([src], cfg)
     assert [(f.path, f.text) for f in files] == [("a.py", "a = 1\n")]
-    assert [(s.path, s.reason) for s in skips] == [("gone.py", "blob_missing")]
+    assert [(s.path, s.reason) for s in skips] == [
+        ("gone.py", "blob_missing"),
+        ("bad.py", "blob_fetch_failed"),
+        ("none.py", "missing_column"),  # no blob id: still a recorded skip
+    ]
 
 
 def test_curate_ingest_reads_index_from_s3_blob_store(s3_server, tmp_path: Path) -> None:
