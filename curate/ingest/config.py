@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from curate.ingest.metadata import MetadataMapping
+from curate.ingest.readers.blobs import BlobStoreConfig
 
 VENDORED_DIRS: tuple[str, ...] = (
     "node_modules",
@@ -137,6 +138,12 @@ class ExportOptions(BaseModel):
     metadata: MetadataMapping = Field(
         default_factory=MetadataMapping,
         description="export columns kept as documents columns source_licenses / repo_stars",
+    )
+    blob_id_column: str = Field(
+        default="blob_id", description="index column naming a blob when there is no content column"
+    )
+    blob: BlobStoreConfig | None = Field(
+        default=None, description="[ingest.export.blob]: where index rows' contents are fetched"
     )
 
 

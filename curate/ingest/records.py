@@ -28,6 +28,8 @@ SKIP_REASONS: dict[str, str] = {
     "git_error": "the git CLI failed on this repository or object",
     "missing_column": "export row (or whole export) without the mapped content/path column",
     "malformed_record": "export line that is not a JSON object, or a mapped column of the wrong type",
+    "blob_missing": "index row whose blob id has no object in the blob store",
+    "blob_fetch_failed": "blob store read failed after the retries, or the object is corrupt",
     # source level (discovery)
     "unsupported_source": "input file whose type is not a known source kind",
     "empty_source": "input folder, archive or export holding no files or rows (files=0)",

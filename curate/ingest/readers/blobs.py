@@ -5,7 +5,8 @@ v2 is distributed: an index table plus ``s3://bucket/content/{blob_id}``, gzip'd
 (fsspec ``cat``), retrying transient errors with exponential backoff. Every id gets a result:
 the bytes (gunzipped when the object starts with the gzip magic), or a reason —
 ``blob_missing`` (the store has no such object; not retried) or ``blob_fetch_failed`` (still
-failing after the retries). Not yet wired into the export reader (see docs/ingest.md).
+failing after the retries). The export reader uses it for index exports without a content
+column (``curate.ingest.readers.export``, docs/ingest.md).
 """
 
 from __future__ import annotations

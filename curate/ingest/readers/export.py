@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from curate.ingest.config import ColumnMapping, IngestConfig
+from curate.errors import ConfigError
+from curate.ingest.config import PRESETS, ColumnMapping, IngestConfig
 from curate.ingest.emit import Emitter
 from curate.ingest.fsio import (
     STREAM_ERRORS,
@@ -18,6 +19,7 @@ from curate.ingest.fsio import (
 )
 from curate.ingest.metadata import metadata_columns, metadata_reader
 from curate.ingest.readers import nonempty
+from curate.ingest.readers.blobs import BlobFetcher, BlobResult
 from curate.ingest.records import RawFile, SkipRecord
 
 EXPORT_SUFFIXES = {
@@ -50,6 +52,25 @@ def lookup(row: Mapping[str, Any], dotted: str | None) -> Any:
     return value
 
 
+def resolve_mapping(cfg: IngestConfig, columns: list[str]) -> tuple[ColumnMapping | None, bool]:
+    """(mapping, blobs): an index without a content column but with the blob id column is
+    read with the configured (or generic) mapping and its contents fetched from the blob
+    store; without ``[ingest.export.blob] blob_url`` that is a ConfigError."""
+    mapping = cfg.resolve_mapping(columns)
+    if mapping is not None and mapping.content.split(".", 1)[0] in columns:
+        return mapping, False
+    if cfg.export.blob_id_column not in columns:
+        return None, False
+    if cfg.export.blob is None:
+        raise ConfigError(
+            f"export has a {cfg.export.blob_id_column!r} column but no content column: "
+            'set ingest.export.blob.blob_url (e.g. "s3://bucket/content/{blob_id}")'
+        )
+    if not isinstance(cfg.column_mapping, ColumnMapping):
+        mapping = PRESETS["generic"]
+    return mapping, True
+
+
 class BadField(Exception):
     """A mapped column holds a value of the wrong type (the row becomes `malformed_record`)."""
 
@@ -57,11 +78,33 @@ class BadField(Exception):
 class RowReader:
     """Turns export rows into RawFile | SkipRecord with one mapping for the whole source."""
 
-    def __init__(self, cfg: IngestConfig, uri: str, default_repo: str, mapping: ColumnMapping):
+    def __init__(
+        self,
+        cfg: IngestConfig,
+        uri: str,
+        default_repo: str,
+        mapping: ColumnMapping,
+        blobs: bool = False,
+    ):
         self.mapping = mapping
         self.default_repo = default_repo
         self.out = Emitter(cfg, uri, default_repo)
         self.metadata = metadata_reader(cfg.export.metadata)
+        self.blob_column = cfg.export.blob_id_column
+        self.fetcher = BlobFetcher(cfg.export.blob) if blobs and cfg.export.blob else None
+        self.fetched: dict[str, BlobResult] = {}
+
+    def prefetch(self, rows: list[Mapping[str, Any]]) -> None:
+        """Fetch the blobs of a batch of rows at once (bounded concurrency, BlobFetcher)."""
+        if self.fetcher is None:
+            return
+        ids = [v for r in rows if isinstance(v := lookup(r, self.blob_column), str | int)]
+        self.fetched = self.fetcher.fetch(str(v) for v in ids)
+
+    def _blob(self, blob_id: str) -> BlobResult:
+        if blob_id not in self.fetched:  # not prefetched (JSONL): fetch this one
+            self.fetched = self.fetcher.fetch([blob_id])  # type: ignore[union-attr]
+        return self.fetched[blob_id]
 
     @staticmethod
     def _text(row: Mapping[str, Any], column: str | None) -> str | None:
@@ -92,6 +135,18 @@ class RowReader:
         if name is None:
             yield out.skip(None, "missing_column", f"{where}: no {m.path or m.id}", None, repo=repo)
             return
+        if self.fetcher is not None and (content is _MISSING or content is None):
+            try:
+                blob_id = self._text(row, self.blob_column)
+            except BadField as err:
+                yield out.skip(name, "malformed_record", f"{where}: {err}", None, repo=repo)
+                return
+            if blob_id is not None:
+                got = self._blob(blob_id)
+                if got.data is None:
+                    yield out.skip(name, got.reason, f"{where}: {got.detail}", None, repo=repo)
+                    return
+                content = got.data
         if content is _MISSING or content is None:
             yield out.skip(name, "missing_column", f"{where}: no {m.content}", None, repo=repo)
             return
@@ -175,7 +230,7 @@ def _jsonl_items(
                 yield bad("malformed_record", f"a JSON {type(row).__name__}, not an object", length)
                 continue
             if reader is None:
-                mapping = cfg.resolve_mapping(row.keys())
+                mapping, blobs = resolve_mapping(cfg, list(row))
                 if mapping is None:
                     yield bad(
                         "missing_column",
@@ -183,7 +238,7 @@ def _jsonl_items(
                         length,
                     )
                     continue
-                reader = RowReader(cfg, uri, stem, mapping)
+                reader = RowReader(cfg, uri, stem, mapping, blobs)
             yield from reader.row(row, index, "line")
     except STREAM_ERRORS as err:
         yield SkipRecord(
@@ -262,14 +317,16 @@ def _parquet_items(
         detail = f"{type(err).__name__}: {err}"
         yield SkipRecord(uri, stem, None, "corrupt_archive", detail, spec.size_bytes, 0)
         return
-    mapping = cfg.resolve_mapping(names)
-    if mapping is None or mapping.content.split(".", 1)[0] not in names:
+    mapping, blobs = resolve_mapping(cfg, names)
+    if mapping is None:
         rows = sum(meta.row_group(g).num_rows for g in groups)
         detail = f"no column mapping fits columns {names[:12]}"
         yield SkipRecord(uri, stem, None, "missing_column", detail, spec.size_bytes, rows)
         return
-    reader = RowReader(cfg, uri, stem, mapping)
+    reader = RowReader(cfg, uri, stem, mapping, blobs)
     wanted = mapping.top_level_columns() | metadata_columns(cfg.export.metadata)
+    if blobs:
+        wanted.add(cfg.export.blob_id_column)
     columns = [n for n in names if n in wanted]
     for g in groups:
         yield from _row_group(pf, g, columns, reader, uri, stem)
@@ -289,7 +346,9 @@ def _row_group(
     done = 0
     try:
         for batch in pf.iter_batches(batch_size=batch_rows, row_groups=[g], columns=columns):
-            for row in batch.to_pylist():
+            rows = batch.to_pylist()
+            reader.prefetch(rows)
+            for row in rows:
                 yield from reader.row(row, done, f"row group {g} row")
                 done += 1
     except Exception as err:  # decoding errors of a damaged page
