@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from curate.engine.shards import ShardSpec
+from curate.errors import UserError
 from curate.rundir import AtomicParquetWriter, RunDir
 from curate.schema import DOCUMENTS, SKIPPED
 
@@ -154,6 +155,8 @@ def ingest_shard(
                     lang_key = language or "unknown"
                     stats.by_language[lang_key] += 1
                     stats.bytes_by_language[lang_key] += item.size_bytes
+            except UserError:  # a setting the source needs is missing: stop the run, say why
+                raise
             except Exception as err:  # a reader bug must not lose the rest of the shard
                 log.exception("reading %s failed", source.uri)
                 skip(

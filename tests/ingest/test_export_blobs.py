@@ -102,3 +102,21 @@ def test_curate_ingest_reads_index_from_s3_blob_store(s3_server, tmp_path: Path)
     ]
     assert [(s["path"], s["reason"]) for s in skipped] == [("gone.py", "blob_missing")]
     assert "content/dead" in skipped[0]["detail"]
+
+
+def test_curate_ingest_without_blob_url_exits_2_before_writing_documents(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "in").mkdir()
+    index = _index(tmp_path / "in" / "index.parquet")
+    out = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "curate.cli", "ingest", str(index.parent), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "ingest.export.blob.blob_url" in proc.stderr
+    assert not list((out / "documents").glob("*.parquet"))
