@@ -12,7 +12,14 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "curate"
 
 FLOORS: list[tuple[str, ...]] = [
-    ("curate._version", "curate.errors", "curate.schema", "curate.hashing", "curate.rundir"),
+    (
+        "curate._version",
+        "curate.errors",
+        "curate.schema",
+        "curate.hashing",
+        "curate.objstore",
+        "curate.rundir",
+    ),
     ("curate.languages",),
     ("curate.engine",),
     (

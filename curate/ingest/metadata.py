@@ -44,6 +44,24 @@ class MetadataMapping(BaseModel):
         return (value,) if isinstance(value, str) else value
 
 
+MISSING = object()
+"""What ``lookup`` returns for a column an export row does not have (None is a value)."""
+
+
+def lookup(row: Mapping[str, Any], dotted: str | None) -> Any:
+    """`row[a][b]` for ``a.b``; a top-level key containing dots wins; MISSING when absent."""
+    if dotted is None:
+        return MISSING
+    if dotted in row:
+        return row[dotted]
+    value: Any = row
+    for key in dotted.split("."):
+        if not isinstance(value, Mapping) or key not in value:
+            return MISSING
+        value = value[key]
+    return value
+
+
 def _licenses(value: Any) -> list[str] | None:
     if isinstance(value, str):
         value = [value]
@@ -67,9 +85,6 @@ def _stars(value: Any) -> int | None:
 
 def metadata_reader(mapping: MetadataMapping) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
     """A function from an export row to ``{source_licenses, repo_stars}`` (absent keys: none)."""
-    from curate.ingest.readers.export import _MISSING as MISSING
-    from curate.ingest.readers.export import lookup
-
     fields = (
         ("source_licenses", mapping.licenses, _licenses),
         ("repo_stars", mapping.stars, _stars),

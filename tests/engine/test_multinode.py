@@ -52,7 +52,7 @@ def _digest(run: Path) -> dict[str, list[tuple]]:
     """Sorted rows of every result table (documents without content, attributes, decisions,
     mixture), so two runs compare by value whatever their file layout."""
     out = {}
-    for folder in sorted([run / "documents", *run.glob("attributes/*"), *run.glob("decisions/*"), *run.glob("mixtures/*")]):  # fmt: skip
+    for folder in sorted([run / "documents", *run.glob("attributes/*"), *run.glob("decisions/*"), *(p for p in run.glob("mixtures/*") if p.is_dir())]):  # fmt: skip
         frame = pl.read_parquet(folder / "*.parquet")
         frame = frame.select(sorted(frame.columns))
         out[str(folder.relative_to(run))] = sorted(map(repr, frame.rows()))

@@ -17,7 +17,8 @@ from curate.ingest.fsio import (
     open_decompressed,
     url_to_fs,
 )
-from curate.ingest.metadata import metadata_columns, metadata_reader
+from curate.ingest.metadata import MISSING as _MISSING
+from curate.ingest.metadata import lookup, metadata_columns, metadata_reader
 from curate.ingest.readers import nonempty
 from curate.ingest.readers.blobs import BlobFetcher, BlobResult
 from curate.ingest.records import RawFile, SkipRecord
@@ -27,7 +28,6 @@ EXPORT_SUFFIXES = {
     ".ndjson.gz": "jsonl", ".jsonl.zst": "jsonl", ".jsonl.zstd": "jsonl", ".ndjson.zst": "jsonl",
     ".jsonl.bz2": "jsonl", ".jsonl.xz": "jsonl", ".parquet": "parquet",
 }  # fmt: skip
-_MISSING = object()
 
 
 def export_stem(path: str) -> str:
@@ -36,20 +36,6 @@ def export_stem(path: str) -> str:
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name
-
-
-def lookup(row: Mapping[str, Any], dotted: str | None) -> Any:
-    """`row[a][b]` for ``a.b``; a top-level key containing dots wins; _MISSING when absent."""
-    if dotted is None:
-        return _MISSING
-    if dotted in row:
-        return row[dotted]
-    value: Any = row
-    for key in dotted.split("."):
-        if not isinstance(value, Mapping) or key not in value:
-            return _MISSING
-        value = value[key]
-    return value
 
 
 def resolve_mapping(cfg: IngestConfig, columns: list[str]) -> tuple[ColumnMapping | None, bool]:
