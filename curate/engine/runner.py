@@ -82,6 +82,9 @@ class _Progress:
         self._started = self._last = time.perf_counter()
 
     def _shown(self) -> dict[str, float]:
+        """The counters so far; a step that reads no files (dedup's sub-steps) shows none."""
+        if not any(self._totals.values()):
+            return {}
         shown = {k: round(v, 2) for k, v in self._totals.items()}
         elapsed = time.perf_counter() - self._started
         if "MB" in shown and elapsed > 0:
