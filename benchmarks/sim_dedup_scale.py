@@ -36,9 +36,8 @@ import numpy as np
 
 from curate.dedup.components import connected_components, labels, partitions_for
 from curate.dedup.config import DedupConfig
-from curate.dedup.minhash import band_hashes
-from curate.dedup.near import BAND, BAND_ROW_BYTES, lsh_params, star_edges
-from curate.dedup.shuffle import mix64, partition_of, write_partitioned
+from curate.dedup.near import BAND_ROW_BYTES, lsh_params, star_edges, write_bands
+from curate.dedup.shuffle import mix64
 from curate.engine.runner import LocalRunner
 from curate.engine.step import map_step
 from curate.rundir import RunDir
@@ -83,26 +82,14 @@ class _Bands:
         self.parts, self.drop = parts, drop
 
     def __call__(self, shard: str) -> int:
-        import polars as pl
 
         f = self.sig_dir / f"{shard}.npz"
         with np.load(f) as z:
             nodes, sig = z["nodes"], z["sig"]
-        bh = band_hashes(sig, self.bands, self.rows)
-        df = pl.DataFrame(
-            {
-                "band": np.tile(np.arange(self.bands, dtype=np.int32), len(nodes)),
-                "bh": bh.reshape(-1).view(np.int64),
-                "node": np.repeat(nodes, self.bands),
-            },
-            schema=BAND,
-        )
-        write_partitioned(
-            df, partition_of(df["bh"].to_numpy(), self.parts), self.parts, self.out, shard
-        )
+        written = write_bands(nodes, sig, self.bands, self.rows, self.parts, self.out, shard)
         if self.drop:
             f.unlink()
-        return df.height
+        return written
 
 
 class _Edges:

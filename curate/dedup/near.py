@@ -149,6 +149,25 @@ def shard_signatures(
     return sig, has, kept, used
 
 
+def write_bands(
+    nodes: np.ndarray, sig: np.ndarray, bands: int, rows: int, parts: int, out: Path, writer: str
+) -> int:
+    """The LSH band hashes of ``sig`` (one signature per node) as ``BAND`` rows, shuffled by band
+    hash into ``parts`` partitions under ``out`` as ``writer``'s files; returns the rows written.
+    One mechanism for file, repository and simulated signatures."""
+    bh = band_hashes(sig, bands, rows)
+    frame = pl.DataFrame(
+        {
+            "band": np.tile(np.arange(bands, dtype=np.int32), len(nodes)),
+            "bh": bh.reshape(-1).view(np.int64),
+            "node": np.repeat(nodes, bands),
+        },
+        schema=BAND,
+    )
+    write_partitioned(frame, partition_of(frame["bh"].to_numpy(), parts), parts, out, writer)
+    return frame.height
+
+
 def _bands(task: _Task) -> dict[str, int]:
     plan, shard = task.plan, task.unit
     cfg, run = plan.cfg, plan.run
@@ -168,19 +187,12 @@ def _bands(task: _Task) -> dict[str, int]:
     uniq_nodes = nodes[first]
     has_by_node = dict(zip(uniq_nodes.tolist(), has.tolist(), strict=True))
     tok_by_node = dict(zip(uniq_nodes.tolist(), used, strict=True))
-    bh = band_hashes(sig[has], plan.bands, plan.rows)
     n_sig = int(has.sum())
-    band_rows = pl.DataFrame(
-        {
-            "band": np.tile(np.arange(plan.bands, dtype=np.int32), n_sig),
-            "bh": bh.reshape(-1).view(np.int64),
-            "node": np.repeat(uniq_nodes[has], plan.bands),
-        },
-        schema=BAND,
-    )
-    write_partitioned(
-        band_rows,
-        partition_of(band_rows["bh"].to_numpy(), plan.band_parts),
+    write_bands(
+        uniq_nodes[has],
+        sig[has],
+        plan.bands,
+        plan.rows,
         plan.band_parts,
         run.dedup / "near" / "bands",
         shard,

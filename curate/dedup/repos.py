@@ -24,8 +24,8 @@ import pyarrow as pa
 
 from curate.dedup.components import connected_components, labels
 from curate.dedup.config import DedupConfig
-from curate.dedup.minhash import band_hashes, optimal_bands
-from curate.dedup.near import BAND, plan_near, star_edges
+from curate.dedup.minhash import optimal_bands
+from curate.dedup.near import plan_near, star_edges, write_bands
 from curate.dedup.repo_signatures import PARTIAL
 from curate.dedup.shuffle import (
     id63,
@@ -73,18 +73,11 @@ def _combine(task: _Task) -> int:
     repo_sig = np.minimum.reduceat(sig, starts, axis=0)
     files = np.add.reduceat(df["files"].to_numpy(), starts)
     nodes = ids[starts]
-    bh = band_hashes(repo_sig, task.bands, task.rows)
-    bands = pl.DataFrame(
-        {
-            "band": np.tile(np.arange(task.bands, dtype=np.int32), len(nodes)),
-            "bh": bh.reshape(-1).view(np.int64),
-            "node": np.repeat(nodes, task.bands),
-        },
-        schema=BAND,
-    )
-    write_partitioned(
-        bands,
-        partition_of(bands["bh"].to_numpy(), task.parts),
+    write_bands(
+        nodes,
+        repo_sig,
+        task.bands,
+        task.rows,
         task.parts,
         run.dedup / "repos" / "bands",
         f"{int(task.unit):05d}",
