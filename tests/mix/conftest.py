@@ -121,3 +121,21 @@ def mixed_run(tmp_path: Path) -> tuple[RunDir, list[dict[str, Any]], str]:
         skipped=[{"source_uri": "synthetic://x", "reason": "binary", "size_bytes": 10}],
     )  # fmt: skip
     return run, docs, SECRET
+
+
+@pytest.fixture
+def hf_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Hugging Face ``datasets``/``huggingface_hub`` forced offline (no network at test time),
+    with a private HF_HOME; returns a cache dir for ``load_dataset``. The flags are read at
+    import time, and another test may have imported the libraries already, so the modules'
+    constants are patched as well as the environment."""
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    import datasets
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    return tmp_path / "hf-cache"

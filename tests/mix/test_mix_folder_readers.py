@@ -69,18 +69,12 @@ def test_duckdb_reads_a_glob_of_the_folder(mixture) -> None:
     assert con.execute(f"select count(*) from read_parquet('{out}/*')").fetchone()[0] == n
 
 
-def test_datasets_loads_the_folder_as_data_dir(mixture, tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+def test_datasets_loads_the_folder_as_data_dir(mixture, hf_offline) -> None:
     import datasets
-    import huggingface_hub.constants
 
-    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True)
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     _, out, manifest = mixture
     ds = datasets.load_dataset(
-        "parquet", data_dir=str(out), split="train", cache_dir=str(tmp_path / "hf-cache")
+        "parquet", data_dir=str(out), split="train", cache_dir=str(hf_offline)
     )
     assert ds.num_rows == manifest["totals"]["rows"]
     assert sorted(ds["doc_uid"]) == _uids(out)

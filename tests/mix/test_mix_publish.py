@@ -58,20 +58,14 @@ def test_folder_has_card_configs_data_and_relative_plots(published) -> None:
     assert str(run.root) not in (dest / "README.md").read_text()  # no local absolute path
 
 
-def test_load_dataset_reads_every_config_offline(published, tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+def test_load_dataset_reads_every_config_offline(published, hf_offline) -> None:
     import datasets
-    import huggingface_hub.constants
 
-    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True)
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     _, dest, manifests = published
     for name, manifest in manifests.items():
-        ds = datasets.load_dataset(str(dest), name, split="train", cache_dir=str(tmp_path / "c"))
+        ds = datasets.load_dataset(str(dest), name, split="train", cache_dir=str(hf_offline))
         assert ds.num_rows == manifest["totals"]["rows"] > 0, name
-    go = datasets.load_dataset(str(dest), "go_only", split="train", cache_dir=str(tmp_path / "c"))
+    go = datasets.load_dataset(str(dest), "go_only", split="train", cache_dir=str(hf_offline))
     assert set(go["language"]) == {"Go"}
     assert manifests["go_only"]["totals"]["rows"] < manifests["default"]["totals"]["rows"]
 
@@ -104,7 +98,7 @@ def test_push_without_token_is_one_clear_error_exit_2(published, tmp_path) -> No
     assert done.returncode == 1 and "owner/name" in done.stderr
 
 
-def test_run_card_loads_with_its_configs_and_plots_relative_to_it(mixed_run, tmp_path) -> None:
+def test_run_card_loads_with_its_configs_and_plots_relative_to_it(mixed_run, hf_offline) -> None:
     """The run's own card: data paths and image paths are both relative to RUN/card/README.md."""
     import datasets
 
@@ -115,10 +109,5 @@ def test_run_card_loads_with_its_configs_and_plots_relative_to_it(mixed_run, tmp
     readme = write_card(run, CardConfig())
     for ref in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme.read_text()):
         assert (readme.parent / ref).is_file(), ref
-    old = datasets.config.HF_HUB_OFFLINE
-    datasets.config.HF_HUB_OFFLINE = True
-    try:
-        ds = datasets.load_dataset(str(run.card), split="train", cache_dir=str(tmp_path / "c"))
-    finally:
-        datasets.config.HF_HUB_OFFLINE = old
+    ds = datasets.load_dataset(str(run.card), split="train", cache_dir=str(hf_offline))
     assert ds.num_rows == manifest["totals"]["rows"] > 0

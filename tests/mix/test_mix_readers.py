@@ -13,17 +13,8 @@ from curate.rundir import RunDir
 from tests.support.run_synth import document
 
 
-def test_datasets_load_dataset_reads_the_mixture_offline(mixed_run, tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+def test_datasets_load_dataset_reads_the_mixture_offline(mixed_run, hf_offline) -> None:
     import datasets
-    import huggingface_hub.constants
-
-    # the flags are read at import time; another test may have imported the libraries already
-    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True)
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
 
     run, docs, _ = mixed_run
     manifest = run_mix(run, MixtureConfig(columns=("license_category",), target_file_bytes=8192))
@@ -33,7 +24,7 @@ def test_datasets_load_dataset_reads_the_mixture_offline(mixed_run, tmp_path, mo
         "parquet",
         data_files=str(out / "part-*.parquet"),
         split="train",
-        cache_dir=str(tmp_path / "hf-cache"),
+        cache_dir=str(hf_offline),
     )
     assert ds.num_rows == manifest["totals"]["rows"]
     assert ds.column_names == [*output_schema(()).names, "license_category"]
