@@ -82,9 +82,9 @@ def recipe_problems(cfg: Any, run: RunDir | None = None) -> list[Problem]:
                 f"annotator or step of this recipe writes ({then})",
             )
         )
+    have = provided_columns(cfg, run)
     mixture = cfg.section("mixture")
     if mixture is not None and "columns" in mixture.model_fields_set:
-        have = provided_columns(cfg, run)
         missing = [c for c in mixture.columns if c not in have]
         if missing:
             out.append(
@@ -95,21 +95,18 @@ def recipe_problems(cfg: Any, run: RunDir | None = None) -> list[Problem]:
                     "step of this recipe (they would be missing from the mixture)",
                 )
             )
-    dedup = cfg.section("dedup")
-    keep = getattr(dedup, "keep", None)
-    if keep is not None:
-        have = provided_columns(cfg, run)
-        for field in sorted(keep.model_fields_set & {"quality_column"}):
-            column = getattr(keep, field)
-            if column and column not in have:
-                out.append(
-                    Problem(
-                        "warning",
-                        f"dedup.keep.{field}",
-                        f"dedup.keep.{field} = {column!r} is written by no enabled annotator or "
-                        "step of this recipe (the keep policy will ignore it)",
-                    )
+    keep = getattr(cfg.section("dedup"), "keep", None)
+    if keep is not None and "quality_column" in keep.model_fields_set:
+        column = keep.quality_column
+        if column and column not in have:
+            out.append(
+                Problem(
+                    "warning",
+                    "dedup.keep.quality_column",
+                    f"dedup.keep.quality_column = {column!r} is written by no enabled annotator "
+                    "or step of this recipe (the keep policy will ignore it)",
                 )
+            )
     return out
 
 
