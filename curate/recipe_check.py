@@ -70,7 +70,9 @@ def recipe_problems(cfg: Any, run: RunDir | None = None) -> list[Problem]:
     """Columns a recipe reads that nothing in it (or in ``run``) writes: a non-optional policy
     rule (error: the run would fail), a mixture column set in the recipe (error: it would be
     silently absent from the mixture), an optional rule (warning: it will be skipped), a
-    dedup.keep.quality_column set in the recipe (warning: the keep policy ignores it)."""
+    dedup.keep.quality_column naming a column (not ``"auto"``, the default, which ranks by a
+    quality model's score only when one runs) that nothing writes (warning: the keep policy
+    ignores it)."""
     out: list[Problem] = []
     for rule, (columns, optional) in sorted(unprovided_policy_columns(cfg, run).items()):
         then = "the rule will be skipped" if optional else "the policy step would fail"
@@ -95,10 +97,12 @@ def recipe_problems(cfg: Any, run: RunDir | None = None) -> list[Problem]:
                     "step of this recipe (they would be missing from the mixture)",
                 )
             )
+    from curate.dedup.keep import AUTO
+
     keep = getattr(cfg.section("dedup"), "keep", None)
     if keep is not None and "quality_column" in keep.model_fields_set:
         column = keep.quality_column
-        if column and column not in have:
+        if column and column != AUTO and column not in have:
             out.append(
                 Problem(
                     "warning",

@@ -33,7 +33,10 @@ class KeepConfig(_Frozen):
         "proprietary",
         "unknown",
     )
-    quality_column: str | None = "quality_score"
+    quality_column: str | None = "auto"
+    """``"auto"``: the first column of ``curate.dedup.keep.AUTO_QUALITY_COLUMNS``
+    (``quality_score``, written by ``quality_fasttext@1``) that a table of the run has, else no
+    quality ranking; a column name: that column; None: no quality ranking."""
     quality_descending: bool = True
     stars_column: str | None = "repo_stars"
 

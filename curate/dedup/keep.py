@@ -3,7 +3,9 @@
 Smallest key wins: (license rank, -quality, -stars, doc_uid). Each input column is looked up in
 the shard's documents table, then in the run's attribute folders (``RunDir.attribute_columns``:
 one table per column, a clash is an error); a column that no table has is null for every
-document, and nulls rank last.
+document, and nulls rank last. ``quality_column = "auto"`` (the default) resolves to the first
+of ``AUTO_QUALITY_COLUMNS`` that a table provides, so a run without a quality model ranks on
+license, stars and ``doc_uid`` only, and one with ``quality_fasttext@1`` ranks by its score.
 """
 
 from __future__ import annotations
@@ -17,11 +19,16 @@ from curate.rundir import RunDir
 
 KEY_COLUMNS = ["k_license", "k_quality", "k_stars", "doc_uid"]
 OWN_NAMES = ("exact_dedup", "near_dedup", "repo_dedup")
+AUTO = "auto"
+AUTO_QUALITY_COLUMNS = ("quality_score",)
+"""What ``keep.quality_column = "auto"`` ranks by, first found wins (``quality_fasttext@1``)."""
 
 
 def find_sources(run: RunDir, columns: list[str]) -> dict[str, str]:
     """``column -> "documents" | attribute key`` for the columns some table provides (dedup's
-    own attributes are not inputs of its keep key)."""
+    own attributes are not inputs of its keep key). ``"auto"`` stands for
+    ``AUTO_QUALITY_COLUMNS``."""
+    columns = [a for c in columns for a in (AUTO_QUALITY_COLUMNS if c == AUTO else (c,))]
     documents = run.documents_schema()
     found = {c: "documents" for c in columns if documents is not None and c in documents.names}
     owners = run.attribute_columns(exclude=OWN_NAMES)
@@ -29,9 +36,17 @@ def find_sources(run: RunDir, columns: list[str]) -> dict[str, str]:
     return found
 
 
-def _wanted(cfg: DedupConfig) -> list[str]:
+def quality_column(cfg: DedupConfig, sources: dict[str, str]) -> str | None:
+    """The quality column the keep key ranks by (``"auto"`` resolved against ``sources``)."""
+    column = cfg.keep.quality_column
+    if column != AUTO:
+        return column
+    return next((c for c in AUTO_QUALITY_COLUMNS if c in sources), None)
+
+
+def _wanted(cfg: DedupConfig, sources: dict[str, str]) -> list[str]:
     k = cfg.keep
-    return [c for c in (k.license_column, k.quality_column, k.stars_column) if c]
+    return [c for c in (k.license_column, quality_column(cfg, sources), k.stars_column) if c]
 
 
 def shard_keys(
@@ -42,7 +57,8 @@ def shard_keys(
     k = cfg.keep
     frame = docs
     by_key: dict[str, list[str]] = {}
-    for col in _wanted(cfg):
+    wanted = _wanted(cfg, sources)
+    for col in wanted:
         src = sources.get(col)
         if src and src != "documents" and col not in frame.columns:
             by_key.setdefault(src, []).append(col)
@@ -51,7 +67,7 @@ def shard_keys(
         if path.is_file():
             attr = pl.read_parquet(path, columns=["doc_uid", *cols]).unique("doc_uid", keep="first")
             frame = frame.join(attr, on="doc_uid", how="left", maintain_order="left")
-    for col in _wanted(cfg):
+    for col in wanted:
         if col not in frame.columns:
             frame = frame.with_columns(pl.lit(None).alias(col))
     order = {name: i for i, name in enumerate(k.license_order)}
@@ -63,7 +79,7 @@ def shard_keys(
         lic.alias("license_category"),
     ]
     for name, col, descending in (
-        ("k_quality", k.quality_column, k.quality_descending),
+        ("k_quality", quality_column(cfg, sources), k.quality_descending),
         ("k_stars", k.stars_column, True),
     ):
         if col is None:
@@ -72,7 +88,7 @@ def shard_keys(
             value = pl.col(col).cast(pl.Float64, strict=False)
             exprs.append((-value if descending else value).alias(name))
     out = frame.with_columns(exprs)
-    return out.drop([c for c in _wanted(cfg) if c not in docs.columns and c != "license_category"])
+    return out.drop([c for c in wanted if c not in docs.columns and c != "license_category"])
 
 
 def keep_flags(group: str) -> pl.Expr:
