@@ -12,6 +12,14 @@
         JsonlWriter("data/out"),
     ], tasks=4).run()
 
+``CuratePolicyFilter(policy)`` then drops what a curate policy drops (``policy``: a pipeline TOML
+whose ``[policy]`` is used, a ``PolicyConfig`` or its dict), evaluated by ``curate.policy.decide``,
+the code of ``curate run``'s policy step, on the documents' metadata; a dropped document carries
+``drop_rule``/``drop_reason`` in its metadata, datatrove's ``filter_reason`` = the rule, and the
+filter's stats count ``dropped_<rule>``:
+
+    CuratePolicyFilter("pipelines/demo.toml", exclusion_writer=JsonlWriter("data/dropped"))
+
 ``CurateAnnotate`` turns batches of datatrove ``Document``s into curate's documents schema (``id``
 -> ``doc_uid``, ``text`` -> ``content``; ``path``, ``repo`` and ``language`` from metadata, with the
 usual The Stack names accepted; a missing language is detected from the path), runs the named
@@ -28,13 +36,18 @@ one Arrow type its annotator declares): ``ParquetWriter(out, schema=step.writer_
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
+from datatrove.pipeline.filters.base_filter import BaseFilter
+from datatrove.pipeline.writers.disk_base import DiskWriter
 
+from curate.policy.config import PolicyConfig
 from curate.schema import DOCUMENTS
 
 PATH_KEYS = (
@@ -206,3 +219,124 @@ class CurateRedact(PipelineStep):
                 self.stat_update("redacted_docs")
                 self.stat_update("redacted_spans", value=len(spans))
             yield doc
+
+
+@cache
+def curate_column_types() -> dict[str, pa.DataType]:
+    """The Arrow type of every column curate writes: documents, every registered annotator's
+    outputs and the dedup attributes (a metadata value is converted to its column's type)."""
+    from curate.dedup import exact, near, repos
+    from curate.engine.annotator import REGISTRY
+    from curate.filters import load_all
+
+    load_all()
+    schemas = [DOCUMENTS, *(a.output_schema for a in REGISTRY.values())]
+    schemas += [exact.SCHEMA, near.SCHEMA, repos.SCHEMA]
+    return {f.name: f.type for schema in schemas for f in schema}
+
+
+_ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError)
+
+
+def _column(values: list[Any], dtype: pa.DataType | None) -> tuple[pa.Array, int]:
+    """``values`` as an Arrow array of ``dtype``, and how many values did not fit it: a value
+    that does not convert to a curate column's type becomes null; a column curate does not know
+    (``dtype`` None) whose values have no common type becomes strings."""
+    try:
+        return pa.array(values, type=dtype), 0
+    except _ARROW_ERRORS:
+        pass
+    if dtype is None:
+        strings = [None if v is None else str(v) for v in values]
+        return pa.array(strings, pa.string()), sum(v is not None for v in values)
+    out: list[Any] = []
+    for v in values:
+        try:
+            out.append(pa.scalar(v, type=dtype).as_py())
+        except _ARROW_ERRORS:
+            out.append(None)
+    return pa.array(out, type=dtype), sum(v is not None for v in values) - sum(
+        v is not None for v in out
+    )
+
+
+def load_policy_spec(policy: PolicyConfig | Mapping[str, Any] | str | Path) -> PolicyConfig:
+    """A ``PolicyConfig`` from itself, its dict, or a pipeline TOML path (its ``[policy]``)."""
+    from curate.policy.config import load_policy, policy_from_dict
+
+    if isinstance(policy, PolicyConfig):
+        return policy
+    if isinstance(policy, Mapping):
+        return policy_from_dict(dict(policy))
+    return load_policy(policy)
+
+
+class CuratePolicyFilter(BaseFilter):
+    """Keep the documents a curate policy keeps; drop the others with the failing rule's name.
+
+    The policy is evaluated by ``curate.policy.decide`` (the code of ``curate run``'s policy
+    step) on a frame built per batch from the documents (``documents_batch``: path, repo,
+    language, size_bytes, ...) and the metadata columns the rules read (``metadata_prefix`` +
+    column, as ``CurateAnnotate`` wrote them, converted to curate's column types). As in a
+    run, a non-optional rule over a column no document of the batch has is a ``ConfigError``,
+    an optional one is skipped. A dropped document gets ``drop_rule`` and ``drop_reason`` in its
+    metadata (and datatrove's ``filter_reason`` = the rule when an ``exclusion_writer`` is
+    given); stats count ``dropped_<rule>``, and ``invalid_metadata_<column>`` for values that do
+    not convert to the column's type (evaluated as null)."""
+
+    name = "curate policy"
+
+    def __init__(
+        self,
+        policy: PolicyConfig | Mapping[str, Any] | str | Path,
+        *,
+        exclusion_writer: DiskWriter | None = None,
+        batch_size: int = 512,
+        metadata_prefix: str = "",
+    ):
+        from curate.policy.evaluate import compile_policy
+
+        super().__init__(exclusion_writer=exclusion_writer, batch_size=batch_size)
+        self.policy = load_policy_spec(policy)
+        self.metadata_prefix = metadata_prefix
+        rules = compile_policy(self.policy)  # no schema: syntax only, columns come per batch
+        self.columns = sorted({c for r in rules for c in r.columns})
+        """Columns the rules, their overrides and reason templates read."""
+
+    def policy_frame(self, docs: Sequence[Document]) -> pa.Table:
+        """The policy's input for ``docs``: documents columns (no content) and, for every column
+        the rules read, the metadata value where some document has it."""
+        table = pa.Table.from_batches([documents_batch(docs)]).drop_columns(["content"])
+        types = curate_column_types()
+        for column in self.columns:
+            key = self.metadata_prefix + column
+            if not any(key in (d.metadata or {}) for d in docs):
+                continue
+            values, bad = _column([(d.metadata or {}).get(key) for d in docs], types.get(column))
+            if bad:
+                self.stat_update(f"invalid_metadata_{column}", value=bad)
+            if column in table.column_names:
+                table = table.set_column(table.column_names.index(column), column, values)
+            else:
+                table = table.append_column(column, values)
+        return table
+
+    def filter_batch(self, batch: list[Document]) -> list[bool | tuple[bool, str]]:
+        import polars as pl
+
+        from curate.policy.evaluate import decide
+
+        frame = pl.from_arrow(self.policy_frame(batch))
+        out = decide(frame, self.policy).select("keep", "drop_rule", "drop_reason").collect()
+        results: list[bool | tuple[bool, str]] = []
+        for doc, (keep, rule, reason) in zip(batch, out.iter_rows(), strict=True):
+            if keep:
+                results.append(True)
+                continue
+            doc.metadata[self.metadata_prefix + "drop_rule"] = rule
+            doc.metadata[self.metadata_prefix + "drop_reason"] = reason
+            results.append((False, rule))
+        return results
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        return self.filter_batch([doc])[0]
