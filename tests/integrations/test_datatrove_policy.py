@@ -159,8 +159,10 @@ def test_policy_filter_decides_as_curate_run(pipelines) -> None:
     for key in [("o/mit", "pkg/ok.py"), ("o/none", "util.py"), ("o/fork", "util.py")]:
         assert key in kept
     gpl = dropped[("o/mit", "pkg/gpl.py")]
-    assert gpl["filter_reason"] == "license" and gpl["drop_reason"].startswith(
-        "license:strong_copyleft(GPL-3.0-only"
+    assert gpl["filter_reason"] == "license"
+    assert (
+        gpl["drop_reason"]
+        == "license:strong_copyleft(GPL-3.0-only from pkg/gpl.py SPDX-License-Identifier)"
     )
 
 
@@ -187,6 +189,8 @@ def test_dedup_only_recipe_on_datatrove_output(pipelines, tmp_path: Path) -> Non
          "--output", str(run), "--runner", "local", "--quiet"],
     )  # fmt: skip
     assert res.exit_code == 0, res.output
+    doc = (ROOT / "docs" / "datatrove.md").read_text()  # the documented command is this one
+    assert "curate run pipelines/dedup_only.toml --input data/out --output runs/dedup" in doc
     mixture = pl.read_parquet(run / "mixtures" / "default" / "*.parquet")
     got = sorted(zip(mixture["repo"], mixture["path"], strict=True))
     kept = sorted(k for k, rule in pipelines["curate"].items() if rule is None)
