@@ -1,16 +1,23 @@
+"""docs/notebook.ipynb runs from any folder (here an empty tmp folder, not the checkout), on a
+given run (``CURATE_RUN``) or on the demo run it builds itself, shows plots, and leaves nothing
+behind: no file in the working folder, no temporary folder, the given run untouched."""
+
 from __future__ import annotations
 
 import random
 import re
 from pathlib import Path
+from typing import Any
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 from curate.mix import MixtureConfig, run_mix
 from tests.support.run_synth import document, write_run
 
 ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK = ROOT / "docs" / "notebook.ipynb"
 
 
 def _run(tmp_path: Path) -> Path:
@@ -39,18 +46,48 @@ def _run(tmp_path: Path) -> Path:
     return run.root
 
 
-def test_notebook_executes_against_a_run(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("CURATE_RUN", str(_run(tmp_path)))
-    nb = nbformat.read(ROOT / "docs" / "notebook.ipynb", as_version=4)
+def _execute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], Path, Path]:
+    """Execute the notebook with an empty working folder and its own TMPDIR; returns the code
+    cells' outputs, the working folder and the TMPDIR (both must be empty afterwards)."""
+    cwd, tmp = tmp_path / "cwd", tmp_path / "tmp"
+    cwd.mkdir()
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    nb = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(
-        nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}
+        nb, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
     ).execute()
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    assert not [o for o in outputs if o.output_type == "error"]
-    text = "\n".join(
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])], cwd, tmp
+
+
+def _text(outputs: list[Any]) -> str:
+    return "\n".join(
         o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in outputs
     )
-    assert "kept now:" in text and "kept with the new threshold:" in text
+
+
+def _pngs(outputs: list[Any]) -> int:
+    return sum("image/png" in o.get("data", {}) for o in outputs)
+
+
+def _files(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*")}
+
+
+def test_notebook_is_stored_without_outputs() -> None:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(c.outputs == [] and c.execution_count is None for c in code)
+    assert NOTEBOOK.stat().st_size < 40_000
+
+
+def test_notebook_on_a_given_run(tmp_path, monkeypatch) -> None:
+    run = _run(tmp_path)
+    before = _files(run)
+    monkeypatch.setenv("CURATE_RUN", str(run))
+    outputs, cwd, tmp = _execute(tmp_path, monkeypatch)
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = _text(outputs)
     now, new = (
         int(x)
         for x in re.search(r"kept now: (\d+)   kept with the new threshold: (\d+)", text).groups()
@@ -58,3 +95,23 @@ def test_notebook_executes_against_a_run(tmp_path, monkeypatch) -> None:
     assert new < now  # the tightened threshold drops more
     assert "max_line_length" in text and "alnum_fraction" in text  # funnel and samples per rule
     assert "requested_share" in text
+    assert _pngs(outputs) == 4  # per language, drop reasons, histogram, mixture shares
+    assert "removed" not in text  # a given run is never deleted
+    assert _files(run) == before  # ... nor changed
+    assert list(cwd.iterdir()) == [] and list(tmp.iterdir()) == []
+
+
+def test_notebook_builds_and_removes_its_own_demo_run(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("CURATE_RUN", raising=False)
+    outputs, cwd, tmp = _execute(tmp_path, monkeypatch)
+    assert not [o for o in outputs if o.output_type == "error"], _text(outputs)
+    text = _text(outputs)
+    built = Path(text.splitlines()[0].strip())
+    assert built.name == "demo" and built.parent.parent == tmp  # TMPDIR/curate-notebook-*/demo
+    assert f"removed {built.parent}" in text
+    assert not built.parent.exists()
+    assert list(cwd.iterdir()) == [] and list(tmp.iterdir()) == []
+    assert _pngs(outputs) == 4
+    # The demo run's own facts: several languages, license and dedup drops besides quality.
+    for rule in ("license", "near_dup", "max_line_length"):
+        assert rule in text
