@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter
@@ -304,8 +305,10 @@ class CuratePolicyFilter(BaseFilter):
         """Columns the rules, their overrides and reason templates read."""
 
     def policy_frame(self, docs: Sequence[Document]) -> pa.Table:
-        """The policy's input for ``docs``: documents columns (no content) and, for every column
-        the rules read, the metadata value where some document has it."""
+        """The policy's input for ``docs``: documents columns (no content, as ``documents_batch``
+        maps them) and every other column the rules read from the metadata, where some document
+        has it; a documents column ``documents_batch`` leaves null (``repo_stars``) is filled from
+        the metadata."""
         table = pa.Table.from_batches([documents_batch(docs)]).drop_columns(["content"])
         types = curate_column_types()
         for column in self.columns:
@@ -315,8 +318,9 @@ class CuratePolicyFilter(BaseFilter):
             values, bad = _column([(d.metadata or {}).get(key) for d in docs], types.get(column))
             if bad:
                 self.stat_update(f"invalid_metadata_{column}", value=bad)
-            if column in table.column_names:
-                table = table.set_column(table.column_names.index(column), column, values)
+            if column in table.column_names:  # documents_batch's value first, as in a run
+                i = table.column_names.index(column)
+                table = table.set_column(i, column, pc.coalesce(table.column(i), values))
             else:
                 table = table.append_column(column, values)
         return table

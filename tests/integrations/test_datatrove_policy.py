@@ -257,3 +257,27 @@ def test_metadata_values_are_typed_as_curate_columns() -> None:
     ]
     assert docs[2].metadata["drop_reason"] == "popular" and "drop_rule" not in docs[0].metadata
     assert f.stats["invalid_metadata_max_line_length"].total == 2  # counted on both calls
+
+
+def test_documents_columns_come_from_the_document_then_the_metadata() -> None:
+    """``language`` as ``documents_batch`` maps it (``lang`` or detected from the path), even
+    when only some documents have a ``language`` key; ``repo_stars``, which a Document does not
+    give, from the metadata."""
+    f = CuratePolicyFilter(
+        {
+            "defaults": False,
+            "rules": [
+                {"name": "python", "expr": "language == 'Python'"},
+                {"name": "stars", "expr": "fill_null(repo_stars, 0) >= 10"},
+            ],
+        }
+    )
+    docs = [
+        Document(text="x = 1\n", id="a", metadata={"path": "a.py", "language": "Python", "repo_stars": 50}),
+        Document(text="x = 1\n", id="b", metadata={"path": "b.py", "lang": "Python", "repo_stars": 12}),
+        Document(text="x = 1\n", id="c", metadata={"path": "c.py", "repo_stars": 20}),
+        Document(text="x = 1\n", id="d", metadata={"path": "d.py", "repo_stars": 3}),
+        Document(text="x = 1\n", id="e", metadata={"path": "e.js", "repo_stars": 30}),
+    ]  # fmt: skip
+    assert f.policy_frame(docs)["language"].to_pylist() == ["Python"] * 4 + ["JavaScript"]
+    assert f.filter_batch(docs) == [True, True, True, (False, "stars"), (False, "python")]
