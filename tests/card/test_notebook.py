@@ -106,8 +106,9 @@ def test_notebook_builds_and_removes_its_own_demo_run(tmp_path, monkeypatch) -> 
     outputs, cwd, tmp = _execute(tmp_path, monkeypatch)
     assert not [o for o in outputs if o.output_type == "error"], _text(outputs)
     text = _text(outputs)
-    built = Path(text.splitlines()[0].strip())
-    assert built.name == "demo" and built.parent.parent == tmp  # TMPDIR/curate-notebook-*/demo
+    printed = re.search(rf"^{re.escape(str(tmp))}/curate-notebook-[^/\n]+/demo$", text, re.M)
+    assert printed, text  # the run was built under TMPDIR, not in the working folder
+    built = Path(printed.group(0))
     assert f"removed {built.parent}" in text
     assert not built.parent.exists()
     assert list(cwd.iterdir()) == [] and list(tmp.iterdir()) == []
