@@ -157,6 +157,8 @@ def test_pipeline_recipes_policy_sections_validate() -> None:
     root = Path(__file__).resolve().parents[2] / "pipelines"
     for recipe in sorted(root.glob("*.toml")):
         cfg = load_policy(recipe)
+        if not cfg.defaults:
+            continue  # dedup_only.toml: no quality rules by design
         assert [r.name for r in cfg.rules][: len(default_rules())] == [
             r.name for r in default_rules()
         ]
