@@ -142,11 +142,11 @@ def histogram(
             color=["#4c9a5a", "#d0704a"])  # fmt: skip
     drawn, undrawn = [], []
     for t in thresholds:
-        if log_scale and t.value <= 0:
-            undrawn.append(t)  # no place on a log axis
-            continue
-        ax.axvline(t.value, color="#333333", linestyle="--" if t.scope else "-", linewidth=1)
-        drawn.append(t)
+        if _in_view(t.value, float(bins[0]), float(bins[-1]), log_scale):
+            ax.axvline(t.value, color="#333333", linestyle="--" if t.scope else "-", linewidth=1)
+            drawn.append(t)
+        else:  # a line far off the data would squash the histogram into a corner
+            undrawn.append(t)
     ax.set_title(column)
     ax.set_ylabel("files")
     ax.legend()
@@ -157,6 +157,18 @@ def histogram(
         caption = "Policy thresholds (vertical lines): " + "; ".join(t.label() for t in drawn) + "."
     if undrawn:
         caption += (" " if caption else "") + (
-            "Not drawn on the log axis: " + "; ".join(t.label() for t in undrawn) + "."
+            "Policy thresholds outside the plotted range: "
+            + "; ".join(t.label() for t in undrawn)
+            + "."
         )
     return Plot(path, caption, tuple(drawn))
+
+
+def _in_view(value: float, lo: float, hi: float, log_scale: bool) -> bool:
+    """Whether a threshold line at ``value`` fits near the plotted range ``[lo, hi]``: at most the
+    range's width beyond it (a factor of 10 on a log axis), so the data keeps a third of the
+    plot or more."""
+    if log_scale:
+        return value > 0 and lo / 10 <= value <= hi * 10
+    margin = hi - lo
+    return lo - margin <= value <= hi + margin

@@ -327,3 +327,20 @@ def test_histogram_records_the_thresholds_it_drew(real_run, tmp_path) -> None:
     bare = histogram(real_run, "max_line_length", "default", tmp_path / "b.png")
     assert bare.thresholds == () and bare.caption == ""
     assert recorded_policy(real_run, "another") is None  # a different policy's lines are not drawn
+
+
+def test_histogram_draws_near_thresholds_and_lists_far_ones(tmp_path) -> None:
+    from curate.card.plots import histogram
+
+    docs = [document("o/r", f"f{i}.py", f"x = {i}\n", "Python") for i in range(50)]
+    quality = [{"doc_uid": d["doc_uid"], "score": 0.5 + i / 250} for i, d in enumerate(docs)]
+    run = write_run(tmp_path / "run", docs, attributes={"quality@1": quality})
+    near = Threshold("score", "low", ">=", 0.6)
+    below = Threshold("score", "floor", ">", 0.35, "languages C")  # within a range's width
+    far = Threshold("score", "cap", "<=", 100.0)
+    plot = histogram(run, "score", "default", tmp_path / "h.png", [near, below, far])
+    assert plot.thresholds == (near, below)
+    assert plot.caption == (
+        "Policy thresholds (vertical lines): low: score >= 0.6; floor: score > 0.35 for "
+        "languages C. Policy thresholds outside the plotted range: cap: score <= 100."
+    )
