@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 UNKNOWN = "unknown"
 NO_DECISION = "no decision"
 NO_LICENSE = "no_license"
+"""``license_category`` of a file with no license evidence at all (curate.filters.license)."""
 INGEST_SKIPS = "ingest skips"
 OTHER_RULES = "other rules"
 DROP_LABELS = {
@@ -39,7 +40,6 @@ SPLIT_PREFIXES = ("dedup",)
 """Prefixes whose categories are split by the next word (``dedup: exact``, ``dedup: near``)."""
 DROP_ORDER = (INGEST_SKIPS, "dedup: exact", "dedup: near", "dedup", "license", "secrets",
               "decontamination", "opt-out", "quality rules", OTHER_RULES, NO_DECISION)  # fmt: skip
-"""``license_category`` of a file with no license evidence at all (curate.filters.license)."""
 DEDUP_PREFIXES = ("dup_", "exact_dup_", "decontam_")
 SECONDARY_PREFIXES = ("parse_", "license_", "optout_", "secret_", "pii_")
 
