@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from curate.card import front_matter, plots, render
+from curate.card import front_matter, plots, render, thresholds
 from curate.card.config import CardConfig
 from curate.card.stats import CardStats, collect
 from curate.rundir import RunDir
@@ -53,7 +53,8 @@ def metadata(stats: CardStats, cfg: CardConfig) -> dict[str, Any]:
         for r in stats.license_ids
         if r["kept_files"] and r["license_spdx"] != "unknown"
     ]
-    licenses = [cfg.license] if cfg.license else front_matter.hub_licenses(kept_ids)
+    mapped = front_matter.map_licenses(kept_ids)
+    licenses = [cfg.license] if cfg.license else mapped.ids
     rows = stats.mixture["totals"]["rows"] if stats.mixture else stats.kept
     meta: dict[str, Any] = {
         "license": licenses[0] if len(licenses) == 1 else licenses,
@@ -73,10 +74,17 @@ def metadata(stats: CardStats, cfg: CardConfig) -> dict[str, Any]:
         "pretty_name": cfg.pretty_name or f"{stats.mixture_name or 'code'} mixture",
     }
     if "other" in licenses:
-        meta["license_name"] = "mixed" if len(kept_ids) > 1 else "unknown"
+        meta |= front_matter.other_license_fields(mapped.unmapped)
         meta["license_details"] = (
-            "Files keep their original licenses; see the license tables in this card."
+            "Files keep their original licenses; see the license tables in this card"
+            + (f" (not Hub license ids: {', '.join(mapped.unmapped)})." if mapped.unmapped else ".")
         )
+    if stats.unlicensed is not None:
+        # our own namespace: the Hub keeps unknown front-matter keys and validates only its own
+        meta["curate"] = {
+            "unlicensed_kept_files": stats.unlicensed["kept_files"],
+            "unlicensed_kept_bytes": stats.unlicensed["kept_bytes"],
+        }
     if stats.mixture_name and stats.mixture:
         # relative to README.md (RUN/card/), like the plots: load_dataset(RUN/card) reads it
         path = cfg.data_files or f"../mixtures/{stats.mixture_name}/part-*.parquet"
@@ -97,22 +105,24 @@ def _front(meta: dict[str, Any]) -> str:
     return "---\n" + data.to_yaml() + "\n---\n"
 
 
-def _plots(run: RunDir, stats: CardStats, cfg: CardConfig, out: Path) -> dict[str, str]:
+def _plots(run: RunDir, stats: CardStats, cfg: CardConfig, out: Path) -> dict[str, plots.Plot]:
     folder = out / "plots"
-    made: dict[str, str] = {}
-    if plots.language_shares(stats, folder / "languages.png"):
-        made["languages"] = "plots/languages.png"
-    if plots.funnel(stats, folder / "funnel.png"):
-        made["funnel"] = "plots/funnel.png"
+    made: dict[str, plots.Plot | None] = {
+        "languages": plots.language_shares(stats, folder / "languages.png"),
+        "funnel": plots.funnel(stats, folder / "funnel.png"),
+        "drops": plots.drops(stats, folder / "drops.png"),
+    }
+    recorded = thresholds.recorded_policy(run, cfg.policy) if stats.policy else None
+    lines = thresholds.policy_thresholds(recorded) if recorded else {}
     columns = list(cfg.histograms) or stats.numeric_columns[: cfg.max_histograms]
     for col in columns:
         if col not in stats.numeric_columns:
             log.warning("card: no numeric attribute column %s to plot", col)
             continue
-        name = f"hist-{col}.png"
-        if plots.histogram(run, col, cfg.policy, folder / name):
-            made[f"hist:{col}"] = f"plots/{name}"
-    return made
+        made[f"hist:{col}"] = plots.histogram(
+            run, col, cfg.policy, folder / f"hist-{col}.png", lines.get(col, [])
+        )
+    return {k: v for k, v in made.items() if v is not None}
 
 
 def _optout_list_version(pipeline_toml_text: str) -> list[str]:

@@ -3,6 +3,9 @@ the constraints the Hub's metadata validation applies to the fields we write."""
 
 from __future__ import annotations
 
+import functools
+import re
+from dataclasses import dataclass
 from typing import Any
 
 HUB_LICENSES = frozenset(
@@ -102,13 +105,88 @@ def size_category(n: int) -> str:
     return "n>1T"
 
 
+_VERSION_SUFFIXES = ("-only", "-or-later", "+")
+
+
+@functools.cache
+def _licensing() -> Any:
+    from license_expression import get_spdx_licensing
+
+    return get_spdx_licensing()
+
+
+def hub_id(spdx_id: str) -> str | None:
+    """The Hub license id of one SPDX license id, or ``None`` when the Hub has none.
+
+    Lower-cased; a GNU ``-only`` / ``-or-later`` / ``+`` suffix is dropped when the Hub knows
+    the base version (``GPL-2.0-or-later`` -> ``gpl-2.0``)."""
+    lid = spdx_id.lower()
+    if lid in HUB_LICENSES and lid not in ("other", "unknown"):
+        return lid
+    for suffix in _VERSION_SUFFIXES:
+        if lid.endswith(suffix) and lid[: -len(suffix)] in HUB_LICENSES:
+            return lid[: -len(suffix)]
+    return None
+
+
+def license_ids(expression: str) -> list[str]:
+    """The SPDX license ids an expression names (``(MIT OR Apache-2.0) AND BSD-3-Clause`` ->
+    three); a ``WITH`` exception counts as its license; text that does not parse is one id."""
+    from license_expression import ExpressionError, LicenseWithExceptionSymbol
+
+    try:
+        parsed = _licensing().parse(expression)
+    except (ExpressionError, TypeError, ValueError):
+        return [expression.strip()]
+    if parsed is None:
+        return []
+    ids = []
+    for sym in _licensing().license_symbols(parsed, unique=True, decompose=False):
+        key = sym.license_symbol.key if isinstance(sym, LicenseWithExceptionSymbol) else sym.key
+        if key not in ids:
+            ids.append(key)
+    return ids
+
+
+@dataclass(frozen=True)
+class HubLicenses:
+    """Front-matter ``license`` of a set of SPDX expressions: the Hub ids, and the SPDX ids with
+    no Hub id (``license: other`` then needs ``license_name`` / ``license_link``)."""
+
+    ids: list[str]
+    unmapped: list[str]
+
+
+def map_licenses(expressions: list[str]) -> HubLicenses:
+    """Every id of every expression mapped (``MIT OR Apache-2.0`` -> ``apache-2.0``, ``mit``);
+    ``other`` is listed only when some id has no Hub id."""
+    ids: set[str] = set()
+    unmapped: set[str] = set()
+    for expression in expressions:
+        for spdx in license_ids(expression) if expression else []:
+            hub = hub_id(spdx)
+            if hub is None:
+                unmapped.add(spdx)
+            else:
+                ids.add(hub)
+    out = sorted(ids) + (["other"] if unmapped else [])
+    return HubLicenses(ids=out or ["unknown"], unmapped=sorted(unmapped))
+
+
 def hub_licenses(spdx_ids: list[str]) -> list[str]:
-    """Hub license ids for SPDX ids (lower-cased when the Hub knows them, else ``other``)."""
-    out = []
-    for spdx in spdx_ids:
-        lid = spdx.lower() if spdx else "unknown"
-        out.append(lid if lid in HUB_LICENSES else "other")
-    return sorted(set(out)) or ["unknown"]
+    """Hub license ids for SPDX ids or expressions (see ``map_licenses``), sorted."""
+    return sorted(map_licenses(spdx_ids).ids)
+
+
+def other_license_fields(unmapped: list[str]) -> dict[str, str]:
+    """``license_name`` and ``license_link`` for ``license: other``: the one unmapped id (linked
+    to its SPDX page when SPDX lists it), or ``mixed`` linked to the card's license tables."""
+    if len(unmapped) == 1:
+        name = re.sub(r"[^a-z0-9.-]+", "-", unmapped[0].lower()).strip("-") or "unknown"
+        known = not _licensing().validate(unmapped[0]).invalid_symbols
+        link = f"https://spdx.org/licenses/{unmapped[0]}.html" if known else "README.md"
+        return {"license_name": name, "license_link": link}
+    return {"license_name": "mixed", "license_link": "README.md"}
 
 
 def check(meta: dict[str, Any]) -> list[str]:
@@ -122,6 +200,10 @@ def check(meta: dict[str, Any]) -> list[str]:
         "license_name"
     ):
         problems.append("license 'other' needs license_name")
+    if "other" in ([licenses] if isinstance(licenses, str) else licenses or []) and not meta.get(
+        "license_link"
+    ):
+        problems.append("license 'other' needs license_link")
     labels = {label for _, label in SIZE_CATEGORIES} | {"n>1T"}
     for sc in meta.get("size_categories") or []:
         if sc not in labels:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from curate.card.stats import CardStats, numeric_values
+from curate.card.thresholds import Threshold
+from curate.card.units import human
 from curate.rundir import RunDir
 
 
@@ -29,27 +32,53 @@ def _save(fig: Any, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def language_shares(stats: CardStats, path: Path, top: int = 20) -> Path | None:
+@dataclass(frozen=True)
+class Plot:
+    """A written plot: ``path``, the ``caption`` the card prints under it, and the policy
+    ``thresholds`` drawn on it (vertical lines of a histogram)."""
+
+    path: Path
+    caption: str = ""
+    thresholds: tuple[Threshold, ...] = ()
+
+
+def language_shares(stats: CardStats, path: Path, top: int = 20) -> Plot | None:
     rows = stats.languages
     use_tokens = any(r["tokens"] for r in rows)
     key, label = ("tokens", "tokens in the mixture") if use_tokens else ("kept_bytes", "bytes kept")
-    rows = [r for r in rows if r[key]][:top]
+    present = [r for r in rows if r[key]]
+    rows = present[:top]
     if not rows:
         return None
-    plt = _pyplot()
+    rest = present[top:]
     total = sum(r[key] for r in stats.languages) or 1
+    title = "Language shares"
+    caption = f"All {len(present)} languages with {label}."
+    if rest:
+        title += f" (top {top} of {len(present)} languages)"
+        share = sum(r[key] for r in rest) / total
+        amount = (
+            f"{sum(r['tokens'] for r in rest):,} tokens"
+            if use_tokens
+            else human(sum(r[key] for r in rest))
+        )
+        caption = (
+            f"Top {top} of {len(present)} languages by {label}; the other {len(rest)}: "
+            f"{sum(r['kept_files'] for r in rest):,} kept files, {amount} ({share:.2%})."
+        )
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(rows) + 1.2))
     names = [r["language"] for r in rows][::-1]
     shares = [r[key] / total * 100 for r in rows][::-1]
     ax.barh(names, shares, color="#4878a8")
     ax.set_xlabel(f"share of {label} (%)")
-    ax.set_title("Language shares")
+    ax.set_title(title)
     _save(fig, path)
     plt.close(fig)
-    return path
+    return Plot(path, caption)
 
 
-def funnel(stats: CardStats, path: Path) -> Path | None:
+def funnel(stats: CardStats, path: Path) -> Plot | None:
     rows = [r for r in stats.funnel if r["files"] or r["kind"] == "kept"]
     if not rows:
         return None
@@ -62,10 +91,34 @@ def funnel(stats: CardStats, path: Path) -> Path | None:
     ax.set_title(f"Filter funnel ({stats.documents + stats.skipped} input files)")
     _save(fig, path)
     plt.close(fig)
-    return path
+    return Plot(path)
 
 
-def histogram(run: RunDir, column: str, policy: str, path: Path) -> Path | None:
+def drops(stats: CardStats, path: Path) -> Plot | None:
+    """Files not kept, by category (ingest skips, dedup, license, ..., quality rules)."""
+    rows = [r for r in stats.drops if r["files"]]
+    if not rows:
+        return None
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(rows) + 1.2))
+    ax.barh([r["category"] for r in rows][::-1], [r["files"] for r in rows][::-1],
+            color="#d0704a")  # fmt: skip
+    ax.set_xlabel("files")
+    ax.set_title(f"Files not kept, by category ({sum(r['files'] for r in rows):,})")
+    _save(fig, path)
+    plt.close(fig)
+    return Plot(path)
+
+
+def histogram(
+    run: RunDir,
+    column: str,
+    policy: str,
+    path: Path,
+    thresholds: list[Threshold] | tuple[Threshold, ...] = (),
+) -> Plot | None:
+    """Kept and dropped files stacked over ``column``, one vertical line per policy threshold on
+    it (solid: every file; dashed: an override's scope); the caption lists them."""
     data = numeric_values(run, column, policy)
     if data.is_empty():
         return None
@@ -87,9 +140,35 @@ def histogram(run: RunDir, column: str, policy: str, path: Path) -> Path | None:
         ax.set_xscale("log")
     ax.hist([values[kept], values[~kept]], bins=bins, stacked=True, label=["kept", "dropped"],
             color=["#4c9a5a", "#d0704a"])  # fmt: skip
+    drawn, undrawn = [], []
+    for t in thresholds:
+        if _in_view(t.value, float(bins[0]), float(bins[-1]), log_scale):
+            ax.axvline(t.value, color="#333333", linestyle="--" if t.scope else "-", linewidth=1)
+            drawn.append(t)
+        else:  # a line far off the data would squash the histogram into a corner
+            undrawn.append(t)
     ax.set_title(column)
     ax.set_ylabel("files")
     ax.legend()
     _save(fig, path)
     plt.close(fig)
-    return path
+    caption = ""
+    if drawn:
+        caption = "Policy thresholds (vertical lines): " + "; ".join(t.label() for t in drawn) + "."
+    if undrawn:
+        caption += (" " if caption else "") + (
+            "Policy thresholds outside the plotted range: "
+            + "; ".join(t.label() for t in undrawn)
+            + "."
+        )
+    return Plot(path, caption, tuple(drawn))
+
+
+def _in_view(value: float, lo: float, hi: float, log_scale: bool) -> bool:
+    """Whether a threshold line at ``value`` fits near the plotted range ``[lo, hi]``: at most the
+    range's width beyond it (a factor of 10 on a log axis), so the data keeps a third of the
+    plot or more."""
+    if log_scale:
+        return value > 0 and lo / 10 <= value <= hi * 10
+    margin = hi - lo
+    return lo - margin <= value <= hi + margin

@@ -82,8 +82,11 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 def push(folder: Path, repo_id: str, *, private: bool = False) -> str:
     """Upload ``folder`` as the dataset repository ``repo_id``; returns the commit URL.
-    Needs a token (``HF_TOKEN`` or ``hf auth login``): without one, a ``UserError``."""
+    Needs a token (``HF_TOKEN`` or ``hf auth login``): without one, a ``UserError``; what the Hub
+    refuses (bad token, no write access, invalid card metadata) is one ``UserError`` line too.
+    ``private`` applies when the repository is created; an existing one keeps its visibility."""
     from huggingface_hub import HfApi, get_token
+    from huggingface_hub.errors import HfHubHTTPError
 
     token = get_token()
     if not token:
@@ -91,6 +94,22 @@ def push(folder: Path, repo_id: str, *, private: bool = False) -> str:
             "no Hugging Face token: set HF_TOKEN or run `hf auth login`, then publish --push again"
         )
     api = HfApi(token=token)
-    api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-    info = api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="dataset")
+    try:
+        api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+        info = api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="dataset")
+    except HfHubHTTPError as err:
+        raise UserError(f"push to {repo_id} ({api.endpoint}) failed: {_first_line(err)}") from None
+    except ValueError as err:  # huggingface_hub's README.md metadata validation
+        raise UserError(f"push to {repo_id} refused: {' '.join(str(err).split())}") from None
+    except Exception as err:
+        if type(err).__module__.split(".")[0].startswith("httpx"):  # network: no such host, ...
+            raise UserError(f"push to {repo_id}: cannot reach {api.endpoint}: {err}") from None
+        raise
     return str(getattr(info, "commit_url", info))
+
+
+def _first_line(err: Exception) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    server = getattr(getattr(err, "server_message", None), "strip", lambda: "")()
+    head = lines[0] if lines else type(err).__name__
+    return f"{head} ({server})" if server and server not in head else head

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curate.card.config import CardConfig
 from curate.card.stats import CardStats
+from curate.card.units import human
 
+if TYPE_CHECKING:
+    from curate.card.plots import Plot
 
-def human(n: float | None) -> str:
-    if n is None:
-        return "-"
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):  # powers of 1024, so IEC names
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
+__all__ = ["body", "human", "table"]
 
 
 def _num(n: Any) -> str:
@@ -44,7 +40,7 @@ def _limited(rows: list[dict[str, Any]], n: int) -> tuple[list[dict[str, Any]], 
 
 
 def body(
-    stats: CardStats, cfg: CardConfig, title: str, plots: dict[str, str], pipeline_toml: str
+    stats: CardStats, cfg: CardConfig, title: str, plots: dict[str, Plot], pipeline_toml: str
 ) -> str:
     out: list[str] = [f"# {title}\n"]
     if cfg.description:
@@ -87,7 +83,7 @@ def body(
 
     out.append("## Languages\n")
     if "languages" in plots:
-        out.append(f"![language shares]({plots['languages']})\n")
+        out.append(_image("language shares", plots["languages"]))
     rows, more = _limited(stats.languages, cfg.max_rows)
     out.append(table(
         ["language", "files", "bytes", "kept files", "kept bytes", "mixture rows", "tokens", "share", "requested"],
@@ -109,13 +105,16 @@ def body(
             out.append(table([name, "files", "bytes", "kept files", "kept bytes"],
                              [[r[key], _num(r["files"]), human(r["bytes"]), _num(r["kept_files"]), human(r["kept_bytes"])] for r in rows]) + more)  # fmt: skip
 
+    if stats.unlicensed is not None:
+        out.append(_unlicensed(stats) + "\n")
+
     out.append("## Filter funnel\n")
     out.append(
         "Every input file is counted exactly once: skipped at ingest (with its reason), dropped by the "
         "first policy rule it failed, or kept. The rows add up to the input total.\n"
     )
     if "funnel" in plots:
-        out.append(f"![filter funnel]({plots['funnel']})\n")
+        out.append(_image("filter funnel", plots["funnel"]))
     funnel_rows = [
         [
             r["stage"],
@@ -135,12 +134,29 @@ def body(
     )
     out.append(table(["stage", "files", "bytes", "share of input"], funnel_rows))
 
+    out.append("## Drops by category\n")
+    out.append(
+        "The files not kept, by why: skipped at ingest, or dropped by a policy rule, grouped by the "
+        "prefix of the rule's drop reason (`dedup:exact_...` and `dedup:near_...` apart from "
+        "`license:`, `secrets:`, `decontam:`, `optout:` and `quality:`; a reason without one is "
+        "an *other rule*).\n"
+    )
+    if "drops" in plots:
+        out.append(_image("drops by category", plots["drops"]))
+    not_kept = total_in - stats.kept
+    out.append(table(["category", "files", "bytes", "share of files not kept"],
+                     [[r["category"], _num(r["files"]), human(r["bytes"]),
+                       _pct(r["files"] / not_kept if not_kept else None)] for r in stats.drops]
+                     + [["**total not kept**", _num(sum(r["files"] for r in stats.drops)),
+                         human(sum(r["bytes"] for r in stats.drops)), "100.00%" if not_kept else "-"]]))  # fmt: skip
+
     out.append("## Deduplication and decontamination\n")
     if stats.dedup:
         out.append(table(["column", "annotated", "true", "false", "distinct"],
                          [[r["column"], _num(r["non_null"]), _num(r.get("true")), _num(r.get("false")), _num(r.get("distinct"))] for r in stats.dedup]))  # fmt: skip
         out.append(
-            "Removals are counted in the funnel under the policy rules that use these columns.\n"
+            "Removals are counted in the funnel under the policy rules that use these columns, "
+            "and under `dedup` / `decontamination` in the drops by category.\n"
         )
     else:
         out.append("No deduplication or decontamination annotations in this run.\n")
@@ -168,8 +184,11 @@ def body(
     hist = [(k, v) for k, v in plots.items() if k.startswith("hist:")]
     if hist:
         out.append("## Signal distributions\n")
-        out.append("Kept (green) and dropped (orange) files, 0.5-99.5 percentile range.\n")
-        out.extend(f"![{k[5:]}]({v})\n" for k, v in hist)
+        out.append(
+            "Kept (green) and dropped (orange) files, 0.5-99.5 percentile range; vertical lines "
+            "are the policy's thresholds on the column (dashed: an override's scope).\n"
+        )
+        out.extend(_image(k[5:], v) for k, v in hist)
 
     if m:
         out.append("## Mixture\n")
@@ -188,3 +207,25 @@ def body(
     out.append("## Pipeline configuration\n")
     out.append("```toml\n" + (pipeline_toml.strip() or "# (no recipe recorded)") + "\n```\n")
     return "\n".join(out)
+
+
+def _image(alt: str, plot: Plot) -> str:
+    text = f"![{alt}](plots/{plot.path.name})\n"
+    return text + (f"\n_{plot.caption}_\n" if plot.caption else "")
+
+
+def _unlicensed(stats: CardStats) -> str:
+    """The sentence on files without license evidence that the policy kept (zero says zero)."""
+    u = stats.unlicensed or {}
+    n, b = u.get("kept_files", 0), u.get("kept_bytes", 0)
+    if not n:
+        return (
+            "Unlicensed files kept: 0 (no kept file lacks license evidence; "
+            f"{u.get('files', 0):,} such files were ingested)."
+        )
+    share = n / stats.kept if stats.kept else 0.0
+    return (
+        f"**Unlicensed files kept: {n:,}** ({human(b)}, {share:.2%} of kept files): no license "
+        "evidence was found for them (`license_category` `no_license`) and the policy kept them; "
+        "their authors did not grant a license, so check your use of them."
+    )

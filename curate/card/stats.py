@@ -23,6 +23,23 @@ log = logging.getLogger(__name__)
 
 UNKNOWN = "unknown"
 NO_DECISION = "no decision"
+NO_LICENSE = "no_license"
+"""``license_category`` of a file with no license evidence at all (curate.filters.license)."""
+INGEST_SKIPS = "ingest skips"
+OTHER_RULES = "other rules"
+DROP_LABELS = {
+    "dedup": "dedup",
+    "license": "license",
+    "secrets": "secrets",
+    "decontam": "decontamination",
+    "optout": "opt-out",
+    "quality": "quality rules",
+}
+"""Display names of the ``drop_reason`` prefixes of the recipes' rules (others show as is)."""
+SPLIT_PREFIXES = ("dedup",)
+"""Prefixes whose categories are split by the next word (``dedup: exact``, ``dedup: near``)."""
+DROP_ORDER = (INGEST_SKIPS, "dedup: exact", "dedup: near", "dedup", "license", "secrets",
+              "decontamination", "opt-out", "quality rules", OTHER_RULES, NO_DECISION)  # fmt: skip
 DEDUP_PREFIXES = ("dup_", "exact_dup_", "decontam_")
 SECONDARY_PREFIXES = ("parse_", "license_", "optout_", "secret_", "pii_")
 
@@ -52,6 +69,12 @@ class CardStats:
     mixture_name: str | None = None
     mixture: dict[str, Any] | None = None
     attribute_keys: list[str] = field(default_factory=list)
+    drops: list[dict[str, Any]] = field(default_factory=list)
+    """Rows ``category``, ``files``, ``bytes``: every file not kept, once (ingest skips, then
+    policy drops by the category of their ``drop_reason``, see ``_category``)."""
+    unlicensed: dict[str, int] | None = None
+    """Files without license evidence (``license_category == no_license``): ``files``, ``bytes``,
+    ``kept_files``, ``kept_bytes``; ``None`` when no license annotator ran."""
 
 
 def _scan(folder: Path) -> pl.LazyFrame | None:
@@ -98,10 +121,12 @@ def collect(run: RunDir, policy: str, mixture: str | None) -> CardStats:
     s.kept, s.kept_bytes = kept.height, int(kept["size_bytes"].sum() or 0)
 
     s.funnel = _funnel(skip, frame, s)
+    s.drops = _drops(skip, frame)
     s.mixture_name, s.mixture = _mixture(run, mixture)
     s.languages = _languages(frame, s.mixture)
     if "license_category" in frame.columns:
         s.licenses = _breakdown(frame, "license_category")
+        s.unlicensed = _unlicensed(frame)
     if "license_spdx" in frame.columns:
         s.license_ids = _breakdown(frame, "license_spdx")
     s.sources = _breakdown(_named_sources(run, frame), "source")
@@ -115,7 +140,9 @@ def _with_decisions(run: RunDir, policy: str, base: pl.DataFrame, s: CardStats) 
     dec = _scan(run.decisions(policy))
     if dec is None:
         return base.with_columns(
-            pl.lit(True).alias("_keep"), pl.lit(None, pl.String).alias("_stage")
+            pl.lit(True).alias("_keep"),
+            pl.lit(None, pl.String).alias("_stage"),
+            pl.lit(None, pl.String).alias("_category"),
         )
     s.policy = policy
     names = dec.collect_schema().names()
@@ -133,6 +160,10 @@ def _with_decisions(run: RunDir, policy: str, base: pl.DataFrame, s: CardStats) 
         .then(None)
         .otherwise(pl.coalesce(first_fail, pl.col("drop_reason"), pl.lit("unattributed")))
         .alias("_stage"),
+        pl.when(pl.col("keep"))
+        .then(None)
+        .otherwise(_category(pl.col("drop_reason")))
+        .alias("_category"),
     ).collect()
     out = base.join(table, on="doc_uid", how="left")
     missing = out["_keep"].null_count()
@@ -144,6 +175,26 @@ def _with_decisions(run: RunDir, policy: str, base: pl.DataFrame, s: CardStats) 
         .then(pl.lit(NO_DECISION))
         .otherwise(pl.col("_stage"))
         .alias("_stage"),
+        pl.when(pl.col("_keep").is_null())
+        .then(pl.lit(NO_DECISION))
+        .otherwise(pl.col("_category"))
+        .alias("_category"),
+    )
+
+
+def _category(reason: pl.Expr) -> pl.Expr:
+    """Drop category of a ``drop_reason``: its ``prefix:`` (the recipes' convention, e.g.
+    ``license:...``, ``quality:...``), with dedup split by the word after it
+    (``dedup:exact_duplicate(...)`` -> ``dedup: exact``); no prefix -> ``other rules``."""
+    prefix = reason.str.extract(r"^([A-Za-z_]+):", 1)
+    sub = reason.str.extract(r"^[A-Za-z_]+:([A-Za-z]+)", 1)
+    named = prefix.replace_strict(DROP_LABELS, default=prefix, return_dtype=pl.String)
+    return (
+        pl.when(prefix.is_null())
+        .then(pl.lit(OTHER_RULES))
+        .when(prefix.is_in(SPLIT_PREFIXES) & sub.is_not_null())
+        .then(pl.concat_str(named, pl.lit(": "), sub))
+        .otherwise(named)
     )
 
 
@@ -247,6 +298,31 @@ def _funnel(skip: pl.DataFrame, frame: pl.DataFrame, s: CardStats) -> list[dict[
         rows.append({"stage": f"dropped: {other}", "kind": "rule", "files": n, "bytes": b})
     rows.append({"stage": "kept", "kind": "kept", "files": s.kept, "bytes": s.kept_bytes})
     return rows
+
+
+def _unlicensed(frame: pl.DataFrame) -> dict[str, int]:
+    none = frame.filter(pl.col("license_category") == NO_LICENSE)
+    kept = none.filter(pl.col("_keep"))
+    return {
+        "files": none.height,
+        "bytes": int(none["size_bytes"].sum() or 0),
+        "kept_files": kept.height,
+        "kept_bytes": int(kept["size_bytes"].sum() or 0),
+    }
+
+
+def _drops(skip: pl.DataFrame, frame: pl.DataFrame) -> list[dict[str, Any]]:
+    rows = [{"category": INGEST_SKIPS, "files": int(skip["files"].sum() or 0),
+             "bytes": int(skip["size_bytes"].sum() or 0)}]  # fmt: skip
+    dropped = (
+        frame.filter(~pl.col("_keep"))
+        .group_by("_category")
+        .agg(pl.len().alias("files"), pl.col("size_bytes").sum().alias("bytes"))
+    )
+    for category, n, b in dropped.iter_rows():
+        rows.append({"category": category or OTHER_RULES, "files": n, "bytes": int(b or 0)})
+    order = {c: i for i, c in enumerate(DROP_ORDER)}
+    return sorted(rows, key=lambda r: (order.get(r["category"], len(order)), r["category"]))
 
 
 def _named_sources(run: RunDir, frame: pl.DataFrame) -> pl.DataFrame:

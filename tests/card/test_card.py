@@ -156,7 +156,11 @@ def test_size_categories(n: int, label: str) -> None:
 
 def test_licenses_map_to_hub_ids_or_other() -> None:
     assert hub_licenses(["MIT", "BSD-3-Clause", "LicenseRef-x"]) == ["bsd-3-clause", "mit", "other"]
-    assert check({"license": "other"}) == ["license 'other' needs license_name"]
+    assert check({"license": "other"}) == [
+        "license 'other' needs license_name",
+        "license 'other' needs license_link",
+    ]
+    assert check({"license": "other", "license_name": "x", "license_link": "README.md"}) == []
     assert check({"license": ["MIT"]}) != []
 
 
