@@ -84,8 +84,8 @@ def test_republish_replaces_and_foreign_folder_is_refused(published, tmp_path) -
 
 
 def test_push_without_token_is_one_clear_error_exit_2(published, tmp_path) -> None:
-    """No honest local stand-in for the Hub's upload API exists here, so the push itself is not
-    exercised: argument handling and the no-token error are."""
+    """The push itself is exercised against a loopback Hub stand-in in
+    tests/card/test_publish_push.py; here: argument handling and the no-token error."""
     run, dest, _ = published
     env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
     env |= {"HF_HOME": str(tmp_path / "no-login"), "HF_HUB_OFFLINE": "1"}
