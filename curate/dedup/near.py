@@ -78,7 +78,10 @@ MEMBER = {
     "dup_tokenizer": pl.String,
 }
 BAND = {"band": pl.Int32, "bh": pl.Int64, "node": pl.Int64}
-BATCH_BYTES = 16 * 1024 * 1024
+BATCH_BYTES = 2 * 1024 * 1024
+"""Text per tokenise+MinHash batch. The vectorised shingle hashing holds ~100 bytes of temporaries
+per token, so this bounds the step's working set: on a 38 MB shard of real code, 16 MB batches
+peaked at +316 MB RSS and 2 MB at +119 MB, with identical signatures and ~18% less CPU."""
 BAND_ROW_BYTES = 96
 
 
