@@ -1,11 +1,12 @@
 """The card reports export metadata: license evidence by ``license_method`` (with the files that
 only the export's ``source_licenses`` licenses, in the body and the front matter), the
 repository stars of kept files, and which inputs were exports and what their metadata filled.
-Real runs (``run_pipeline``, local runner) over a The Stack v1-shaped Parquet export written
-here, beside a plain repository folder; and a run with no export at all."""
+Real runs (``run_pipeline``, local runner) over a The Stack v1-shaped Parquet export and a v2-shaped
+JSONL export written here, beside a plain repository folder; and a run with no export at all."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from pathlib import Path
@@ -88,6 +89,12 @@ def export_run(tmp_path_factory) -> RunDir:
         ),
     )  # fmt: skip
     pq.write_table(table, inputs / "stack.parquet")
+    v2 = [  # The Stack v2 names, read by the default mapping too: licensed by the export only
+        {"content": CODE.format(i=10 + i), "path": f"v{i}.py", "repo": "beta/v2",
+         "detected_licenses": ["Apache-2.0"], "star_events_count": 42}
+        for i in range(2)
+    ]  # fmt: skip
+    (inputs / "v2.jsonl").write_text("".join(json.dumps(r) + "\n" for r in v2))
     return _run(root, inputs)
 
 
@@ -149,11 +156,11 @@ def test_license_evidence_table_equals_the_attributes(export_run) -> None:
         assert row["kept bytes"] == human(int(kept["size_bytes"].sum()))
     assert list(rows) == list(METHODS)  # every method listed, in the fixed order, no other
     assert rows["license_file"]["evidence"] == METHODS["license_file"]
-    # the export's license only where the files say nothing: meta's 3 files and gpl's one
+    # the export's license only where the files say nothing: meta's 3, v2's 2 and gpl's one
     assert (
         _int(rows["export_metadata"]["files"]),
         _int(rows["export_metadata"]["kept files"]),
-    ) == (4, 3)
+    ) == (6, 5)
     # own's GPL metadata lost to its LICENSE file; big's empty list did not matter
     assert _int(rows["license_file"]["kept files"]) == 3
     assert _int(rows["spdx_identifier"]["kept files"]) == 1
@@ -165,14 +172,14 @@ def test_metadata_only_sentence_and_front_matter(export_run) -> None:
     text = (export_run.card / "README.md").read_text()
     joined = _joined(export_run)
     only = joined.filter((pl.col("license_method") == "export_metadata") & pl.col("keep"))
-    assert sorted(only["path"]) == ["a.py", "b.py", "pkg/c.py"]
+    assert sorted(only["path"]) == ["a.py", "b.py", "pkg/c.py", "v0.py", "v1.py"]
     nbytes = int(only["size_bytes"].sum())
     assert (
-        f"**3 kept files ({human(nbytes)}) are licensed only by the export's metadata "
+        f"**5 kept files ({human(nbytes)}) are licensed only by the export's metadata "
         "(`source_licenses`)**, not by a license found in the files"
     ) in _section(text, "Licenses")
     meta = _front(export_run)
-    assert meta["curate"]["export_metadata_licensed_kept_files"] == 3
+    assert meta["curate"]["export_metadata_licensed_kept_files"] == 5
     assert meta["curate"]["export_metadata_licensed_kept_bytes"] == nbytes
     by_method = meta["curate"]["kept_files_by_license_method"]
     assert by_method == {
@@ -189,9 +196,9 @@ def test_repository_stars_buckets(export_run) -> None:
     assert list(rows) == ["0", "1-9", "10-99", "100-999", ">= 1000", "unknown"]
     kept = {k: _int(r["kept files"]) for k, r in rows.items()}
     files = {k: _int(r["files"]) for k, r in rows.items()}
-    # gpl (0 stars) is dropped; meta 5; own 250 with its LICENSE; big 5000; none and plain: no count
-    assert files == {"0": 1, "1-9": 3, "10-99": 0, "100-999": 3, ">= 1000": 1, "unknown": 2}
-    assert kept == {"0": 0, "1-9": 3, "10-99": 0, "100-999": 3, ">= 1000": 1, "unknown": 2}
+    # gpl (0 stars) is dropped; meta 5; v2 42; own 250 with its LICENSE; big 5000; none, plain: -
+    assert files == {"0": 1, "1-9": 3, "10-99": 2, "100-999": 3, ">= 1000": 1, "unknown": 2}
+    assert kept == {"0": 0, "1-9": 3, "10-99": 2, "100-999": 3, ">= 1000": 1, "unknown": 2}
     docs = _joined(export_run)
     assert sum(kept.values()) == docs["keep"].sum()
     assert docs.filter(pl.col("repo_stars").is_between(1, 9) & pl.col("keep")).height == kept["1-9"]
@@ -202,6 +209,9 @@ def test_sources_table_names_the_export_and_its_mapped_columns(export_run) -> No
     rows = {r["source"]: r for r in _table_with(_section(text, "Sources"), "input")}
     stack = next(r for name, r in rows.items() if "stack" in name)
     plain = next(r for name, r in rows.items() if "plain" in name)
+    v2 = next(r for name, r in rows.items() if "v2.jsonl" in name)
+    assert (v2["input"], v2["files"]) == ("export (jsonl)", "2")
+    assert v2["export metadata"] == "`source_licenses` (2 files), `repo_stars` (2 files)"
     assert stack["input"] == "export (parquet)"
     # a.py..pkg/c.py, own's 3, gpl: 7 got licenses (big's empty list is none); all but none: stars
     assert stack["export metadata"] == "`source_licenses` (7 files), `repo_stars` (8 files)"
@@ -226,3 +236,17 @@ def test_run_without_export_metadata_has_no_such_sections(plain_run) -> None:
     assert check(meta) == []
     docs = pl.read_parquet(plain_run.documents / "*.parquet")
     assert docs["source_licenses"].null_count() == docs.height  # the case this test is about
+
+
+def test_star_bucket_bounds_and_unknown() -> None:
+    from curate.card.evidence import star_buckets
+
+    stars = [0, 1, 9, 10, 99, 100, 999, 1000, 250_000, None, -1]
+    frame = pl.DataFrame(
+        {"repo_stars": stars, "size_bytes": [1] * len(stars), "_keep": [True] * 10 + [False]}
+    )
+    rows = {r["bucket"]: (r["files"], r["kept_files"]) for r in star_buckets(frame)}
+    assert rows == {
+        "0": (1, 1), "1-9": (2, 2), "10-99": (2, 2), "100-999": (2, 2), ">= 1000": (2, 2),
+        "unknown": (2, 1),  # null and the negative count (not kept)
+    }  # fmt: skip
