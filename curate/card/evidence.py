@@ -77,14 +77,26 @@ def metadata_licensed(rows: list[dict[str, Any]]) -> dict[str, int]:
     )
 
 
+def filled(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """True where ``column`` has a value: a non-empty list, a true flag (a list column loaded as
+    ``has a value``, see ``has_value_flag``), or anything not null."""
+    dtype = frame.schema[column]
+    value = pl.col(column)
+    if dtype == pl.List:
+        return (value.list.len() > 0).fill_null(False)
+    if dtype == pl.Boolean:
+        return value.fill_null(False)
+    return value.is_not_null()
+
+
+def has_value_flag(column: str) -> pl.Expr:
+    """A list column read as one boolean (non-empty), so the card never holds the lists."""
+    return (pl.col(column).list.len() > 0).fill_null(False).alias(column)
+
+
 def has_values(frame: pl.DataFrame, column: str) -> bool:
     """Whether ``column`` exists and holds a value in some row (an empty list is no value)."""
-    if column not in frame.columns:
-        return False
-    values = frame[column]
-    if values.dtype == pl.List:
-        return bool((values.list.len() > 0).any())
-    return values.null_count() < values.len()
+    return column in frame.columns and bool(frame.select(filled(frame, column).any()).item())
 
 
 def star_buckets(frame: pl.DataFrame) -> list[dict[str, Any]]:
@@ -110,9 +122,7 @@ def source_metadata(frame: pl.DataFrame, kinds: dict[str, str]) -> dict[str, dic
     for column in METADATA_COLUMNS:
         if column not in frame.columns:
             continue
-        value = pl.col(column)
-        filled = value.list.len() > 0 if frame[column].dtype == pl.List else value.is_not_null()
-        exprs.append(filled.fill_null(False).sum().alias(column))
+        exprs.append(filled(frame, column).sum().alias(column))
     out: dict[str, dict[str, Any]] = {}
     for row in frame.group_by("source").agg(exprs).iter_rows(named=True):
         kind = kinds.get(row["_uri"], "")

@@ -102,7 +102,11 @@ def collect(run: RunDir, policy: str, mixture: str | None) -> CardStats:
     s = CardStats()
     docs = _scan(run.documents)
     names = docs.collect_schema().names() if docs is not None else []
-    meta_cols = [c for c in evidence.METADATA_COLUMNS if c in names]
+    meta_cols = [
+        evidence.has_value_flag(c) if c == "source_licenses" else pl.col(c)
+        for c in evidence.METADATA_COLUMNS
+        if c in names
+    ]
     base = (
         docs.select("doc_uid", "language", "size_bytes", "source_uri", *meta_cols).collect()
         if docs is not None
