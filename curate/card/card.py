@@ -79,12 +79,19 @@ def metadata(stats: CardStats, cfg: CardConfig) -> dict[str, Any]:
             "Files keep their original licenses; see the license tables in this card"
             + (f" (not Hub license ids: {', '.join(mapped.unmapped)})." if mapped.unmapped else ".")
         )
+    # our own namespace: the Hub keeps unknown front-matter keys and validates only its own
+    ours: dict[str, Any] = {}
     if stats.unlicensed is not None:
-        # our own namespace: the Hub keeps unknown front-matter keys and validates only its own
-        meta["curate"] = {
-            "unlicensed_kept_files": stats.unlicensed["kept_files"],
-            "unlicensed_kept_bytes": stats.unlicensed["kept_bytes"],
+        ours["unlicensed_kept_files"] = stats.unlicensed["kept_files"]
+        ours["unlicensed_kept_bytes"] = stats.unlicensed["kept_bytes"]
+    if stats.metadata_licensed is not None:
+        ours["export_metadata_licensed_kept_files"] = stats.metadata_licensed["kept_files"]
+        ours["export_metadata_licensed_kept_bytes"] = stats.metadata_licensed["kept_bytes"]
+        ours["kept_files_by_license_method"] = {
+            r["method"]: r["kept_files"] for r in stats.license_methods
         }
+    if ours:
+        meta["curate"] = ours
     if stats.mixture_name and stats.mixture:
         # relative to README.md (RUN/card/), like the plots: load_dataset(RUN/card) reads it
         path = cfg.data_files or f"../mixtures/{stats.mixture_name}/part-*.parquet"

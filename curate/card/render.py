@@ -78,8 +78,7 @@ def body(
             + ".\n"
         )
     rows, more = _limited(stats.sources, cfg.max_rows)
-    out.append(table(["source", "files", "bytes", "kept files", "kept bytes"],
-                     [[r["source"], _num(r["files"]), human(r["bytes"]), _num(r["kept_files"]), human(r["kept_bytes"])] for r in rows]) + more)  # fmt: skip
+    out.append(_sources(rows) + more)
 
     out.append("## Languages\n")
     if "languages" in plots:
@@ -105,8 +104,18 @@ def body(
             out.append(table([name, "files", "bytes", "kept files", "kept bytes"],
                              [[r[key], _num(r["files"]), human(r["bytes"]), _num(r["kept_files"]), human(r["kept_bytes"])] for r in rows]) + more)  # fmt: skip
 
+    if stats.license_methods:
+        out.append(_license_methods(stats))
     if stats.unlicensed is not None:
         out.append(_unlicensed(stats) + "\n")
+    if stats.stars:
+        out.append("## Repository stars\n")
+        out.append(
+            "Files by the star count the export recorded for their repository (`repo_stars`); "
+            "*unknown*: no count.\n"
+        )
+        out.append(table(["stars", "files", "bytes", "kept files", "kept bytes"],
+                         [[r["bucket"], _num(r["files"]), human(r["bytes"]), _num(r["kept_files"]), human(r["kept_bytes"])] for r in stats.stars]))  # fmt: skip
 
     out.append("## Filter funnel\n")
     out.append(
@@ -212,6 +221,52 @@ def body(
 def _image(alt: str, plot: Plot) -> str:
     text = f"![{alt}](plots/{plot.path.name})\n"
     return text + (f"\n_{plot.caption}_\n" if plot.caption else "")
+
+
+def _sources(rows: list[dict[str, Any]]) -> str:
+    """The sources table; with an export among them, its kind and the documents columns its own
+    metadata filled (``source_licenses``, ``repo_stars``: files that got a value)."""
+    head = ["source", "files", "bytes", "kept files", "kept bytes"]
+    cells = [[r["source"], _num(r["files"]), human(r["bytes"]), _num(r["kept_files"]),
+              human(r["kept_bytes"])] for r in rows]  # fmt: skip
+    if not any(r.get("export") for r in rows):
+        return table(head, cells)
+    for r, c in zip(rows, cells, strict=True):
+        mapped = r.get("metadata") or {}
+        c.append(f"export ({r['kind']})" if r.get("export") else r.get("kind") or "-")
+        c.append(
+            ", ".join(f"`{k}` ({_num(n)} files)" for k, n in mapped.items())
+            if mapped
+            else ("none" if r.get("export") else "-")
+        )
+    note = (
+        "\nExport metadata: the export's own per-file columns kept as documents columns "
+        "(`source_licenses` from its license column, `repo_stars` from its star count; which "
+        "export columns are read is set by `[ingest.export.metadata]`).\n"
+    )
+    return table([*head, "input", "export metadata"], cells) + note
+
+
+def _license_methods(stats: CardStats) -> str:
+    """License evidence by ``license_method``, and the sentence on files whose only license is
+    the export's metadata (absent when no file had any)."""
+    text = "License evidence: where each file's license came from (`license_method`).\n\n"
+    text += table(["evidence", "method", "files", "bytes", "kept files", "kept bytes"],
+                  [[r["label"], f"`{r['method']}`", _num(r["files"]), human(r["bytes"]),
+                    _num(r["kept_files"]), human(r["kept_bytes"])] for r in stats.license_methods])  # fmt: skip
+    m = stats.metadata_licensed or {}
+    if m.get("kept_files"):
+        text += (
+            f"\n**{m['kept_files']:,} kept files ({human(m['kept_bytes'])}) are licensed only by "
+            "the export's metadata (`source_licenses`)**, not by a license found in the files "
+            "or their repository.\n"
+        )
+    elif stats.has_source_licenses:
+        text += (
+            "\nNo kept file is licensed only by the export's metadata (`source_licenses`): "
+            "every kept file with a license has one found in the files.\n"
+        )
+    return text
 
 
 def _unlicensed(stats: CardStats) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from curate.card import evidence
 from curate.mix.layout import mixture_names, read_manifest
 from curate.mix.redact import is_span_type
 from curate.rundir import RunDir
@@ -75,6 +76,17 @@ class CardStats:
     unlicensed: dict[str, int] | None = None
     """Files without license evidence (``license_category == no_license``): ``files``, ``bytes``,
     ``kept_files``, ``kept_bytes``; ``None`` when no license annotator ran."""
+    license_methods: list[dict[str, Any]] = field(default_factory=list)
+    """Rows ``method``, ``label``, ``files``, ``bytes``, ``kept_files``, ``kept_bytes`` per
+    ``license_method`` (curate.card.evidence); empty when no license annotator wrote it."""
+    metadata_licensed: dict[str, int] | None = None
+    """Files licensed only by the export's ``source_licenses`` (``license_method`` =
+    ``export_metadata``), same keys as ``unlicensed``; ``None`` without a ``license_method``."""
+    has_source_licenses: bool = False
+    """Some document carries the export's ``source_licenses``."""
+    stars: list[dict[str, Any]] = field(default_factory=list)
+    """Rows ``bucket``, ``files``, ``bytes``, ``kept_files``, ``kept_bytes`` of ``repo_stars``;
+    empty when no document has a star count."""
 
 
 def _scan(folder: Path) -> pl.LazyFrame | None:
@@ -89,8 +101,14 @@ def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
 def collect(run: RunDir, policy: str, mixture: str | None) -> CardStats:
     s = CardStats()
     docs = _scan(run.documents)
+    names = docs.collect_schema().names() if docs is not None else []
+    meta_cols = [
+        evidence.has_value_flag(c) if c == "source_licenses" else pl.col(c)
+        for c in evidence.METADATA_COLUMNS
+        if c in names
+    ]
     base = (
-        docs.select("doc_uid", "language", "size_bytes", "source_uri").collect()
+        docs.select("doc_uid", "language", "size_bytes", "source_uri", *meta_cols).collect()
         if docs is not None
         else pl.DataFrame(
             schema={
@@ -129,10 +147,25 @@ def collect(run: RunDir, policy: str, mixture: str | None) -> CardStats:
         s.unlicensed = _unlicensed(frame)
     if "license_spdx" in frame.columns:
         s.license_ids = _breakdown(frame, "license_spdx")
-    s.sources = _breakdown(_named_sources(run, frame), "source")
+    if "license_method" in frame.columns:
+        s.license_methods = evidence.license_methods(frame)
+        s.metadata_licensed = evidence.metadata_licensed(s.license_methods)
+    s.has_source_licenses = evidence.has_values(frame, "source_licenses")
+    if evidence.has_values(frame, "repo_stars"):
+        s.stars = evidence.star_buckets(frame)
+    named = _named_sources(run, frame)
+    s.sources = _breakdown(named, "source")
+    uri_kinds: dict[str, str] = {}
     if run.manifest.is_file():
-        kinds = pl.read_parquet(run.manifest).select(pl.col("source_kinds").explode()).to_series()
+        manifest = pl.read_parquet(run.manifest)
+        kinds = manifest.select(pl.col("source_kinds").explode()).to_series()
         s.source_kinds = dict(sorted(kinds.value_counts().iter_rows()))
+        for uris, ks in manifest.select("source_uris", "source_kinds").iter_rows():
+            if len(uris) == len(ks):  # parallel lists; anything else names no source's kind
+                uri_kinds.update(zip(uris, ks, strict=True))
+    per_source = evidence.source_metadata(named, uri_kinds)
+    for row in s.sources:
+        row.update(per_source.get(row["source"], {"kind": "", "export": False, "metadata": {}}))
     return s
 
 
