@@ -296,7 +296,9 @@ def _cluster(task: _Task) -> dict[str, int]:
     if verify:
         from curate.dedup.verify import split_by_representative
 
-        signed, split = split_by_representative(signed, plan.cfg.near.threshold)
+        signed, split = split_by_representative(
+            signed, plan.cfg.near.threshold, plan.cfg.near.chain_floor
+        )
         signed = keep.sort_for_keep(signed, "label")
     is_perm = pl.col("license_category").is_in(list(lm.permissive)).fill_null(False)
     is_copy = pl.col("license_category").is_in(list(lm.copyleft)).fill_null(False)

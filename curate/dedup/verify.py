@@ -92,45 +92,146 @@ def verified_dir(run: RunDir) -> Path:
     return run.dedup / "near" / "cc_verified"
 
 
-def split_by_representative(rows: pl.DataFrame, threshold: float) -> tuple[pl.DataFrame, int]:
-    """Greedy split of each component (``label``) around representatives, in keep order.
+def split_by_representative(
+    rows: pl.DataFrame, threshold: float, floor: float
+) -> tuple[pl.DataFrame, int]:
+    """Split each component (``label``) into clusters around its kept documents.
 
     ``rows`` are sorted with :func:`curate.dedup.keep.sort_for_keep` on ``label`` and carry
-    ``shingles``. The first member is a representative; each later member joins the first
-    representative whose exact Jaccard with it is >= ``threshold``, else becomes a
-    representative itself. A sub-cluster is labelled with its smallest node id. The order is a
-    total order on the rows, so labels do not depend on partitioning. Returns the relabelled
-    rows (without ``shingles``) and how many sub-clusters were split off components.
-
-    Cost: members x representatives comparisons per component (one for a true cluster).
+    ``shingles``; exact copies (same ``node``) always share a cluster. Clusters are built by
+    :func:`greedy_clusters` on the distinct nodes in keep order, so every pair in a cluster
+    has exact Jaccard >= ``min(floor, threshold)``. A cluster is labelled with its smallest node
+    id. The order is a total order on the rows, so labels do not depend on partitioning.
+    Returns the relabelled rows (without ``shingles``) and how many clusters were split off
+    components.
     """
     labels = rows["label"].to_list()
     nodes = rows["node"].to_list()
-    sets = rows["shingles"].to_list()
-    rep_of = [0] * len(labels)
+    blobs = rows["shingles"].to_list()
+    seed_row = [0] * len(labels)
     split = 0
     start = 0
     while start < len(labels):
         end = start
         while end < len(labels) and labels[end] == labels[start]:
             end += 1
-        reps: list[int] = []  # row indices
-        by_node: dict[int, int] = {}
+        first: dict[int, int] = {}  # node -> position among the component's distinct nodes
+        order: list[int] = []  # row index of each distinct node, in keep order
         for i in range(start, end):
-            if nodes[i] in by_node:  # exact copy of a row already placed
-                rep_of[i] = by_node[nodes[i]]
-                continue
-            target = next(
-                (r for r in reps if _jaccard(sets[r], sets[i]) >= threshold),
-                None,
-            )
-            if target is None:
-                reps.append(i)
-                target = i
-            rep_of[i] = by_node[nodes[i]] = target
-        split += len(reps) - 1
+            if nodes[i] not in first:
+                first[nodes[i]] = len(order)
+                order.append(i)
+        sets = [_array(blobs[i]) for i in order]
+        seeds = greedy_clusters(sets, threshold, min(floor, threshold))
+        for i in range(start, end):
+            seed_row[i] = order[seeds[first[nodes[i]]]]
+        split += len(set(seeds)) - 1
         start = end
-    rep = pl.Series("rep", rep_of, dtype=pl.Int64)
-    out = rows.drop("shingles").with_columns(rep)
-    out = out.with_columns(pl.col("node").min().over("label", "rep").alias("label")).drop("rep")
+    out = rows.drop("shingles").with_columns(pl.Series("seed", seed_row, dtype=pl.Int64))
+    out = out.with_columns(pl.col("node").min().over("label", "seed").alias("label")).drop("seed")
     return out, split
+
+
+EPS = 1e-9
+"""Margin on triangle-inequality bounds: a bound decides only when float rounding cannot."""
+
+
+def _array(blob: bytes | None) -> np.ndarray:
+    return np.frombuffer(blob, np.uint32) if blob is not None else np.empty(0, np.uint32)
+
+
+def _similarity(x: np.ndarray, y: np.ndarray) -> float:
+    inter = len(np.intersect1d(x, y, assume_unique=True))
+    union = len(x) + len(y) - inter
+    return inter / union if union else 1.0
+
+
+class _Similarities:
+    """Exact Jaccard of pairs of ``sets`` (by index), each pair computed once."""
+
+    def __init__(self, sets: list[np.ndarray]) -> None:
+        self.sets = sets
+        self.cache: dict[tuple[int, int], float] = {}
+
+    def __call__(self, i: int, j: int) -> float:
+        key = (i, j) if i < j else (j, i)
+        if key not in self.cache:
+            self.cache[key] = _similarity(self.sets[i], self.sets[j])
+        return self.cache[key]
+
+
+@dataclass
+class _Cluster:
+    seed: int
+    members: list[int]
+    dist: list[float]  # each member's Jaccard distance to the seed
+    far: float = 0.0  # the largest of them
+
+    def add(self, m: int, d: float) -> None:
+        self.members.append(m)
+        self.dist.append(d)
+        self.far = max(self.far, d)
+
+
+def _fits(
+    c: _Cluster, m: int, d: float, jac: _Similarities, threshold: float, floor: float
+) -> bool | None:
+    """Can set ``m`` (distance ``d`` to the seed) join ``c``? True: yes; False: never (a pair
+    is below ``floor``, and the cluster only grows); None: not linked by ``threshold`` yet."""
+    span, link = 1.0 - floor, 1.0 - threshold
+    if d + c.far > span - EPS:  # some member may be further than span: check those
+        for x, dx in zip(c.members, c.dist, strict=True):
+            if d + dx <= span - EPS:
+                continue
+            if abs(d - dx) > span + EPS or jac(m, x) < floor:
+                return False
+    if jac(c.seed, m) >= threshold:
+        return True
+    if any(
+        abs(d - dx) <= link + EPS and jac(m, x) >= threshold
+        for x, dx in zip(c.members, c.dist, strict=True)
+    ):
+        return True
+    return None
+
+
+def greedy_clusters(sets: list[np.ndarray], threshold: float, floor: float) -> list[int]:
+    """Cluster of each of ``sets`` (sorted unique shingle hashes, in keep order), as the index
+    of its cluster's seed (its first member, the one kept).
+
+    The first unplaced set seeds a cluster. Unplaced sets then join it in keep order, the
+    seed's direct near copies (Jaccard >= ``threshold`` to the seed) first, then chained ones
+    until none joins: a set joins when its Jaccard reaches ``threshold`` with some member and
+    ``floor`` with every member. So the cluster is connected by ``threshold`` steps and every
+    pair in it is >= ``floor`` (a chain v1~v2~v3 stays one cluster while J(v1, v3) >= floor).
+
+    Cost: one exact Jaccard per (seed, unplaced set), plus member checks that the triangle
+    inequality on Jaccard distance ``d = 1 - J`` (``|d(m,s) - d(s,x)| <= d(m,x) <= d(m,s) +
+    d(s,x)``) cannot decide; a tight cluster (all members close to the seed) needs none.
+    """
+    n = len(sets)
+    seed_of = [-1] * n
+    jac = _Similarities(sets)
+    for s in range(n):
+        if seed_of[s] >= 0:
+            continue
+        seed_of[s] = s
+        c = _Cluster(s, [s], [0.0])
+        pending = [(m, 1.0 - jac(s, m)) for m in range(s + 1, n) if seed_of[m] < 0]
+        pending = [(m, d) for m, d in pending if jac(s, m) >= floor]
+        direct = True
+        while pending:
+            left, joined = [], False
+            for m, d in pending:
+                ok = _fits(c, m, d, jac, threshold, floor)
+                if ok and (not direct or jac(s, m) >= threshold):
+                    c.add(m, d)
+                    seed_of[m] = s
+                    joined = True
+                elif ok is not False:
+                    left.append((m, d))
+            pending = left
+            if not joined and not direct:
+                break
+            direct = False
+    return seed_of
