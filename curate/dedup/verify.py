@@ -12,7 +12,8 @@ A member whose Jaccard to its bucket's centre is below the threshold loses that 
 is similar to another member; other bands usually still connect it (docs/dedup.md).
 
 Verified edges still chain (A~B, B~C with J(A, C) < threshold). :func:`split_by_representative`
-then checks every component member against the kept documents (``near/cluster``).
+then splits each component into clusters (``near/cluster``) that may chain through threshold
+steps but hold no pair below ``near.chain_floor`` (:func:`greedy_clusters`).
 """
 
 from __future__ import annotations
