@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from curate.dedup.components import EDGE, write_undirected
 from curate.dedup.shuffle import partition_of, read_partition, write_partitioned
@@ -32,12 +33,28 @@ SETS = {"node": pl.Int64, "shingles": pl.Binary}
 
 
 def write_shingle_sets(
-    run: RunDir, shard: str, nodes: np.ndarray, hashes: list[np.ndarray], parts: int
+    run: RunDir,
+    shard: str,
+    nodes: np.ndarray,
+    hashes: np.ndarray,
+    offsets: np.ndarray,
+    keep: np.ndarray,
+    parts: int,
 ) -> None:
-    df = pl.DataFrame(
-        {"node": nodes, "shingles": [np.unique(h).tobytes() for h in hashes]}, schema=SETS
+    """``SETS`` rows of the nodes where ``keep``: node ``i``'s set is its distinct, ascending
+    shingle hashes ``hashes[offsets[i]:offsets[i + 1]]`` (:func:`curate.dedup.minhash.
+    distinct_shingles`) as native uint32 bytes, built from the buffers without a copy per node."""
+    hashes = np.ascontiguousarray(hashes, np.uint32)
+    blobs = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(),
+        len(nodes),
+        [None, pa.py_buffer(np.ascontiguousarray(offsets * 4, np.int64)), pa.py_buffer(hashes)],
     )
-    write_partitioned(df, partition_of(nodes, parts), parts, run.dedup / "near" / "sets", shard)
+    df = pl.DataFrame(
+        {"node": pl.Series(nodes, dtype=pl.Int64), "shingles": pl.from_arrow(blobs)}, schema=SETS
+    ).filter(pl.Series(keep, dtype=pl.Boolean))
+    node = df["node"].to_numpy()
+    write_partitioned(df, partition_of(node, parts), parts, run.dedup / "near" / "sets", shard)
 
 
 @dataclass(frozen=True)
