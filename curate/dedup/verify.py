@@ -151,65 +151,89 @@ def split_by_representative(
 
 
 EPS = 1e-9
-"""Margin on triangle-inequality bounds: a bound decides only when float rounding cannot."""
+"""Margin on the Jaccard bounds: a bound decides only when float rounding cannot."""
 
 
 def _array(blob: bytes | None) -> np.ndarray:
     return np.frombuffer(blob, np.uint32) if blob is not None else np.empty(0, np.uint32)
 
 
-def _similarity(x: np.ndarray, y: np.ndarray) -> float:
-    inter = len(np.intersect1d(x, y, assume_unique=True))
-    union = len(x) + len(y) - inter
-    return inter / union if union else 1.0
-
-
-class _Similarities:
-    """Exact Jaccard of pairs of ``sets`` (by index), each pair computed once."""
+class _Overlaps:
+    """Exact intersection sizes of pairs of ``sets`` (by index), each pair computed once."""
 
     def __init__(self, sets: list[np.ndarray]) -> None:
         self.sets = sets
-        self.cache: dict[tuple[int, int], float] = {}
+        self.size = [len(x) for x in sets]
+        self.cache: dict[tuple[int, int], int] = {}
 
-    def __call__(self, i: int, j: int) -> float:
+    def inter(self, i: int, j: int) -> int:
         key = (i, j) if i < j else (j, i)
         if key not in self.cache:
-            self.cache[key] = _similarity(self.sets[i], self.sets[j])
+            self.cache[key] = len(np.intersect1d(self.sets[i], self.sets[j], assume_unique=True))
         return self.cache[key]
+
+    def jaccard(self, i: int, j: int) -> float:
+        inter = self.inter(i, j)
+        union = self.size[i] + self.size[j] - inter
+        return inter / union if union else 1.0
 
 
 @dataclass
 class _Cluster:
-    seed: int
+    """Members of a growing cluster with their size and intersection with the seed (index 0)."""
+
     members: list[int]
-    dist: list[float]  # each member's Jaccard distance to the seed
-    far: float = 0.0  # the largest of them
+    sizes: list[int]
+    inters: list[int]
+    max_size: int = 0
+    min_inter: int = 0
 
-    def add(self, m: int, d: float) -> None:
+    def __post_init__(self) -> None:
+        self.max_size, self.min_inter = max(self.sizes), min(self.inters)
+
+    def add(self, m: int, size: int, inter: int) -> None:
         self.members.append(m)
-        self.dist.append(d)
-        self.far = max(self.far, d)
+        self.sizes.append(size)
+        self.inters.append(inter)
+        self.max_size, self.min_inter = max(self.max_size, size), min(self.min_inter, inter)
+
+    def surely_above(self, size_m: int, inter_m: int, floor: float) -> bool:
+        """The lower bound of :func:`_bounds` for a worst member (smallest intersection with
+        the seed, largest size; the bound is monotone in each) is >= ``floor``: O(1)."""
+        lo = max(inter_m + self.min_inter - self.sizes[0], 0)
+        return lo / (size_m + self.max_size - lo) >= floor + EPS
 
 
-def _fits(
-    c: _Cluster, m: int, d: float, jac: _Similarities, threshold: float, floor: float
-) -> bool | None:
-    """Can set ``m`` (distance ``d`` to the seed) join ``c``? True: yes; False: never (a pair
-    is below ``floor``, and the cluster only grows); None: not linked by ``threshold`` yet."""
-    span, link = 1.0 - floor, 1.0 - threshold
-    if d + c.far > span - EPS:  # some member may be further than span: check those
-        for x, dx in zip(c.members, c.dist, strict=True):
-            if d + dx <= span - EPS:
-                continue
-            if abs(d - dx) > span + EPS or jac(m, x) < floor:
+def _bounds(size_m: int, inter_m: int, c: _Cluster) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds of J(m, x) for every member x, from the sizes and the
+    intersections with the seed s alone: |m ∩ x| >= |m ∩ s| + |x ∩ s| - |s|, and |m ∩ x| <=
+    min(|m ∩ s|, |x ∩ s|) + min(|m \\ s|, |x \\ s|) (the tightest bounds those numbers give)."""
+    sizes, inters = np.asarray(c.sizes), np.asarray(c.inters)
+    lo = np.maximum(inter_m + inters - c.sizes[0], 0)
+    hi = np.minimum(inter_m, inters) + np.minimum(size_m - inter_m, sizes - inters)
+    return lo / (size_m + sizes - lo), hi / (size_m + sizes - hi)
+
+
+def _fits(c: _Cluster, m: int, ov: _Overlaps, threshold: float, floor: float) -> bool | None:
+    """Can set ``m`` join ``c``? True: yes; False: never (a pair is below ``floor``, and the
+    cluster only grows); None: not linked by ``threshold`` to a member yet."""
+    seed = c.members[0]
+    size_m, inter_m = ov.size[m], ov.inter(seed, m)
+    surely = c.surely_above(size_m, inter_m, floor)
+    if surely and ov.jaccard(seed, m) >= threshold:
+        return True
+    j_lo, j_hi = _bounds(size_m, inter_m, c)
+    if not surely:
+        if (j_hi < floor - EPS).any():
+            return False
+        for k in np.flatnonzero(j_lo < floor + EPS):
+            if ov.jaccard(m, c.members[k]) < floor:
                 return False
-    if jac(c.seed, m) >= threshold:
+    if ov.jaccard(seed, m) >= threshold:
         return True
-    if any(
-        abs(d - dx) <= link + EPS and jac(m, x) >= threshold
-        for x, dx in zip(c.members, c.dist, strict=True)
-    ):
-        return True
+    for k in np.flatnonzero(j_hi >= threshold - EPS):
+        if ov.jaccard(m, c.members[k]) >= threshold:
+            return True
     return None
 
 
@@ -223,31 +247,30 @@ def greedy_clusters(sets: list[np.ndarray], threshold: float, floor: float) -> l
     ``floor`` with every member. So the cluster is connected by ``threshold`` steps and every
     pair in it is >= ``floor`` (a chain v1~v2~v3 stays one cluster while J(v1, v3) >= floor).
 
-    Cost: one exact Jaccard per (seed, unplaced set), plus member checks that the triangle
-    inequality on Jaccard distance ``d = 1 - J`` (``|d(m,s) - d(s,x)| <= d(m,x) <= d(m,s) +
-    d(s,x)``) cannot decide; a tight cluster (all members close to the seed) needs none.
+    Cost: one exact intersection per (seed, unplaced set), plus the member pairs that bounds
+    from the intersections with the seed (:func:`_bounds`) cannot decide; a tight cluster
+    (members sharing most of the seed) needs none, and the bounds are numpy over members.
     """
     n = len(sets)
     seed_of = [-1] * n
-    jac = _Similarities(sets)
+    ov = _Overlaps(sets)
     for s in range(n):
         if seed_of[s] >= 0:
             continue
         seed_of[s] = s
-        c = _Cluster(s, [s], [0.0])
-        pending = [(m, 1.0 - jac(s, m)) for m in range(s + 1, n) if seed_of[m] < 0]
-        pending = [(m, d) for m, d in pending if jac(s, m) >= floor]
+        c = _Cluster([s], [ov.size[s]], [ov.size[s]])
+        pending = [m for m in range(s + 1, n) if seed_of[m] < 0 and ov.jaccard(s, m) >= floor]
         direct = True
         while pending:
             left, joined = [], False
-            for m, d in pending:
-                ok = _fits(c, m, d, jac, threshold, floor)
-                if ok and (not direct or jac(s, m) >= threshold):
-                    c.add(m, d)
+            for m in pending:
+                ok = _fits(c, m, ov, threshold, floor)
+                if ok and (not direct or ov.jaccard(s, m) >= threshold):
+                    c.add(m, ov.size[m], ov.inter(s, m))
                     seed_of[m] = s
                     joined = True
                 elif ok is not False:
-                    left.append((m, d))
+                    left.append(m)
             pending = left
             if not joined and not direct:
                 break
