@@ -139,8 +139,11 @@ def split_by_representative(
             if nodes[i] not in first:
                 first[nodes[i]] = len(order)
                 order.append(i)
-        sets = [_array(blobs[i]) for i in order]
-        seeds = greedy_clusters(sets, threshold, min(floor, threshold))
+        if len(order) == 1:  # a singleton or exact copies only: nothing to split
+            seeds = [0]
+        else:
+            sets = [_array(blobs[i]) for i in order]
+            seeds = greedy_clusters(sets, threshold, min(floor, threshold))
         for i in range(start, end):
             seed_row[i] = order[seeds[first[nodes[i]]]]
         split += len(set(seeds)) - 1
