@@ -110,9 +110,9 @@ def _rows_with_kept(i: int, chain: tuple[str, str, str], kept: str) -> list[dict
     raise AssertionError("no salt found")
 
 
-def _chain_run(make_run, rows: list[dict], name: str, **near) -> dict[str, dict]:
+def _chain_run(make_run, rows: list[dict], shards: int, name: str, **near) -> dict[str, dict]:
     """Dedup ``rows``; the attribute row of each chain member by ``c<i>/<a|b|c>``."""
-    run = make_run(rows, 3 if name.endswith("3") else 1, name)
+    run = make_run(rows, shards, name)
     run_near_dedup(run, DedupConfig(near=NearConfig(**near)), LocalRunner())
     attr = pl.read_parquet(sorted(run.attributes("near_dedup@1").glob("*.parquet")))
     docs = pl.read_parquet(sorted(run.documents.glob("*.parquet")), columns=["doc_uid", "repo"])
@@ -145,8 +145,8 @@ def test_chain_below_floor_never_shares_a_cluster(make_run) -> None:
     kept = ["a", "b", "c", "a", "b", "c"]
     rows = [r for i, ch in enumerate(chains) for r in _rows_with_kept(i, ch, kept[i])]
     text = {r["doc_uid"]: r["content"] for r in rows}
-    for name in ("chain1", "chain3"):
-        by = _chain_run(make_run, rows, name)
+    for shards in (1, 3):
+        by = _chain_run(make_run, rows, shards, f"chain{shards}")
         _assert_cluster_invariants(by, text, 0.5)
         for i, k in enumerate(kept):
             a, b, c = (by[f"c{i}/{n}"] for n in "abc")
@@ -158,7 +158,7 @@ def test_chain_below_floor_never_shares_a_cluster(make_run) -> None:
             else:  # an end is kept: B is its copy, the other end stays
                 assert a["dup_keep"] and c["dup_keep"] and not b["dup_keep"]
     # without verification each chain is one component
-    by = _chain_run(make_run, rows, "chainv1", verify=False)
+    by = _chain_run(make_run, rows, 1, "chainv", verify=False)
     assert (
         sum(by[f"c{i}/a"]["dup_cluster_id"] == by[f"c{i}/c"]["dup_cluster_id"] for i in range(6))
         >= 4
@@ -176,14 +176,14 @@ def test_chain_above_floor_is_one_cluster(make_run) -> None:
     kept = ["a", "b", "c", "a", "b", "c"]
     rows = [r for i, ch in enumerate(chains) for r in _rows_with_kept(i, ch, kept[i])]
     text = {r["doc_uid"]: r["content"] for r in rows}
-    for name in ("floor1", "floor3"):
-        by = _chain_run(make_run, rows, name)
+    for shards in (1, 3):
+        by = _chain_run(make_run, rows, shards, f"floor{shards}")
         _assert_cluster_invariants(by, text, 0.5)
         for i, k in enumerate(kept):
             members = [by[f"c{i}/{n}"] for n in "abc"]
             assert len({r["dup_cluster_id"] for r in members}) == 1
             assert [r["dup_keep"] for r in members] == [n == k for n in "abc"]
-    by = _chain_run(make_run, rows, "nochain1", chain_floor=0.7)
+    by = _chain_run(make_run, rows, 1, "nochain", chain_floor=0.7)
     _assert_cluster_invariants(by, text, 0.7)
     for i in range(6):
         assert by[f"c{i}/a"]["dup_cluster_id"] != by[f"c{i}/c"]["dup_cluster_id"]
