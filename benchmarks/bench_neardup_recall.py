@@ -4,8 +4,11 @@ Fetches wheels of several releases of a few pure-Python PyPI packages (urllib, P
 cached under ``.bench/neardup``, git-ignored), pairs ``.py`` files by path across consecutive
 releases, computes the exact Jaccard of lowercased word 5-gram sets, runs curate's near dedup
 on all files and prints recall per Jaccard band, plus pairs in one cluster below J = 0.5.
+``--generated N``: the same table on N generated release series instead
+(``tests.dedup.helpers.release_series``: ``--releases`` each edited from the previous one).
 
     PYTHONPATH=. python benchmarks/bench_neardup_recall.py [--min-recall 0.99 | --old]
+        [--chain-floor 0.5] [--generated 300 --releases 3 --seed 5]
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import io
 import itertools
 import json
+import random
 import sys
 import tempfile
 import urllib.parse
@@ -29,7 +33,7 @@ from curate.dedup import DedupConfig, run_near_dedup
 from curate.dedup.config import NearConfig
 from curate.dedup.minhash import shingles
 from curate.engine.runner import LocalRunner
-from tests.dedup.helpers import doc_row, write_run
+from tests.dedup.helpers import doc_row, release_series, write_run
 
 PACKAGES = {
     "requests": ["2.28.2", "2.31.0", "2.32.3"],
@@ -71,16 +75,11 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 1.0
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--min-recall", type=float, default=0.99)
-    ap.add_argument("--old", action="store_true", help="previous default: 25x10, no verify")
-    args = ap.parse_args()
-    near = (
-        NearConfig(min_recall=None, verify=False)
-        if args.old
-        else NearConfig(min_recall=args.min_recall)
-    )
+Data = tuple[list[dict], dict[str, set[str]], list[tuple[str, str]]]
+
+
+def real_series() -> Data:
+    """Rows, shingle sets by doc_uid and changed file pairs of consecutive releases."""
     rows, sets, pairs = [], {}, []
     for pkg, versions in PACKAGES.items():
         trees = {v: _files(pkg, v) for v in versions}
@@ -95,14 +94,64 @@ def main() -> None:
                 b = doc_row("", f"{pkg}/{v2}", path, trees[v2][path])
                 if a["content_sha"] != b["content_sha"] and sets[a["doc_uid"]]:
                     pairs.append((a["doc_uid"], b["doc_uid"]))
+    return rows, sets, pairs
+
+
+def generated_series(n: int, seed: int, releases: int = 3) -> Data:
+    """``n`` generated ``releases``-release series (independent files), consecutive releases paired."""
+    rng = random.Random(seed)
+    rows, sets, pairs = [], {}, []
+    for i in range(n):
+        series = [
+            doc_row("", f"gen{i}/v{k}", "mod.py", t)
+            for k, t in enumerate(release_series(rng, releases))
+        ]
+        for row in series:
+            rows.append(row)
+            sets[row["doc_uid"]] = set(shingles(row["content"], 5, "words"))
+        pairs += [
+            (a["doc_uid"], b["doc_uid"])
+            for a, b in itertools.pairwise(series)
+            if a["content_sha"] != b["content_sha"]
+        ]
+    return rows, sets, pairs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--min-recall", type=float, default=0.99)
+    ap.add_argument("--old", action="store_true", help="previous default: 25x10, no verify")
+    ap.add_argument("--chain-floor", type=float, default=NearConfig().chain_floor)
+    ap.add_argument("--generated", type=int, default=0, help="N generated series instead")
+    ap.add_argument("--releases", type=int, default=3, help="releases per generated series")
+    ap.add_argument("--seed", type=int, default=5)
+    args = ap.parse_args()
+    near = (
+        NearConfig(min_recall=None, verify=False)
+        if args.old
+        else NearConfig(min_recall=args.min_recall, chain_floor=args.chain_floor)
+    )
+    rows, sets, pairs = (
+        generated_series(args.generated, args.seed, args.releases)
+        if args.generated
+        else real_series()
+    )
     with tempfile.TemporaryDirectory() as tmp:
         run = write_run(Path(tmp) / "run", rows, 3)
         report = run_near_dedup(run, DedupConfig(near=near), LocalRunner())
         attr = pl.read_parquet(sorted(run.attributes("near_dedup@1").glob("*.parquet")))
     cid = dict(zip(attr["doc_uid"], attr["dup_cluster_id"], strict=True))
-    print(f"{len(rows)} files, {len(pairs)} changed file pairs across consecutive releases;")
+    what = (
+        f"{args.generated} generated series of {args.releases} releases"
+        if args.generated
+        else "real release series"
+    )
+    print(
+        f"{what}: {len(rows)} files, {len(pairs)} changed file pairs across consecutive releases;"
+    )
     print(
         f"bands x rows = {report['bands']} x {report['rows']}, verify = {near.verify}, "
+        f"chain_floor = {near.chain_floor}, "
         f"candidate edges {report['edges']}, verified {report['edges_verified']}, "
         f"sub-clusters split off {report['split_off']}"
     )
@@ -144,8 +193,15 @@ def main() -> None:
     dropped_low = sum(
         _jaccard(sets[u], sets[keeper[cid[u]]]) < 0.5 for u in cid if cid[u] and not kept[u]
     )
+    dropped_below = sum(
+        _jaccard(sets[u], sets[keeper[cid[u]]]) < near.threshold
+        for u in cid
+        if cid[u] and not kept[u]
+    )
     print(
-        f"same-cluster file pairs with J < 0.5: {low}; dropped files with J < 0.5 to the kept: {dropped_low}"
+        f"same-cluster file pairs with J < 0.5: {low}; dropped files with J < 0.5 to the kept: "
+        f"{dropped_low}, with J < {near.threshold} to the kept: {dropped_below} "
+        f"of {sum(not k for k in kept.values())} dropped"
     )
 
 

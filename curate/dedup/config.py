@@ -80,9 +80,13 @@ class NearConfig(_Frozen):
     max_cc_rounds: int = Field(64, ge=1)
     verify: bool = True
     """Keep a candidate edge only if the exact Jaccard of the shingle sets >= ``threshold``,
-    and split each component around its kept documents: a member joins the first kept
-    representative (in keep order) it reaches ``threshold`` with, else starts its own cluster,
-    so a chain A~B~C never drops C as a copy of a dissimilar A."""
+    and split each component into clusters around its kept documents (``chain_floor``)."""
+    chain_floor: float = Field(0.5, gt=0.0, lt=1.0)
+    """With ``verify``: a member joins a cluster (seeded by its first member in keep order,
+    the kept one) when it reaches ``threshold`` with some member and ``chain_floor`` with
+    every member, so clusters chain through verified edges but every pair in a cluster has
+    exact Jaccard >= ``min(chain_floor, threshold)``. ``chain_floor >= threshold``: no
+    chaining, every pair >= ``threshold``."""
     repos: bool = False
     """Also dedup whole repositories (repo signature = min over its files' signatures)."""
     repo_threshold: float = Field(0.7, gt=0.0, lt=1.0)

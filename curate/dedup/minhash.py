@@ -58,7 +58,8 @@ def _combine(token_hashes: Sequence[np.ndarray]) -> np.ndarray:
     h = np.full(len(token_hashes[0]), _SHINGLE_SEED, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for t in token_hashes:
-            h = (h ^ t) * _SHINGLE_MULT
+            h ^= t
+            h *= _SHINGLE_MULT
         return (_mix64(h) >> np.uint64(32)).astype(np.uint32)
 
 
@@ -217,45 +218,54 @@ def shingle_hashes(
 def hash_tokens(tokens: pl.Series, ngram: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """Shingle hashes of tokenised documents (see :func:`shingle_hashes`)."""
     counts = tokens.list.len().to_numpy().astype(np.int64)
-    flat = tokens.explode().drop_nulls().str.to_lowercase().to_arrow()
+    flat = tokens.explode().drop_nulls().to_arrow()
     if isinstance(flat, pa.ChunkedArray):
         flat = flat.combine_chunks()
     n_docs = len(counts)
     if len(flat) == 0:
         return np.empty(0, np.uint32), np.zeros(n_docs + 1, np.int64)
+    # Lowercase the distinct tokens, not every token: tokens that differ only in case share
+    # one id (``idx`` is the identity of a name for the tree_sitter numbering).
     encoded = pc.dictionary_encode(flat)
-    vocab = encoded.dictionary.to_pylist()
-    h64 = xxhash.xxh3_64_intdigest  # tokens are already lowercased: as token_hash64
-    vocab_hash = np.fromiter(
-        (h64(t.encode("utf-8")) for t in vocab), dtype=np.uint64, count=len(vocab)
+    ids: dict[str, int] = {}
+    remap = np.fromiter(
+        (ids.setdefault(t.lower(), len(ids)) for t in encoded.dictionary.to_pylist()),
+        np.int64,
+        len(encoded.dictionary),
     )
-    vocab_ident = np.fromiter((t.startswith(IDENT_MARK) for t in vocab), bool, len(vocab))
-    idx = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    h64 = xxhash.xxh3_64_intdigest  # the keys are lowercased: as token_hash64
+    vocab_hash = np.fromiter((h64(t.encode("utf-8")) for t in ids), np.uint64, len(ids))
+    vocab_ident = np.fromiter((t.startswith(IDENT_MARK) for t in ids), bool, len(ids))
+    idx = remap[encoded.indices.to_numpy(zero_copy_only=False)]
     th = vocab_hash[idx]
-    ident = vocab_ident[idx]
     starts = np.zeros(n_docs + 1, np.int64)
     np.cumsum(counts, out=starts[1:])
     total = len(th)
     # Long documents: shingle i of the flat stream starts at token i, valid when it stays inside
-    # its document. Short documents (fewer than n tokens, at least one): one shingle of all tokens.
-    pos = np.arange(total, dtype=np.int64)
-    doc_of = np.repeat(np.arange(n_docs), counts)
-    end_of = starts[1:][doc_of]
-    valid = pos + ngram <= end_of
+    # its document (not among its last n - 1 tokens). Short documents (fewer than n tokens, at
+    # least one): one shingle of all tokens.
+    valid = np.ones(total, bool)
+    tail = (starts[1:, None] - np.arange(1, ngram, dtype=np.int64)[None, :]).ravel()
+    tail = tail[tail >= np.repeat(starts[:-1], ngram - 1)]
+    valid[tail] = False
     pad_th = np.concatenate([th, np.zeros(ngram, np.uint64)])
-    pad_ident = np.concatenate([ident, np.zeros(ngram, bool)])
-    pad_idx = np.concatenate([idx, np.full(ngram, -1, np.int64)])
-    long_hash = _combine(_position_hashes(pad_th, pad_ident, pad_idx, 0, ngram))
+    if vocab_ident.any():
+        pad_ident = np.concatenate([vocab_ident[idx], np.zeros(ngram, bool)])
+        pad_idx = np.concatenate([idx, np.full(ngram, -1, np.int64)])
+        positions = _position_hashes(pad_th, pad_ident, pad_idx, 0, ngram)
+    else:  # no identifier placeholders (words, code): the token hashes as they are
+        positions = [pad_th[k : k + total] for k in range(ngram)]
+    long_hash = _combine(positions)
     n_shingles = np.where(counts >= ngram, counts - ngram + 1, (counts > 0).astype(np.int64))
     offsets = np.zeros(n_docs + 1, np.int64)
     np.cumsum(n_shingles, out=offsets[1:])
+    short = np.nonzero((counts > 0) & (counts < ngram))[0]
+    if len(short) == 0:
+        return long_hash[valid], offsets
     out = np.empty(offsets[-1], np.uint32)
     long_docs = counts >= ngram
-    if long_docs.any():
-        mask = valid & long_docs[doc_of]
-        long_out = np.repeat(long_docs, n_shingles)
-        out[long_out] = long_hash[mask]
-    short = np.nonzero((counts > 0) & (counts < ngram))[0]
+    out[np.repeat(long_docs, n_shingles)] = long_hash[valid]
+    ident = vocab_ident[idx]
     for i in short:  # rare: tiny documents, hashed with the same mix over fewer positions
         lo, c = starts[i], counts[i]
         one = _position_hashes(
@@ -269,23 +279,44 @@ def hash_tokens(tokens: pl.Series, ngram: int = 5) -> tuple[np.ndarray, np.ndarr
     return out, offsets
 
 
+def distinct_shingles(hashes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each document's distinct shingle hashes in ascending order, as ``(hashes, offsets)``
+    (duplicates inside a document do not change a MinHash or a Jaccard): one sort of
+    ``document << 32 | hash`` for the whole batch."""
+    n_docs = len(offsets) - 1
+    if len(hashes) == 0:
+        return np.empty(0, np.uint32), np.zeros(n_docs + 1, np.int64)
+    doc_of = np.repeat(np.arange(n_docs, dtype=np.uint64), np.diff(offsets))
+    key = (doc_of << np.uint64(32)) | hashes.astype(np.uint64)
+    key.sort()
+    key = key[np.r_[True, key[1:] != key[:-1]]]
+    counts = np.bincount((key >> np.uint64(32)).astype(np.int64), minlength=n_docs)
+    out = np.zeros(n_docs + 1, np.int64)
+    np.cumsum(counts, out=out[1:])
+    return (key & np.uint64(0xFFFFFFFF)).astype(np.uint32), out
+
+
 def signatures(
-    hashes: np.ndarray, offsets: np.ndarray, num_perm: int = 256, seed: int = 1, chunk: int = 16384
+    hashes: np.ndarray,
+    offsets: np.ndarray,
+    num_perm: int = 256,
+    seed: int = 1,
+    chunk: int = 16384,
+    *,
+    distinct: bool = False,
 ) -> np.ndarray:
     """MinHash signatures ``(n_docs, num_perm) uint32``; documents without shingles get the
-    all-ones sentinel (callers treat them as "no signature")."""
+    all-ones sentinel (callers treat them as "no signature"). ``distinct``: the input is
+    already :func:`distinct_shingles` (skips that sort)."""
     a, b = permutations(num_perm, seed)
     n_docs = len(offsets) - 1
     sig = np.full((n_docs, num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
     if len(hashes) == 0:
         return sig
+    if not distinct:
+        hashes, offsets = distinct_shingles(hashes, offsets)
     doc_of = np.repeat(np.arange(n_docs), np.diff(offsets))
-    # Duplicate shingles inside a document do not change the minimum: drop them first.
-    key = (doc_of.astype(np.uint64) << np.uint64(32)) | hashes.astype(np.uint64)
-    key = np.sort(key)
-    key = key[np.r_[True, key[1:] != key[:-1]]]
-    doc_of = (key >> np.uint64(32)).astype(np.int64)
-    mixed = _fmix32((key & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    mixed = _fmix32(hashes)
     # Permutations along axis 0 so that the per-document minimum reduces contiguous rows.
     buf = np.empty((num_perm, chunk), np.uint32)
     with np.errstate(over="ignore"):

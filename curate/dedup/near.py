@@ -36,6 +36,7 @@ from curate.dedup.components import connected_components, labels, partitions_for
 from curate.dedup.config import DedupConfig
 from curate.dedup.minhash import (
     band_hashes,
+    distinct_shingles,
     hash_tokens,
     optimal_bands,
     recall_bands,
@@ -129,27 +130,41 @@ def shard_signatures(
     *,
     languages: list[str | None] | None = None,
     keep_shingles: bool = False,
-) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[str]]:
-    """``(signatures (n, num_perm) uint32, has_signature bool, shingle hashes per text, tokenizer
-    used per text)`` (the hashes only with ``keep_shingles``, for true-Jaccard verification;
-    ``languages`` only matter for ``tree_sitter``)."""
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None, list[str]]:
+    """``(signatures (n, num_perm) uint32, has_signature bool, shingle sets, tokenizer used per
+    text)``. Shingle sets only with ``keep_shingles`` (for true-Jaccard verification): each
+    text's distinct shingle hashes in ascending order as one ``(hashes, offsets)`` pair, text
+    ``i`` owning ``hashes[offsets[i]:offsets[i + 1]]``. ``languages`` only matter for
+    ``tree_sitter``."""
     n = cfg.near
     sig = np.empty((len(texts), n.num_perm), np.uint32)
     has = np.zeros(len(texts), bool)
-    kept: list[np.ndarray] = []
+    kept: list[tuple[np.ndarray, np.ndarray]] = []
     used: list[str] = []
     for lo, hi in _batches(texts):
         langs = languages[lo:hi] if languages is not None else None
         tokens, tok_used = tokenize_batch(
             texts[lo:hi], n.tokenizer, langs, n.parse_timeout_s, n.parse_max_bytes
         )
-        hashes, offsets = hash_tokens(tokens, n.ngram)
-        sig[lo:hi] = signatures(hashes, offsets, n.num_perm, n.seed)
+        hashes, offsets = distinct_shingles(*hash_tokens(tokens, n.ngram))
+        sig[lo:hi] = signatures(hashes, offsets, n.num_perm, n.seed, distinct=True)
         has[lo:hi] = np.diff(offsets) > 0
         used.extend(tok_used)
         if keep_shingles:
-            kept.extend(hashes[offsets[i] : offsets[i + 1]] for i in range(hi - lo))
-    return sig, has, kept, used
+            kept.append((hashes, offsets))
+    return sig, has, _concat_sets(kept) if keep_shingles else None, used
+
+
+def _concat_sets(
+    parts: list[tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """One ``(hashes, offsets)`` pair from consecutive batches' pairs."""
+    hashes = [h for h, _ in parts]
+    offsets, base = [np.zeros(1, np.int64)], 0
+    for h, o in parts:
+        offsets.append(o[1:] + base)
+        base += len(h)
+    return np.concatenate(hashes or [np.empty(0, np.uint32)]), np.concatenate(offsets)
 
 
 def write_bands(
@@ -184,7 +199,7 @@ def _bands(task: _Task) -> dict[str, int]:
     first = np.sort(first)
     texts = docs["content"].gather(first).to_list()
     languages = docs["language"].gather(first).to_list()
-    sig, has, hashes_of, used = shard_signatures(
+    sig, has, shingle_sets, used = shard_signatures(
         texts, cfg, languages=languages, keep_shingles=cfg.near.verify
     )
     uniq_nodes = nodes[first]
@@ -219,8 +234,8 @@ def _bands(task: _Task) -> dict[str, int]:
     if cfg.near.verify:
         from curate.dedup.verify import write_shingle_sets
 
-        sets = [hashes_of[i] for i in np.flatnonzero(has)]
-        write_shingle_sets(run, shard, uniq_nodes[has], sets, plan.node_parts)
+        assert shingle_sets is not None
+        write_shingle_sets(run, shard, uniq_nodes, *shingle_sets, has, plan.node_parts)
     if cfg.near.repos:
         from curate.dedup.repo_signatures import write_partial_repo_signatures
 
@@ -299,7 +314,9 @@ def _cluster(task: _Task) -> dict[str, int]:
     if verify:
         from curate.dedup.verify import split_by_representative
 
-        signed, split = split_by_representative(signed, plan.cfg.near.threshold)
+        signed, split = split_by_representative(
+            signed, plan.cfg.near.threshold, plan.cfg.near.chain_floor
+        )
         signed = keep.sort_for_keep(signed, "label")
     is_perm = pl.col("license_category").is_in(list(lm.permissive)).fill_null(False)
     is_copy = pl.col("license_category").is_in(list(lm.copyleft)).fill_null(False)

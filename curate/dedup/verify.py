@@ -12,7 +12,8 @@ A member whose Jaccard to its bucket's centre is below the threshold loses that 
 is similar to another member; other bands usually still connect it (docs/dedup.md).
 
 Verified edges still chain (A~B, B~C with J(A, C) < threshold). :func:`split_by_representative`
-then checks every component member against the kept documents (``near/cluster``).
+then splits each component into clusters (``near/cluster``) that may chain through threshold
+steps but hold no pair below ``near.chain_floor`` (:func:`greedy_clusters`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from curate.dedup.components import EDGE, write_undirected
 from curate.dedup.shuffle import partition_of, read_partition, write_partitioned
@@ -31,12 +33,28 @@ SETS = {"node": pl.Int64, "shingles": pl.Binary}
 
 
 def write_shingle_sets(
-    run: RunDir, shard: str, nodes: np.ndarray, hashes: list[np.ndarray], parts: int
+    run: RunDir,
+    shard: str,
+    nodes: np.ndarray,
+    hashes: np.ndarray,
+    offsets: np.ndarray,
+    keep: np.ndarray,
+    parts: int,
 ) -> None:
-    df = pl.DataFrame(
-        {"node": nodes, "shingles": [np.unique(h).tobytes() for h in hashes]}, schema=SETS
+    """``SETS`` rows of the nodes where ``keep``: node ``i``'s set is its distinct, ascending
+    shingle hashes ``hashes[offsets[i]:offsets[i + 1]]`` (:func:`curate.dedup.minhash.
+    distinct_shingles`) as native uint32 bytes, built from the buffers without a copy per node."""
+    hashes = np.ascontiguousarray(hashes, np.uint32)
+    blobs = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(),
+        len(nodes),
+        [None, pa.py_buffer(np.ascontiguousarray(offsets * 4, np.int64)), pa.py_buffer(hashes)],
     )
-    write_partitioned(df, partition_of(nodes, parts), parts, run.dedup / "near" / "sets", shard)
+    df = pl.DataFrame(
+        {"node": pl.Series(nodes, dtype=pl.Int64), "shingles": pl.from_arrow(blobs)}, schema=SETS
+    ).filter(pl.Series(keep, dtype=pl.Boolean))
+    node = df["node"].to_numpy()
+    write_partitioned(df, partition_of(node, parts), parts, run.dedup / "near" / "sets", shard)
 
 
 @dataclass(frozen=True)
@@ -92,45 +110,172 @@ def verified_dir(run: RunDir) -> Path:
     return run.dedup / "near" / "cc_verified"
 
 
-def split_by_representative(rows: pl.DataFrame, threshold: float) -> tuple[pl.DataFrame, int]:
-    """Greedy split of each component (``label``) around representatives, in keep order.
+def split_by_representative(
+    rows: pl.DataFrame, threshold: float, floor: float
+) -> tuple[pl.DataFrame, int]:
+    """Split each component (``label``) into clusters around its kept documents.
 
     ``rows`` are sorted with :func:`curate.dedup.keep.sort_for_keep` on ``label`` and carry
-    ``shingles``. The first member is a representative; each later member joins the first
-    representative whose exact Jaccard with it is >= ``threshold``, else becomes a
-    representative itself. A sub-cluster is labelled with its smallest node id. The order is a
-    total order on the rows, so labels do not depend on partitioning. Returns the relabelled
-    rows (without ``shingles``) and how many sub-clusters were split off components.
-
-    Cost: members x representatives comparisons per component (one for a true cluster).
+    ``shingles``; exact copies (same ``node``) always share a cluster. Clusters are built by
+    :func:`greedy_clusters` on the distinct nodes in keep order, so every pair in a cluster
+    has exact Jaccard >= ``min(floor, threshold)``. A cluster is labelled with its smallest node
+    id. The order is a total order on the rows, so labels do not depend on partitioning.
+    Returns the relabelled rows (without ``shingles``) and how many clusters were split off
+    components.
     """
     labels = rows["label"].to_list()
     nodes = rows["node"].to_list()
-    sets = rows["shingles"].to_list()
-    rep_of = [0] * len(labels)
+    blobs = rows["shingles"].to_list()
+    seed_row = [0] * len(labels)
     split = 0
     start = 0
     while start < len(labels):
         end = start
         while end < len(labels) and labels[end] == labels[start]:
             end += 1
-        reps: list[int] = []  # row indices
-        by_node: dict[int, int] = {}
+        first: dict[int, int] = {}  # node -> position among the component's distinct nodes
+        order: list[int] = []  # row index of each distinct node, in keep order
         for i in range(start, end):
-            if nodes[i] in by_node:  # exact copy of a row already placed
-                rep_of[i] = by_node[nodes[i]]
-                continue
-            target = next(
-                (r for r in reps if _jaccard(sets[r], sets[i]) >= threshold),
-                None,
-            )
-            if target is None:
-                reps.append(i)
-                target = i
-            rep_of[i] = by_node[nodes[i]] = target
-        split += len(reps) - 1
+            if nodes[i] not in first:
+                first[nodes[i]] = len(order)
+                order.append(i)
+        if len(order) == 1:  # a singleton or exact copies only: nothing to split
+            seeds = [0]
+        else:
+            sets = [_array(blobs[i]) for i in order]
+            seeds = greedy_clusters(sets, threshold, min(floor, threshold))
+        for i in range(start, end):
+            seed_row[i] = order[seeds[first[nodes[i]]]]
+        split += len(set(seeds)) - 1
         start = end
-    rep = pl.Series("rep", rep_of, dtype=pl.Int64)
-    out = rows.drop("shingles").with_columns(rep)
-    out = out.with_columns(pl.col("node").min().over("label", "rep").alias("label")).drop("rep")
+    out = rows.drop("shingles").with_columns(pl.Series("seed", seed_row, dtype=pl.Int64))
+    out = out.with_columns(pl.col("node").min().over("label", "seed").alias("label")).drop("seed")
     return out, split
+
+
+EPS = 1e-9
+"""Margin on the Jaccard bounds: a bound decides only when float rounding cannot."""
+
+
+def _array(blob: bytes | None) -> np.ndarray:
+    return np.frombuffer(blob, np.uint32) if blob is not None else np.empty(0, np.uint32)
+
+
+class _Overlaps:
+    """Exact intersection sizes of pairs of ``sets`` (by index), each pair computed once."""
+
+    def __init__(self, sets: list[np.ndarray]) -> None:
+        self.sets = sets
+        self.size = [len(x) for x in sets]
+        self.cache: dict[tuple[int, int], int] = {}
+
+    def inter(self, i: int, j: int) -> int:
+        key = (i, j) if i < j else (j, i)
+        if key not in self.cache:
+            self.cache[key] = len(np.intersect1d(self.sets[i], self.sets[j], assume_unique=True))
+        return self.cache[key]
+
+    def jaccard(self, i: int, j: int) -> float:
+        inter = self.inter(i, j)
+        union = self.size[i] + self.size[j] - inter
+        return inter / union if union else 1.0
+
+
+@dataclass
+class _Cluster:
+    """Members of a growing cluster with their size and intersection with the seed (index 0)."""
+
+    members: list[int]
+    sizes: list[int]
+    inters: list[int]
+    max_size: int = 0
+    min_inter: int = 0
+
+    def __post_init__(self) -> None:
+        self.max_size, self.min_inter = max(self.sizes), min(self.inters)
+
+    def add(self, m: int, size: int, inter: int) -> None:
+        self.members.append(m)
+        self.sizes.append(size)
+        self.inters.append(inter)
+        self.max_size, self.min_inter = max(self.max_size, size), min(self.min_inter, inter)
+
+    def surely_above(self, size_m: int, inter_m: int, floor: float) -> bool:
+        """The lower bound of :func:`_bounds` for a worst member (smallest intersection with
+        the seed, largest size; the bound is monotone in each) is >= ``floor``: O(1)."""
+        lo = max(inter_m + self.min_inter - self.sizes[0], 0)
+        return lo / (size_m + self.max_size - lo) >= floor + EPS
+
+
+def _bounds(size_m: int, inter_m: int, c: _Cluster) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds of J(m, x) for every member x, from the sizes and the
+    intersections with the seed s alone: |m ∩ x| >= |m ∩ s| + |x ∩ s| - |s|, and |m ∩ x| <=
+    min(|m ∩ s|, |x ∩ s|) + min(|m \\ s|, |x \\ s|) (the tightest bounds those numbers give)."""
+    sizes, inters = np.asarray(c.sizes), np.asarray(c.inters)
+    lo = np.maximum(inter_m + inters - c.sizes[0], 0)
+    hi = np.minimum(inter_m, inters) + np.minimum(size_m - inter_m, sizes - inters)
+    return lo / (size_m + sizes - lo), hi / (size_m + sizes - hi)
+
+
+def _fits(c: _Cluster, m: int, ov: _Overlaps, threshold: float, floor: float) -> bool | None:
+    """Can set ``m`` join ``c``? True: yes; False: never (a pair is below ``floor``, and the
+    cluster only grows); None: not linked by ``threshold`` to a member yet."""
+    seed = c.members[0]
+    size_m, inter_m = ov.size[m], ov.inter(seed, m)
+    surely = c.surely_above(size_m, inter_m, floor)
+    if surely and ov.jaccard(seed, m) >= threshold:
+        return True
+    j_lo, j_hi = _bounds(size_m, inter_m, c)
+    if not surely:
+        if (j_hi < floor - EPS).any():
+            return False
+        for k in np.flatnonzero(j_lo < floor + EPS):
+            if ov.jaccard(m, c.members[k]) < floor:
+                return False
+    if ov.jaccard(seed, m) >= threshold:
+        return True
+    for k in np.flatnonzero(j_hi >= threshold - EPS):
+        if ov.jaccard(m, c.members[k]) >= threshold:
+            return True
+    return None
+
+
+def greedy_clusters(sets: list[np.ndarray], threshold: float, floor: float) -> list[int]:
+    """Cluster of each of ``sets`` (sorted unique shingle hashes, in keep order), as the index
+    of its cluster's seed (its first member, the one kept).
+
+    The first unplaced set seeds a cluster. Unplaced sets then join it in keep order, the
+    seed's direct near copies (Jaccard >= ``threshold`` to the seed) first, then chained ones
+    until none joins: a set joins when its Jaccard reaches ``threshold`` with some member and
+    ``floor`` with every member. So the cluster is connected by ``threshold`` steps and every
+    pair in it is >= ``floor`` (a chain v1~v2~v3 stays one cluster while J(v1, v3) >= floor).
+
+    Cost: one exact intersection per (seed, unplaced set), plus the member pairs that bounds
+    from the intersections with the seed (:func:`_bounds`) cannot decide; a tight cluster
+    (members sharing most of the seed) needs none, and the bounds are numpy over members.
+    """
+    n = len(sets)
+    seed_of = [-1] * n
+    ov = _Overlaps(sets)
+    for s in range(n):
+        if seed_of[s] >= 0:
+            continue
+        seed_of[s] = s
+        c = _Cluster([s], [ov.size[s]], [ov.size[s]])
+        pending = [m for m in range(s + 1, n) if seed_of[m] < 0 and ov.jaccard(s, m) >= floor]
+        direct = True
+        while pending:
+            left, joined = [], False
+            for m in pending:
+                ok = _fits(c, m, ov, threshold, floor)
+                if ok and (not direct or ov.jaccard(s, m) >= threshold):
+                    c.add(m, ov.size[m], ov.inter(s, m))
+                    seed_of[m] = s
+                    joined = True
+                elif ok is not False:
+                    left.append(m)
+            pending = left
+            if not joined and not direct:
+                break
+            direct = False
+    return seed_of

@@ -69,6 +69,35 @@ def mutate(rng: random.Random, text: str, fraction: float) -> str:
     return "\n".join(lines)
 
 
+def new_line(rng: random.Random) -> str:
+    """A random code line that shares no 5-gram with other generated lines."""
+    return f"    {rng.choice(WORDS)}_{rng.randrange(10**6)} = {rng.choice(WORDS)}(x) + 1"
+
+
+def grow(rng: random.Random, text: str, fraction: float) -> str:
+    """A later release that appended new code (the file grew by ``fraction`` of its lines)."""
+    n = max(1, round(fraction * text.count("\n")))
+    return text + "\n".join(new_line(rng) for _ in range(n)) + "\n"
+
+
+def next_release(rng: random.Random, text: str) -> str:
+    """The next release of a file: 0-26% of its lines rewritten, and 30% of the time grown by
+    0-40% (consecutive releases spread over true word-5-gram Jaccard ~0.3-1.0)."""
+    later = mutate(rng, text, rng.uniform(0.0, 0.26))
+    if rng.random() < 0.3:
+        later = grow(rng, later, rng.uniform(0.0, 0.4))
+    return later
+
+
+def release_series(rng: random.Random, releases: int = 3, n_lines: int = 60) -> list[str]:
+    """``releases`` consecutive releases of one generated file, each edited from the previous
+    one, so non-consecutive releases are further apart and chains form."""
+    out = [make_function(rng, n_lines)]
+    while len(out) < releases:
+        out.append(next_release(rng, out[-1]))
+    return out
+
+
 def doc_row(
     shard: str, repo: str, path: str, content: str, language: str | None = "Python"
 ) -> dict:

@@ -9,6 +9,7 @@ from datasketch import MinHash
 
 from curate.dedup.minhash import (
     band_hashes,
+    distinct_shingles,
     optimal_bands,
     shingle_hash32,
     shingle_hashes,
@@ -78,3 +79,34 @@ def test_band_hashes_separate_bands() -> None:
     bh = band_hashes(sig, 4, 2)
     assert len(set(bh[0].tolist())) == 4  # equal values in different bands never collide
     assert np.array_equal(bh[0], bh[1])
+
+
+def test_distinct_shingles_per_document_sorted_and_same_signatures() -> None:
+    rng = np.random.default_rng(4)
+    counts = [0, 7, 1, 0, 30, 3]
+    hashes = rng.integers(0, 20, sum(counts), dtype=np.uint32)  # many duplicates
+    offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    got, got_off = distinct_shingles(hashes, offsets)
+    for i in range(len(counts)):
+        want = np.unique(hashes[offsets[i] : offsets[i + 1]])
+        assert np.array_equal(got[got_off[i] : got_off[i + 1]], want)
+    assert got_off[-1] < len(hashes)  # duplicates were dropped
+    assert np.array_equal(
+        signatures(got, got_off, 64, distinct=True), signatures(hashes, offsets, 64)
+    )
+
+
+def test_batch_hashes_equal_reference_for_mixed_case_and_short_texts() -> None:
+    """The batch path lowercases distinct tokens only; identifiers that differ in case stay
+    one name for ``tree_sitter``; texts under ``ngram`` tokens are one shingle."""
+    texts = [
+        "def Foo(x):\n    FOO = foo + X * x\n    return Foo(FOO) + foo\n",
+        "Ab aB",
+        "",
+        "x = 1\n",
+    ]
+    for tokenizer in ("words", "code", "tree_sitter"):
+        hashes, offsets = shingle_hashes(texts, 5, tokenizer, ["Python"] * len(texts))
+        for i, text in enumerate(texts):
+            ref = {shingle_hash32(s) for s in shingles(text, 5, tokenizer, "Python")}
+            assert set(hashes[offsets[i] : offsets[i + 1]].tolist()) == ref, (tokenizer, text)

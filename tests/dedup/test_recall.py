@@ -3,6 +3,7 @@ threshold, no chain merges, and the same labels on any number of shards and part
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import polars as pl
@@ -12,7 +13,7 @@ from curate.dedup.config import NearConfig
 from curate.dedup.minhash import shingles
 from curate.engine.runner import LocalRunner
 
-from .helpers import WORDS, doc_row, make_function, mutate
+from .helpers import doc_row, make_function, new_line, next_release, release_series
 
 BANDS = [(0.0, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)]
 
@@ -22,16 +23,6 @@ def _jaccard(a: str, b: str) -> float:
     return len(x & y) / len(x | y)
 
 
-def _grow(rng: random.Random, text: str, fraction: float) -> str:
-    """A later release that appended new code (the file grew by ``fraction`` of its lines)."""
-    n = max(1, round(fraction * text.count("\n")))
-    return text + "\n".join(_line(rng) for _ in range(n)) + "\n"
-
-
-def _line(rng: random.Random) -> str:
-    return f"    {rng.choice(WORDS)}_{rng.randrange(10**6)} = {rng.choice(WORDS)}(x) + 1"
-
-
 def version_pairs(seed: int = 13, n: int = 320) -> list[tuple[str, str, float]]:
     """``(release 1, release 2, exact Jaccard)``: independent files, each edited (lines
     rewritten) and some grown, spread over true Jaccard 0.3-1.0."""
@@ -39,9 +30,7 @@ def version_pairs(seed: int = 13, n: int = 320) -> list[tuple[str, str, float]]:
     out = []
     for _ in range(n):
         base = make_function(rng, 60)
-        later = mutate(rng, base, rng.uniform(0.0, 0.26))
-        if rng.random() < 0.3:
-            later = _grow(rng, later, rng.uniform(0.0, 0.4))
+        later = next_release(rng, base)
         out.append((base, later, _jaccard(base, later)))
     return out
 
@@ -97,14 +86,15 @@ def test_old_derivation_misses_the_lower_band(make_run) -> None:
     assert merged / len(pairs) < 0.85
 
 
-def _chain(rng: random.Random) -> tuple[str, str, str]:
-    """B is the middle release; A dropped B's tail and C dropped B's head, each adding a few
-    lines: J(A, B) and J(B, C) >= 0.7, J(A, C) < 0.5."""
-    body = [_line(rng) for _ in range(100)]
+def _chain(rng: random.Random, cut: int = 22) -> tuple[str, str, str]:
+    """B is the middle release; A dropped B's last ``cut`` lines and C its first ``cut``, each
+    adding a few: with cut 22, J(A, B) and J(B, C) >= 0.7, J(A, C) < 0.5; with cut 12 all
+    >= 0.5 and J(A, C) < 0.7."""
+    body = [new_line(rng) for _ in range(100)]
     head = ["def run(x, y):"]
-    a = head + body[:78] + [_line(rng) for _ in range(8)]
+    a = head + body[: 100 - cut] + [new_line(rng) for _ in range(8)]
     b = head + body
-    c = head + body[22:] + [_line(rng) for _ in range(8)]
+    c = head + body[cut:] + [new_line(rng) for _ in range(8)]
     return ("\n".join(a) + "\n", "\n".join(b) + "\n", "\n".join(c) + "\n")
 
 
@@ -120,7 +110,34 @@ def _rows_with_kept(i: int, chain: tuple[str, str, str], kept: str) -> list[dict
     raise AssertionError("no salt found")
 
 
-def test_chain_does_not_merge_dissimilar_ends(make_run) -> None:
+def _chain_run(make_run, rows: list[dict], shards: int, name: str, **near) -> dict[str, dict]:
+    """Dedup ``rows``; the attribute row of each chain member by ``c<i>/<a|b|c>``."""
+    run = make_run(rows, shards, name)
+    run_near_dedup(run, DedupConfig(near=NearConfig(**near)), LocalRunner())
+    attr = pl.read_parquet(sorted(run.attributes("near_dedup@1").glob("*.parquet")))
+    docs = pl.read_parquet(sorted(run.documents.glob("*.parquet")), columns=["doc_uid", "repo"])
+    joined = docs.join(attr, on="doc_uid").to_dicts()
+    return {r["repo"].split("/")[0] + "/" + r["repo"].split("/")[1][0]: r for r in joined}
+
+
+def _assert_cluster_invariants(by: dict[str, dict], text: dict[str, str], floor: float) -> None:
+    """Every pair in a cluster is >= ``floor``; every member of a cluster of size > 1 reaches
+    0.7 with another member; one kept document per cluster."""
+    clusters: dict[str, list[dict]] = {}
+    for r in by.values():
+        clusters.setdefault(r["dup_cluster_id"], []).append(r)
+    for members in clusters.values():
+        assert sum(r["dup_keep"] for r in members) == 1
+        uids = [r["doc_uid"] for r in members]
+        for x in uids:
+            assert all(_jaccard(text[x], text[y]) >= floor for y in uids)
+            if len(uids) > 1:
+                assert any(_jaccard(text[x], text[y]) >= 0.7 for y in uids if y != x)
+
+
+def test_chain_below_floor_never_shares_a_cluster(make_run) -> None:
+    """A~B~C at J >= 0.7 per step with J(A, C) < 0.5: A and C are never in one cluster,
+    whichever is kept; with B kept, B's copy is the end first in keep order."""
     rng = random.Random(3)
     chains = [_chain(rng) for _ in range(6)]
     for a, b, c in chains:
@@ -129,33 +146,101 @@ def test_chain_does_not_merge_dissimilar_ends(make_run) -> None:
     rows = [r for i, ch in enumerate(chains) for r in _rows_with_kept(i, ch, kept[i])]
     text = {r["doc_uid"]: r["content"] for r in rows}
     for shards in (1, 3):
-        run = make_run(rows, shards, f"chain{shards}")
-        report = run_near_dedup(run, DedupConfig(), LocalRunner())
-        attr = pl.read_parquet(sorted(run.attributes("near_dedup@1").glob("*.parquet")))
-        docs = pl.read_parquet(sorted(run.documents.glob("*.parquet")), columns=["doc_uid", "repo"])
-        joined = docs.join(attr, on="doc_uid").to_dicts()
-        by = {r["repo"].split("/")[0] + "/" + r["repo"].split("/")[1][0]: r for r in joined}
+        by = _chain_run(make_run, rows, shards, f"chain{shards}")
+        _assert_cluster_invariants(by, text, 0.5)
         for i, k in enumerate(kept):
             a, b, c = (by[f"c{i}/{n}"] for n in "abc")
-            if k == "b":  # A and C are both near copies of the kept B: one cluster
-                assert a["dup_cluster_id"] == b["dup_cluster_id"] == c["dup_cluster_id"]
-                assert b["dup_keep"] and not a["dup_keep"] and not c["dup_keep"]
-            else:  # an end is kept: the other end is not its copy and stays
-                assert a["dup_cluster_id"] != c["dup_cluster_id"]
+            assert a["dup_cluster_id"] != c["dup_cluster_id"]
+            if k == "b":  # both ends are B's near copies; only one may join it
+                first, other = sorted([a, c], key=lambda r: r["doc_uid"])
+                assert first["dup_cluster_id"] == b["dup_cluster_id"] and not first["dup_keep"]
+                assert other["dup_keep"] and other["dup_cluster_size"] == 1
+            else:  # an end is kept: B is its copy, the other end stays
                 assert a["dup_keep"] and c["dup_keep"] and not b["dup_keep"]
-        # every dropped document is a near copy of the member kept in its cluster
-        kept_of = {r["dup_cluster_id"]: r["doc_uid"] for r in attr.to_dicts() if r["dup_keep"]}
-        for r in attr.filter(~pl.col("dup_keep")).to_dicts():
-            assert _jaccard(text[r["doc_uid"]], text[kept_of[r["dup_cluster_id"]]]) >= 0.7
-        # at most the 4 end-kept chains split (one may already lack its B~C star edge)
-        assert 1 <= report["split_off"] <= 4
-        # without the representative check each chain is one component
-        run = make_run(rows, shards, f"chainv{shards}")
-        run_near_dedup(run, DedupConfig(near=NearConfig(verify=False)), LocalRunner())
-        attr = pl.read_parquet(sorted(run.attributes("near_dedup@1").glob("*.parquet")))
-        cid = dict(zip(attr["doc_uid"], attr["dup_cluster_id"], strict=True))
-        ends = [(ch[0]["doc_uid"], ch[2]["doc_uid"]) for ch in zip(*[iter(rows)] * 3, strict=True)]
-        assert sum(cid[a] == cid[c] for a, c in ends) >= 4
+    # without verification each chain is one component
+    by = _chain_run(make_run, rows, 1, "chainv", verify=False)
+    assert (
+        sum(by[f"c{i}/a"]["dup_cluster_id"] == by[f"c{i}/c"]["dup_cluster_id"] for i in range(6))
+        >= 4
+    )
+
+
+def test_chain_above_floor_is_one_cluster(make_run) -> None:
+    """A~B~C at J >= 0.7 per step with 0.5 <= J(A, C) < 0.7 (issue 13's v1~v2~v3 with v3
+    kept): one cluster whichever is kept, so every consecutive pair is merged; with
+    ``chain_floor >= threshold`` (no chaining) the ends are split as before."""
+    rng = random.Random(4)
+    chains = [_chain(rng, cut=12) for _ in range(6)]
+    for a, b, c in chains:
+        assert _jaccard(a, b) >= 0.7 and _jaccard(b, c) >= 0.7 and 0.5 <= _jaccard(a, c) < 0.7
+    kept = ["a", "b", "c", "a", "b", "c"]
+    rows = [r for i, ch in enumerate(chains) for r in _rows_with_kept(i, ch, kept[i])]
+    text = {r["doc_uid"]: r["content"] for r in rows}
+    for shards in (1, 3):
+        by = _chain_run(make_run, rows, shards, f"floor{shards}")
+        _assert_cluster_invariants(by, text, 0.5)
+        for i, k in enumerate(kept):
+            members = [by[f"c{i}/{n}"] for n in "abc"]
+            assert len({r["dup_cluster_id"] for r in members}) == 1
+            assert [r["dup_keep"] for r in members] == [n == k for n in "abc"]
+    by = _chain_run(make_run, rows, 1, "nochain", chain_floor=0.7)
+    _assert_cluster_invariants(by, text, 0.7)
+    for i in range(6):
+        assert by[f"c{i}/a"]["dup_cluster_id"] != by[f"c{i}/c"]["dup_cluster_id"]
+
+
+def _series_rows(seed: int, n: int, releases: int) -> list[dict]:
+    rng = random.Random(seed)
+    return [
+        doc_row("", f"s{i}/v{k}", "mod.py", text)
+        for i in range(n)
+        for k, text in enumerate(release_series(rng, releases))
+    ]
+
+
+def _series_recall(run, rows: list[dict]) -> tuple[dict[float, list[bool]], int]:
+    """Merged flags of changed consecutive pairs per band, and same-cluster pairs below 0.5."""
+    attr = pl.read_parquet(sorted(run.attributes("near_dedup@1").glob("*.parquet")))
+    cid = dict(zip(attr["doc_uid"], attr["dup_cluster_id"], strict=True))
+    per_band: dict[float, list[bool]] = {lo: [] for lo, _ in BANDS}
+    for a, b in itertools.pairwise(rows):
+        if a["repo"].split("/")[0] != b["repo"].split("/")[0] or a["content"] == b["content"]:
+            continue
+        j = _jaccard(a["content"], b["content"])
+        lo = next(lo for lo, hi in BANDS if lo <= j < hi)
+        per_band[lo].append(cid[a["doc_uid"]] == cid[b["doc_uid"]])
+    text = {r["doc_uid"]: r["content"] for r in rows}
+    clusters: dict[str, list[str]] = {}
+    for uid, c in cid.items():
+        clusters.setdefault(c, []).append(uid)
+    low = sum(
+        _jaccard(text[x], text[y]) < 0.5
+        for uids in clusters.values()
+        for i, x in enumerate(uids)
+        for y in uids[i + 1 :]
+    )
+    return per_band, low
+
+
+def test_release_series_recall_and_no_pair_below_floor(make_run) -> None:
+    """Generated series of 4 releases, each edited from the previous one, so chains form:
+    consecutive pairs at J >= 0.7 are merged (>= 0.97 overall, >= 0.9 at 0.7-0.8) and no pair
+    in a cluster is below 0.5; without chaining (``chain_floor`` = threshold) fewer merge."""
+    rows = _series_rows(11, 120, 4)
+    results = {}
+    for floor in (0.5, 0.7):
+        run = make_run(rows, 3, f"series{floor}")
+        report = run_near_dedup(run, DedupConfig(near=NearConfig(chain_floor=floor)), LocalRunner())
+        results[floor] = (*_series_recall(run, rows), report["split_off"])
+    per_band, low, split = results[0.5]
+    assert all(len(per_band[lo]) >= 15 for lo in (0.7, 0.8, 0.9))  # the generator covers them
+    above = per_band[0.7] + per_band[0.8] + per_band[0.9]
+    assert sum(above) / len(above) >= 0.97 and sum(per_band[0.7]) / len(per_band[0.7]) >= 0.9
+    assert not any(per_band[0.0] + per_band[0.5] + per_band[0.6])  # nothing merged below 0.7
+    assert low == 0
+    strict, low_strict, split_strict = results[0.7]
+    assert low_strict == 0 and split_strict > split
+    assert sum(strict[0.7]) < sum(per_band[0.7])
 
 
 def test_labels_identical_over_shards_and_partitions(make_run) -> None:
