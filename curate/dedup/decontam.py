@@ -58,6 +58,7 @@ def ngram_hashes(tokens: list[str], n: int) -> np.ndarray:
     return np.unique(gram_hashes(tokens, n))
 
 
+_TABLE_SIZE = 1 << 20
 _JSON_STRING = re.compile(r'"(?:\\.|[^"\\\n]){40,}"')
 _COMMENT_MARK = re.compile(r"^[ \t]*(?:#|//)[ \t]?", re.M)
 
@@ -217,6 +218,10 @@ class DecontamIndex:
         self.task_grams = np.array(sizes, np.int64)
         self.keys = np.array(sorted(grams), dtype=np.uint64)
         self.owners = [grams[k] for k in self.keys.tolist()]
+        # A bit table over the low hash bits: most text grams are ruled out by one gather,
+        # only the rest are looked up in the sorted keys.
+        self._table = np.zeros(_TABLE_SIZE, bool)
+        self._table[(self.keys & np.uint64(_TABLE_SIZE - 1)).astype(np.intp)] = True
         self.automaton = ahocorasick.Automaton()
         for i, task in enumerate(tasks):
             for text in task.texts:
@@ -242,6 +247,7 @@ class DecontamIndex:
                 for _, (i, _word) in self.automaton.iter(collapse_ws(view)):
                     hits.setdefault(i, ["docstring"])
         hashes = self.hasher.gram_hashes(text, self.ngram)
+        hashes = hashes[self._table[(hashes & np.uint64(_TABLE_SIZE - 1)).astype(np.intp)]]
         if len(hashes) and len(self.keys):
             pos = np.searchsorted(self.keys, hashes)
             pos[pos >= len(self.keys)] = 0

@@ -20,7 +20,7 @@ import ahocorasick
 class DocstringAnchors:
     """``may_match(view)`` is False only if no docstring of ``texts`` can be found in ``view``."""
 
-    def __init__(self, texts: Sequence[str], per_text: int = 3):
+    def __init__(self, texts: Sequence[str], per_text: int = 2):
         words = [set(t.split()) for t in texts]
         uses: Counter[str] = Counter(w for ws in words for w in ws)
         ids: dict[str, int] = {}
