@@ -142,7 +142,7 @@ _DOT_HASH = np.uint64(token_hash("."))
 class TokenHasher:
     """``gram_hashes(text, n)`` == ``gram_hashes(normalized_tokens(text), n)``, faster."""
 
-    def __init__(self, max_cached: int = 1 << 19):
+    def __init__(self, max_cached: int = 1 << 17):
         self.max_cached = max_cached
         self._local = threading.local()
 
