@@ -29,6 +29,8 @@ EDGE_CASES = [
     "caf\u00e9 = r'\\d+' ; 0x1F + 1.5e3 + 2_000 + .5 + 1..2",
     "def f(self, *args, **kw) -> Optional[List[int]]:\n    return self.g(*args)\n",
     "x = 1 # trailing\n#!/usr/bin/env python\nprint(x)",
+    "\u0663\u0664 + \u00e9t\u00e9 + _x9 + \u00a0\u2028 ; \u00bd \u00b2 - x//2 /3 #c\n'a'\"b\"",
+    "x.\u00e9t\u00e9 + y.\u0663",
 ]
 
 
