@@ -237,7 +237,8 @@ class DecontamIndex:
         self.docstring_filter = DocstringAnchors([w for _, (_, w) in self.automaton.items()])
         self.hasher = TokenHasher()
 
-    def check(self, text: str) -> Match:
+    def check(self, text: str, *, ngrams: bool = True) -> Match:
+        """The tasks ``text`` contains; ``ngrams=False`` runs the docstring detector only."""
         decoded = decoded_json_strings(text)
         if decoded:
             text = text + "\n" + decoded
@@ -249,7 +250,7 @@ class DecontamIndex:
             for view in views:
                 for _, (i, _word) in self.automaton.iter(collapse_ws(view)):
                     hits.setdefault(i, ["docstring"])
-        hashes = self.hasher.gram_hashes(text, self.ngram)
+        hashes = self.hasher.gram_hashes(text, self.ngram) if ngrams else np.empty(0, np.uint64)
         hashes = hashes[self._table[(hashes & np.uint64(_TABLE_SIZE - 1)).astype(np.intp)]]
         if len(hashes) and len(self.keys):
             pos = np.searchsorted(self.keys, hashes)

@@ -126,6 +126,15 @@ def test_annotator_columns(humaneval) -> None:
     assert out["decontam_evidence"][0][0].startswith("humaneval/HumanEval/3: docstring")
 
 
+def test_check_without_ngrams_runs_the_docstring_detector_only(humaneval) -> None:
+    tasks, index = humaneval
+    solution = WRAP.format(rename_identifiers(strip_docstrings(tasks[3].code)))  # n-grams only
+    docstring = WRAP.format(tasks[3].code)  # also its docstring
+    assert index.check(solution).task_ids == ["HumanEval/3"]
+    assert not index.check(solution, ngrams=False).contaminated
+    assert index.check(docstring, ngrams=False).evidence == ["humaneval/HumanEval/3: docstring"]
+
+
 def test_cli_prints_one_json_line_per_file(humaneval, tmp_path: Path) -> None:
     tasks, _ = humaneval
     (tmp_path / "src").mkdir()
