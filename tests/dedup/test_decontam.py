@@ -14,7 +14,7 @@ import pytest
 
 from curate.dedup.decontam import build_index, load_benchmark, normalized_tokens
 from curate.engine.annotate import annotate_batch
-from curate.errors import UserError
+from curate.errors import ConfigError
 from curate.filters.decontam import DecontamAnnotator, DecontamConfig
 from tests.support.code_variants import reformat, rename_identifiers, strip_docstrings
 
@@ -103,12 +103,12 @@ def test_user_jsonl_benchmark_and_per_benchmark_report(tmp_path: Path) -> None:
     ).task_ids == ["7"]
 
 
-def test_bad_benchmark_files_are_user_errors(tmp_path: Path) -> None:
+def test_bad_benchmark_files_are_config_errors(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"task_id": "x", "prompt": "def f(): pass"}\nnot json\n')
-    with pytest.raises(UserError, match=r"bad.jsonl:2"):
+    with pytest.raises(ConfigError, match=r"bad.jsonl:2"):
         load_benchmark(str(bad))
-    with pytest.raises(UserError, match="no such file"):
+    with pytest.raises(ConfigError, match="no such file"):
         load_benchmark(str(tmp_path / "missing.jsonl"))
 
 
@@ -124,6 +124,15 @@ def test_annotator_columns(humaneval) -> None:
     assert out["decontam_task_ids"][0] == ["HumanEval/3"]
     assert out["decontam_benchmarks"][:2] == [["humaneval"], []]
     assert out["decontam_evidence"][0][0].startswith("humaneval/HumanEval/3: docstring")
+
+
+def test_check_without_ngrams_runs_the_docstring_detector_only(humaneval) -> None:
+    tasks, index = humaneval
+    solution = WRAP.format(rename_identifiers(strip_docstrings(tasks[3].code)))  # n-grams only
+    docstring = WRAP.format(tasks[3].code)  # also its docstring
+    assert index.check(solution).task_ids == ["HumanEval/3"]
+    assert not index.check(solution, ngrams=False).contaminated
+    assert index.check(docstring, ngrams=False).evidence == ["humaneval/HumanEval/3: docstring"]
 
 
 def test_cli_prints_one_json_line_per_file(humaneval, tmp_path: Path) -> None:

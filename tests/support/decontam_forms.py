@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Callable
 
-from curate.dedup.decontam import Task
+from curate.dedup.decontam import Task, ngram_hashes, normalized_tokens
 from tests.support.code_variants import reformat, rename_identifiers, strip_docstrings
 
 WRAP = "import os\n\n\ndef helper(a):\n    return a * 2\n\n\n{}\n\nif __name__ == '__main__':\n    print(helper(3))\n"
@@ -65,3 +65,17 @@ HARD_NEGATIVES: dict[str, Callable[[Task], str]] = {
 def recall(index, tasks: list[Task], form: Callable[[Task], str]) -> float:
     """Share of ``tasks`` whose ``form`` copy the index attributes to the right task."""
     return sum(t.task_id in index.check(form(t)).task_ids for t in tasks) / len(tasks)
+
+
+def solution_grams(task: Task, ngram: int = 10) -> int:
+    """Distinct normalised ``ngram``-grams of the task's solution alone (no prompt)."""
+    solution = strip_docstrings(_prompt_solution(task)[1])
+    return len(ngram_hashes(normalized_tokens(solution), ngram))
+
+
+def identifiable_solution(task: Task, ngram: int = 10, min_matches: int = 10) -> bool:
+    """A solution copied alone is identifiable when it spans at least ``min_matches`` distinct
+    grams: the detector's evidence floor for any long source. Shorter ones (one-liners such as
+    ``return sorted(set(l))``) are indistinguishable from independent code; the solution-only
+    target (recall >= 0.97) is stated over identifiable solutions, see docs/decontam.md."""
+    return solution_grams(task, ngram) >= min_matches

@@ -1,0 +1,49 @@
+"""Exact pre-filter for the docstring detector: rare anchor words, one Aho-Corasick scan.
+
+The docstring detector looks for each benchmark docstring (whitespace collapsed) in the
+collapsed text and in its uncommented copy: two whitespace passes, a regex substitution and an
+automaton scan per document. A docstring can only be found if every word of it occurs in the
+text as it is (collapsing whitespace and removing line-comment markers never join or split a
+word, and the JSON-decoded strings are part of the text read), so the detector runs only on
+texts that hold all the anchors of at least one docstring: its ``per_text`` rarest words (fewest
+docstrings of the benchmark set using them, then longest). No docstring match is lost.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import ahocorasick
+
+
+class DocstringAnchors:
+    """``may_match(view)`` is False only if no docstring of ``texts`` can be found in ``view``."""
+
+    def __init__(self, texts: Sequence[str], per_text: int = 2):
+        words = [set(t.split()) for t in texts]
+        uses: Counter[str] = Counter(w for ws in words for w in ws)
+        ids: dict[str, int] = {}
+        self.rules: list[frozenset[int]] = []
+        for ws in words:
+            best = sorted(ws, key=lambda w: (uses[w], -len(w), w))[:per_text]
+            self.rules.append(frozenset(ids.setdefault(w, len(ids)) for w in best))
+        self.always = any(not r for r in self.rules)
+        self._by_word: dict[int, list[frozenset[int]]] = {}
+        for rule in self.rules:
+            for i in rule:
+                self._by_word.setdefault(i, []).append(rule)
+        self.automaton = ahocorasick.Automaton()
+        for w, i in ids.items():
+            self.automaton.add_word(w, i)
+        self._empty = not ids
+        if not self._empty:
+            self.automaton.make_automaton()
+
+    def may_match(self, view: str) -> bool:
+        if self.always:
+            return True
+        if self._empty:
+            return False
+        found = {i for _, i in self.automaton.iter(view)}
+        return any(rule <= found for i in found for rule in self._by_word[i])

@@ -1,0 +1,173 @@
+"""Normalised code tokens and their n-gram hashes, for decontamination.
+
+``normalized_tokens`` is the readable definition: comments, docstrings and long strings dropped,
+identifiers replaced by ``ID`` unless they are keywords, builtins or attribute names (after a
+``.``), short strings as ``S:body``. ``TokenHasher.gram_hashes`` computes the same n-gram hashes
+without building the normalised strings: each distinct raw token is classified and hashed once
+(a per-thread cache), and the only per-token work left is one C-level dict lookup; the context
+rule (an identifier after ``.`` keeps its name) is applied with numpy. The two agree on every
+text (``tests/dedup/test_decontam_tokens.py``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+import threading
+
+import numpy as np
+import xxhash
+
+_TOKEN = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\''
+    r"|#[^\n]*|//[^\n]*|[A-Za-z_][A-Za-z_0-9]*|\d[\w.]*|\S"
+)
+_KEEP = (
+    set(keyword.kwlist)
+    | set(keyword.softkwlist)
+    | {n for n in dir(builtins) if not n.startswith("_")}
+    | {"List", "Dict", "Tuple", "Set", "Optional", "Any", "Union", "Callable", "Iterable", "self"}
+)
+_SHORT_STRING = 24
+_QUOTES = frozenset("\"'")
+_TRIPLE = frozenset(('"""', "'''"))
+_ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def normalized_tokens(code: str) -> list[str]:
+    """Tokens of ``code`` with comments dropped and identifiers/long strings abstracted."""
+    out: list[str] = []
+    append = out.append
+    keep = _KEEP
+    prev = ""
+    for tok in _TOKEN.findall(code):
+        c = tok[0]
+        if c in _QUOTES:
+            if tok[:3] in _TRIPLE:
+                continue  # docstrings and long texts: matched by the exact-text detector
+            body = tok[1:-1]
+            if len(body) > _SHORT_STRING:
+                continue
+            norm = "S:" + body
+        elif c in _ID_START or (c > "\x7f" and c.isalpha()):
+            norm = tok if tok in keep or prev == "." else "ID"
+        elif c == "#" or (c == "/" and tok[:2] == "//"):
+            continue
+        else:
+            norm = tok
+        append(norm)
+        prev = tok
+    return out
+
+
+def token_hash(token: str) -> int:
+    return xxhash.xxh3_64_intdigest(token.encode("utf-8", "surrogatepass"))
+
+
+_POWERS: tuple[np.ndarray, np.ndarray] = (np.ones(1, np.uint64), np.ones(1, np.uint64))
+
+
+def _powers(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``_MIX ** i`` and its inverse modulo 2**64, for ``i < size`` (cached, grown by doubling)."""
+    global _POWERS
+    if len(_POWERS[0]) < size:
+        size = max(size, 2 * len(_POWERS[0]), 4096)
+        inverse = pow(int(_MIX), -1, 1 << 64)
+        with np.errstate(over="ignore"):
+            up = np.cumprod(np.full(size, _MIX, np.uint64))
+            down = np.cumprod(np.full(size, np.uint64(inverse), np.uint64))
+        up[1:], up[0] = up[:-1], 1
+        down[1:], down[0] = down[:-1], 1
+        _POWERS = (up, down)
+    return _POWERS
+
+
+def combine(th: np.ndarray, n: int) -> np.ndarray:
+    """Hash of the ``n``-gram of token hashes ``th`` starting at each position (one gram of all
+    tokens when fewer than ``n``): ``sum(th[i + j] * M**j)`` modulo 2**64, from one prefix sum
+    (four array passes instead of three per token of the gram)."""
+    if not len(th):
+        return np.empty(0, np.uint64)
+    k = min(n, len(th))
+    up, down = _powers(len(th) + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.zeros(len(th) + 1, np.uint64)
+        np.cumsum(th * up[: len(th)], out=prefix[1:])
+        return (prefix[k:] - prefix[: len(th) - k + 1]) * down[: len(th) - k + 1]
+
+
+def gram_hashes(tokens: list[str], n: int) -> np.ndarray:
+    """``combine`` over the hashes of normalised ``tokens``."""
+    vocab: dict[str, int] = {}
+    ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), np.int64, len(tokens))
+    th = np.fromiter((token_hash(t) for t in vocab), np.uint64, len(vocab))[ids]
+    return combine(th, n)
+
+
+class _Cache(dict):
+    """Raw token -> row of ``plain`` / ``as_id`` (hash when kept by name, hash in context)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plain = np.zeros(1024, np.uint64)
+        self.as_id = np.zeros(1024, np.uint64)
+
+    def __missing__(self, tok: str) -> int:
+        row = len(self)
+        if row == len(self.plain):
+            self.plain = np.concatenate([self.plain, np.zeros(row, np.uint64)])
+            self.as_id = np.concatenate([self.as_id, np.zeros(row, np.uint64)])
+        c = tok[0]
+        plain = as_id = 0  # 0: dropped (a 64-bit hash of 0 is not expected)
+        if c in _QUOTES:
+            if tok[:3] not in _TRIPLE and len(tok) - 2 <= _SHORT_STRING:
+                plain = as_id = token_hash("S:" + tok[1:-1])
+        elif c in _ID_START or (c > "\x7f" and c.isalpha()):
+            plain = token_hash(tok)
+            as_id = plain if tok in _KEEP else _ID_HASH
+        elif not (c == "#" or (c == "/" and tok[:2] == "//")):
+            plain = as_id = token_hash(tok)
+        self.plain[row] = plain
+        self.as_id[row] = as_id
+        self[tok] = row
+        return row
+
+
+_ID_HASH = token_hash("ID")
+_DOT_HASH = np.uint64(token_hash("."))
+
+
+class TokenHasher:
+    """``gram_hashes(text, n)`` == ``gram_hashes(normalized_tokens(text), n)``, faster."""
+
+    def __init__(self, max_cached: int = 1 << 17):
+        self.max_cached = max_cached
+        self._local = threading.local()
+
+    def _cache(self) -> _Cache:
+        cache = getattr(self._local, "cache", None)
+        if cache is None or len(cache) > self.max_cached:
+            cache = self._local.cache = _Cache()
+        return cache
+
+    def token_hashes(self, text: str) -> np.ndarray:
+        """Hashes of the normalised tokens of ``text``."""
+        toks = _TOKEN.findall(text)
+        cache = self._cache()
+        rows = np.fromiter(map(cache.__getitem__, toks), np.int64, len(toks))
+        plain = cache.plain[rows]
+        kept = plain != 0
+        if not kept.all():
+            plain = plain[kept]
+            rows = rows[kept]
+        th = cache.as_id[rows]
+        if len(th) > 1:
+            # An identifier right after a kept "." keeps its name (attribute access).
+            after_dot = np.flatnonzero(plain[:-1] == _DOT_HASH) + 1
+            th[after_dot] = plain[after_dot]
+        return th
+
+    def gram_hashes(self, text: str, n: int) -> np.ndarray:
+        return combine(self.token_hashes(text), n)
