@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from curate.card.stats import CardStats, numeric_values
-from curate.rundir import RunDir
+from curate.rundir import RunDir, place
 
 
 def _pyplot():  # type: ignore[no-untyped-def]
@@ -26,7 +25,7 @@ def _save(fig: Any, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.png")
     fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    os.replace(tmp, path)
+    place(tmp, path)
 
 
 def language_shares(stats: CardStats, path: Path, top: int = 20) -> Path | None:
