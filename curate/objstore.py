@@ -207,13 +207,14 @@ class Mirror:
         st = os.stat(self.local(rel))
         return st.st_size, st.st_mtime_ns
 
-    def listing(self) -> dict[str, dict[str, Any]]:
-        """Relative key -> object info of every object stored under the run (one LIST per
-        1,000 keys), the local-only entries left out."""
+    def listing(self, under: str = "") -> dict[str, dict[str, Any]]:
+        """Relative key -> object info of every object stored under the run (or under its
+        folder ``under``; one LIST per 1,000 keys), the local-only entries left out."""
         fs, prefix = self.fs, self.prefix
-        fs.invalidate_cache(prefix)
+        top = f"{prefix}/{under}".rstrip("/")
+        fs.invalidate_cache(top)
         try:
-            found = fs.find(prefix, detail=True)
+            found = fs.find(top, detail=True)
         except FileNotFoundError:
             return {}
         out = {}
@@ -264,6 +265,11 @@ class Mirror:
                     path = os.path.join(self.root, entry)
                     shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
         os.makedirs(self.root, exist_ok=True)
+        if self.root not in _CLEAN_AT_EXIT:  # the store keeps the run; the mirror is scratch
+            import atexit
+
+            _CLEAN_AT_EXIT.add(self.root)
+            atexit.register(shutil.rmtree, self.root, True)
         self.known.clear()
         self.checked_out = True
         return self.pull(missing_only=False)
@@ -303,6 +309,7 @@ class Mirror:
         return {"deleted": len(gone), "uploaded": len(changed)}
 
 
+_CLEAN_AT_EXIT: set[str] = set()
 _MIRRORS: dict[str, Mirror] = {}
 """Local mirror root -> its Mirror, for every store-backed run directory this process uses."""
 
@@ -347,9 +354,18 @@ def publish(path: str) -> None:
 
 def refresh(root: str) -> int:
     """Download what other nodes stored since the checkout (objects the mirror lacks), in the
-    process that checked the mirror out; 0 elsewhere."""
+    process that checked the mirror out; 0 elsewhere. Every output is stored before its
+    marker, so when the mirror has every stored marker (one LIST of ``_markers/``, a few
+    percent of the keys) there is nothing new worth reading and the full LIST is skipped."""
+    import os
+
     mirror = _MIRRORS.get(root)
-    return mirror.pull() if mirror is not None and mirror.checked_out else 0
+    if mirror is None or not mirror.checked_out:
+        return 0
+    markers = mirror.listing(MARKERS)
+    if all(r in mirror.known or os.path.exists(mirror.local(r)) for r in markers):
+        return 0
+    return mirror.pull()
 
 
 def flush(root: str) -> dict[str, int]:

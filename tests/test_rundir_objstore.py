@@ -175,3 +175,19 @@ def test_run_dir_pickles_with_its_store_and_options(mirrored):
     finally:
         conf.clear()
         conf.update(saved)
+
+
+def test_refresh_brings_in_what_other_nodes_committed(mirrored):
+    from curate.rundir import RunDir
+
+    run, fs, base = mirrored
+    # another node stored a shard's output but (not yet) its marker: nothing to read yet
+    fs.pipe_file(f"{base}/documents/n2.parquet", b"node 2 output")
+    assert objstore.refresh(str(run.root)) == 0
+    assert not RunDir.shard_file(run.documents, "n2").exists()
+    # ... then its marker: the driver's next whole-run step sees both
+    fs.pipe_file(f"{base}/_markers/ingest/n2.json", b"{}")
+    assert objstore.refresh(str(run.root)) == 2
+    assert RunDir.shard_file(run.documents, "n2").read_bytes() == b"node 2 output"
+    assert objstore.refresh(str(run.root)) == 0  # up to date: one LIST of _markers/ only
+    assert objstore.refresh(str(run.root / "elsewhere")) == 0  # not a mirror

@@ -189,7 +189,10 @@ def ingest_command(
             help="Inputs: directories, archives, git repos, bundles, JSONL/Parquet exports."
         ),
     ],
-    output: Annotated[str, typer.Option("--output", "-o", help="Run directory to write.")],
+    output: Annotated[
+        str,
+        typer.Option("--output", "-o", help="Run directory to write (a path or s3://... URL)."),
+    ],
     pipeline: Annotated[
         Path | None,
         typer.Option("--pipeline", "-p", help="Take \\[ingest] settings from this recipe."),
@@ -197,6 +200,7 @@ def ingest_command(
     runner: RunnerOpt = "local",
     address: AddressOpt = None,
     workers: WorkersOpt = None,
+    storage_option: StorageOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
     verbose: int = VerboseOpt,
 ) -> None:
@@ -204,6 +208,7 @@ def ingest_command(
     from curate.pipeline import ingest_only
 
     set_verbosity(verbose)
+    storage_options(storage_option, [*paths, output])
     cfg = load_pipeline(pipeline) if pipeline else default_pipeline()
     cfg = cfg.with_run(
         input=tuple(paths), output=output, runner=runner, address=address, workers=workers
