@@ -352,6 +352,24 @@ def publish(path: str) -> None:
         found[0].put(found[1])
 
 
+def unpublish(path: str) -> None:
+    """After a local output (file or folder) was removed: delete its key, or every key under
+    it, on the store when it lies in a mirror (markers first)."""
+    found = mirror_of(str(path)) if _MIRRORS else None
+    if found is None or _local_only(found[1]):
+        return
+    mirror, rel = found
+    stored = mirror.listing(rel)
+    gone = sorted(
+        (r for r in stored if r == rel or r.startswith(rel + "/")),
+        key=lambda r: not r.startswith(MARKERS),
+    )
+    if gone:
+        mirror.fs.rm([mirror.key(r) for r in gone])
+    for r in gone:
+        mirror.known.pop(r, None)
+
+
 def refresh(root: str) -> int:
     """Download what other nodes stored since the checkout (objects the mirror lacks), in the
     process that checked the mirror out; 0 elsewhere. Every output is stored before its

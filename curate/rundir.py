@@ -249,6 +249,20 @@ def place(tmp: str | os.PathLike[str], path: str | os.PathLike[str]) -> None:
     objstore.publish(str(path))
 
 
+def remove(path: str | os.PathLike[str]) -> None:
+    """Remove an output (a file or a folder; nothing if absent): the counterpart of ``place``.
+    In the mirror of a run directory on an object store, its key (or every key under the
+    folder) is deleted on the store at once, not only at the next flush."""
+    import shutil
+
+    target = Path(path)
+    if target.is_dir():
+        shutil.rmtree(target)
+    else:
+        target.unlink(missing_ok=True)
+    objstore.unpublish(str(target))
+
+
 def write_bytes_atomic(data: bytes, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")

@@ -191,3 +191,24 @@ def test_refresh_brings_in_what_other_nodes_committed(mirrored):
     assert RunDir.shard_file(run.documents, "n2").read_bytes() == b"node 2 output"
     assert objstore.refresh(str(run.root)) == 0  # up to date: one LIST of _markers/ only
     assert objstore.refresh(str(run.root / "elsewhere")) == 0  # not a mirror
+
+
+def test_remove_deletes_the_key_or_folder_on_the_store_at_once(mirrored, tmp_path):
+    from curate.rundir import RunDir, remove, write_table_atomic
+
+    run, fs, base = mirrored
+    for shard in ("s1", "s2"):
+        write_table_atomic(pa.table({"x": [1]}), RunDir.shard_file(run.documents, shard))
+        write_table_atomic(pa.table({"x": [1]}), RunDir.shard_file(run.attributes("a@1"), shard))
+    remove(RunDir.shard_file(run.documents, "s1"))
+    remove(run.attributes("a@1"))
+    remove(run.attributes("never@1"))  # absent: nothing, no error
+    fs.invalidate_cache()
+    assert sorted(fs.find(base)) == [f"{base}/documents/s2.parquet"]
+    assert not run.attributes("a@1").exists()
+    assert run.mirror.flush() == {"deleted": 0, "uploaded": 0}
+    local = tmp_path / "plain" / "f.json"  # a local path: removed, no store involved
+    local.parent.mkdir()
+    local.write_text("{}")
+    remove(local)
+    assert not local.exists()
