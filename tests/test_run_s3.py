@@ -249,6 +249,16 @@ def test_cli_run_with_storage_options_only(
         assert report["totals"]["documents"] == 1
         keys = _listing(s3_server.filesystem(), f"{bucket}/run")
         assert any(k.startswith("documents/") for k in keys)
+        again = _cli(
+            "run", str(ROOT / "pipelines" / "demo.toml"),
+            "--input", f"{bucket}/in/", "--output", f"{bucket}/run", "--runner", "local",
+            "--storage-option", "key=testing", "--storage-option", "secret=testing",
+            "--storage-option", f"client_kwargs.endpoint_url={s3_server.endpoint_url}",
+            "--storage-option", "client_kwargs.region_name=us-east-1", "-q",
+        )  # fmt: skip
+        assert "up to date, nothing to do" in again
+        assert f"-> {bucket}/run\ninspect with: curate stats {bucket}/run" in again
+        assert _listing(s3_server.filesystem(), f"{bucket}/run") == keys
     finally:
         conf.clear()
         conf.update(saved)

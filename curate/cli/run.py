@@ -91,8 +91,8 @@ def _report(report, as_json: bool) -> None:  # type: ignore[no-untyped-def]
         f"{state}: {report.shards} shards ({report.shards_ingested} ingested, "
         f"{report.shards_annotated} annotated"
         + (f"; ran {', '.join(report.barriers_run)}" if report.barriers_run else "")
-        + f") -> {report.run_dir}\n"
-        f"inspect with: curate stats {shlex.quote(str(report.run_dir))}"
+        + f") -> {report.location}\n"
+        f"inspect with: curate stats {shlex.quote(report.location)}"
     )
 
 
