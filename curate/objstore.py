@@ -315,13 +315,20 @@ _MIRRORS: dict[str, Mirror] = {}
 
 
 def mirror_root(url: str) -> str:
-    """The local mirror folder of the run directory at ``url`` (same on every node)."""
+    """The local mirror folder of the run directory at ``url``: the same on every node, and
+    distinct per store (the endpoint is part of the name: one bucket name on two S3-compatible
+    servers is two run directories) and per user."""
     import hashlib
     import os
     import tempfile
 
-    base = os.environ.get(MIRROR_ENV) or os.path.join(tempfile.gettempdir(), "curate-mirror")
-    digest = hashlib.sha256(url.rstrip("/").encode()).hexdigest()[:16]
+    base = os.environ.get(MIRROR_ENV) or os.path.join(
+        tempfile.gettempdir(), f"curate-mirror-{os.getuid()}"
+    )
+    endpoint = storage_config(url).get("client_kwargs", {}).get("endpoint_url") or os.environ.get(
+        "AWS_ENDPOINT_URL_S3", os.environ.get("AWS_ENDPOINT_URL", "")
+    )
+    digest = hashlib.sha256(f"{url.rstrip('/')}\n{endpoint}".encode()).hexdigest()[:16]
     return os.path.join(os.path.abspath(base), digest)
 
 

@@ -212,3 +212,14 @@ def test_remove_deletes_the_key_or_folder_on_the_store_at_once(mirrored, tmp_pat
     local.write_text("{}")
     remove(local)
     assert not local.exists()
+
+
+def test_mirror_folder_is_per_url_and_per_endpoint(tmp_path, monkeypatch):
+    monkeypatch.setenv(objstore.MIRROR_ENV, str(tmp_path))
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:1")
+    one = objstore.mirror_root("s3://b/run")
+    assert one == objstore.mirror_root("s3://b/run/")  # a trailing slash is the same run
+    assert one.startswith(str(tmp_path) + "/")
+    assert one != objstore.mirror_root("s3://b/run2")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:2")  # another server
+    assert one != objstore.mirror_root("s3://b/run")
