@@ -161,9 +161,10 @@ def _md5(path: str) -> str:
 
 
 def _local_only(rel: str) -> bool:
+    """Scratch space, the lock, and hidden files (every writer's temp file is ``.<name>...``:
+    one left by a killed process is never uploaded)."""
     top = rel.partition("/")[0]
-    name = rel.rsplit("/", 1)[-1]
-    return top in _LOCAL_ONLY or (name.startswith(".") and name.endswith(".tmp"))
+    return top in _LOCAL_ONLY or rel.rsplit("/", 1)[-1].startswith(".")
 
 
 class Mirror:

@@ -126,6 +126,8 @@ def test_flush_pushes_renames_and_removals_and_pull_does_not_resurrect(mirrored)
     # a step that renames its output into place itself and removes a retired shard's output
     (run.root / "mixtures" / "m").mkdir(parents=True)
     (run.root / "mixtures" / "m" / "part-00000.parquet").write_bytes(b"part")
+    (run.root / "card").mkdir()
+    (run.root / "card" / ".plot.0123abcd.png").write_bytes(b"a killed writer's temp file")
     RunDir.shard_file(run.documents, "s2").unlink()
     assert run.mirror.pull() == 0  # the removed s2 is not downloaded again
     assert not RunDir.shard_file(run.documents, "s2").exists()
