@@ -131,3 +131,290 @@ def local_copy(url: str, storage_options: dict[str, Any] | None = None) -> str:
     if not snapshot(fs, root, local):
         raise UserError(f"{url}: not a run directory (nothing stored there)")
     return local
+
+
+# --- run directories written through a local mirror ------------------------------------------
+#
+# A run directory on a store is worked on through a local *mirror* folder: every reader of the
+# project keeps its local-path code, and every writer finishes with ``publish(final_path)``,
+# which PUTs the final object under the same relative key (one PUT: atomic). Step markers are
+# written after their outputs, so on the store, as on disk, the marker is the commit point.
+
+MIRROR_ENV = "CURATE_MIRROR_DIR"
+"""Folder under which run directories on object stores get their local mirror (default: the
+system temp folder)."""
+
+_LOCAL_ONLY = ("_tmp", ".lock")
+"""Top-level entries of a mirror that never go to the store (scratch space, the local lock)."""
+
+MARKERS = "_markers"
+
+
+def _md5(path: str) -> str:
+    import hashlib
+
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _local_only(rel: str) -> bool:
+    """Scratch space, the lock, and hidden files (every writer's temp file is ``.<name>...``:
+    one left by a killed process is never uploaded)."""
+    top = rel.partition("/")[0]
+    return top in _LOCAL_ONLY or rel.rsplit("/", 1)[-1].startswith(".")
+
+
+class Mirror:
+    """The store side of one run directory: ``url`` on the store, ``root`` its local folder.
+
+    ``known`` maps each relative key this process downloaded or uploaded to the local file's
+    (size, mtime_ns) at that moment, so ``flush`` can tell what changed locally since."""
+
+    def __init__(self, url: str, root: str):
+        self.url = url.rstrip("/")
+        self.root = root
+        self.checked_out = False
+        self.known: dict[str, tuple[int, int]] = {}
+        self.puts = 0
+        self._fs: Any = None
+        self._prefix = ""
+
+    @property
+    def fs(self) -> Any:
+        if self._fs is None:
+            self._fs, path = filesystem(self.url)
+            self._prefix = path.rstrip("/")
+        return self._fs
+
+    @property
+    def prefix(self) -> str:
+        self.fs  # noqa: B018 - resolves the path inside the filesystem
+        return self._prefix
+
+    def key(self, rel: str) -> str:
+        return f"{self.prefix}/{rel}"
+
+    def local(self, rel: str) -> str:
+        import os
+
+        return os.path.join(self.root, *rel.split("/"))
+
+    def _stat(self, rel: str) -> tuple[int, int]:
+        import os
+
+        st = os.stat(self.local(rel))
+        return st.st_size, st.st_mtime_ns
+
+    def listing(self, under: str = "") -> dict[str, dict[str, Any]]:
+        """Relative key -> object info of every object stored under the run (or under its
+        folder ``under``; one LIST per 1,000 keys), the local-only entries left out."""
+        fs, prefix = self.fs, self.prefix
+        top = f"{prefix}/{under}".rstrip("/")
+        fs.invalidate_cache(top)
+        try:
+            found = fs.find(top, detail=True)
+        except FileNotFoundError:
+            return {}
+        out = {}
+        for key, info in found.items():
+            rel = key[len(prefix) :].lstrip("/")
+            if rel and not _local_only(rel) and info.get("type", "file") != "directory":
+                out[rel] = info
+        return out
+
+    def put(self, rel: str) -> None:
+        """Upload the local file ``rel`` under its final key, in one PUT."""
+        with open(self.local(rel), "rb") as fh:
+            data = fh.read()
+        self.fs.pipe_file(self.key(rel), data)
+        self.known[rel] = self._stat(rel)
+        self.puts += 1
+
+    def pull(self, *, missing_only: bool = True) -> int:
+        """Download the objects of the store that the mirror lacks and never had (all of them
+        when ``missing_only`` is false); returns how many were downloaded. A key this process
+        downloaded or wrote and then removed locally stays removed (``flush`` deletes it)."""
+        import os
+
+        listing = self.listing()
+        todo = [
+            r
+            for r in sorted(listing)
+            if not missing_only or (r not in self.known and not os.path.exists(self.local(r)))
+        ]
+        for rel in todo:
+            os.makedirs(os.path.dirname(self.local(rel)), exist_ok=True)
+        if todo:
+            self.fs.get([self.key(r) for r in todo], [self.local(r) for r in todo])
+        for rel in listing:
+            if os.path.exists(self.local(rel)) and rel not in self.known:
+                self.known[rel] = self._stat(rel)
+        return len(todo)
+
+    def checkout(self) -> int:
+        """Make the mirror an exact copy of what is stored (the store is the truth: a local
+        leftover of an earlier process, committed or not, is discarded)."""
+        import os
+        import shutil
+
+        if os.path.isdir(self.root):
+            for entry in os.listdir(self.root):
+                if entry != ".lock":
+                    path = os.path.join(self.root, entry)
+                    shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
+        os.makedirs(self.root, exist_ok=True)
+        if self.root not in _CLEAN_AT_EXIT:  # the store keeps the run; the mirror is scratch
+            import atexit
+
+            _CLEAN_AT_EXIT.add(self.root)
+            atexit.register(shutil.rmtree, self.root, True)
+        self.known.clear()
+        self.checked_out = True
+        return self.pull(missing_only=False)
+
+    def flush(self) -> dict[str, int]:
+        """Bring the store in line with the mirror for what changed outside ``publish`` (a
+        rename into place, a removed output): removed files' keys are deleted (markers first),
+        then changed files are uploaded (markers last). A file another process already
+        uploaded (its MD5 equals the object's ETag) is not uploaded again."""
+        import os
+
+        listing = self.listing()
+        local: set[str] = set()
+        for dirpath, _, files in os.walk(self.root):
+            for name in files:
+                rel = os.path.relpath(os.path.join(dirpath, name), self.root).replace(os.sep, "/")
+                if not _local_only(rel):
+                    local.add(rel)
+        gone = sorted(
+            (set(self.known) & set(listing)) - local, key=lambda r: not r.startswith(MARKERS)
+        )
+        if gone:
+            self.fs.rm([self.key(r) for r in gone])
+        for rel in gone:
+            self.known.pop(rel, None)
+        changed = []
+        for rel in sorted(local, key=lambda r: r.startswith(MARKERS)):
+            stat = self._stat(rel)
+            if self.known.get(rel) == stat:
+                continue
+            etag = str(listing.get(rel, {}).get("ETag", "")).strip('"')
+            if etag and etag == _md5(self.local(rel)):
+                self.known[rel] = stat
+                continue
+            changed.append(rel)
+            self.put(rel)
+        return {"deleted": len(gone), "uploaded": len(changed)}
+
+
+_CLEAN_AT_EXIT: set[str] = set()
+_MIRRORS: dict[str, Mirror] = {}
+"""Local mirror root -> its Mirror, for every store-backed run directory this process uses."""
+
+
+def mirror_root(url: str) -> str:
+    """The local mirror folder of the run directory at ``url``: the same on every node, and
+    distinct per store (the endpoint is part of the name: one bucket name on two S3-compatible
+    servers is two run directories) and per user."""
+    import hashlib
+    import os
+    import tempfile
+
+    base = os.environ.get(MIRROR_ENV) or os.path.join(
+        tempfile.gettempdir(), f"curate-mirror-{os.getuid()}"
+    )
+    endpoint = storage_config(url).get("client_kwargs", {}).get("endpoint_url") or os.environ.get(
+        "AWS_ENDPOINT_URL_S3", os.environ.get("AWS_ENDPOINT_URL", "")
+    )
+    digest = hashlib.sha256(f"{url.rstrip('/')}\n{endpoint}".encode()).hexdigest()[:16]
+    return os.path.join(os.path.abspath(base), digest)
+
+
+def mount(url: str, root: str) -> Mirror:
+    """Register ``root`` as the local mirror of ``url`` in this process (idempotent)."""
+    mirror = _MIRRORS.get(root)
+    if mirror is None or mirror.url != url.rstrip("/"):
+        mirror = _MIRRORS[root] = Mirror(url, root)
+    return mirror
+
+
+def mirror_of(path: str) -> tuple[Mirror, str] | None:
+    """(mirror, relative key) when ``path`` lies in a mounted mirror, else None."""
+    import os
+
+    path = os.path.abspath(path)
+    for root, mirror in _MIRRORS.items():
+        if path.startswith(root + os.sep):
+            return mirror, os.path.relpath(path, root).replace(os.sep, "/")
+    return None
+
+
+def publish(path: str) -> None:
+    """After a local file was put into place: PUT it under its key when it lies in a mirror
+    (nothing for a local run directory, or for a mirror's scratch files)."""
+    found = mirror_of(str(path)) if _MIRRORS else None
+    if found is not None and not _local_only(found[1]):
+        found[0].put(found[1])
+
+
+def unpublish(path: str) -> None:
+    """After a local output (file or folder) was removed: delete its key, or every key under
+    it, on the store when it lies in a mirror (markers first)."""
+    found = mirror_of(str(path)) if _MIRRORS else None
+    if found is None or _local_only(found[1]):
+        return
+    mirror, rel = found
+    stored = mirror.listing(rel)
+    gone = sorted(
+        (r for r in stored if r == rel or r.startswith(rel + "/")),
+        key=lambda r: not r.startswith(MARKERS),
+    )
+    if gone:
+        mirror.fs.rm([mirror.key(r) for r in gone])
+    for r in gone:
+        mirror.known.pop(r, None)
+
+
+def refresh(root: str) -> int:
+    """Download what other nodes stored since the checkout (objects the mirror lacks), in the
+    process that checked the mirror out; 0 elsewhere. Every output is stored before its
+    marker, so when the mirror has every stored marker (one LIST of ``_markers/``, a few
+    percent of the keys) there is nothing new worth reading and the full LIST is skipped."""
+    import os
+
+    mirror = _MIRRORS.get(root)
+    if mirror is None or not mirror.checked_out:
+        return 0
+    markers = mirror.listing(MARKERS)
+    if all(r in mirror.known or os.path.exists(mirror.local(r)) for r in markers):
+        return 0
+    return mirror.pull()
+
+
+def flush(root: str) -> dict[str, int]:
+    mirror = _MIRRORS.get(root)
+    return mirror.flush() if mirror is not None and mirror.checked_out else {}
+
+
+def storage_config(url: str) -> dict[str, Any]:
+    """The storage options configured (``configure``, fsspec's config) for ``url``'s protocol."""
+    from fsspec.config import conf
+
+    return dict(conf.get(url.split("://", 1)[0], {}))
+
+
+def configure(protocols: Any, options: dict[str, Any]) -> None:
+    """Storage options (``--storage-option``) for these protocols, for every filesystem this
+    process and the processes it starts afterwards (Ray workers) open: fsspec's configuration
+    plus its ``FSSPEC_<PROTOCOL>`` environment variable."""
+    import os
+
+    from fsspec.config import conf
+
+    for protocol in sorted(set(protocols)):
+        merged = {**conf.get(protocol, {}), **options}
+        conf[protocol] = merged
+        os.environ[f"FSSPEC_{protocol.upper()}"] = json.dumps(merged)

@@ -11,9 +11,12 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
+import os
 import re
 import shutil
+import socket
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from curate import objstore
 from curate.config import PipelineConfig
 from curate.engine.annotate import STEP as ANNOTATE_STEP
 from curate.engine.annotate import AnnotateStep
@@ -33,7 +37,7 @@ from curate.errors import UserError
 from curate.ingest.step import STEP as INGEST_STEP
 from curate.ingest.step import IngestStep
 from curate.recipe_check import check_policy_columns
-from curate.rundir import RunDir, write_table_atomic
+from curate.rundir import RunDir, write_bytes_atomic, write_table_atomic
 from curate.schema import MANIFEST, SKIPPED
 
 log = logging.getLogger(__name__)
@@ -51,6 +55,12 @@ class RunReport:
     shards: int = 0
     steps: list[StepReport] = field(default_factory=list)
     plan_seconds: float = 0.0
+    url: str | None = None
+    """The run directory's URL when it is on an object store (``run_dir`` is its mirror)."""
+
+    @property
+    def location(self) -> str:
+        return self.url or str(self.run_dir)
 
     def step(self, name: str) -> StepReport | None:
         return next((s for s in self.steps if s.name == name), None)
@@ -148,39 +158,76 @@ def run_pipeline(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport
     if not cfg.run.output:
         raise UserError("no output: pass --output RUN (or set run.output in the recipe)")
     run = RunDir.at(cfg.run.output)
-    check_policy_columns(cfg, run)  # before anything is written
+    if run.url is None:
+        check_policy_columns(cfg, run)  # before anything is written
     if cfg.run.runner == "ray" and cfg.run.address and runner is None:
         check_address(cfg.run.address)
+    with run_lock(run):
+        if run.url is not None:  # the store is the truth: the mirror starts as its copy
+            check_policy_columns(cfg, run)
+        return _run_locked(cfg, run, runner)
+
+
+def _lock_file(run: RunDir) -> Path:
     try:
         run.root.mkdir(parents=True, exist_ok=True)
         open(run.root / ".lock", "a").close()  # (opening for append leaves the mtime alone)
     except OSError as err:  # read-only folder or filesystem, a path under /sys, ...
         raise UserError(f"{run.root}: cannot write the run directory ({err.strerror})") from None
-    with run_lock(run):
-        return _run_locked(cfg, run, runner)
+    return run.root / ".lock"
 
 
 @contextmanager
 def run_lock(run: RunDir) -> Iterator[None]:
     """One writer per run directory (``RUN/.lock``): a second concurrent ``curate run`` or
-    ``curate mix`` on it fails fast instead of racing."""
-    with open(run.root / ".lock", "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UserError(f"{run.root}: in use by another curate run") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    ``curate mix`` on it fails fast instead of racing. On an object store the lock is the
+    ``RUN/.lock`` object, created with a conditional PUT (``curate.objstore.acquire_lock``);
+    holding it, the local mirror is checked out from the store, and on the way out (also after
+    an error) what changed locally is flushed to the store before the lock is released."""
+    mirror = run.mirror
+    owner = None
+    if mirror is not None:
+        owner = _store_lock(run, mirror)
+    try:
+        with open(_lock_file(run), "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise UserError(f"{run.location}: in use by another curate run") from None
+            try:
+                if mirror is not None:
+                    mirror.checkout()
+                try:
+                    yield
+                finally:
+                    if mirror is not None and mirror.checked_out:
+                        mirror.flush()
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        if mirror is not None and owner is not None:
+            objstore.release_lock(mirror.fs, mirror.key(".lock"), owner)
+
+
+def _store_lock(run: RunDir, mirror: objstore.Mirror) -> str:
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    try:
+        return objstore.acquire_lock(mirror.fs, mirror.key(".lock"), owner)
+    except UserError:
+        raise UserError(
+            f"{run.location}: in use by another curate run (the lock object {run.location}/.lock "
+            "is held; delete it only if that run is dead)"
+        ) from None
+    except OSError as err:
+        raise UserError(f"{run.location}: cannot write the run directory ({err})") from None
 
 
 def _run_locked(cfg: PipelineConfig, run: RunDir, runner: Runner | None) -> RunReport:
     if cfg.source_text and (
         not run.config_copy.is_file() or run.config_copy.read_text() != cfg.source_text
     ):
-        run.config_copy.write_text(cfg.source_text)
-    report = RunReport(run.root)
+        write_bytes_atomic(cfg.source_text.encode(), run.config_copy)
+    report = RunReport(run.root, url=run.url)
 
     started = time.perf_counter()
     shards = plan(cfg, run)

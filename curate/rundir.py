@@ -1,8 +1,11 @@
 """Layout of a run directory (shared/DESIGN.md section 4), the one reader of what it holds,
 and atomic writes into it.
 
-Every writer goes through ``write_table_atomic`` / ``write_json_atomic``: the file is written
-under a temporary name and renamed, so a killed run never leaves a half-written table behind.
+Every writer goes through ``write_table_atomic`` / ``write_json_atomic`` /
+``AtomicParquetWriter`` / ``place``: the file is written under a temporary name and renamed, so
+a killed run never leaves a half-written table behind. A run directory on an object store
+(``RunDir.url``) is worked on through a local mirror, and ``place`` also PUTs the final object
+(``curate.objstore``): one mechanism, the same code path for local and remote runs.
 
 Every reader (notebooks, policy, dedup, mixer, card) finds shards and attribute folders through
 ``RunDir.shard_ids`` / ``attribute_folders`` / ``attribute_columns``, which apply ONE rule:
@@ -29,6 +32,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from curate import objstore
 from curate.errors import ConfigError, UserError
 
 _KEY = re.compile(r"^(?P<name>.+)@(?P<version>\d+)$")
@@ -41,18 +45,36 @@ PARQUET_COMPRESSION_LEVEL = 3
 @dataclass(frozen=True)
 class RunDir:
     root: Path
+    url: str | None = None
+    """The run directory's URL on an object store (s3://, gs://, ...); ``root`` is then its local
+    mirror (``curate.objstore``): readers read the mirror, every write is also PUT on the store."""
+
+    def __post_init__(self) -> None:
+        if self.url is not None:
+            objstore.mount(self.url, str(self.root))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt through __init__ so that a worker process mounts the mirror too, with the
+        # storage options the driver was given (``--storage-option``)
+        if self.url is None:
+            return (RunDir, (self.root,))
+        return (_remote_run_dir, (self.root, self.url, objstore.storage_config(self.url)))
+
+    @property
+    def location(self) -> str:
+        """Where the run directory is, as the user named it (its URL, or the local path)."""
+        return self.url or str(self.root)
 
     @classmethod
     def at(cls, path: str | os.PathLike[str]) -> RunDir:
         """The run directory at ``path``; a UserError if it, or the nearest existing folder
         above it, is a file (so ``--output`` naming a file fails in one line, not a traceback).
-        A URL (s3://, gs://, ...) is a UserError too: writing run directories on object stores
-        is not wired yet, and ``Path`` would silently make a local folder named ``s3:``."""
-        if "://" in str(path) and not str(path).startswith("file://"):
-            raise UserError(
-                f"{path}: writing run directories on object stores is not supported yet "
-                "(write to a local or shared path; curate.open_run/stats/explain/whatif read URLs)"
-            )
+        A URL (s3://, gs://, ...) gives a run directory on that store, worked on through its
+        local mirror (``curate.objstore.mirror_root``; nothing is downloaded until
+        ``curate.objstore.Mirror.checkout``)."""
+        if objstore.is_remote(str(path)):
+            url = str(path).rstrip("/")
+            return cls(Path(objstore.mirror_root(url)), url)
         root = Path(path)
         for existing in (root, *root.parents):
             if existing.exists():
@@ -61,6 +83,15 @@ class RunDir:
                     raise UserError(f"{path}: not a directory{where}")
                 break
         return cls(root)
+
+    @property
+    def name(self) -> str:
+        """The run directory's own name (the last part of its path or URL)."""
+        return self.location.rstrip("/").rsplit("/", 1)[-1]
+
+    @property
+    def mirror(self) -> objstore.Mirror | None:
+        return objstore.mount(self.url, str(self.root)) if self.url is not None else None
 
     # --- tables -------------------------------------------------------------------------
     @property
@@ -203,6 +234,42 @@ class RunDir:
         return out
 
 
+def _remote_run_dir(root: Path, url: str, options: dict[str, Any]) -> RunDir:
+    if options:
+        objstore.configure([url.split("://", 1)[0]], options)
+    return RunDir(root, url)
+
+
+def place(tmp: str | os.PathLike[str], path: str | os.PathLike[str]) -> None:
+    """Put a finished temp file into place: THE way every run-directory output is committed.
+    Locally an atomic rename; in the mirror of a run directory on an object store, also one PUT
+    of the final key (atomic on the store). Markers are written after their outputs, so the
+    marker stays the commit point on both."""
+    os.replace(tmp, path)
+    objstore.publish(str(path))
+
+
+def remove(path: str | os.PathLike[str]) -> None:
+    """Remove an output (a file or a folder; nothing if absent): the counterpart of ``place``.
+    In the mirror of a run directory on an object store, its key (or every key under the
+    folder) is deleted on the store at once, not only at the next flush."""
+    import shutil
+
+    target = Path(path)
+    if target.is_dir():
+        shutil.rmtree(target)
+    else:
+        target.unlink(missing_ok=True)
+    objstore.unpublish(str(target))
+
+
+def write_bytes_atomic(data: bytes, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_bytes(data)
+    place(tmp, path)
+
+
 def write_table_atomic(table: pa.Table, path: Path, *, row_group_size: int | None = None) -> None:
     """Write ``table`` as zstd Parquet at ``path`` through a temp file and an atomic rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -214,7 +281,7 @@ def write_table_atomic(table: pa.Table, path: Path, *, row_group_size: int | Non
         compression_level=PARQUET_COMPRESSION_LEVEL,
         row_group_size=row_group_size,
     )
-    os.replace(tmp, path)
+    place(tmp, path)
 
 
 class AtomicParquetWriter:
@@ -244,7 +311,7 @@ class AtomicParquetWriter:
     def close(self) -> None:
         """Finish the file and move it into place (an empty table is still written)."""
         self._writer.close()
-        os.replace(self._tmp, self.path)
+        place(self._tmp, self.path)
 
     def abort(self) -> None:
         self._writer.close()
@@ -264,4 +331,4 @@ def write_json_atomic(data: Any, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
-    os.replace(tmp, path)
+    place(tmp, path)

@@ -73,3 +73,155 @@ def test_open_run_on_empty_url_fails_with_one_clear_error(s3, tmp_path):
         open_run("s3://objstore-test/no-run-here")
     with pytest.raises(UserError, match="not a run directory"):  # local paths unchanged
         open_run(tmp_path)
+
+
+# --- the mirror: run directories written through a local folder ------------------------------
+
+
+@pytest.fixture
+def mirrored(s3_server, tmp_path, monkeypatch):
+    """A store-backed RunDir whose mirror lives under tmp_path, checked out (empty store)."""
+    from curate.rundir import RunDir
+
+    monkeypatch.setenv(objstore.MIRROR_ENV, str(tmp_path / "mirrors"))
+    url = s3_server.make_bucket("mirror-test") + f"/{tmp_path.name}"
+    run = RunDir.at(url)
+    assert run.mirror.checkout() == 0
+    return run, s3_server.filesystem(), url.removeprefix("s3://")
+
+
+def test_place_puts_the_final_key_once_and_local_writes_put_nothing(mirrored, tmp_path):
+    from curate.rundir import AtomicParquetWriter, RunDir, write_json_atomic, write_table_atomic
+
+    run, fs, base = mirrored
+    table = pa.table({"doc_uid": ["a", "b"]})
+    write_table_atomic(table, RunDir.shard_file(run.documents, "s1"))
+    with AtomicParquetWriter(RunDir.shard_file(run.skipped, "s1"), table.schema) as w:
+        w.write(table)
+    write_json_atomic({"ok": True}, run.markers / "ingest" / "s1.json")
+    write_json_atomic({"scratch": 1}, run.tmp / "x.json")  # scratch space stays local
+    assert run.mirror.puts == 3
+    fs.invalidate_cache()
+    assert sorted(fs.find(base)) == [
+        f"{base}/_markers/ingest/s1.json",
+        f"{base}/documents/s1.parquet",
+        f"{base}/skipped/s1.parquet",
+    ]
+    assert (
+        fs.cat_file(f"{base}/documents/s1.parquet")
+        == RunDir.shard_file(run.documents, "s1").read_bytes()
+    )
+    # a local run directory: the same writers, no mirror, nothing PUT
+    local = RunDir.at(tmp_path / "local")
+    write_table_atomic(table, RunDir.shard_file(local.documents, "s1"))
+    assert local.mirror is None and run.mirror.puts == 3
+
+
+def test_flush_pushes_renames_and_removals_and_pull_does_not_resurrect(mirrored):
+    from curate.rundir import RunDir, write_table_atomic
+
+    run, fs, base = mirrored
+    for shard in ("s1", "s2"):
+        write_table_atomic(pa.table({"x": [1]}), RunDir.shard_file(run.documents, shard))
+    # a step that renames its output into place itself and removes a retired shard's output
+    (run.root / "mixtures" / "m").mkdir(parents=True)
+    (run.root / "mixtures" / "m" / "part-00000.parquet").write_bytes(b"part")
+    (run.root / "card").mkdir()
+    (run.root / "card" / ".plot.0123abcd.png").write_bytes(b"a killed writer's temp file")
+    RunDir.shard_file(run.documents, "s2").unlink()
+    assert run.mirror.pull() == 0  # the removed s2 is not downloaded again
+    assert not RunDir.shard_file(run.documents, "s2").exists()
+    puts = run.mirror.puts
+    assert run.mirror.flush() == {"deleted": 1, "uploaded": 1}
+    assert run.mirror.puts == puts + 1
+    fs.invalidate_cache()
+    assert sorted(fs.find(base)) == [
+        f"{base}/documents/s1.parquet",
+        f"{base}/mixtures/m/part-00000.parquet",
+    ]
+    assert run.mirror.flush() == {"deleted": 0, "uploaded": 0}  # nothing changed since
+
+
+def test_checkout_makes_the_mirror_a_copy_of_the_store(mirrored):
+    from curate.rundir import RunDir, write_table_atomic
+
+    run, fs, base = mirrored
+    write_table_atomic(pa.table({"x": [1]}), RunDir.shard_file(run.documents, "s1"))
+    # left in the mirror by an earlier process, never on the store: not trusted
+    (run.markers / "ingest").mkdir(parents=True)
+    (run.markers / "ingest" / "s9.json").write_text("{}")
+    # stored by another node since
+    fs.pipe_file(f"{base}/documents/s3.parquet", b"other node")
+    assert run.mirror.checkout() == 2
+    files = sorted(str(p.relative_to(run.root)) for p in run.root.rglob("*") if p.is_file())
+    assert files == ["documents/s1.parquet", "documents/s3.parquet"]
+
+
+def test_run_dir_pickles_with_its_store_and_options(mirrored):
+    import pickle
+
+    from fsspec.config import conf
+
+    run, _, _ = mirrored
+    saved = {k: dict(v) for k, v in conf.items()}
+    try:
+        objstore.configure(["s3"], {"anon": False})
+        data = pickle.dumps(run)
+        conf.pop("s3")  # a worker process that was never given the options
+        clone = pickle.loads(data)
+        assert clone == run and clone.url == run.url
+        assert objstore.mirror_of(str(clone.root / "documents" / "a.parquet"))[1] == (
+            "documents/a.parquet"
+        )
+        assert objstore.storage_config(run.url)["anon"] is False
+    finally:
+        conf.clear()
+        conf.update(saved)
+
+
+def test_refresh_brings_in_what_other_nodes_committed(mirrored):
+    from curate.rundir import RunDir
+
+    run, fs, base = mirrored
+    # another node stored a shard's output but (not yet) its marker: nothing to read yet
+    fs.pipe_file(f"{base}/documents/n2.parquet", b"node 2 output")
+    assert objstore.refresh(str(run.root)) == 0
+    assert not RunDir.shard_file(run.documents, "n2").exists()
+    # ... then its marker: the driver's next whole-run step sees both
+    fs.pipe_file(f"{base}/_markers/ingest/n2.json", b"{}")
+    assert objstore.refresh(str(run.root)) == 2
+    assert RunDir.shard_file(run.documents, "n2").read_bytes() == b"node 2 output"
+    assert objstore.refresh(str(run.root)) == 0  # up to date: one LIST of _markers/ only
+    assert objstore.refresh(str(run.root / "elsewhere")) == 0  # not a mirror
+
+
+def test_remove_deletes_the_key_or_folder_on_the_store_at_once(mirrored, tmp_path):
+    from curate.rundir import RunDir, remove, write_table_atomic
+
+    run, fs, base = mirrored
+    for shard in ("s1", "s2"):
+        write_table_atomic(pa.table({"x": [1]}), RunDir.shard_file(run.documents, shard))
+        write_table_atomic(pa.table({"x": [1]}), RunDir.shard_file(run.attributes("a@1"), shard))
+    remove(RunDir.shard_file(run.documents, "s1"))
+    remove(run.attributes("a@1"))
+    remove(run.attributes("never@1"))  # absent: nothing, no error
+    fs.invalidate_cache()
+    assert sorted(fs.find(base)) == [f"{base}/documents/s2.parquet"]
+    assert not run.attributes("a@1").exists()
+    assert run.mirror.flush() == {"deleted": 0, "uploaded": 0}
+    local = tmp_path / "plain" / "f.json"  # a local path: removed, no store involved
+    local.parent.mkdir()
+    local.write_text("{}")
+    remove(local)
+    assert not local.exists()
+
+
+def test_mirror_folder_is_per_url_and_per_endpoint(tmp_path, monkeypatch):
+    monkeypatch.setenv(objstore.MIRROR_ENV, str(tmp_path))
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:1")
+    one = objstore.mirror_root("s3://b/run")
+    assert one == objstore.mirror_root("s3://b/run/")  # a trailing slash is the same run
+    assert one.startswith(str(tmp_path) + "/")
+    assert one != objstore.mirror_root("s3://b/run2")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:2")  # another server
+    assert one != objstore.mirror_root("s3://b/run")

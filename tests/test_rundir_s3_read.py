@@ -1,7 +1,7 @@
 """Reading a run directory back from the loopback S3 server: ``curate.open_run("s3://...")``,
 ``curate stats``, ``explain`` and ``whatif`` on an s3:// URL give exactly what they give on the
-same run read from local disk. (Writing a run to s3:// is not wired yet: the run here is written
-locally and uploaded object by object, as a run on S3 would lay it out.)"""
+same run read from local disk. (The run here is written locally and uploaded object by object,
+as a run on S3 lays it out; tests/test_run_s3.py writes runs to the store with ``curate run``.)"""
 
 from __future__ import annotations
 
@@ -102,17 +102,25 @@ def test_url_with_nothing_stored_is_one_clear_error(s3_server) -> None:
     assert objstore.snapshot(s3_server.filesystem(), url.removeprefix("s3://"), "/nonexistent") == 0
 
 
-def test_writing_to_a_url_is_one_clear_error_and_creates_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_url_output_without_its_bucket_is_one_clear_error_and_creates_nothing(
+    s3_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from curate.config import parse_pipeline
     from curate.rundir import RunDir
 
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(objstore.MIRROR_ENV, str(tmp_path / "mirrors"))
     (tmp_path / "in" / "repo").mkdir(parents=True)
     (tmp_path / "in" / "repo" / "a.py").write_text("x = 1\n")
-    cfg = parse_pipeline({"run": {"input": [str(tmp_path / "in")], "output": "s3://b/run"}})
-    with pytest.raises(UserError, match="object stores is not supported yet"):
+    url = "s3://no-such-bucket/run"
+    cfg = parse_pipeline({"run": {"input": [str(tmp_path / "in")], "output": url}})
+    with pytest.raises(UserError, match="cannot write the run directory") as err:
         run_pipeline(cfg, LocalRunner())
+    assert str(err.value).startswith(url) and "\n" not in str(err.value)
     assert not (tmp_path / "s3:").exists()  # no local folder named after the URL
+    assert not (tmp_path / "mirrors").exists()  # nothing made before the lock was taken
+    remote = RunDir.at(url + "/")
+    assert remote.url == url and remote.location == url and remote.name == "run"
+    assert remote.root.parent == tmp_path / "mirrors"
     assert RunDir.at(tmp_path / "local").root == tmp_path / "local"  # local paths unchanged
+    assert RunDir.at(tmp_path / "local").url is None

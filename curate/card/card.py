@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from curate.card import front_matter, plots, render, thresholds
 from curate.card.config import CardConfig
 from curate.card.stats import CardStats, collect
-from curate.rundir import RunDir
+from curate.rundir import RunDir, place
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +36,12 @@ def write_card(
     problems = front_matter.check(meta)
     for p in problems:
         log.warning("dataset card front matter: %s", p)
-    title = cfg.pretty_name or f"{run.root.name} (code-curate)"
+    title = cfg.pretty_name or f"{run.name} (code-curate)"
     text = _front(meta) + "\n" + render.body(stats, cfg, title, made, pipeline_toml_text)
     path = out / "README.md"
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    place(tmp, path)
     return path
 
 

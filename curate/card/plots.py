@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +12,7 @@ import numpy as np
 from curate.card.stats import CardStats, numeric_values
 from curate.card.thresholds import Threshold
 from curate.card.units import human
-from curate.rundir import RunDir
+from curate.rundir import RunDir, place
 
 
 def _pyplot():  # type: ignore[no-untyped-def]
@@ -29,7 +28,7 @@ def _save(fig: Any, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.png")
     fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    os.replace(tmp, path)
+    place(tmp, path)
 
 
 @dataclass(frozen=True)

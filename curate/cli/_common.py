@@ -34,3 +34,34 @@ def local_run(run: str) -> str:
     from curate import objstore
 
     return objstore.local_copy(run) if objstore.is_remote(run) else run
+
+
+def storage_options(pairs: list[str] | None, urls: list[str]) -> dict[str, Any]:
+    """``--storage-option KEY=VALUE`` pairs as fsspec storage options, applied to the protocols
+    of the given URLs (``curate.objstore.configure``). VALUE is JSON when it parses (``true``,
+    ``5``), else a string; a dotted KEY nests (``client_kwargs.endpoint_url=http://...``)."""
+    from curate import objstore
+    from curate.errors import UserError
+
+    options: dict[str, Any] = {}
+    for pair in pairs or ():
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise UserError(f"--storage-option {pair!r}: expected KEY=VALUE")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        *parents, leaf = key.split(".")
+        node = options
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise UserError(f"--storage-option {pair!r}: {part} is already a value")
+        node[leaf] = value
+    protocols = {u.split("://", 1)[0] for u in urls if objstore.is_remote(u)}
+    if options:
+        if not protocols:
+            raise UserError("--storage-option given, but no input or output is a URL (s3://...)")
+        objstore.configure(protocols, options)
+    return options

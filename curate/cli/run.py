@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from curate.cli._common import VerboseOpt, emit_json, set_verbosity
+from curate.cli._common import VerboseOpt, emit_json, set_verbosity, storage_options
 from curate.cli._tables import echo_step_table
 from curate.cli.app import app
 from curate.config import default_pipeline, load_pipeline
@@ -25,7 +25,23 @@ InputOpt = Annotated[
         "bundle, JSONL or Parquet export.",
     ),
 ]
-OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Run directory to write.")]
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Run directory to write: a path, or a URL on an object store (s3://bucket/run).",
+    ),
+]
+StorageOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--storage-option",
+        help="fsspec storage option KEY=VALUE for s3:// etc. inputs and output (repeatable; "
+        "VALUE is JSON if it parses, dotted KEY nests: client_kwargs.endpoint_url=http://...). "
+        "Without it: the AWS_* environment variables and fsspec's configuration.",
+    ),
+]
 RunnerOpt = Annotated[
     str | None,
     typer.Option(
@@ -49,7 +65,7 @@ def _report(report, as_json: bool) -> None:  # type: ignore[no-untyped-def]
 
     ran = {s.name: s.stats for s in report.steps if s.ran}
     data = {
-        "run_dir": str(report.run_dir),
+        "run_dir": report.location,
         "shards": report.shards,
         "shards_ingested": report.shards_ingested,
         "shards_annotated": report.shards_annotated,
@@ -75,8 +91,8 @@ def _report(report, as_json: bool) -> None:  # type: ignore[no-untyped-def]
         f"{state}: {report.shards} shards ({report.shards_ingested} ingested, "
         f"{report.shards_annotated} annotated"
         + (f"; ran {', '.join(report.barriers_run)}" if report.barriers_run else "")
-        + f") -> {report.run_dir}\n"
-        f"inspect with: curate stats {shlex.quote(str(report.run_dir))}"
+        + f") -> {report.location}\n"
+        f"inspect with: curate stats {shlex.quote(report.location)}"
     )
 
 
@@ -120,6 +136,7 @@ def run_command(
     address: AddressOpt = None,
     workers: WorkersOpt = None,
     dashboard: DashboardOpt = None,
+    storage_option: StorageOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No live progress (the summary still prints).")
@@ -133,6 +150,7 @@ def run_command(
 
     set_verbosity(verbose)
     inputs = [*(input or ()), *(more_inputs or ())]
+    storage_options(storage_option, [*inputs, output or ""])
     cfg = load_pipeline(pipeline).with_run(
         input=tuple(inputs) if inputs else None,
         output=output,
@@ -171,7 +189,10 @@ def ingest_command(
             help="Inputs: directories, archives, git repos, bundles, JSONL/Parquet exports."
         ),
     ],
-    output: Annotated[str, typer.Option("--output", "-o", help="Run directory to write.")],
+    output: Annotated[
+        str,
+        typer.Option("--output", "-o", help="Run directory to write (a path or s3://... URL)."),
+    ],
     pipeline: Annotated[
         Path | None,
         typer.Option("--pipeline", "-p", help="Take \\[ingest] settings from this recipe."),
@@ -179,6 +200,7 @@ def ingest_command(
     runner: RunnerOpt = "local",
     address: AddressOpt = None,
     workers: WorkersOpt = None,
+    storage_option: StorageOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
     verbose: int = VerboseOpt,
 ) -> None:
@@ -186,6 +208,7 @@ def ingest_command(
     from curate.pipeline import ingest_only
 
     set_verbosity(verbose)
+    storage_options(storage_option, [*paths, output])
     cfg = load_pipeline(pipeline) if pipeline else default_pipeline()
     cfg = cfg.with_run(
         input=tuple(paths), output=output, runner=runner, address=address, workers=workers

@@ -15,6 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from curate.rundir import place
+
 
 @dataclass
 class PartInfo:
@@ -97,7 +99,7 @@ class PartWriter:
             return
         self._writer.close()
         info = self.parts[-1]
-        os.replace(self._tmp, info.path)
+        place(self._tmp, info.path)
         info.file_bytes = os.path.getsize(info.path)
         self._writer, self._tmp = None, None
 

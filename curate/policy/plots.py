@@ -7,13 +7,12 @@ real corpora have long tails.
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 
 import polars as pl
 
-from curate.rundir import RunDir
+from curate.rundir import RunDir, place
 
 PLOT_COLUMNS = (
     "max_line_length",
@@ -83,7 +82,7 @@ def signal_histograms(
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp.png")
         fig.savefig(tmp, format="png")
         plt.close(fig)
-        os.replace(tmp, path)
+        place(tmp, path)
         written.append(path)
     return written
 
