@@ -37,7 +37,7 @@ from curate.errors import UserError
 from curate.ingest.step import STEP as INGEST_STEP
 from curate.ingest.step import IngestStep
 from curate.recipe_check import check_policy_columns
-from curate.rundir import RunDir, write_bytes_atomic, write_table_atomic
+from curate.rundir import RunDir, remove, write_bytes_atomic, write_table_atomic
 from curate.schema import MANIFEST, SKIPPED
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ def _remove_orphans(run: RunDir, live: set[str]) -> None:
         for path in folder.iterdir():
             if _SHARD_FILE.match(path.name) and path.stem not in live:
                 log.info("removing output of retired shard %s", path)
-                path.unlink()
+                remove(path)
 
 
 def run_pipeline(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,7 +13,7 @@ from curate.cli.mix import PipelineOpt, check_run, load_section, recipe_text
 
 @app.command("card")
 def card_command(
-    run: Annotated[Path, typer.Argument(help="Run directory.")],
+    run: Annotated[str, typer.Argument(help="Run directory (a path or an s3:// URL).")],
     pipeline: PipelineOpt = None,
     mixture: Annotated[
         str | None, typer.Option("--mixture", help="Mixture the card describes.")
@@ -28,20 +27,22 @@ def card_command(
     from curate.card import CardConfig, metadata, write_card
     from curate.card.stats import collect
     from curate.mix.layout import read_manifest
+    from curate.pipeline import run_lock
     from curate.rundir import RunDir
 
     set_verbosity(verbose)
-    check_run(run)
-    text, source = recipe_text(run, pipeline)
-    cfg = load_section(text, source, "card", CardConfig)
     rd = RunDir.at(run)
-    if mixture:
-        read_manifest(rd, mixture)  # one clear error when the run has no such mixture
-        cfg = cfg.model_copy(update={"mixture": mixture})
-    path = write_card(rd, cfg, text)
+    with run_lock(rd):  # on an object store: checkout, then the card is flushed to the store
+        check_run(rd.root)
+        text, source = recipe_text(rd.root, pipeline)
+        cfg = load_section(text, source, "card", CardConfig)
+        if mixture:
+            read_manifest(rd, mixture)  # one clear error when the run has no such mixture
+            cfg = cfg.model_copy(update={"mixture": mixture})
+        path = write_card(rd, cfg, text)
+        front_matter = metadata(collect(rd, cfg.policy, cfg.mixture), cfg) if json_out else None
+    where = f"{rd.location}/{path.relative_to(rd.root)}" if path.is_relative_to(rd.root) else path
     if json_out:
-        emit_json(
-            {"card": str(path), "front_matter": metadata(collect(rd, cfg.policy, cfg.mixture), cfg)}
-        )
+        emit_json({"card": str(where), "front_matter": front_matter})
         return
-    typer.echo(f"wrote {path}")
+    typer.echo(f"wrote {where}")

@@ -48,7 +48,7 @@ def check_run(run: Path) -> None:
 
 @app.command("mix")
 def mix_command(
-    run: Annotated[Path, typer.Argument(help="Run directory.")],
+    run: Annotated[str, typer.Argument(help="Run directory (a path or an s3:// URL).")],
     pipeline: PipelineOpt = None,
     name: Annotated[
         str | None, typer.Option("--name", help="Mixture name (overrides the recipe).")
@@ -74,14 +74,14 @@ def mix_command(
     from curate.rundir import RunDir
 
     set_verbosity(verbose)
-    check_run(run)
-    cfg = load_section(*recipe_text(run, pipeline), "mixture", MixtureConfig)
-    if name:
-        cfg = cfg.model_copy(update={"name": name})
-    if allow_unredacted:
-        cfg = cfg.model_copy(update={"allow_unredacted": True})
     rd = RunDir.at(run)
     with run_lock(rd):  # not while a `curate run` is still writing decisions
+        check_run(rd.root)  # inside the lock: on an object store, after the checkout
+        cfg = load_section(*recipe_text(rd.root, pipeline), "mixture", MixtureConfig)
+        if name:
+            cfg = cfg.model_copy(update={"name": name})
+        if allow_unredacted:
+            cfg = cfg.model_copy(update={"allow_unredacted": True})
         pool = make_runner(runner, workers=workers, temp_dir=rd.tmp / "ray")
         try:
             manifest = run_mix(rd, cfg, pool)

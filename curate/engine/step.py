@@ -25,7 +25,6 @@ import dataclasses
 import hashlib
 import os
 import resource
-import shutil
 import socket
 import sys
 import time
@@ -38,7 +37,7 @@ from typing import Any, ClassVar
 from curate.engine import markers
 from curate.engine.runner import Runner
 from curate.engine.stats import Counters, StepStats, merge_counts
-from curate.rundir import RunDir, write_json_atomic
+from curate.rundir import RunDir, remove, write_json_atomic
 
 WHOLE = ""
 """The part name of a step that has a single resumable part."""
@@ -129,10 +128,7 @@ class MapStep(Step):
 
     def clear(self, run: RunDir) -> None:
         for out in self.outputs:
-            if out.is_dir():
-                shutil.rmtree(out)
-            elif out.exists():
-                out.unlink()
+            remove(out)
 
 
 @dataclass(frozen=True)

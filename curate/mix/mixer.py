@@ -39,7 +39,7 @@ from curate.mix.redact import is_span_type, redactor
 from curate.mix.samples import RepoFile, Sample, apply_fim, fim_rng, order_repo, repo_samples
 from curate.mix.tokens import TokenCounter
 from curate.mix.weights import UNKNOWN, assign_copies, plan_languages
-from curate.rundir import RunDir, write_json_atomic
+from curate.rundir import RunDir, place, remove, write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -157,8 +157,8 @@ def run_mix(run: RunDir, cfg: MixtureConfig, runner: Runner | None = None) -> di
     results = runner.map(_write_group, tasks, desc="mix: write")
 
     out_dir = run.mixture(cfg.name)
-    manifest_path(run, cfg.name).unlink(missing_ok=True)
-    legacy_manifest_path(run, cfg.name).unlink(missing_ok=True)
+    remove(manifest_path(run, cfg.name))
+    remove(legacy_manifest_path(run, cfg.name))
     files = _publish(out_dir, [p for r in results for p in r["parts"]])
     stats = _merge_stats([r["stats"] for r in results])
     seconds = time.perf_counter() - started
@@ -737,11 +737,11 @@ def _publish(out_dir: Path, parts: list[PartInfo]) -> list[dict[str, Any]]:
     """Replace the mixture's previous parts with the new ones, numbered in task order."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("part-*.parquet"):
-        old.unlink()
+        remove(old)
     files = []
     for i, info in enumerate(p for p in parts if p.rows):
         final = out_dir / f"part-{i:05d}.parquet"
-        Path(info.path).replace(final)
+        place(info.path, final)
         files.append({"path": final.name, "rows": info.rows, "file_bytes": info.file_bytes,
                       "content_bytes": info.content_bytes, "tokens": info.tokens})  # fmt: skip
     for info in parts:
