@@ -84,6 +84,8 @@ def header_block(head: str, tree: Any | None = None) -> str:
 
 
 def _tree_header(head: str, tree: Any) -> str | None:
+    # Node types, children and byte offsets only, never ``Node.text``: the tree may have no
+    # source attached (the annotator hands over ``parse@1``'s source-less tree).
     data = head.encode("utf-8", "surrogatepass")
     parts: list[str] = []
     for node in tree.root_node.children:
