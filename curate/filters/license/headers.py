@@ -10,6 +10,7 @@ cost for the many files without a header is one regular expression over the file
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +89,7 @@ def _tree_header(head: str, tree: Any) -> str | None:
     # source attached (the annotator hands over ``parse@1``'s source-less tree).
     data = head.encode("utf-8", "surrogatepass")
     parts: list[str] = []
-    for node in tree.root_node.children:
+    for node in _root_children(tree):
         if node.start_byte >= len(data):
             break
         kind = node.type
@@ -104,6 +105,17 @@ def _tree_header(head: str, tree: Any) -> str | None:
         else:
             return None if kind != "ERROR" else _line_header(head)
     return "\n".join(parts)
+
+
+def _root_children(tree: Any) -> Iterator[Any]:
+    """The root's children one at a time (a cursor walk): ``root_node.children`` would build
+    every top-level node of a large file to look at its first few."""
+    cursor = tree.root_node.walk()
+    if not cursor.goto_first_child():
+        return
+    yield cursor.node
+    while cursor.goto_next_sibling():
+        yield cursor.node
 
 
 def _is_docstring(node: Any) -> bool:
