@@ -229,7 +229,7 @@ def _directory_verdict(paths: list[str], files: Mapping[str, str]) -> Verdict | 
                 texts.append((Evidence(path, "similarity", similar.spdx), similar.ratio * 0.8))
             elif result.expression and result.matched_words >= 25:
                 texts.append((Evidence(path, "license_file", result.expression), result.coverage))
-            elif full_text_name and long_enough and _LEGAL_WORDS.search(text):
+            elif full_text_name and long_enough and has_terms(text):
                 unknown_files.append(path)  # terms we cannot name: something restricts use
             elif full_text_name and long_enough:
                 # no legal wording at all: a page about the license (docs/license.md), not terms
@@ -343,10 +343,20 @@ def readme_license(text: str) -> tuple[str, float] | None:
     return None
 
 
+def _unlinked(text: str) -> str:
+    return _LINK.sub(lambda m: m.group(1) or m.group(2), text)
+
+
+def has_terms(text: str) -> bool:
+    """Does ``text`` word license terms (``_LEGAL_WORDS``) outside its "licensed under (the
+    terms of) the X license" sentences? Those name a license, they do not state terms."""
+    return bool(_LEGAL_WORDS.search(_UNDER.sub(" ", _unlinked(text))))
+
+
 def stated_license(text: str) -> str | None:
     """The license a sentence names: "licensed / released / distributed under the X license"
     (link markup read as its text: "licensed under the [MIT](url) license")."""
-    for u in _UNDER.finditer(_LINK.sub(lambda m: m.group(1) or m.group(2), text)):
+    for u in _UNDER.finditer(_unlinked(text)):
         spdx = to_spdx(u.group("name"))
         if spdx:
             return spdx

@@ -152,6 +152,15 @@ def test_license_named_page_without_terms_is_a_statement_or_nothing(
         }
     )
     assert (gpl.repo.spdx, gpl.repo.category) == ("GPL-3.0-only", "strong_copyleft")
+    # "under the terms of" belongs to the statement, it states no terms of its own
+    terms_of = detect_repo(
+        {
+            "LICENSE.md": "This project is licensed under the terms of the "
+            "Apache License 2.0. The text of the license can be read on the "
+            "web site of the Apache Software Foundation for anyone."
+        }
+    ).repo
+    assert (terms_of.spdx, terms_of.method) == ("Apache-2.0", "statement")
 
 
 def test_license_named_file_with_terms_stays_unknown() -> None:
