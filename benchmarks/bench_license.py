@@ -132,7 +132,34 @@ def truth(directory: Path) -> tuple[str | None, str]:
     pkg_info = directory / "PKG-INFO"
     if not pkg_info.exists():
         return None, "no PKG-INFO"
-    return truth_from_pkg_info(pkg_info.read_text(errors="replace"))
+    pyproject = directory / "pyproject.toml"
+    return truth_from_sdist(
+        pkg_info.read_text(errors="replace"),
+        pyproject.read_text(errors="replace") if pyproject.exists() else None,
+    )
+
+
+def truth_from_sdist(pkg_info: str, pyproject: str | None) -> tuple[str | None, str]:
+    """``truth_from_pkg_info``, where a family-only classifier (``BSD License``) was the only
+    statement made more precise by the sdist's own ``pyproject.toml`` ``[project] license``
+    (PEP 621 ``{text = ...}`` or a PEP 639 expression; some build back-ends leave it out of
+    ``PKG-INFO``) when that declaration names the same licenses up to the family member:
+    ``BSD License`` + ``license.text = "BSD-2-Clause"`` is BSD-2-Clause, not the guessed
+    BSD-3-Clause. A declaration of other licenses changes nothing."""
+    expected, source = truth_from_pkg_info(pkg_info)
+    if not expected or not any(seg in _FAMILY_ONLY for seg in source.split("; ")) or not pyproject:
+        return expected, source
+    import tomllib
+
+    try:
+        lic = tomllib.loads(pyproject).get("project", {}).get("license")
+    except tomllib.TOMLDecodeError:
+        return expected, source
+    text = lic.get("text") if isinstance(lic, dict) else lic
+    declared = to_spdx(text) if isinstance(text, str) and "\n" not in text.strip() else None
+    if declared and _equivalent(_family_expression(declared), _family_expression(expected)):
+        return declared, f"{source}; pyproject.toml license: {text.strip()}"
+    return expected, source
 
 
 def truth_from_pkg_info(text: str) -> tuple[str | None, str]:
@@ -381,7 +408,7 @@ def declared_by_package(files: dict[str, str]) -> tuple[str | None, str]:
     """Ground truth: the license the package's own metadata declares (sdist ``PKG-INFO`` at
     the root, else a wheel's ``*.dist-info/METADATA``, else npm's root ``package.json``)."""
     if "PKG-INFO" in files:
-        return truth_from_pkg_info(files["PKG-INFO"])
+        return truth_from_sdist(files["PKG-INFO"], files.get("pyproject.toml"))
     metadata = sorted(p for p in files if re.fullmatch(r"[^/]+\.dist-info/METADATA", p))
     if metadata:
         return truth_from_pkg_info(files[metadata[0]])

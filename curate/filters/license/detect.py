@@ -63,7 +63,8 @@ class Evidence:
     path: str
     method: str
     """``license_file`` (template match), ``similarity`` (close variant of a reference text),
-    ``manifest``, ``readme``, ``spdx_identifier``, ``header`` or ``export_metadata`` (the
+    ``manifest``, ``statement`` (a license-named page about the license: "*x* is licensed under
+    the MIT license"), ``readme``, ``spdx_identifier``, ``header`` or ``export_metadata`` (the
     export's own license columns, ``source_licenses``)."""
     spdx: str
 
@@ -72,6 +73,7 @@ _METHOD_WORDS = {
     "license_file": "text match",
     "similarity": "similar text",
     "manifest": "license field",
+    "statement": "license statement",
     "readme": "license section",
     "spdx_identifier": "SPDX-License-Identifier",
     "header": "header",
@@ -206,6 +208,7 @@ def _directory_verdict(paths: list[str], files: Mapping[str, str]) -> Verdict | 
     unknown_files: list[str] = []
     manifests: list[tuple[Evidence, Declaration]] = []
     readmes: list[tuple[Evidence, float]] = []
+    statements: list[Evidence] = []
     choice = False
     for path in paths:
         text = files[path] or ""
@@ -226,8 +229,13 @@ def _directory_verdict(paths: list[str], files: Mapping[str, str]) -> Verdict | 
                 texts.append((Evidence(path, "similarity", similar.spdx), similar.ratio * 0.8))
             elif result.expression and result.matched_words >= 25:
                 texts.append((Evidence(path, "license_file", result.expression), result.coverage))
+            elif full_text_name and long_enough and has_terms(text):
+                unknown_files.append(path)  # terms we cannot name: something restricts use
             elif full_text_name and long_enough:
-                unknown_files.append(path)
+                # no legal wording at all: a page about the license (docs/license.md), not terms
+                stated = stated_license(text)
+                if stated:
+                    statements.append(Evidence(path, "statement", stated))
         elif reader_for(path) is not None:
             declared = declaration(path, text)
             if declared is not None:
@@ -264,6 +272,8 @@ def _directory_verdict(paths: list[str], files: Mapping[str, str]) -> Verdict | 
         return _verdict(spdx, conf, [m for m, _ in manifests])
     if unknown_files:
         return _verdict(UNKNOWN, 0.3, [Evidence(p, "license_file", UNKNOWN) for p in unknown_files])
+    if statements:
+        return _verdict(statements[0].spdx, STATEMENT_CONFIDENCE, statements)
     if readmes:
         e, conf = readmes[0]
         return _verdict(e.spdx, conf, [e])
@@ -293,6 +303,17 @@ _UNDER = re.compile(
     r"(?:the\s+)?(?:terms\s+of\s+(?:the\s+)?)?(?P<name>[\w .+/-]{2,60}?)(?:\s+licen[cs]e\b|[.,;(\n])",
     re.I,
 )
+_LINK = re.compile(r"\[([^\]\n]{1,80})\]\([^)\s]*\)|`([^`<\n]{1,80}?)\s*<[^>\n]*>`_{1,2}")
+"""A Markdown ``[text](url)`` or reST ```text <url>`_`` link: its text is what the prose says."""
+_LEGAL_WORDS = re.compile(
+    r"copyright|©|\(c\)|warrant|liabil|permission|permitted|rights|grant|distribut|trademark|"
+    r"attribution|commercial|proprietary|prohibit|restrict|terms|conditions|may not|must not|"
+    r"cannot|allowed|forbid|cop(y|ies)|modif|reproduc|sell|sublicen",
+    re.I,
+)
+"""Wording of license terms. A license-named file the templates reject is an unknown license
+only when it has some; without any it is a page about licensing (documentation, an API page)."""
+STATEMENT_CONFIDENCE = 0.7
 _BADGE = re.compile(r"img\.shields\.io/badge/licen[cs]e-([\w.+%]+?)-", re.I)
 
 
@@ -306,10 +327,9 @@ def readme_license(text: str) -> tuple[str, float] | None:
         result = match_text(section)
         if result.expression and result.matched_words >= 12:
             return result.expression, 0.8
-        for u in _UNDER.finditer(section):
-            spdx = to_spdx(u.group("name"))
-            if spdx:
-                return spdx, 0.7
+        spdx = stated_license(section)
+        if spdx:
+            return spdx, 0.7
         first = next((line.strip(" *_`[]") for line in section.splitlines() if line.strip()), "")
         if len(first.split()) <= 6:  # a bare name: "MIT", "Apache License 2.0"
             spdx = to_spdx(first.rstrip("."))
@@ -320,6 +340,26 @@ def readme_license(text: str) -> tuple[str, float] | None:
         spdx = to_spdx(b.group(1).replace("%20", " ").replace("--", "-"))
         if spdx:
             return spdx, 0.6
+    return None
+
+
+def _unlinked(text: str) -> str:
+    return _LINK.sub(lambda m: m.group(1) or m.group(2), text)
+
+
+def has_terms(text: str) -> bool:
+    """Does ``text`` word license terms (``_LEGAL_WORDS``) outside its "licensed under (the
+    terms of) the X license" sentences? Those name a license, they do not state terms."""
+    return bool(_LEGAL_WORDS.search(_UNDER.sub(" ", _unlinked(text))))
+
+
+def stated_license(text: str) -> str | None:
+    """The license a sentence names: "licensed / released / distributed under the X license"
+    (link markup read as its text: "licensed under the [MIT](url) license")."""
+    for u in _UNDER.finditer(_unlinked(text)):
+        spdx = to_spdx(u.group("name"))
+        if spdx:
+            return spdx
     return None
 
 

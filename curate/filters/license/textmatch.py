@@ -77,7 +77,11 @@ def normalise(text: str) -> str:
 def _scanner():
     from licenseclassifier._engine.scan import builtin_scanner
 
-    return builtin_scanner()
+    from curate.filters.license.tokens import install
+
+    scanner = builtin_scanner()
+    install(scanner)  # the same word split, without a Python loop per character
+    return scanner
 
 
 def scanner():

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 from tree_sitter_language_pack import get_parser
 
+from curate.engine import trees as trees_module
 from curate.engine.annotate import AnnotateLoop, annotate_batch
 from curate.engine.annotator import REGISTRY, BatchContext
 from curate.errors import ConfigError
@@ -23,6 +24,8 @@ from curate.filters.license import (
     OptOutConfig,
     OptOutList,
 )
+from curate.filters.parse import ParseAnnotator
+from curate.languages.grammars import get_parser as grammar_parser
 
 _GRAMMARS = {"C": "c", "Python": "python"}
 
@@ -148,3 +151,35 @@ def test_optout_unset_and_json_and_errors(tmp_path: Path, shard: pa.RecordBatch)
     bad.write_text('{"a": 1}')
     with pytest.raises(ConfigError, match="list of strings"):
         OptOutList.load(bad)
+
+
+def test_header_reader_reuses_parse_trees(
+    shard: pa.RecordBatch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After ``parse@1`` the header reader takes its source-less trees as they are: no file is
+    parsed a second time to attach its source, and the verdicts are those of a fresh parse."""
+    calls = {"parse": 0, "attach": 0}
+    real_parse, real_attach = trees_module.parse_source_less, trees_module.attach_source
+
+    def counted_parse(*args, **kwargs):
+        calls["parse"] += 1
+        return real_parse(*args, **kwargs)
+
+    def counted_attach(*args, **kwargs):
+        calls["attach"] += 1
+        return real_attach(*args, **kwargs)
+
+    monkeypatch.setattr(trees_module, "parse_source_less", counted_parse)
+    monkeypatch.setattr(trees_module, "attach_source", counted_attach)
+    loop = AnnotateLoop([ParseAnnotator(), LicenseAnnotator()])
+    loop.begin_shard(pl.from_arrow(shard).lazy())
+    _, together = loop.annotate(shard)
+    languages = shard.column("language").to_pylist()
+    parsable = sum(1 for lang in languages if lang and grammar_parser(lang) is not None)
+    assert calls == {"parse": parsable, "attach": 0}
+
+    alone = LicenseAnnotator()
+    alone.begin_shard(pl.from_arrow(shard).lazy())
+    fresh = alone.annotate(shard, BatchContext(shard, _tree))
+    assert together.to_pylist() == fresh.to_pylist()
+    assert together.column("license_method").to_pylist()[2] == "header"  # src/gpl.c

@@ -116,3 +116,64 @@ def test_garbage_input_does_not_crash() -> None:
     files = {"LICENSE": "\x00\x01 binary junk \ufffd" * 100, "package.json": "[1, 2", "README": ""}
     repo = detect_repo(files).repo
     assert repo.category in {"unknown", "no_license"}
+
+
+def test_license_named_page_without_terms_is_a_statement_or_nothing(
+    license_text: Callable[..., str],
+) -> None:
+    """A documentation page named like a license file (docs/license.md, docs/licenses.rst)
+    that holds no license terms is not an unknown license: its sentence naming the license is
+    evidence, and a page without one (an API page about license helpers) is none."""
+    files = {
+        "LICENSE": license_text("Apache-2.0"),
+        "docs/license.md": "# License and Credits\n\n*tool* is licensed under the "
+        "[MIT](https://choosealicense.com/licenses/mit/) license. The full text is in the "
+        "source repository. It is written and maintained by Jane and supported by her employer.\n",
+        "docs/index.md": "# tool\n\nUsage notes for the tool and its command line options.\n",
+        "api/licenses.rst": "Licenses\n========\n\n.. currentmodule:: tool.licenses\n\nHelpers "
+        "that normalise SPDX expressions as defined in the specification.\n\n.. function:: "
+        "canonicalize(raw)\n\n    Returns the normalised form of the expression given.\n",
+        "api/index.rst": "API\n===\n\nReference of the public functions of the tool package.\n",
+    }
+    repo, per_file = detect_files(files)
+    docs = repo.dirs["docs"]
+    assert (docs.spdx, docs.method, docs.evidence) == (
+        "MIT", "statement", "docs/license.md license statement",
+    )  # fmt: skip
+    assert per_file["docs/index.md"].spdx == "MIT"
+    assert "api" not in repo.dirs and per_file["api/index.rst"].spdx == "Apache-2.0"
+    assert [(s.path, s.spdx) for s in repo.subtrees] == [("docs", "MIT")]
+    # reST link syntax and a copyleft name: the statement is taken as it is, never loosened
+    gpl = detect_repo(
+        {
+            "LICENSE.rst": "The program is released under the `GPLv3 "
+            "<https://www.gnu.org/licenses/>`_. See the web site for details on the "
+            "project and its plans, and on how to take part in its development."
+        }
+    )
+    assert (gpl.repo.spdx, gpl.repo.category) == ("GPL-3.0-only", "strong_copyleft")
+    # "under the terms of" belongs to the statement, it states no terms of its own
+    terms_of = detect_repo(
+        {
+            "LICENSE.md": "This project is licensed under the terms of the "
+            "Apache License 2.0. The text of the license can be read on the "
+            "web site of the Apache Software Foundation for anyone."
+        }
+    ).repo
+    assert (terms_of.spdx, terms_of.method) == ("Apache-2.0", "statement")
+
+
+def test_license_named_file_with_terms_stays_unknown() -> None:
+    """Wording of terms (grants, restrictions, warranties, trademarks) keeps an unrecognised
+    license file unknown, even when it also names a license for a part of the work."""
+    terms = [
+        "Icons are licensed under the MIT license; brand icons are trademarks of their owners "
+        "and must be used only to represent the company or product they refer to.",
+        "Portions are released under the MIT license. All other files: you may look at the "
+        "code but you may not run it in production, and it comes with no warranty whatsoever.",
+        "This package is distributed under the Apache License and additional terms that the "
+        "authors will publish later on their web site for all of their users to read.",
+    ]
+    for text in terms:
+        repo = detect_repo({"LICENSE.txt": text}).repo
+        assert (repo.spdx, repo.category) == ("LicenseRef-unknown", "unknown"), text

@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+import random
+import re
 from collections.abc import Callable
 
 from tree_sitter_language_pack import get_parser
 
-from curate.filters.license.headers import file_license, header_block, spdx_identifier
+from curate.filters.license.headers import (
+    _FOLDS_TO_ASCII,
+    _LICENSEY,
+    file_license,
+    header_block,
+    mentions_license,
+    spdx_identifier,
+)
 from tests.support.license_synth import HEADER_NOTICES
 
 
@@ -52,3 +61,38 @@ def test_c_header_found_lazily(header_source: Callable[..., str]) -> None:
 def test_license_text_later_in_file_is_not_a_header() -> None:
     source = "int x;\n\n/* " + HEADER_NOTICES["GPL-2.0-or-later"] + " */\n"
     assert file_license(source, get_parser("c").parse(source.encode())) is None
+
+
+def test_mentions_license_agrees_with_the_regular_expression() -> None:
+    """The substring pre-filter must decide exactly as the case-insensitive regex it replaces,
+    on ASCII and non-ASCII text, mentions and non-mentions alike."""
+    words = ["Licensed", "LICENCE", "copyLeft", "GPLv2", "Permission is hereby granted",
+             "REDISTRIBUTION AND USE", "public domain", "lİcense", "Lıcence", "licenſe",
+             "licen se", "publicdomain", "permission is  hereby granted", "G P L", "lic", "ense"]  # fmt: skip
+    fillers = ["int x = 1;\n", "caf\u00e9 ", "\u4e2d\u6587 ", "\U0001f600", "\u0130 ", ""]
+    rng = random.Random(0)
+    for _ in range(3000):
+        text = "".join(rng.choice(words + fillers * 3) for _ in range(rng.randint(0, 6)))
+        assert mentions_license(text) == bool(_LICENSEY.search(text)), repr(text)
+    assert mentions_license("/* Licensed under the MIT License */")
+    assert not mentions_license("int main(void) { return 0; }\n")
+    assert mentions_license("# Lıcensed") and not mentions_license("# L\u00efcensed")
+
+
+def test_case_folding_table_is_complete() -> None:
+    """Every non-ASCII character ``re.IGNORECASE`` equates with an ASCII letter is folded first,
+    and after folding no other character lower-cases to ASCII (so a substring match on the
+    lower-cased text is a regex match and back)."""
+    letters = re.compile("[a-z]", re.IGNORECASE)
+    fold = str.maketrans(_FOLDS_TO_ASCII)
+    folding, lowering = set(), set()
+    for code in range(128, 0x110000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        char = chr(code)
+        if letters.fullmatch(char):
+            folding.add(char)
+        if char not in _FOLDS_TO_ASCII and any(c.isascii() for c in char.translate(fold).lower()):
+            lowering.add(char)
+    assert folding == set(_FOLDS_TO_ASCII)
+    assert not lowering
