@@ -18,14 +18,16 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from curate.filters.secrets.prefilter import LONG_RUN, Trigger
+from curate.filters.secrets.prefilter import Trigger
 
 _LOCK = threading.Lock()
 _CONFIGURED = False
 
-# Necessary conditions per default plugin (see prefilter): literals are matched on the
-# lower-cased line, shapes are regexes on the line itself.
+# Necessary conditions per default plugin (see prefilter): ``literals`` (lower case) and
+# ``nocase`` shapes match case-insensitively, ``shapes`` case-sensitively, ``need`` is a second
+# condition on the line (a Python regex).
 _KEYWORDS = (
     "api_key",
     "apikey",
@@ -58,7 +60,8 @@ _KEYWORDS = (
     "contraseña",
     "contrasena",
 )
-# cl(oudant|ou)?[-_]?(api)?(key|pwd|pw|password|pass|token), spelled out for the literal pass
+# cl(oudant|ou)?[-_]?(api)?(key|pwd|pw|password|pass|token), spelled out for the literal pass;
+# its URL forms need ``cloudant.com``
 _CLOUDANT = tuple(
     f"cl{a}{b}{c}{d}"
     for a in ("", "oudant", "ou")
@@ -69,24 +72,25 @@ _CLOUDANT = tuple(
 # Both entropy plugins need an opening quote then > 8 hex chars (hex, limit 3.0) or > 22
 # base64 chars (limit 4.5): entropy above L needs more than 2**L distinct characters.
 _QUOTED_RANDOM = r"['\"](?:[0-9a-fA-F]{9}|[A-Za-z0-9+/\\_=-]{23})"
-# Lines with a run of >= 24 word chars cover Discord (24+ before the first dot), Twilio (34),
-# IBM IAM (44); a second regex (``need``) narrows each on those few lines.
 _SOFTLAYER = tuple(
     f"sl{b}{c}{d}"
     for b in ("", "_", "-")
     for c in ("", "api")
     for d in ("key", "pwd", "pass", "token")
 )
-PLUGIN_TRIGGERS: dict[str, tuple] = {
-    "AWSKeyDetector": (("aws", "a3t", "abia", "acca", "akia", "asia"), ()),
-    "ArtifactoryDetector": (("akc",), (r"AP[\dABCDEF][a-zA-Z0-9]{8}",)),
-    "AzureStorageKeyDetector": (("accountkey=",), ()),
-    "BasicAuthDetector": (("://",), ()),
-    "CloudantDetector": (("://", *_CLOUDANT), ()),
-    "DiscordBotTokenDetector": ((), (LONG_RUN,), r"[MNO][\w-]{23}"),
-    "GitHubTokenDetector": (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), ()),
-    "GitLabTokenDetector": (
-        (
+PLUGIN_TRIGGERS: dict[str, dict[str, Any]] = {
+    "AWSKeyDetector": {"literals": ("aws", "a3t", "abia", "acca", "akia", "asia")},
+    "ArtifactoryDetector": {"literals": ("akc",), "shapes": (r"AP[\dABCDEF][a-zA-Z0-9]{8}",)},
+    "AzureStorageKeyDetector": {"literals": ("accountkey=",)},
+    # ://[^{}\s]+:([^{}\s]+)@
+    "BasicAuthDetector": {"shapes": (r"://[^{}\s]+:[^{}\s]+@",)},
+    "CloudantDetector": {"literals": ("cloudant.com", *_CLOUDANT)},
+    "DiscordBotTokenDetector": {
+        "shapes": (r"[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}",)
+    },
+    "GitHubTokenDetector": {"literals": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")},
+    "GitLabTokenDetector": {
+        "literals": (
             "glpat-",
             "gldt-",
             "glft-",
@@ -98,28 +102,31 @@ PLUGIN_TRIGGERS: dict[str, tuple] = {
             "glptt-",
             "glagent-",
             "gloas-",
-        ),
-        (),
-    ),
-    "IbmCloudIamDetector": ((), (LONG_RUN,), r"(?i:key|pwd|pass|token)"),
-    "IbmCosHmacDetector": (("secret",), ()),
-    "IPPublicDetector": ((), (r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",)),
-    "JwtTokenDetector": (("eyj",), ()),
-    "KeywordDetector": (_KEYWORDS, ()),
-    "MailchimpDetector": ((), (r"-us[0-9]",)),
-    "NpmDetector": ((":_authtoken=",), ()),
-    "OpenAIDetector": (("t3blbkfj",), ()),
-    "PrivateKeyDetector": (("private key", "putty-user-key-file-2"), ()),
-    "PypiTokenDetector": (("pypi-age",), ()),
-    "SendGridDetector": (("sg.",), ()),
-    "SlackDetector": (("xox", "hooks.slack.com"), ()),
-    "SoftlayerDetector": (("softlayer", *_SOFTLAYER), ()),
-    "SquareOAuthDetector": (("sq0csp-",), ()),
-    "StripeDetector": (("k_live_",), ()),
-    "TelegramBotTokenDetector": ((), (r":(?<=\d{8}:)",)),
-    "TwilioKeyDetector": ((), (LONG_RUN,), r"(?:AC|SK)[a-z0-9]{32}"),
-    "HexHighEntropyString": ((), (_QUOTED_RANDOM,)),
-    "Base64HighEntropyString": ((), (_QUOTED_RANDOM,)),
+        )
+    },
+    # a keyword, then a run of exactly 44 [a-zA-Z0-9_-] (the end of a run of >= 44)
+    "IbmCloudIamDetector": {
+        "nocase": (r"(?:^|[^a-z0-9_\-])[a-z0-9_\-]{44}",),
+        "need": r"(?i:key|pwd|pass|token)",
+    },
+    "IbmCosHmacDetector": {"literals": ("secret",)},
+    "IPPublicDetector": {"shapes": (r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",)},
+    "JwtTokenDetector": {"literals": ("eyj",)},
+    "KeywordDetector": {"literals": _KEYWORDS},
+    "MailchimpDetector": {"shapes": (r"-us[0-9]",)},
+    "NpmDetector": {"literals": (":_authtoken=",)},
+    "OpenAIDetector": {"literals": ("t3blbkfj",)},
+    "PrivateKeyDetector": {"literals": ("private key", "putty-user-key-file-2")},
+    "PypiTokenDetector": {"literals": ("pypi-age",)},
+    "SendGridDetector": {"literals": ("sg.",)},
+    "SlackDetector": {"literals": ("xox", "hooks.slack.com")},
+    "SoftlayerDetector": {"literals": ("softlayer", *_SOFTLAYER)},
+    "SquareOAuthDetector": {"literals": ("sq0csp-",)},
+    "StripeDetector": {"literals": ("k_live_",)},
+    "TelegramBotTokenDetector": {"shapes": (r"\d{8}:[0-9A-Za-z_-]{35}",)},
+    "TwilioKeyDetector": {"shapes": (r"(?:AC|SK)[a-z0-9]{32}",)},
+    "HexHighEntropyString": {"shapes": (_QUOTED_RANDOM,)},
+    "Base64HighEntropyString": {"shapes": (_QUOTED_RANDOM,)},
 }
 
 
@@ -153,12 +160,7 @@ def configure() -> dict[str, object]:
 
 
 def triggers() -> list[Trigger]:
-    return [
-        Trigger(
-            f"ds:{name}", literals=spec[0], shapes=spec[1], need=spec[2] if len(spec) > 2 else None
-        )
-        for name, spec in PLUGIN_TRIGGERS.items()
-    ]
+    return [Trigger(f"ds:{name}", **spec) for name, spec in PLUGIN_TRIGGERS.items()]
 
 
 def _hits(secrets: Iterable[object]) -> set[DsHit]:

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from curate.filters.secrets.paths import is_code_path, is_config_path
-from curate.filters.secrets.prefilter import LONG_RUN
 
 _B = r"(?<![A-Za-z0-9_])"  # token start boundary
 _E = r"(?![A-Za-z0-9_])"  # token end boundary
@@ -29,6 +28,8 @@ class Rule:
     anchors: tuple[str, ...]
     shapes: tuple[str, ...] = ()
     """Regexes (case-sensitive) of which every match contains a match; see ``prefilter``."""
+    nocase: tuple[str, ...] = ()
+    """The same, matched case-insensitively."""
     need: str | None = None
     block: bool = False
     config_only: bool = False
@@ -81,14 +82,13 @@ _KEY_QUALIFIERS = frozenset(
         "service",
     }
 )
-_ASSIGNMENT_ANCHORS = (
-    "pass",
-    "pwd",
-    "pw",
-    "secret",
-    "token",
-    "credential",
-    *(q + sep + "key" for q in sorted(_KEY_QUALIFIERS) for sep in ("", "_", "-", ".")),
+# ``key_kind`` only names a credential when the key holds (in ASCII letters, any case) a
+# password/secret word, or a qualifier and ``key`` separated by non-alphanumeric key characters;
+# the operator follows the rest of the key: a necessary condition for a finding.
+_ASSIGNMENT_SHAPES = (
+    r"(?:pass|pw|secret|token|credential|(?:"
+    + "|".join(sorted(_KEY_QUALIFIERS))
+    + r")[_.\-\x80-\xff]*key)[\w.\-]*[\"'\]]*[ \t]*[:=]",
 )
 
 RULES: tuple[Rule, ...] = (
@@ -180,8 +180,7 @@ RULES: tuple[Rule, ...] = (
         "twilio_key",
         _r(_B + r"(?P<value>SK[0-9a-f]{32})" + _E),
         (),
-        shapes=(LONG_RUN,),
-        need=r"SK[0-9a-f]{32}",
+        shapes=(r"SK[0-9a-f]{32}",),
     ),
     Rule(
         "sendgrid_key",
@@ -219,9 +218,10 @@ RULES: tuple[Rule, ...] = (
             r"[A-Za-z][A-Za-z0-9+.\-]*://(?P<value>[^\s:@/\"'`<>]{1,100}:[^\s:@/\"'`<>]{1,200})@"
             r"[A-Za-z0-9\[]"
         ),
-        ("://",),
+        (),
+        shapes=(r"://[^\s:@/\"'`<>]+:[^\s:@/\"'`<>]+@[A-Za-z0-9\[]",),
     ),
-    Rule("assignment", "password", ASSIGNMENT, _ASSIGNMENT_ANCHORS, kind_by_key=True),
+    Rule("assignment", "password", ASSIGNMENT, (), nocase=_ASSIGNMENT_SHAPES, kind_by_key=True),
 )
 
 _SUFFIX_KINDS = (

@@ -54,7 +54,8 @@ class ScanResult:
 
 def _rule_triggers() -> list[Trigger]:
     return [
-        Trigger(f"rule:{r.name}", literals=r.anchors, shapes=r.shapes, need=r.need) for r in RULES
+        Trigger(f"rule:{r.name}", literals=r.anchors, shapes=r.shapes, nocase=r.nocase, need=r.need)
+        for r in RULES
     ]
 
 

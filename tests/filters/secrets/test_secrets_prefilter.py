@@ -1,0 +1,107 @@
+"""The compiled pre-filter: its triggers are necessary conditions, on ASCII and non-ASCII text."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from curate.filters.secrets import dsengine
+from curate.filters.secrets.prefilter import Prefilter, Trigger, widen
+from curate.filters.secrets.scanner import SecretScanner, _rule_triggers
+from tests.support import secrets_synth as synth
+
+from .test_secrets_equivalence import TRICKY
+
+# word characters, digits and spaces outside ASCII, and the letters Python's IGNORECASE folds
+# onto ASCII ones (Kelvin sign, long s, dotless i, dotted capital I)
+_UNICODE = ["é", "ß", "٣", "Ж", "\u00a0", "—", "K", "ſ", "ı", "İ", "中"]
+
+
+def _trigger_patterns() -> list[tuple[str, str, int]]:
+    """(consumer, Python regex, flags) for every trigger of the scanner."""
+    out = []
+    for t in _rule_triggers() + dsengine.triggers():
+        out += [(t.consumer, re.escape(lit), re.IGNORECASE) for lit in t.literals]
+        out += [(t.consumer, shape, re.IGNORECASE) for shape in t.nocase]
+        out += [(t.consumer, shape, 0) for shape in t.shapes]
+    return out
+
+
+def _lines() -> list[str]:
+    """Lines that hold secrets of every kind, and copies with non-ASCII characters put in."""
+    rng = random.Random(7)
+    base = TRICKY.split("\n")
+    for kind in synth.SECRET_KINDS:
+        for fmt in synth.FORMATS:
+            base += synth.secret_snippet(kind, fmt, rng).text.split("\n")
+    lines = list(base)
+    for line in base:
+        for _ in range(6):
+            chars = list(line)
+            for _ in range(rng.randrange(1, 4)):
+                chars.insert(rng.randrange(len(chars) + 1), rng.choice(_UNICODE))
+            lines.append("".join(chars))
+    return [line for line in lines if line]
+
+
+def test_widen_keeps_negated_classes_and_lifts_counts():
+    assert widen(r"[^\w-][\w-]{24}") == r"[^\w-][\w\x80-\xff-]{24,}"
+    assert widen(r"\d{8,10}:[0-9A-Z]{35}") == r"[\d\x80-\xff]{8,}:[0-9A-Z]{35,}"
+    assert widen(r"[\]\w]x\{2\}") == r"[\]\w\x80-\xff]x\{2\}"
+
+
+def test_every_trigger_is_a_necessary_condition_also_on_non_ascii_lines():
+    """Wherever Python's (Unicode) regex for a trigger matches a line, the compiled pass
+    reports the line for that consumer: on ASCII lines and on lines with non-ASCII words."""
+    lines = _lines()
+    assert sum(not line.isascii() for line in lines) > 500
+    checked = 0
+    for consumer, pattern, flags in _trigger_patterns():
+        kind = {"literals": (), "nocase": (), "shapes": ()}
+        key = "shapes" if not flags else "nocase"
+        kind[key] = (pattern,)
+        prefilter = Prefilter([Trigger(consumer, **kind)])
+        rx = re.compile(pattern, flags)
+        for line in lines:
+            found = prefilter.candidates(line)
+            if rx.search(line):
+                checked += 1
+                assert found == {0: {consumer}}, (consumer, pattern, line)
+            # a line never reports a consumer on another line index
+            assert set(found) <= {0}
+    assert checked > 2000
+
+
+def test_lines_without_a_trigger_are_not_candidates(scanner):
+    text = (
+        "def f(x):\n"
+        "    pass\n"
+        "# see http://www.apache.org/licenses/LICENSE-2.0\n"
+        "count = len(tokens)  # token ids\n"
+        "tokens.append(pw_hint)\n"
+        "import os\n"
+    )
+    assert scanner.prefilter.candidates(text) == {}
+    assert scanner.scan(text, "m.py").findings == []
+    hot = "x = 1\npassword = 'q8Zr-Xb3mT1v'\nurl = 'https://bob:hunter2x@db.internal'\n"
+    cands = scanner.prefilter.candidates(hot)
+    assert set(cands) == {1, 2}
+    assert "rule:assignment" in cands[1] and "rule:url_credentials" in cands[2]
+    # the same on a non-ASCII document, and line indices count "\n" only
+    cands = scanner.prefilter.candidates("é\r\n" + hot)
+    assert set(cands) == {2, 3}
+
+
+@pytest.mark.parametrize("path", ["app.py", "settings.yaml", ".env"])
+def test_prefiltered_scan_equals_full_scan_on_non_ascii_documents(scanner, path):
+    rng = random.Random(11)
+    lines = _lines()
+    rng.shuffle(lines)
+    text = "\n".join(lines[:400])
+    full = SecretScanner(prefilter=False).scan(text, path)
+    fast = scanner.scan(text, path)
+    assert fast.findings == full.findings
+    assert len(fast.findings) > 20
+    assert fast.candidate_lines < text.count("\n") + 1
