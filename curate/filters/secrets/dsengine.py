@@ -13,12 +13,15 @@ called once per worker (``curate.engine.worker_cache``).
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
 
 from curate.filters.secrets.prefilter import Trigger
 
@@ -69,9 +72,13 @@ _CLOUDANT = tuple(
     for c in ("", "api")
     for d in ("key", "pw", "pass", "token")
 )
-# Both entropy plugins need an opening quote then > 8 hex chars (hex, limit 3.0) or > 22
-# base64 chars (limit 4.5): entropy above L needs more than 2**L distinct characters.
-_QUOTED_RANDOM = r"['\"](?:[0-9a-fA-F]{9}|[A-Za-z0-9+/\\_=-]{23})"
+# The entropy plugins report a quoted string of their charset (their own regex,
+# ``(['"])([charset]+)(\1)``) whose Shannon entropy exceeds the limit L; entropy is at most
+# log2 of the number of distinct characters, so the string has at least 2**L of them (8 for
+# hex at 3.0, 23 for base64 at 4.5): a quoted run that long, then (``need``, on those lines
+# only) one of the plugin's strings with that many distinct characters.
+_HEX = r"[0-9a-fA-F]{8,}"
+_B64 = r"[A-Za-z0-9+/\\_=\-]{23,}"
 _SOFTLAYER = tuple(
     f"sl{b}{c}{d}"
     for b in ("", "_", "-")
@@ -104,10 +111,9 @@ PLUGIN_TRIGGERS: dict[str, dict[str, Any]] = {
             "gloas-",
         )
     },
-    # a keyword, then a run of exactly 44 [a-zA-Z0-9_-] (the end of a run of >= 44)
+    # keyword ["']?]? (spaces and =|:|:=|=>|::) ["']? then 44 of [a-zA-Z0-9_-], ignoring case
     "IbmCloudIamDetector": {
-        "nocase": (r"(?:^|[^a-z0-9_\-])[a-z0-9_\-]{44}",),
-        "need": r"(?i:key|pwd|pass|token)",
+        "nocase": (r"(?:key|pwd|pass|token)[\"']?\]?[ :=>]*[\"']?[a-z0-9_\-]{44}",)
     },
     "IbmCosHmacDetector": {"literals": ("secret",)},
     "IPPublicDetector": {"shapes": (r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",)},
@@ -125,8 +131,8 @@ PLUGIN_TRIGGERS: dict[str, dict[str, Any]] = {
     "StripeDetector": {"literals": ("k_live_",)},
     "TelegramBotTokenDetector": {"shapes": (r"\d{8}:[0-9A-Za-z_-]{35}",)},
     "TwilioKeyDetector": {"shapes": (r"(?:AC|SK)[a-z0-9]{32}",)},
-    "HexHighEntropyString": {"shapes": (_QUOTED_RANDOM,)},
-    "Base64HighEntropyString": {"shapes": (_QUOTED_RANDOM,)},
+    "HexHighEntropyString": {"shapes": (f'"{_HEX}"', f"'{_HEX}'")},
+    "Base64HighEntropyString": {"shapes": (f'"{_B64}"', f"'{_B64}'")},
 }
 
 
@@ -160,7 +166,26 @@ def configure() -> dict[str, object]:
 
 
 def triggers() -> list[Trigger]:
-    return [Trigger(f"ds:{name}", **spec) for name, spec in PLUGIN_TRIGGERS.items()]
+    plugins = configure()
+    out = []
+    for name, spec in PLUGIN_TRIGGERS.items():
+        plugin = plugins[name]
+        if isinstance(plugin, HighEntropyStringsPlugin):
+            spec = {**spec, "need": _distinct_chars_need(plugin)}
+        out.append(Trigger(f"ds:{name}", **spec))
+    return out
+
+
+def _distinct_chars_need(plugin: HighEntropyStringsPlugin) -> Callable[[str], bool]:
+    """A line where ``plugin`` can report: one of the quoted strings its own regex finds has
+    at least 2**limit distinct characters (see ``_HEX``)."""
+    minimum = math.ceil(2**plugin.entropy_limit)
+    findall = plugin.regex.findall
+
+    def need(line: str) -> bool:
+        return any(len(set(value)) >= minimum for _, value, _ in findall(line))
+
+    return need
 
 
 def _hits(secrets: Iterable[object]) -> set[DsHit]:

@@ -22,7 +22,7 @@ matched on the lower-cased text, as Python's ``re.IGNORECASE`` also matches ``ı
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import hyperscan
@@ -37,9 +37,9 @@ class Trigger:
     """Case-sensitive regexes."""
     nocase: tuple[str, ...] = ()
     """Case-insensitive regexes (written in lower case)."""
-    need: str | None = None
-    """A Python regex that a line found by this trigger must also contain (a second, narrower
-    necessary condition, only evaluated on those few lines)."""
+    need: str | Callable[[str], bool] | None = None
+    """A Python regex that a line found by this trigger must also contain, or a test the line
+    must pass (a second, narrower necessary condition, only evaluated on those few lines)."""
 
 
 _CLASS_ESCAPES = {"\\w": "\\w\\x80-\\xff", "\\d": "\\d\\x80-\\xff", "\\s": "\\s\\x80-\\xff"}
@@ -48,22 +48,33 @@ _TOKEN = re.compile(r"\\x[0-9a-fA-F]{2}|\\.|\[\^?|\]|\{\d+(?:,\d*)?\}|.", re.DOT
 
 def widen(pattern: str) -> str:
     """The pattern for UTF-8 bytes of non-ASCII text (see the module docstring): ``\\w``,
-    ``\\d``, ``\\s`` outside negated classes also accept bytes 0x80-0xff, ``{m,n}``/``{n}``
-    become ``{m,}``. Negated classes already accept every non-ASCII byte."""
+    ``\\d``, ``\\s`` outside negated classes also accept bytes 0x80-0xff, and a counted repeat
+    ``{m,n}``/``{n}`` of an atom that can match a non-ASCII character (a widened or negated
+    class, ``\\S``, ``.``, a group) becomes ``{m,}``. Negated classes already accept every
+    non-ASCII byte; repeats of explicit ASCII classes keep their counts (one byte a character)."""
     out: list[str] = []
-    in_class = negated = False
+    in_class = negated = multibyte = False
     for tok in _TOKEN.findall(pattern):
         if in_class:
             if tok == "]":
                 in_class = False
             elif tok in _CLASS_ESCAPES and not negated:
                 tok = _CLASS_ESCAPES[tok]
+                multibyte = True
+            elif tok.startswith("\\x") and int(tok[2:], 16) >= 0x80:
+                multibyte = True
         elif tok in ("[", "[^"):
             in_class, negated = True, tok == "[^"
-        elif tok in _CLASS_ESCAPES:
-            tok = f"[{_CLASS_ESCAPES[tok]}]"
+            multibyte = negated
         elif tok.startswith("{") and tok[1].isdigit():
-            tok = "{" + tok[1:-1].split(",")[0] + ",}"
+            if multibyte:
+                tok = "{" + tok[1:-1].split(",")[0] + ",}"
+        elif tok in ("*", "+", "?"):
+            pass  # a quantifier keeps the atom it repeats
+        else:
+            if tok in _CLASS_ESCAPES:
+                tok = f"[{_CLASS_ESCAPES[tok]}]"
+            multibyte = tok.startswith("[") or tok in (".", ")", "\\S", "\\W", "\\D")
         out.append(tok)
     return "".join(out)
 
@@ -111,7 +122,11 @@ class Prefilter:
         self.consumers = tuple(t.consumer for t in triggers)
         # one pattern id per distinct (pattern, caseless); its consumers and their needs
         patterns: dict[tuple[str, bool], set[str]] = {}
-        needs = {t.consumer: re.compile(t.need) for t in triggers if t.need}
+        needs = {
+            t.consumer: re.compile(t.need).search if isinstance(t.need, str) else t.need
+            for t in triggers
+            if t.need
+        }
         for t in triggers:
             for lit in t.literals:
                 if lit != lit.lower() or not lit:
@@ -126,7 +141,7 @@ class Prefilter:
         self._needs = [
             tuple((c, needs[c]) for c in sorted(patterns[k]) if c in needs) for k in keys
         ]
-        self._ascii = _Database(keys)
+        self._ascii = _Database(keys) if keys else None
         # non-ASCII text: case-sensitive patterns on the text, the others on its lower case
         cased = [i for i, (_, nocase) in enumerate(keys) if not nocase]
         caseless = [i for i, (_, nocase) in enumerate(keys) if nocase]
@@ -139,6 +154,8 @@ class Prefilter:
     def candidates(self, text: str, data: bytes | None = None) -> dict[int, set[str]]:
         """``{line_index: consumers}`` for every line (0-based, split on ``\\n``) that may hold
         a finding of some consumer. ``data``: ``text`` as UTF-8, when the caller has it."""
+        if self._ascii is None:
+            return {}
         if data is None:
             data = text.encode("utf-8", "surrogatepass")
         if len(data) == len(text):  # ASCII
@@ -167,7 +184,7 @@ class Prefilter:
                     if lines is None:
                         lines = text.split("\n")
                     line = lines[idx]
-                gated = {c for c, rx in self._needs[pid] if not rx.search(line)}
+                gated = {c for c, test in self._needs[pid] if not test(line)}
                 consumers = consumers - gated
                 if not consumers:
                     continue

@@ -48,8 +48,10 @@ def _lines() -> list[str]:
 
 def test_widen_keeps_negated_classes_and_lifts_counts():
     assert widen(r"[^\w-][\w-]{24}") == r"[^\w-][\w\x80-\xff-]{24,}"
-    assert widen(r"\d{8,10}:[0-9A-Z]{35}") == r"[\d\x80-\xff]{8,}:[0-9A-Z]{35,}"
+    # explicit ASCII classes match one byte a character: their counts stay
+    assert widen(r"\d{8,10}:[0-9A-Z]{35}") == r"[\d\x80-\xff]{8,}:[0-9A-Z]{35}"
     assert widen(r"[\]\w]x\{2\}") == r"[\]\w\x80-\xff]x\{2\}"
+    assert widen(r"[^ab]{3}(?:ab){2}\S{4}a{5}") == r"[^ab]{3,}(?:ab){2,}\S{4,}a{5}"
 
 
 def test_every_trigger_is_a_necessary_condition_also_on_non_ascii_lines():
