@@ -14,9 +14,9 @@ quantifiers, alternation; no lookaround) and must not match a newline. On ASCII 
 byte semantics equal Python's. Non-ASCII text is scanned with a *widened* copy of every pattern
 (``widen``): word/digit/space classes also take any non-ASCII byte and counted repeats lose their
 upper bound, so a match of Python's Unicode regex on the text is always a match of the widened
-pattern on its bytes (a superset, never a miss). Case-insensitive triggers on non-ASCII text are
-matched on the lower-cased text, as Python's ``re.IGNORECASE`` also matches ``ı``/``ſ`` for
-``i``/``s`` those are folded too.
+pattern on its bytes (a superset, never a miss). Case-insensitive triggers fold ASCII letters;
+the four non-ASCII characters that Python folds onto ASCII letters (``_FOLDED``) are folded in
+a copy of the text when it holds one, and a non-ASCII letter of a literal gets its other case.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import hyperscan
 
@@ -114,6 +115,24 @@ class _Database:
         return out
 
 
+_FOLDED = {"İ": "i", "ı": "i", "ſ": "s", "\u212a": "k"}
+"""The only non-ASCII characters that Python's lower-casing or ``re.IGNORECASE`` turns into or
+matches with ASCII letters (dotted I, dotless i, long s, Kelvin sign)."""
+
+
+def _literal_pattern(lit: str) -> str:
+    """A lower-case literal as a pattern for a case-insensitive byte scan: Hyperscan folds
+    ASCII letters only, so a non-ASCII letter gets its other case spelled out."""
+    parts = []
+    for ch in lit:
+        if ch.isascii():
+            parts.append(re.escape(ch))
+        else:
+            variants = dict.fromkeys(v for v in (ch, ch.upper()) if len(v) == 1)
+            parts.append("(?:" + "|".join(variants) + ")" if len(variants) > 1 else ch)
+    return "".join(parts)
+
+
 class Prefilter:
     """Compiled triggers for a set of consumers."""
 
@@ -131,8 +150,10 @@ class Prefilter:
             for lit in t.literals:
                 if lit != lit.lower() or not lit:
                     raise ValueError(f"trigger literal {lit!r} of {t.consumer} must be lower-case")
-                patterns.setdefault((re.escape(lit), True), set()).add(t.consumer)
+                patterns.setdefault((_literal_pattern(lit), True), set()).add(t.consumer)
             for shape in t.nocase:
+                if not shape.isascii():
+                    raise ValueError(f"case-insensitive shape of {t.consumer} must be ASCII")
                 patterns.setdefault((shape, True), set()).add(t.consumer)
             for shape in t.shapes:
                 patterns.setdefault((shape, False), set()).add(t.consumer)
@@ -142,13 +163,15 @@ class Prefilter:
             tuple((c, needs[c]) for c in sorted(patterns[k]) if c in needs) for k in keys
         ]
         self._ascii = _Database(keys) if keys else None
-        # non-ASCII text: case-sensitive patterns on the text, the others on its lower case
-        cased = [i for i, (_, nocase) in enumerate(keys) if not nocase]
-        caseless = [i for i, (_, nocase) in enumerate(keys) if nocase]
-        self._wide = [
-            (ids, _Database([(widen(keys[i][0]), keys[i][1]) for i in ids]), lower)
-            for ids, lower in ((cased, False), (caseless, True))
-            if ids
+        wide = [(widen(p), nocase) for p, nocase in keys]
+        self._wide = _Database(wide) if keys else None
+        # text holding a character of ``_FOLDED``: case-insensitive patterns on a folded copy
+        self._split = [
+            ([i for i, (_, nocase) in enumerate(keys) if nocase == fold], fold)
+            for fold in (False, True)
+        ]
+        self._split_dbs = [
+            _Database([wide[i] for i in ids]) if ids else None for ids, _ in self._split
         ]
 
     def candidates(self, text: str, data: bytes | None = None) -> dict[int, set[str]]:
@@ -158,17 +181,24 @@ class Prefilter:
             return {}
         if data is None:
             data = text.encode("utf-8", "surrogatepass")
-        if len(data) == len(text):  # ASCII
+        ascii_text = len(data) == len(text)
+        folded = "" if ascii_text else "".join(ch for ch in _FOLDED if ch in text)
+        if ascii_text:
             hits = self._ascii.lines(data)
-        else:
+        elif not folded:
+            hits = self._wide.lines(data)
+        else:  # rare: case-insensitive patterns on the folded text, no end offsets there
             hits = []
-            for ids, db, lower in self._wide:
+            for (ids, fold), db in zip(self._split, self._split_dbs, strict=True):
+                if db is None:
+                    continue
                 buf = data
-                if lower:
-                    low = text.lower()
-                    low = low.replace("ı", "i").replace("ſ", "s").replace("i\u0307", "i")
+                if fold:
+                    low = text
+                    for ch in folded:
+                        low = low.replace(ch, _FOLDED[ch])
                     buf = low.encode("utf-8", "surrogatepass")
-                hits += [(idx, ids[pid], -1) for idx, pid, _ in db.lines(buf)]
+                hits += [(idx, ids[pid], -1 if fold else end) for idx, pid, end in db.lines(buf)]
         out: dict[int, set[str]] = {}
         lines: list[str] | None = None
         seen: set[tuple[int, int]] = set()
@@ -178,12 +208,17 @@ class Prefilter:
             seen.add((idx, pid))
             consumers = self._consumers[pid]
             if self._needs[pid]:
-                if end >= 0:  # ASCII: byte offsets are character offsets
-                    line = text[text.rfind("\n", 0, end) + 1 : _line_end(text, end)]
-                else:
+                if end < 0:
                     if lines is None:
                         lines = text.split("\n")
                     line = lines[idx]
+                elif ascii_text:  # byte offsets are character offsets
+                    line = text[text.rfind("\n", 0, end) + 1 : _line_end(text, "\n", end)]
+                else:
+                    start = data.rfind(b"\n", 0, end) + 1
+                    line = data[start : _line_end(data, b"\n", end)].decode(
+                        "utf-8", "surrogatepass"
+                    )
                 gated = {c for c, test in self._needs[pid] if not test(line)}
                 consumers = consumers - gated
                 if not consumers:
@@ -196,6 +231,7 @@ class Prefilter:
         return out
 
 
-def _line_end(text: str, pos: int) -> int:
-    end = text.find("\n", pos)
-    return len(text) if end < 0 else end
+def _line_end(buf: Any, newline: Any, pos: int) -> int:
+    """Where the line holding ``pos`` ends in ``buf`` (a str or bytes)."""
+    end = buf.find(newline, pos)
+    return len(buf) if end < 0 else end

@@ -16,23 +16,31 @@ from .test_secrets_equivalence import TRICKY
 
 # word characters, digits and spaces outside ASCII, and the letters Python's IGNORECASE folds
 # onto ASCII ones (Kelvin sign, long s, dotless i, dotted capital I)
-_UNICODE = ["é", "ß", "٣", "Ж", "\u00a0", "—", "K", "ſ", "ı", "İ", "中"]
+_UNICODE = ["é", "ß", "٣", "Ж", "\u00a0", "—", "\u212a", "ſ", "ı", "İ", "中", "Ñ"]
 
 
-def _trigger_patterns() -> list[tuple[str, str, int]]:
-    """(consumer, Python regex, flags) for every trigger of the scanner."""
+def _trigger_patterns() -> list[tuple[Trigger, str, int]]:
+    """(a trigger with one pattern, its Python regex, flags) for every trigger pattern of the
+    scanner."""
     out = []
     for t in _rule_triggers() + dsengine.triggers():
-        out += [(t.consumer, re.escape(lit), re.IGNORECASE) for lit in t.literals]
-        out += [(t.consumer, shape, re.IGNORECASE) for shape in t.nocase]
-        out += [(t.consumer, shape, 0) for shape in t.shapes]
+        c = t.consumer
+        out += [(Trigger(c, literals=(x,)), re.escape(x), re.IGNORECASE) for x in t.literals]
+        out += [(Trigger(c, nocase=(x,)), x, re.IGNORECASE) for x in t.nocase]
+        out += [(Trigger(c, shapes=(x,)), x, 0) for x in t.shapes]
     return out
 
 
 def _lines() -> list[str]:
     """Lines that hold secrets of every kind, and copies with non-ASCII characters put in."""
     rng = random.Random(7)
-    base = TRICKY.split("\n")
+    base = [
+        *TRICKY.split("\n"),
+        "CONTRASEÑA = 'q8Zr-Xb3mT1v'",
+        "APİ_KEY = 'q8Zr-Xb3mT1vW0pL'",
+        "api_\u212aey: 'q8Zr-Xb3mT1vW0pL'",
+        "ſecret_token = 'q8Zr-Xb3mT1vW0pL'",
+    ]
     for kind in synth.SECRET_KINDS:
         for fmt in synth.FORMATS:
             base += synth.secret_snippet(kind, fmt, rng).text.split("\n")
@@ -60,11 +68,9 @@ def test_every_trigger_is_a_necessary_condition_also_on_non_ascii_lines():
     lines = _lines()
     assert sum(not line.isascii() for line in lines) > 500
     checked = 0
-    for consumer, pattern, flags in _trigger_patterns():
-        kind = {"literals": (), "nocase": (), "shapes": ()}
-        key = "shapes" if not flags else "nocase"
-        kind[key] = (pattern,)
-        prefilter = Prefilter([Trigger(consumer, **kind)])
+    for trigger, pattern, flags in _trigger_patterns():
+        consumer = trigger.consumer
+        prefilter = Prefilter([trigger])
         rx = re.compile(pattern, flags)
         for line in lines:
             found = prefilter.candidates(line)
