@@ -113,3 +113,26 @@ def test_prefiltered_scan_equals_full_scan_on_non_ascii_documents(scanner, path)
     assert fast.findings == full.findings
     assert len(fast.findings) > 20
     assert fast.candidate_lines < text.count("\n") + 1
+
+
+def test_locate_finds_the_spans_of_its_guarded_regex():
+    """``locate`` (str.find, no regex per value) gives the spans of
+    ``(?<![A-Za-z0-9_])value(?![A-Za-z0-9_])``, guards only on word-character ends, else the
+    first occurrence."""
+    from curate.filters.secrets.scanner import locate
+
+    def by_regex(line: str, value: str) -> list[tuple[int, int]]:
+        left = r"(?<![A-Za-z0-9_])" if value[0].isalnum() or value[0] == "_" else ""
+        right = r"(?![A-Za-z0-9_])" if value[-1].isalnum() or value[-1] == "_" else ""
+        spans = [m.span() for m in re.finditer(left + re.escape(value) + right, line)]
+        i = line.find(value)
+        return spans or ([(i, i + len(value))] if i >= 0 else [])
+
+    rng = random.Random(3)
+    alphabet = "ab_-. é1"
+    for _ in range(20000):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randrange(15)))
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 4)))
+        assert locate(line, value) == by_regex(line, value), (line, value)
+    assert locate("k=ab ab_ xab ab", "ab") == [(2, 4), (13, 15)]
+    assert locate("xabx", "ab") == [(1, 3)]  # no guarded occurrence: the first one
