@@ -136,3 +136,26 @@ def test_locate_finds_the_spans_of_its_guarded_regex():
         assert locate(line, value) == by_regex(line, value), (line, value)
     assert locate("k=ab ab_ xab ab", "ab") == [(2, 4), (13, 15)]
     assert locate("xabx", "ab") == [(1, 3)]  # no guarded occurrence: the first one
+
+
+def test_key_matches_equal_finditer_of_the_assignment_rule():
+    """The assignment rule's matches, tried only at the start of identifier runs, are exactly
+    ``finditer``'s: on random lines and where a value cut at 200 characters ends inside a run."""
+    from curate.filters.secrets.rules import ASSIGNMENT, iter_key_matches
+
+    def spans(matches):
+        return [(m.group("key"), m.span("value"), m.span("bare"), m.end()) for m in matches]
+
+    rng = random.Random(5)
+    words = ["password", "pw", "api_key", "token", "x1", "9a", "-", ".", "_", "é", "é1"]
+    glue = [" = ", "=", ": ", ":=", "=>", '"', "'", "`", " ", "\t", "==", ",", "]", "x"]
+    lines = [
+        "password=" + "a" * 250 + "token=" + "b" * 12,
+        "password=" + "a" * 199 + ".9token='abcd1234'",
+        "-.9pass_word = 'hunter2hunter2'; 1token: \"q8Zr-Xb3mT1v\"",
+    ]
+    for _ in range(5000):
+        lines.append("".join(rng.choice(words if i % 2 else glue) for i in range(14)))
+    for line in lines:
+        assert spans(iter_key_matches(ASSIGNMENT, line)) == spans(ASSIGNMENT.finditer(line)), line
+    assert len(spans(iter_key_matches(ASSIGNMENT, lines[0]))) == 2
