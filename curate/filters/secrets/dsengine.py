@@ -17,6 +17,7 @@ import math
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -76,7 +77,7 @@ _CLOUDANT = tuple(
 # ``(['"])([charset]+)(\1)``) whose Shannon entropy exceeds the limit L; entropy is at most
 # log2 of the number of distinct characters, so the string has at least 2**L of them (8 for
 # hex at 3.0, 23 for base64 at 4.5): a quoted run that long, then (``need``, on those lines
-# only) one of the plugin's strings with that many distinct characters.
+# only) one of the plugin's strings with that many distinct characters and that entropy.
 _HEX = r"[0-9a-fA-F]{8,}"
 _B64 = r"[A-Za-z0-9+/\\_=\-]{23,}"
 _SOFTLAYER = tuple(
@@ -178,14 +179,24 @@ def triggers() -> list[Trigger]:
 
 def _distinct_chars_need(plugin: HighEntropyStringsPlugin) -> Callable[[str], bool]:
     """A line where ``plugin`` can report: one of the quoted strings its own regex finds has
-    at least 2**limit distinct characters (see ``_HEX``)."""
+    at least 2**limit distinct characters (see ``_HEX``) and a Shannon entropy above the limit
+    (computed with a ``Counter``, within a rounding margin; the hex plugin's adjustment for
+    all-digit strings only lowers it). The plugin itself still decides on those lines."""
+    limit = plugin.entropy_limit - 1e-6
     minimum = math.ceil(2**plugin.entropy_limit)
     findall = plugin.regex.findall
 
     def need(line: str) -> bool:
-        return any(len(set(value)) >= minimum for _, value, _ in findall(line))
+        return any(
+            len(set(value)) >= minimum and _entropy(value) > limit for _, value, _ in findall(line)
+        )
 
     return need
+
+
+def _entropy(value: str) -> float:
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
 
 
 def _hits(secrets: Iterable[object]) -> set[DsHit]:

@@ -159,3 +159,32 @@ def test_key_matches_equal_finditer_of_the_assignment_rule():
     for line in lines:
         assert spans(iter_key_matches(ASSIGNMENT, line)) == spans(ASSIGNMENT.finditer(line)), line
     assert len(spans(iter_key_matches(ASSIGNMENT, lines[0]))) == 2
+
+
+def test_entropy_need_holds_wherever_the_entropy_plugins_report():
+    """The second test for the entropy plugins (distinct characters and entropy of their own
+    quoted strings) is true on every line where the plugin itself reports, and false on
+    typical code strings (identifiers, paths) the plugin does not report."""
+    plugins = dsengine.configure()
+    needs = {t.consumer[3:]: t.need for t in dsengine.triggers() if callable(t.need)}
+    assert set(needs) == {"HexHighEntropyString", "Base64HighEntropyString"}
+    rng = random.Random(9)
+    alphabets = [
+        "0123456789abcdef",
+        "0123456789",
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=_-",
+        "abcd_/",
+    ]
+    reported = {name: 0 for name in needs}
+    for _ in range(3000):
+        alphabet = rng.choice(alphabets)
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randrange(6, 48)))
+        q = rng.choice("'\"")
+        line = f"x = {q}{value}{q}  # {rng.choice(['', 'key', 'sha'])}"
+        for name, need in needs.items():
+            found = plugins[name].analyze_line(filename="m.py", line=line, line_number=1)
+            if found:
+                reported[name] += 1
+                assert need(line), (name, line)
+    assert min(reported.values()) > 100
+    assert not needs["Base64HighEntropyString"]('path = "src/curate/filters/secrets_prefilter"')
