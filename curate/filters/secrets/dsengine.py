@@ -177,21 +177,27 @@ def triggers() -> list[Trigger]:
     return out
 
 
-def _distinct_chars_need(plugin: HighEntropyStringsPlugin) -> Callable[[str], bool]:
-    """A line where ``plugin`` can report: one of the quoted strings its own regex finds has
-    at least 2**limit distinct characters (see ``_HEX``) and a Shannon entropy above the limit
-    (computed with a ``Counter``, within a rounding margin; the hex plugin's adjustment for
-    all-digit strings only lowers it). The plugin itself still decides on those lines."""
-    limit = plugin.entropy_limit - 1e-6
-    minimum = math.ceil(2**plugin.entropy_limit)
-    findall = plugin.regex.findall
+@dataclass(frozen=True)
+class _EntropyNeed:
+    """A line where an entropy plugin can report: one of the quoted strings its own regex
+    finds has at least 2**limit distinct characters (see ``_HEX``) and a Shannon entropy above
+    the limit (computed with a ``Counter``, within a rounding margin; the hex plugin's adjustment
+    for all-digit strings only lowers it). The plugin itself still decides on those lines. A
+    class, not a closure, so a scanner pickles."""
 
-    def need(line: str) -> bool:
+    regex: re.Pattern[str]
+    limit: float
+
+    def __call__(self, line: str) -> bool:
+        minimum = math.ceil(2**self.limit)
         return any(
-            len(set(value)) >= minimum and _entropy(value) > limit for _, value, _ in findall(line)
+            len(set(value)) >= minimum and _entropy(value) > self.limit - 1e-6
+            for _, value, _ in self.regex.findall(line)
         )
 
-    return need
+
+def _distinct_chars_need(plugin: HighEntropyStringsPlugin) -> Callable[[str], bool]:
+    return _EntropyNeed(plugin.regex, plugin.entropy_limit)
 
 
 def _entropy(value: str) -> float:

@@ -138,6 +138,7 @@ class Prefilter:
 
     def __init__(self, triggers: Iterable[Trigger]):
         triggers = list(triggers)
+        self._triggers = tuple(triggers)
         self.consumers = tuple(t.consumer for t in triggers)
         # one pattern id per distinct (pattern, caseless); its consumers and their needs
         patterns: dict[tuple[str, bool], set[str]] = {}
@@ -173,6 +174,10 @@ class Prefilter:
         self._split_dbs = [
             _Database([wide[i] for i in ids]) if ids else None for ids, _ in self._split
         ]
+
+    def __reduce__(self) -> tuple[type[Prefilter], tuple[tuple[Trigger, ...]]]:
+        """Compiled databases do not pickle: a copy compiles its own."""
+        return (Prefilter, (self._triggers,))
 
     def candidates(self, text: str, data: bytes | None = None) -> dict[int, set[str]]:
         """``{line_index: consumers}`` for every line (0-based, split on ``\\n``) that may hold

@@ -188,3 +188,15 @@ def test_entropy_need_holds_wherever_the_entropy_plugins_report():
                 assert need(line), (name, line)
     assert min(reported.values()) > 100
     assert not needs["Base64HighEntropyString"]('path = "src/curate/filters/secrets_prefilter"')
+
+
+def test_scanners_pickle_and_the_copy_finds_the_same(scanner, pii_scanner):
+    """Compiled databases do not pickle; a copy (e.g. shipped to a worker) compiles its own."""
+    import pickle
+
+    text = "\n".join(_lines()[:200]) + "\nmail bob@corp.io peer 52.14.99.7\n"
+    secrets_copy = pickle.loads(pickle.dumps(scanner))
+    assert secrets_copy.scan(text, "a.py").findings == scanner.scan(text, "a.py").findings
+    pii_copy = pickle.loads(pickle.dumps(pii_scanner))
+    found = pii_scanner.scan(text)
+    assert pii_copy.scan(text) == found and len(found) >= 2
