@@ -22,6 +22,7 @@ a copy of the text when it holds one, and a non-ASCII letter of a literal gets i
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -91,16 +92,19 @@ class _Database:
             elements=len(patterns),
             flags=[hyperscan.HS_FLAG_CASELESS if nocase else 0 for _, nocase in patterns],
         )
-        self.scratch = hyperscan.Scratch(self.db)
+        self._local = threading.local()  # a scratch space serves one scan at a time
 
     def lines(self, data: bytes) -> list[tuple[int, int, int]]:
         """``(line_index, pattern_id, end_offset)`` for every match, by line."""
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self.db)
         hits: list[tuple[int, int]] = []
         append = hits.append
         self.db.scan(
             data,
             match_event_handler=lambda pid, _start, end, _flags, _ctx: append((end, pid)),
-            scratch=self.scratch,
+            scratch=scratch,
         )
         if not hits:
             return hits

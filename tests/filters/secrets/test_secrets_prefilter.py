@@ -200,3 +200,14 @@ def test_scanners_pickle_and_the_copy_finds_the_same(scanner, pii_scanner):
     pii_copy = pickle.loads(pickle.dumps(pii_scanner))
     found = pii_scanner.scan(text)
     assert pii_copy.scan(text) == found and len(found) >= 2
+
+
+def test_one_scanner_serves_several_threads(scanner):
+    """Each thread gets its own Hyperscan scratch space: concurrent scans agree."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = ["\n".join(_lines()[i : i + 60]) for i in range(0, 600, 60)]
+    expected = [scanner.prefilter.candidates(t) for t in texts]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            assert list(pool.map(scanner.prefilter.candidates, texts)) == expected
