@@ -3,7 +3,7 @@
 Every consumer (a detect-secrets plugin or one of our rules) declares *triggers*: literals,
 case-insensitive shapes and case-sensitive shapes such that every line the consumer can report
 on contains one of them. All triggers of all consumers are compiled into one Hyperscan database
-and found in one pass over the document's UTF-8 bytes; the pass returns, per candidate line,
+(and a widened copy for non-ASCII text) and found in one pass over the document's UTF-8 bytes; the pass returns, per candidate line,
 the set of consumers to run there, and a document without a hit costs one scan and no Python.
 A consumer whose triggers are true necessary conditions therefore finds exactly what it would
 find scanning every line (checked against a full detect-secrets scan in tests and
@@ -12,8 +12,8 @@ find scanning every line (checked against a full detect-secrets scan in tests an
 Shapes are written in Python regex syntax restricted to what Hyperscan shares with it (classes,
 quantifiers, alternation; no lookaround) and must not match a newline. On ASCII text Hyperscan's
 byte semantics equal Python's. Non-ASCII text is scanned with a *widened* copy of every pattern
-(``widen``): word/digit/space classes also take any non-ASCII byte and counted repeats lose their
-upper bound, so a match of Python's Unicode regex on the text is always a match of the widened
+(``widen``): word/digit/space classes also take any non-ASCII byte and counted repeats of atoms
+that can match a multi-byte character lose their upper bound, so a match of Python's Unicode regex on the text is always a match of the widened
 pattern on its bytes (a superset, never a miss). Case-insensitive triggers fold ASCII letters;
 the four non-ASCII characters that Python folds onto ASCII letters (``_FOLDED``) are folded in
 a copy of the text when it holds one, and a non-ASCII letter of a literal gets its other case.
