@@ -13,19 +13,25 @@ called once per worker (``curate.engine.worker_cache``).
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from curate.filters.secrets.prefilter import LONG_RUN, Trigger
+from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+
+from curate.filters.secrets.prefilter import Trigger
 
 _LOCK = threading.Lock()
 _CONFIGURED = False
 
-# Necessary conditions per default plugin (see prefilter): literals are matched on the
-# lower-cased line, shapes are regexes on the line itself.
+# Necessary conditions per default plugin (see prefilter): ``literals`` (lower case) and
+# ``nocase`` shapes match case-insensitively, ``shapes`` case-sensitively, ``need`` is a second
+# condition on the line (a Python regex).
 _KEYWORDS = (
     "api_key",
     "apikey",
@@ -58,7 +64,8 @@ _KEYWORDS = (
     "contraseña",
     "contrasena",
 )
-# cl(oudant|ou)?[-_]?(api)?(key|pwd|pw|password|pass|token), spelled out for the literal pass
+# cl(oudant|ou)?[-_]?(api)?(key|pwd|pw|password|pass|token), spelled out for the literal pass;
+# its URL forms need ``cloudant.com``
 _CLOUDANT = tuple(
     f"cl{a}{b}{c}{d}"
     for a in ("", "oudant", "ou")
@@ -66,27 +73,32 @@ _CLOUDANT = tuple(
     for c in ("", "api")
     for d in ("key", "pw", "pass", "token")
 )
-# Both entropy plugins need an opening quote then > 8 hex chars (hex, limit 3.0) or > 22
-# base64 chars (limit 4.5): entropy above L needs more than 2**L distinct characters.
-_QUOTED_RANDOM = r"['\"](?:[0-9a-fA-F]{9}|[A-Za-z0-9+/\\_=-]{23})"
-# Lines with a run of >= 24 word chars cover Discord (24+ before the first dot), Twilio (34),
-# IBM IAM (44); a second regex (``need``) narrows each on those few lines.
+# The entropy plugins report a quoted string of their charset (their own regex,
+# ``(['"])([charset]+)(\1)``) whose Shannon entropy exceeds the limit L; entropy is at most
+# log2 of the number of distinct characters, so the string has at least 2**L of them (8 for
+# hex at 3.0, 23 for base64 at 4.5): a quoted run that long, then (``need``, on those lines
+# only) one of the plugin's strings with that many distinct characters and that entropy.
+_HEX = r"[0-9a-fA-F]{8,}"
+_B64 = r"[A-Za-z0-9+/\\_=\-]{23,}"
 _SOFTLAYER = tuple(
     f"sl{b}{c}{d}"
     for b in ("", "_", "-")
     for c in ("", "api")
     for d in ("key", "pwd", "pass", "token")
 )
-PLUGIN_TRIGGERS: dict[str, tuple] = {
-    "AWSKeyDetector": (("aws", "a3t", "abia", "acca", "akia", "asia"), ()),
-    "ArtifactoryDetector": (("akc",), (r"AP[\dABCDEF][a-zA-Z0-9]{8}",)),
-    "AzureStorageKeyDetector": (("accountkey=",), ()),
-    "BasicAuthDetector": (("://",), ()),
-    "CloudantDetector": (("://", *_CLOUDANT), ()),
-    "DiscordBotTokenDetector": ((), (LONG_RUN,), r"[MNO][\w-]{23}"),
-    "GitHubTokenDetector": (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), ()),
-    "GitLabTokenDetector": (
-        (
+PLUGIN_TRIGGERS: dict[str, dict[str, Any]] = {
+    "AWSKeyDetector": {"literals": ("aws", "a3t", "abia", "acca", "akia", "asia")},
+    "ArtifactoryDetector": {"literals": ("akc",), "shapes": (r"AP[\dABCDEF][a-zA-Z0-9]{8}",)},
+    "AzureStorageKeyDetector": {"literals": ("accountkey=",)},
+    # ://[^{}\s]+:([^{}\s]+)@
+    "BasicAuthDetector": {"shapes": (r"://[^{}\s]+:[^{}\s]+@",)},
+    "CloudantDetector": {"literals": ("cloudant.com", *_CLOUDANT)},
+    "DiscordBotTokenDetector": {
+        "shapes": (r"[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}",)
+    },
+    "GitHubTokenDetector": {"literals": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")},
+    "GitLabTokenDetector": {
+        "literals": (
             "glpat-",
             "gldt-",
             "glft-",
@@ -98,28 +110,30 @@ PLUGIN_TRIGGERS: dict[str, tuple] = {
             "glptt-",
             "glagent-",
             "gloas-",
-        ),
-        (),
-    ),
-    "IbmCloudIamDetector": ((), (LONG_RUN,), r"(?i:key|pwd|pass|token)"),
-    "IbmCosHmacDetector": (("secret",), ()),
-    "IPPublicDetector": ((), (r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",)),
-    "JwtTokenDetector": (("eyj",), ()),
-    "KeywordDetector": (_KEYWORDS, ()),
-    "MailchimpDetector": ((), (r"-us[0-9]",)),
-    "NpmDetector": ((":_authtoken=",), ()),
-    "OpenAIDetector": (("t3blbkfj",), ()),
-    "PrivateKeyDetector": (("private key", "putty-user-key-file-2"), ()),
-    "PypiTokenDetector": (("pypi-age",), ()),
-    "SendGridDetector": (("sg.",), ()),
-    "SlackDetector": (("xox", "hooks.slack.com"), ()),
-    "SoftlayerDetector": (("softlayer", *_SOFTLAYER), ()),
-    "SquareOAuthDetector": (("sq0csp-",), ()),
-    "StripeDetector": (("k_live_",), ()),
-    "TelegramBotTokenDetector": ((), (r":(?<=\d{8}:)",)),
-    "TwilioKeyDetector": ((), (LONG_RUN,), r"(?:AC|SK)[a-z0-9]{32}"),
-    "HexHighEntropyString": ((), (_QUOTED_RANDOM,)),
-    "Base64HighEntropyString": ((), (_QUOTED_RANDOM,)),
+        )
+    },
+    # keyword ["']?]? (spaces and =|:|:=|=>|::) ["']? then 44 of [a-zA-Z0-9_-], ignoring case
+    "IbmCloudIamDetector": {
+        "nocase": (r"(?:key|pwd|pass|token)[\"']?\]?[ :=>]*[\"']?[a-z0-9_\-]{44}",)
+    },
+    "IbmCosHmacDetector": {"literals": ("secret",)},
+    "IPPublicDetector": {"shapes": (r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",)},
+    "JwtTokenDetector": {"literals": ("eyj",)},
+    "KeywordDetector": {"literals": _KEYWORDS},
+    "MailchimpDetector": {"shapes": (r"-us[0-9]",)},
+    "NpmDetector": {"literals": (":_authtoken=",)},
+    "OpenAIDetector": {"literals": ("t3blbkfj",)},
+    "PrivateKeyDetector": {"literals": ("private key", "putty-user-key-file-2")},
+    "PypiTokenDetector": {"literals": ("pypi-age",)},
+    "SendGridDetector": {"literals": ("sg.",)},
+    "SlackDetector": {"literals": ("xox", "hooks.slack.com")},
+    "SoftlayerDetector": {"literals": ("softlayer", *_SOFTLAYER)},
+    "SquareOAuthDetector": {"literals": ("sq0csp-",)},
+    "StripeDetector": {"literals": ("k_live_",)},
+    "TelegramBotTokenDetector": {"shapes": (r"\d{8}:[0-9A-Za-z_-]{35}",)},
+    "TwilioKeyDetector": {"shapes": (r"(?:AC|SK)[a-z0-9]{32}",)},
+    "HexHighEntropyString": {"shapes": (f'"{_HEX}"', f"'{_HEX}'")},
+    "Base64HighEntropyString": {"shapes": (f'"{_B64}"', f"'{_B64}'")},
 }
 
 
@@ -153,12 +167,42 @@ def configure() -> dict[str, object]:
 
 
 def triggers() -> list[Trigger]:
-    return [
-        Trigger(
-            f"ds:{name}", literals=spec[0], shapes=spec[1], need=spec[2] if len(spec) > 2 else None
+    plugins = configure()
+    out = []
+    for name, spec in PLUGIN_TRIGGERS.items():
+        plugin = plugins[name]
+        if isinstance(plugin, HighEntropyStringsPlugin):
+            spec = {**spec, "need": _distinct_chars_need(plugin)}
+        out.append(Trigger(f"ds:{name}", **spec))
+    return out
+
+
+@dataclass(frozen=True)
+class _EntropyNeed:
+    """A line where an entropy plugin can report: one of the quoted strings its own regex
+    finds has at least 2**limit distinct characters (see ``_HEX``) and a Shannon entropy above
+    the limit (computed with a ``Counter``, within a rounding margin; the hex plugin's adjustment
+    for all-digit strings only lowers it). The plugin itself still decides on those lines. A
+    class, not a closure, so a scanner pickles."""
+
+    regex: re.Pattern[str]
+    limit: float
+
+    def __call__(self, line: str) -> bool:
+        minimum = math.ceil(2**self.limit)
+        return any(
+            len(set(value)) >= minimum and _entropy(value) > self.limit - 1e-6
+            for _, value, _ in self.regex.findall(line)
         )
-        for name, spec in PLUGIN_TRIGGERS.items()
-    ]
+
+
+def _distinct_chars_need(plugin: HighEntropyStringsPlugin) -> Callable[[str], bool]:
+    return _EntropyNeed(plugin.regex, plugin.entropy_limit)
+
+
+def _entropy(value: str) -> float:
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
 
 
 def _hits(secrets: Iterable[object]) -> set[DsHit]:

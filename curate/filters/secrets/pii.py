@@ -1,8 +1,12 @@
 """Personal data in code: e-mail addresses and IP addresses (IPv4, IPv6).
 
-Detectors are pluggable: anything with a ``name`` and ``detect(text, path) -> list[Finding]``
-registered in ``PII_DETECTORS`` can be enabled by name in the ``pii`` annotator's config, so a
-later NER model (names, phone numbers) slots in without touching the annotator.
+Detectors are pluggable: anything with a ``name``, ``triggers`` and ``detect(text, path,
+triggered) -> list[Finding]`` registered in ``PII_DETECTORS`` can be enabled by name in the
+``pii`` annotator's config, so a later NER model (names, phone numbers) slots in without
+touching the annotator. ``triggers`` (optional) are necessary conditions (``prefilter``): ``PiiScanner``
+finds all of them in one compiled pass and runs a detector only on documents where one of its
+triggers fired (a detector without triggers always runs); ``triggered`` names the ones that did
+(None: not known, check everything).
 
 Not personal data, by rule (docs/pii.md): addresses at reserved example domains
 (``example.com``, ``*.test``, ...), no-reply and VCS service accounts; IPs that are private,
@@ -15,16 +19,20 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Protocol
 
 from curate.filters.secrets.findings import Finding
+from curate.filters.secrets.prefilter import Prefilter, Trigger
 
 
 class PiiDetector(Protocol):
     name: str
+    triggers: tuple[Trigger, ...]
 
-    def detect(self, text: str, path: str = "") -> list[Finding]: ...
+    def detect(
+        self, text: str, path: str = "", triggered: Collection[str] | None = None
+    ) -> list[Finding]: ...
 
 
 # ---------------------------------------------------------------- e-mail
@@ -104,8 +112,11 @@ _FILE_TLDS = frozenset(
 
 class EmailDetector:
     name = "pii.email"
+    triggers = (Trigger("pii.email", literals=("@",)),)
 
-    def detect(self, text: str, path: str = "") -> list[Finding]:
+    def detect(
+        self, text: str, path: str = "", triggered: Collection[str] | None = None
+    ) -> list[Finding]:
         out: list[Finding] = []
         last_end = -1
         for m in _AT.finditer(text):
@@ -199,10 +210,17 @@ def is_personal_ip(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 class IPDetector:
     name = "pii.ip"
+    triggers = (
+        # the last digit of the first octet to the first digit of the last
+        Trigger("pii.ip.v4", shapes=(r"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",)),
+        Trigger("pii.ip.v6", shapes=(_IPV6_SEED.pattern,)),
+    )
 
-    def detect(self, text: str, path: str = "") -> list[Finding]:
-        out = self._v4(text)
-        if ":" in text:
+    def detect(
+        self, text: str, path: str = "", triggered: Collection[str] | None = None
+    ) -> list[Finding]:
+        out = self._v4(text) if triggered is None or "pii.ip.v4" in triggered else []
+        if (triggered is None or "pii.ip.v6" in triggered) and ":" in text:
             out += self._v6(text)
         return out
 
@@ -281,9 +299,24 @@ class PiiScanner:
                 f"known: {sorted(PII_DETECTORS)}"
             )
         self.detectors = [PII_DETECTORS[d]() for d in detectors]
+        own = [tuple(getattr(d, "triggers", ())) for d in self.detectors]
+        self.prefilter = Prefilter(t for triggers in own for t in triggers)
+        self._gated = [
+            (d, frozenset(t.consumer for t in triggers))
+            for d, triggers in zip(self.detectors, own, strict=True)
+        ]
 
-    def scan(self, text: str, path: str = "") -> list[Finding]:
-        found = [f for d in self.detectors for f in d.detect(text, path)]
+    def scan(self, text: str, path: str = "", data: bytes | None = None) -> list[Finding]:
+        """Findings by position; ``data``: ``text`` as UTF-8, when the caller has it."""
+        triggered: set[str] = set()
+        for consumers in self.prefilter.candidates(text, data).values():
+            triggered |= consumers
+        found: list[Finding] = []
+        for d, own in self._gated:
+            if not own:
+                found += d.detect(text, path)
+            elif own & triggered:
+                found += d.detect(text, path, triggered)
         found.sort(key=lambda f: (f.start, f.end))
         out: list[Finding] = []
         for f in found:  # drop a finding nested in an earlier one (e.g. IPv4 tail of IPv6)

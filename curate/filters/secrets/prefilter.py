@@ -1,126 +1,246 @@
 """A cheap combined pre-filter: which lines of a document can a detector match at all?
 
-Every consumer (a detect-secrets plugin or one of our rules) declares *triggers*: lower-case
-literals and case-sensitive regex "shapes" such that every line the consumer can report on
-contains one of them. The pre-filter finds all literals in one Aho-Corasick pass over the
-lower-cased text and all shapes with one combined regex, and returns, per candidate line, the
-set of consumers to run there. A consumer whose triggers are true necessary conditions
-therefore finds exactly what it would find scanning every line (checked against a full
-detect-secrets scan in tests and ``benchmarks/bench_secrets.py``).
+Every consumer (a detect-secrets plugin or one of our rules) declares *triggers*: literals,
+case-insensitive shapes and case-sensitive shapes such that every line the consumer can report
+on contains one of them. All triggers of all consumers are compiled into one Hyperscan database
+(and a widened copy for non-ASCII text) and found in one pass over the document's UTF-8 bytes; the pass returns, per candidate line,
+the set of consumers to run there, and a document without a hit costs one scan and no Python.
+A consumer whose triggers are true necessary conditions therefore finds exactly what it would
+find scanning every line (checked against a full detect-secrets scan in tests and
+``benchmarks/bench_secrets.py``).
 
-Lower-casing: Python's case-insensitive regexes also match ``ı``/``ſ`` for ``i``/``s``;
-those are folded too so the literal pass stays a superset.
+Shapes are written in Python regex syntax restricted to what Hyperscan shares with it (classes,
+quantifiers, alternation; no lookaround) and must not match a newline. On ASCII text Hyperscan's
+byte semantics equal Python's. Non-ASCII text is scanned with a *widened* copy of every pattern
+(``widen``): word/digit/space classes also take any non-ASCII byte and counted repeats of atoms
+that can match a multi-byte character lose their upper bound, so a match of Python's Unicode regex on the text is always a match of the widened
+pattern on its bytes (a superset, never a miss). Case-insensitive triggers fold ASCII letters;
+the four non-ASCII characters that Python folds onto ASCII letters (``_FOLDED``) are folded in
+a copy of the text when it holds one, and a non-ASCII letter of a literal gets its other case.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-import ahocorasick
+import hyperscan
 
 
 @dataclass(frozen=True)
 class Trigger:
     consumer: str
     literals: tuple[str, ...] = ()
+    """Lower-case literals, matched case-insensitively."""
     shapes: tuple[str, ...] = ()
-    need: str | None = None
-    """A regex that a line found by ``shapes`` must also contain (a second, narrower necessary
-    condition, only evaluated on those few lines), so many consumers can share one cheap shape
-    pass."""
+    """Case-sensitive regexes."""
+    nocase: tuple[str, ...] = ()
+    """Case-insensitive regexes (written in lower case)."""
+    need: str | Callable[[str], bool] | None = None
+    """A Python regex that a line found by this trigger must also contain, or a test the line
+    must pass (a second, narrower necessary condition, only evaluated on those few lines)."""
+
+
+_CLASS_ESCAPES = {"\\w": "\\w\\x80-\\xff", "\\d": "\\d\\x80-\\xff", "\\s": "\\s\\x80-\\xff"}
+_TOKEN = re.compile(r"\\x[0-9a-fA-F]{2}|\\.|\[\^?|\]|\{\d+(?:,\d*)?\}|.", re.DOTALL)
+
+
+def widen(pattern: str) -> str:
+    """The pattern for UTF-8 bytes of non-ASCII text (see the module docstring): ``\\w``,
+    ``\\d``, ``\\s`` outside negated classes also accept bytes 0x80-0xff, and a counted repeat
+    ``{m,n}``/``{n}`` of an atom that can match a non-ASCII character (a widened or negated
+    class, ``\\S``, ``.``, a group) becomes ``{m,}``. Negated classes already accept every
+    non-ASCII byte; repeats of explicit ASCII classes keep their counts (one byte a character)."""
+    out: list[str] = []
+    in_class = negated = multibyte = False
+    for tok in _TOKEN.findall(pattern):
+        if in_class:
+            if tok == "]":
+                in_class = False
+            elif tok in _CLASS_ESCAPES and not negated:
+                tok = _CLASS_ESCAPES[tok]
+                multibyte = True
+            elif tok.startswith("\\x") and int(tok[2:], 16) >= 0x80:
+                multibyte = True
+        elif tok in ("[", "[^"):
+            in_class, negated = True, tok == "[^"
+            multibyte = negated
+        elif tok.startswith("{") and tok[1].isdigit():
+            if multibyte:
+                tok = "{" + tok[1:-1].split(",")[0] + ",}"
+        elif tok in ("*", "+", "?"):
+            pass  # a quantifier keeps the atom it repeats
+        else:
+            if tok in _CLASS_ESCAPES:
+                tok = f"[{_CLASS_ESCAPES[tok]}]"
+            multibyte = tok.startswith("[") or tok in (".", ")", "\\S", "\\W", "\\D")
+        out.append(tok)
+    return "".join(out)
+
+
+class _Database:
+    """One compiled Hyperscan block-mode database over (pattern, caseless) pairs."""
+
+    def __init__(self, patterns: list[tuple[str, bool]]):
+        self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self.db.compile(
+            expressions=[p.encode() for p, _ in patterns],
+            ids=list(range(len(patterns))),
+            elements=len(patterns),
+            flags=[hyperscan.HS_FLAG_CASELESS if nocase else 0 for _, nocase in patterns],
+        )
+        self._local = threading.local()  # a scratch space serves one scan at a time
+
+    def lines(self, data: bytes) -> list[tuple[int, int, int]]:
+        """``(line_index, pattern_id, end_offset)`` for every match, by line."""
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self.db)
+        hits: list[tuple[int, int]] = []
+        append = hits.append
+        self.db.scan(
+            data,
+            match_event_handler=lambda pid, _start, end, _flags, _ctx: append((end, pid)),
+            scratch=scratch,
+        )
+        if not hits:
+            return hits
+        hits.sort()
+        out = []
+        idx, pos = 0, 0
+        count = data.count
+        for end, pid in hits:
+            idx += count(b"\n", pos, end)  # a match holds no newline: its line is its end's
+            pos = end
+            out.append((idx, pid, end))
+        return out
+
+
+_FOLDED = {"İ": "i", "ı": "i", "ſ": "s", "\u212a": "k"}
+"""The only non-ASCII characters that Python's lower-casing or ``re.IGNORECASE`` turns into or
+matches with ASCII letters (dotted I, dotless i, long s, Kelvin sign)."""
+
+
+def _literal_pattern(lit: str) -> str:
+    """A lower-case literal as a pattern for a case-insensitive byte scan: Hyperscan folds
+    ASCII letters only, so a non-ASCII letter gets its other case spelled out."""
+    parts = []
+    for ch in lit:
+        if ch.isascii():
+            parts.append(re.escape(ch))
+        else:
+            variants = dict.fromkeys(v for v in (ch, ch.upper()) if len(v) == 1)
+            parts.append("(?:" + "|".join(variants) + ")" if len(variants) > 1 else ch)
+    return "".join(parts)
 
 
 class Prefilter:
-    """Compiled triggers for a set of consumers.
-
-    Shapes are searched one regex at a time over the whole text (a big alternation makes
-    Python's regex engine try every branch at every position, which is 10x slower). Shapes
-    must not match a newline. For ASCII text (the common case) they are compiled with
-    ``re.ASCII``, which on ASCII input matches exactly the same strings, only faster."""
+    """Compiled triggers for a set of consumers."""
 
     def __init__(self, triggers: Iterable[Trigger]):
         triggers = list(triggers)
+        self._triggers = tuple(triggers)
         self.consumers = tuple(t.consumer for t in triggers)
-        by_literal: dict[str, set[str]] = {}
-        by_shape: dict[str, set[str]] = {}
-        self._needs = {t.consumer: re.compile(t.need) for t in triggers if t.need}
+        # one pattern id per distinct (pattern, caseless); its consumers and their needs
+        patterns: dict[tuple[str, bool], set[str]] = {}
+        needs = {
+            t.consumer: re.compile(t.need).search if isinstance(t.need, str) else t.need
+            for t in triggers
+            if t.need
+        }
         for t in triggers:
             for lit in t.literals:
                 if lit != lit.lower() or not lit:
                     raise ValueError(f"trigger literal {lit!r} of {t.consumer} must be lower-case")
-                by_literal.setdefault(lit, set()).add(t.consumer)
+                patterns.setdefault((_literal_pattern(lit), True), set()).add(t.consumer)
+            for shape in t.nocase:
+                if not shape.isascii():
+                    raise ValueError(f"case-insensitive shape of {t.consumer} must be ASCII")
+                patterns.setdefault((shape, True), set()).add(t.consumer)
             for shape in t.shapes:
-                by_shape.setdefault(shape, set()).add(t.consumer)
-        self._automaton: ahocorasick.Automaton | None = None
-        if by_literal:
-            automaton = ahocorasick.Automaton()
-            for lit, consumers in by_literal.items():
-                automaton.add_word(lit, frozenset(consumers))
-            automaton.make_automaton()
-            self._automaton = automaton
-        self._shapes = [
-            (re.compile(shape), re.compile(shape, re.ASCII), frozenset(consumers))
-            for shape, consumers in by_shape.items()
+                patterns.setdefault((shape, False), set()).add(t.consumer)
+        keys = list(patterns)
+        self._consumers = [frozenset(patterns[k]) for k in keys]
+        self._needs = [
+            tuple((c, needs[c]) for c in sorted(patterns[k]) if c in needs) for k in keys
+        ]
+        self._ascii = _Database(keys) if keys else None
+        wide = [(widen(p), nocase) for p, nocase in keys]
+        self._wide = _Database(wide) if keys else None
+        # text holding a character of ``_FOLDED``: case-insensitive patterns on a folded copy
+        self._split = [
+            ([i for i, (_, nocase) in enumerate(keys) if nocase == fold], fold)
+            for fold in (False, True)
+        ]
+        self._split_dbs = [
+            _Database([wide[i] for i in ids]) if ids else None for ids, _ in self._split
         ]
 
-    def candidates(self, text: str) -> dict[int, set[str]]:
+    def __reduce__(self) -> tuple[type[Prefilter], tuple[tuple[Trigger, ...]]]:
+        """Compiled databases do not pickle: a copy compiles its own."""
+        return (Prefilter, (self._triggers,))
+
+    def candidates(self, text: str, data: bytes | None = None) -> dict[int, set[str]]:
         """``{line_index: consumers}`` for every line (0-based, split on ``\\n``) that may hold
-        a finding of some consumer.
-
-        Hits come in increasing position order per pass, so a hit's line index is a running
-        ``str.count("\\n")`` between consecutive hits (C speed, no list of all newlines)."""
+        a finding of some consumer. ``data``: ``text`` as UTF-8, when the caller has it."""
+        if self._ascii is None:
+            return {}
+        if data is None:
+            data = text.encode("utf-8", "surrogatepass")
+        ascii_text = len(data) == len(text)
+        folded = "" if ascii_text else "".join(ch for ch in _FOLDED if ch in text)
+        if ascii_text:
+            hits = self._ascii.lines(data)
+        elif not folded:
+            hits = self._wide.lines(data)
+        else:  # rare: case-insensitive patterns on the folded text, no end offsets there
+            hits = []
+            for (ids, fold), db in zip(self._split, self._split_dbs, strict=True):
+                if db is None:
+                    continue
+                buf = data
+                if fold:
+                    low = text
+                    for ch in folded:
+                        low = low.replace(ch, _FOLDED[ch])
+                    buf = low.encode("utf-8", "surrogatepass")
+                hits += [(idx, ids[pid], -1 if fold else end) for idx, pid, end in db.lines(buf)]
         out: dict[int, set[str]] = {}
-
-        def add(idx: int, consumers: frozenset[str]) -> None:
+        lines: list[str] | None = None
+        seen: set[tuple[int, int]] = set()
+        for idx, pid, end in hits:
+            if (idx, pid) in seen:  # a long run matches at every end offset
+                continue
+            seen.add((idx, pid))
+            consumers = self._consumers[pid]
+            if self._needs[pid]:
+                if end < 0:
+                    if lines is None:
+                        lines = text.split("\n")
+                    line = lines[idx]
+                elif ascii_text:  # byte offsets are character offsets
+                    line = text[text.rfind("\n", 0, end) + 1 : _line_end(text, "\n", end)]
+                else:
+                    start = data.rfind(b"\n", 0, end) + 1
+                    line = data[start : _line_end(data, b"\n", end)].decode(
+                        "utf-8", "surrogatepass"
+                    )
+                gated = {c for c, test in self._needs[pid] if not test(line)}
+                consumers = consumers - gated
+                if not consumers:
+                    continue
             got = out.get(idx)
             if got is None:
                 out[idx] = set(consumers)
             else:
                 got |= consumers
-
-        if self._automaton is not None:
-            low = text.lower()
-            if not text.isascii() and ("ı" in low or "ſ" in low):
-                low = low.replace("ı", "i").replace("ſ", "s")
-            # lower-casing may change lengths but keeps every newline: count them in ``low``
-            idx, pos = 0, 0
-            count = low.count
-            for end, consumers in self._automaton.iter(low):
-                idx += count("\n", pos, end + 1)  # ``end`` is the literal's last char
-                pos = end + 1
-                add(idx, consumers)
-        ascii_text = text.isascii()
-        padded = "\n" + text  # so a shape may begin with "not a word char" at the start
-        needs = self._needs
-        count = padded.count
-        for unicode_rx, ascii_rx, consumers in self._shapes:
-            rx = ascii_rx if ascii_text else unicode_rx
-            # line of a match = newlines in ``text`` before its last char = newlines in
-            # ``padded[1 : m.end() - 1]``
-            idx, pos, last = 0, 1, -1
-            gated = any(c in needs for c in consumers)
-            for m in rx.finditer(padded):
-                stop_at = m.end() - 1
-                if stop_at > pos:
-                    idx += count("\n", pos, stop_at)
-                    pos = stop_at
-                if idx == last:
-                    continue
-                last = idx
-                if gated:
-                    start = text.rfind("\n", 0, stop_at - 1) + 1
-                    stop = text.find("\n", stop_at - 1)
-                    line = text[start : stop if stop >= 0 else len(text)]
-                    hit = frozenset(c for c in consumers if c not in needs or needs[c].search(line))
-                    if hit:
-                        add(idx, hit)
-                else:
-                    add(idx, consumers)
         return out
 
 
-LONG_RUN = r"[^\w-][\w-]{24}"
-"""A run of at least 24 word characters or dashes (texts are searched with a leading newline,
-so a run at the very start is found too)."""
+def _line_end(buf: Any, newline: Any, pos: int) -> int:
+    """Where the line holding ``pos`` ends in ``buf`` (a str or bytes)."""
+    end = buf.find(newline, pos)
+    return len(buf) if end < 0 else end

@@ -10,12 +10,12 @@ keys, service-account JSON) run on the whole text because their matches span lin
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from curate.filters.secrets.paths import is_code_path, is_config_path
-from curate.filters.secrets.prefilter import LONG_RUN
 
 _B = r"(?<![A-Za-z0-9_])"  # token start boundary
 _E = r"(?![A-Za-z0-9_])"  # token end boundary
@@ -29,6 +29,8 @@ class Rule:
     anchors: tuple[str, ...]
     shapes: tuple[str, ...] = ()
     """Regexes (case-sensitive) of which every match contains a match; see ``prefilter``."""
+    nocase: tuple[str, ...] = ()
+    """The same, matched case-insensitively."""
     need: str | None = None
     block: bool = False
     config_only: bool = False
@@ -81,14 +83,13 @@ _KEY_QUALIFIERS = frozenset(
         "service",
     }
 )
-_ASSIGNMENT_ANCHORS = (
-    "pass",
-    "pwd",
-    "pw",
-    "secret",
-    "token",
-    "credential",
-    *(q + sep + "key" for q in sorted(_KEY_QUALIFIERS) for sep in ("", "_", "-", ".")),
+# ``key_kind`` only names a credential when the key holds (in ASCII letters, any case) a
+# password/secret word, or a qualifier and ``key`` separated by non-alphanumeric key characters;
+# the operator follows the rest of the key: a necessary condition for a finding.
+_ASSIGNMENT_SHAPES = (
+    r"(?:pass|pw|secret|token|credential|(?:"
+    + "|".join(sorted(_KEY_QUALIFIERS))
+    + r")[_.\-\x80-\xff]*key)[\w.\-]*[\"'\]]*[ \t]*[:=]",
 )
 
 RULES: tuple[Rule, ...] = (
@@ -180,8 +181,7 @@ RULES: tuple[Rule, ...] = (
         "twilio_key",
         _r(_B + r"(?P<value>SK[0-9a-f]{32})" + _E),
         (),
-        shapes=(LONG_RUN,),
-        need=r"SK[0-9a-f]{32}",
+        shapes=(r"SK[0-9a-f]{32}",),
     ),
     Rule(
         "sendgrid_key",
@@ -219,9 +219,10 @@ RULES: tuple[Rule, ...] = (
             r"[A-Za-z][A-Za-z0-9+.\-]*://(?P<value>[^\s:@/\"'`<>]{1,100}:[^\s:@/\"'`<>]{1,200})@"
             r"[A-Za-z0-9\[]"
         ),
-        ("://",),
+        (),
+        shapes=(r"://[^\s:@/\"'`<>]+:[^\s:@/\"'`<>]+@[A-Za-z0-9\[]",),
     ),
-    Rule("assignment", "password", ASSIGNMENT, _ASSIGNMENT_ANCHORS, kind_by_key=True),
+    Rule("assignment", "password", ASSIGNMENT, (), nocase=_ASSIGNMENT_SHAPES, kind_by_key=True),
 )
 
 _SUFFIX_KINDS = (
@@ -438,6 +439,41 @@ def _bare_literal(m: re.Match[str], text: str, code: bool) -> bool:
     return bool(_ENV_KEY.match(m.group("key"))) and text[m.end("key") : m.start("bare")] == "="
 
 
+_KEY_CHAR = re.compile(r"[\w.\-]")
+_KEY_RUN = re.compile(r"[\w.\-]*")
+_KEY_START = re.compile(r"[A-Za-z_]")
+
+
+@functools.cache
+def _at_run_start(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` (which begins with the key group) tried only where a run of key characters
+    begins, skipping the run's leading characters that cannot start a key."""
+    return re.compile(r"(?<![\w.\-])(?:(?![A-Za-z_])[\w.\-])*" + pattern.pattern, pattern.flags)
+
+
+def iter_key_matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    r"""``pattern.finditer(text)`` for a pattern that begins with ``(?P<key>[A-Za-z_][\w.\-]*)``
+    and an operator no key character can be: the same matches (the key always runs to the end
+    of its run of key characters, so whether a match exists does not depend on where in the run
+    it starts), without trying every position inside every identifier (quadratic in its
+    length). A search that resumes inside a run (after an unquoted value cut at its length
+    limit) tries the run's remainder with ``pattern`` itself."""
+    fast = _at_run_start(pattern)
+    pos, n = 0, len(text)
+    while pos <= n:
+        m = None
+        if 0 < pos < n and _KEY_CHAR.match(text, pos - 1) and _KEY_CHAR.match(text, pos):
+            start = _KEY_START.search(text, pos, _KEY_RUN.match(text, pos).end())
+            if start is not None:
+                m = pattern.match(text, start.start())
+        if m is None:
+            m = fast.search(text, pos)
+            if m is None:
+                return
+        yield m
+        pos = m.end()
+
+
 def iter_rule_matches(
     rule: Rule, text: str, base: int, path: str
 ) -> Iterator[tuple[int, int, str]]:
@@ -445,7 +481,10 @@ def iter_rule_matches(
     document; ``base`` is its offset in the document)."""
     config = is_config_path(path)
     code = is_code_path(path)
-    for m in rule.pattern.finditer(text):
+    matches = (
+        iter_key_matches(rule.pattern, text) if rule.kind_by_key else rule.pattern.finditer(text)
+    )
+    for m in matches:
         kind = rule.kind
         group = "value"
         if rule.kind_by_key:

@@ -4,8 +4,6 @@ part); ``scan`` is pure and thread-compatible apart from detect-secrets' global 
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import re
 import time
 from dataclasses import dataclass, field
@@ -54,7 +52,8 @@ class ScanResult:
 
 def _rule_triggers() -> list[Trigger]:
     return [
-        Trigger(f"rule:{r.name}", literals=r.anchors, shapes=r.shapes, need=r.need) for r in RULES
+        Trigger(f"rule:{r.name}", literals=r.anchors, shapes=r.shapes, nocase=r.nocase, need=r.need)
+        for r in RULES
     ]
 
 
@@ -95,7 +94,7 @@ class SecretScanner:
         if not cands:
             return result
         lines = text.split("\n")
-        starts = [0, *itertools.accumulate(map((1).__add__, map(len, lines)))]
+        starts = _line_starts(lines, sorted(cands))
         raw: list[tuple[int, int, str, str]] = []  # start, end, kind, detector
         block_rules: set[str] = set()
         for idx, consumers in cands.items():
@@ -131,7 +130,7 @@ class SecretScanner:
                     if kind in URL_KINDS:
                         s = with_url_user(lines[idx], s)
                     raw.append((starts[idx] + s, starts[idx] + e, kind, detector))
-        result.findings = self._finish(text, raw, lines, starts, path, result.rejected)
+        result.findings = self._finish(text, raw, path, result.rejected)
         return result
 
     def _ds_lines(
@@ -152,8 +151,6 @@ class SecretScanner:
         self,
         text: str,
         raw: list[tuple[int, int, str, str]],
-        lines: list[str],
-        starts: list[int],
         path: str,
         rejected: dict[str, int],
     ) -> list[Finding]:
@@ -163,23 +160,42 @@ class SecretScanner:
             if e <= s:
                 continue
             if self.false_positive_filters:
-                idx = bisect.bisect_right(starts, s) - 1
-                col = s - starts[idx]
+                start = text.rfind("\n", 0, s) + 1  # of the finding's line
+                stop = text.find("\n", s)
+                stop = len(text) if stop < 0 else stop
+                col = s - start
                 # context is the value's neighbourhood: bounded work on minified one-liners
                 left = max(0, col - CONTEXT_CHARS)
+                prev_start = text.rfind("\n", 0, start - 1) + 1 if start else 0
                 why = falsepos.reject(
                     kind=kind,
                     value=text[s:e],
-                    line=lines[idx][left : col + (e - s) + CONTEXT_CHARS],
+                    line=text[start + left : min(stop, s + (e - s) + CONTEXT_CHARS)],
                     path=path,
                     value_col=col - left,
-                    prev_line=lines[idx - 1][-CONTEXT_CHARS:] if idx else "",
+                    prev_line=(
+                        text[max(prev_start, start - 1 - CONTEXT_CHARS) : start - 1]
+                        if start
+                        else ""
+                    ),
                 )
                 if why is not None:
                     rejected[why] = rejected.get(why, 0) + 1
                     continue
             kept.append(Finding.of(text, s, e, kind, detector))
         return merge_overlapping(text, kept, PRIORITY)
+
+
+def _line_starts(lines: list[str], indices: list[int]) -> dict[int, int]:
+    """Offsets in the text of the lines ``indices`` (sorted), summed over the lines between
+    them only (a document's candidate lines are few)."""
+    out: dict[int, int] = {}
+    pos = prev = 0
+    for idx in indices:
+        pos += sum(map(len, lines[prev:idx])) + idx - prev
+        out[idx] = pos
+        prev = idx
+    return out
 
 
 _VALUE_EXACT = frozenset(
@@ -190,6 +206,7 @@ _VALUE_EXACT = frozenset(
         "detect_secrets.BasicAuthDetector",
     }
 )
+_WORD_ASCII = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _TOKEN_CHAR = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
@@ -225,10 +242,22 @@ def locate(line: str, value: str, *, expand: bool = False) -> list[tuple[int, in
             spans.append(_grow(line, i, i + len(value)))
             i = line.find(value, spans[-1][1])
         return spans
-    left = r"(?<![A-Za-z0-9_])" if value[0].isalnum() or value[0] == "_" else ""
-    right = r"(?![A-Za-z0-9_])" if value[-1].isalnum() or value[-1] == "_" else ""
-    spans = [m.span() for m in re.finditer(left + re.escape(value) + right, line)]
+    # the spans of ``(?<![A-Za-z0-9_])value(?![A-Za-z0-9_])`` (each guard only where the value
+    # ends in a word character), found with ``str.find``: no regex compiled per value
+    left = value[0].isalnum() or value[0] == "_"
+    right = value[-1].isalnum() or value[-1] == "_"
+    n = len(value)
+    spans = []
+    i = line.find(value)
+    first = i
+    while i >= 0:
+        if not (left and i > 0 and line[i - 1] in _WORD_ASCII) and not (
+            right and i + n < len(line) and line[i + n] in _WORD_ASCII
+        ):
+            spans.append((i, i + n))
+            i = line.find(value, i + n)
+        else:
+            i = line.find(value, i + 1)
     if spans:
         return spans
-    i = line.find(value)
-    return [(i, i + len(value))] if i >= 0 else []
+    return [(first, first + n)] if first >= 0 else []

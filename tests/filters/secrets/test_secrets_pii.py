@@ -144,3 +144,36 @@ def test_unknown_detector_is_a_config_error():
 )
 def test_times_and_number_lists_are_not_ips(pii_scanner, text):
     assert _values(pii_scanner, text) == []
+
+
+def test_detectors_run_only_where_their_triggers_fire(pii_scanner, monkeypatch):
+    """The compiled pass gates each detector: no '@' -> no e-mail scan, no dotted quad -> no
+    IPv4 regex, no ':h:' -> no IPv6 scan; the findings equal the ungated detectors'."""
+    calls: list[str] = []
+    ip = next(d for d in pii_scanner.detectors if d.name == "pii.ip")
+    email = next(d for d in pii_scanner.detectors if d.name == "pii.email")
+    for name in ("_v4", "_v6"):
+        orig = getattr(ip, name)
+        monkeypatch.setattr(ip, name, lambda text, o=orig, n=name: calls.append(n) or o(text))
+    orig_email = email.detect
+    monkeypatch.setattr(
+        email, "detect", lambda *a, **k: calls.append("email") or orig_email(*a, **k)
+    )
+    assert pii_scanner.scan("x = 1\nversion = (1, 2)\nint y: 3\n") == []
+    assert calls == []
+    assert _values(pii_scanner, "peer = 52.14.99.7\n") == [("ipv4", "52.14.99.7")]
+    assert calls == ["_v4"]
+    calls.clear()
+    text = "std::vector<int> v;  // mail bob@corp.io from 2a00:1450:4001:81c::200e\n"
+    assert _values(pii_scanner, text) == [
+        ("email", "bob@corp.io"),
+        ("ipv6", "2a00:1450:4001:81c::200e"),
+    ]
+    assert sorted(calls) == ["_v6", "email"]
+    # the same document with non-ASCII text around it, and every detector ungated
+    text = "é — " + text + "peer = 52.14.99.7 ٣\n"
+    gated = pii_scanner.scan(text)
+    ungated = sorted(
+        (f for d in pii_scanner.detectors for f in d.detect(text, "")), key=lambda f: f.start
+    )
+    assert gated == ungated and len(gated) == 3

@@ -1,0 +1,213 @@
+"""The compiled pre-filter: its triggers are necessary conditions, on ASCII and non-ASCII text."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from curate.filters.secrets import dsengine
+from curate.filters.secrets.prefilter import Prefilter, Trigger, widen
+from curate.filters.secrets.scanner import SecretScanner, _rule_triggers
+from tests.support import secrets_synth as synth
+
+from .test_secrets_equivalence import TRICKY
+
+# word characters, digits and spaces outside ASCII, and the letters Python's IGNORECASE folds
+# onto ASCII ones (Kelvin sign, long s, dotless i, dotted capital I)
+_UNICODE = ["é", "ß", "٣", "Ж", "\u00a0", "—", "\u212a", "ſ", "ı", "İ", "中", "Ñ"]
+
+
+def _trigger_patterns() -> list[tuple[Trigger, str, int]]:
+    """(a trigger with one pattern, its Python regex, flags) for every trigger pattern of the
+    scanner."""
+    out = []
+    for t in _rule_triggers() + dsengine.triggers():
+        c = t.consumer
+        out += [(Trigger(c, literals=(x,)), re.escape(x), re.IGNORECASE) for x in t.literals]
+        out += [(Trigger(c, nocase=(x,)), x, re.IGNORECASE) for x in t.nocase]
+        out += [(Trigger(c, shapes=(x,)), x, 0) for x in t.shapes]
+    return out
+
+
+def _lines() -> list[str]:
+    """Lines that hold secrets of every kind, and copies with non-ASCII characters put in."""
+    rng = random.Random(7)
+    base = [
+        *TRICKY.split("\n"),
+        "CONTRASEÑA = 'q8Zr-Xb3mT1v'",
+        "APİ_KEY = 'q8Zr-Xb3mT1vW0pL'",
+        "api_\u212aey: 'q8Zr-Xb3mT1vW0pL'",
+        "ſecret_token = 'q8Zr-Xb3mT1vW0pL'",
+    ]
+    for kind in synth.SECRET_KINDS:
+        for fmt in synth.FORMATS:
+            base += synth.secret_snippet(kind, fmt, rng).text.split("\n")
+    lines = list(base)
+    for line in base:
+        for _ in range(6):
+            chars = list(line)
+            for _ in range(rng.randrange(1, 4)):
+                chars.insert(rng.randrange(len(chars) + 1), rng.choice(_UNICODE))
+            lines.append("".join(chars))
+    return [line for line in lines if line]
+
+
+def test_widen_keeps_negated_classes_and_lifts_counts():
+    assert widen(r"[^\w-][\w-]{24}") == r"[^\w-][\w\x80-\xff-]{24,}"
+    # explicit ASCII classes match one byte a character: their counts stay
+    assert widen(r"\d{8,10}:[0-9A-Z]{35}") == r"[\d\x80-\xff]{8,}:[0-9A-Z]{35}"
+    assert widen(r"[\]\w]x\{2\}") == r"[\]\w\x80-\xff]x\{2\}"
+    assert widen(r"[^ab]{3}(?:ab){2}\S{4}a{5}") == r"[^ab]{3,}(?:ab){2,}\S{4,}a{5}"
+
+
+def test_every_trigger_is_a_necessary_condition_also_on_non_ascii_lines():
+    """Wherever Python's (Unicode) regex for a trigger matches a line, the compiled pass
+    reports the line for that consumer: on ASCII lines and on lines with non-ASCII words."""
+    lines = _lines()
+    assert sum(not line.isascii() for line in lines) > 500
+    checked = 0
+    for trigger, pattern, flags in _trigger_patterns():
+        consumer = trigger.consumer
+        prefilter = Prefilter([trigger])
+        rx = re.compile(pattern, flags)
+        for line in lines:
+            found = prefilter.candidates(line)
+            if rx.search(line):
+                checked += 1
+                assert found == {0: {consumer}}, (consumer, pattern, line)
+            # a line never reports a consumer on another line index
+            assert set(found) <= {0}
+    assert checked > 2000
+
+
+def test_lines_without_a_trigger_are_not_candidates(scanner):
+    text = (
+        "def f(x):\n"
+        "    pass\n"
+        "# see http://www.apache.org/licenses/LICENSE-2.0\n"
+        "count = len(tokens)  # token ids\n"
+        "tokens.append(pw_hint)\n"
+        "import os\n"
+    )
+    assert scanner.prefilter.candidates(text) == {}
+    assert scanner.scan(text, "m.py").findings == []
+    hot = "x = 1\npassword = 'q8Zr-Xb3mT1v'\nurl = 'https://bob:hunter2x@db.internal'\n"
+    cands = scanner.prefilter.candidates(hot)
+    assert set(cands) == {1, 2}
+    assert "rule:assignment" in cands[1] and "rule:url_credentials" in cands[2]
+    # the same on a non-ASCII document, and line indices count "\n" only
+    cands = scanner.prefilter.candidates("é\r\n" + hot)
+    assert set(cands) == {2, 3}
+
+
+@pytest.mark.parametrize("path", ["app.py", "settings.yaml", ".env"])
+def test_prefiltered_scan_equals_full_scan_on_non_ascii_documents(scanner, path):
+    rng = random.Random(11)
+    lines = _lines()
+    rng.shuffle(lines)
+    text = "\n".join(lines[:400])
+    full = SecretScanner(prefilter=False).scan(text, path)
+    fast = scanner.scan(text, path)
+    assert fast.findings == full.findings
+    assert len(fast.findings) > 20
+    assert fast.candidate_lines < text.count("\n") + 1
+
+
+def test_locate_finds_the_spans_of_its_guarded_regex():
+    """``locate`` (str.find, no regex per value) gives the spans of
+    ``(?<![A-Za-z0-9_])value(?![A-Za-z0-9_])``, guards only on word-character ends, else the
+    first occurrence."""
+    from curate.filters.secrets.scanner import locate
+
+    def by_regex(line: str, value: str) -> list[tuple[int, int]]:
+        left = r"(?<![A-Za-z0-9_])" if value[0].isalnum() or value[0] == "_" else ""
+        right = r"(?![A-Za-z0-9_])" if value[-1].isalnum() or value[-1] == "_" else ""
+        spans = [m.span() for m in re.finditer(left + re.escape(value) + right, line)]
+        i = line.find(value)
+        return spans or ([(i, i + len(value))] if i >= 0 else [])
+
+    rng = random.Random(3)
+    alphabet = "ab_-. é1"
+    for _ in range(20000):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randrange(15)))
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 4)))
+        assert locate(line, value) == by_regex(line, value), (line, value)
+    assert locate("k=ab ab_ xab ab", "ab") == [(2, 4), (13, 15)]
+    assert locate("xabx", "ab") == [(1, 3)]  # no guarded occurrence: the first one
+
+
+def test_key_matches_equal_finditer_of_the_assignment_rule():
+    """The assignment rule's matches, tried only at the start of identifier runs, are exactly
+    ``finditer``'s: on random lines and where a value cut at 200 characters ends inside a run."""
+    from curate.filters.secrets.rules import ASSIGNMENT, iter_key_matches
+
+    def spans(matches):
+        return [(m.group("key"), m.span("value"), m.span("bare"), m.end()) for m in matches]
+
+    rng = random.Random(5)
+    words = ["password", "pw", "api_key", "token", "x1", "9a", "-", ".", "_", "é", "é1"]
+    glue = [" = ", "=", ": ", ":=", "=>", '"', "'", "`", " ", "\t", "==", ",", "]", "x"]
+    lines = [
+        "password=" + "a" * 250 + "token=" + "b" * 12,
+        "password=" + "a" * 199 + ".9token='abcd1234'",
+        "-.9pass_word = 'hunter2hunter2'; 1token: \"q8Zr-Xb3mT1v\"",
+    ]
+    for _ in range(5000):
+        lines.append("".join(rng.choice(words if i % 2 else glue) for i in range(14)))
+    for line in lines:
+        assert spans(iter_key_matches(ASSIGNMENT, line)) == spans(ASSIGNMENT.finditer(line)), line
+    assert len(spans(iter_key_matches(ASSIGNMENT, lines[0]))) == 2
+
+
+def test_entropy_need_holds_wherever_the_entropy_plugins_report():
+    """The second test for the entropy plugins (distinct characters and entropy of their own
+    quoted strings) is true on every line where the plugin itself reports, and false on
+    typical code strings (identifiers, paths) the plugin does not report."""
+    plugins = dsengine.configure()
+    needs = {t.consumer[3:]: t.need for t in dsengine.triggers() if callable(t.need)}
+    assert set(needs) == {"HexHighEntropyString", "Base64HighEntropyString"}
+    rng = random.Random(9)
+    alphabets = [
+        "0123456789abcdef",
+        "0123456789",
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=_-",
+        "abcd_/",
+    ]
+    reported = {name: 0 for name in needs}
+    for _ in range(3000):
+        alphabet = rng.choice(alphabets)
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randrange(6, 48)))
+        q = rng.choice("'\"")
+        line = f"x = {q}{value}{q}  # {rng.choice(['', 'key', 'sha'])}"
+        for name, need in needs.items():
+            found = plugins[name].analyze_line(filename="m.py", line=line, line_number=1)
+            if found:
+                reported[name] += 1
+                assert need(line), (name, line)
+    assert min(reported.values()) > 100
+    assert not needs["Base64HighEntropyString"]('path = "src/curate/filters/secrets_prefilter"')
+
+
+def test_scanners_pickle_and_the_copy_finds_the_same(scanner, pii_scanner):
+    """Compiled databases do not pickle; a copy (e.g. shipped to a worker) compiles its own."""
+    import pickle
+
+    text = "\n".join(_lines()[:200]) + "\nmail bob@corp.io peer 52.14.99.7\n"
+    secrets_copy = pickle.loads(pickle.dumps(scanner))
+    assert secrets_copy.scan(text, "a.py").findings == scanner.scan(text, "a.py").findings
+    pii_copy = pickle.loads(pickle.dumps(pii_scanner))
+    found = pii_scanner.scan(text)
+    assert pii_copy.scan(text) == found and len(found) >= 2
+
+
+def test_one_scanner_serves_several_threads(scanner):
+    """Each thread gets its own Hyperscan scratch space: concurrent scans agree."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = ["\n".join(_lines()[i : i + 60]) for i in range(0, 600, 60)]
+    expected = [scanner.prefilter.candidates(t) for t in texts]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            assert list(pool.map(scanner.prefilter.candidates, texts)) == expected
