@@ -171,19 +171,23 @@ class QualityAnnotator(Annotator):
 
     @staticmethod
     def _tree_signals(ctx: BatchContext, columns: dict) -> None:
+        """The tree columns from the source-less tree that ``parse@1`` already built (no
+        re-attach of the source: ``lang_signals`` reads the bytes; see its module doc)."""
+        trees = ctx.trees
         for i, language in enumerate(ctx.column("language")):
             if not lang_signals.needs_tree(language):
                 continue
-            tree = ctx.tree(i)
+            data = ctx.content_bytes(i)
+            tree = trees.parse(language, data, need_source=False)[0] if trees else None
             parser = get_parser(language)
-            budget = find_budget(parser, ctx.content_bytes(i)) if parser is not None else None
+            budget = find_budget(parser, data) if parser is not None else None
             if tree is None:
                 over = budget is not None and budget.exceeded
                 columns["tree_signals_status"][i] = TREE_TIMEOUT if over else TREE_NONE
                 continue
             try:
                 values = lang_signals.language_signals(
-                    language, tree, budget or TreeBudget(DEFAULT_TIMEOUT_S)
+                    language, tree, budget or TreeBudget(DEFAULT_TIMEOUT_S), data
                 )
             except BudgetExceeded:
                 columns["tree_signals_status"][i] = TREE_TIMEOUT
