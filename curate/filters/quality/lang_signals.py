@@ -81,12 +81,20 @@ def _trivial_statement(node: Any) -> bool:
     return _unwrap(node).type in _TRIVIAL
 
 
-def _trivial_body(body: Any) -> bool:
-    """Every statement of ``body`` is trivial. Most bodies start with a real statement, which
-    is read alone; the list of all statements is built only when the first one is trivial
-    (``named_child(k)`` is O(k): a loop of them would be quadratic)."""
+_MAYBE_TRIVIAL = re.compile(rb"""pass(?![A-Za-z0-9_])|\.|#|[rRbBuUfFtT]{0,2}['"]|\s""")
+"""How a trivial statement (``pass``, ``...``, a string, a comment) can begin; a body whose
+first byte does not match starts with a real statement (the ``\\s`` case is only cautious)."""
+
+
+def _trivial_body(body: Any, data: bytes | None = None) -> bool:
+    """Every statement of ``body`` is trivial. Most bodies start with a real statement: with
+    ``data``, one regex at the body's first byte says so without reading the tree; else the
+    first statement is read alone. The list of all statements is built only when the first one
+    is trivial (``named_child(k)`` is O(k): a loop of them would be quadratic)."""
     if body.named_child_count == 0:
         return True
+    if data is not None and not _MAYBE_TRIVIAL.match(data, body.start_byte):
+        return False
     if not _trivial_statement(body.named_child(0)):
         return False
     return all(_trivial_statement(s) for s in body.named_children)
@@ -154,7 +162,7 @@ def python_signals(
         for k, body in enumerate(bodies):
             if not k & 255:
                 deadline.check()
-            trivial += _trivial_body(body)
+            trivial += _trivial_body(body, data)
     return {
         "import_only": has_imports and not has_others,
         "pass_only_function_fraction": trivial / len(bodies) if bodies else None,

@@ -31,6 +31,10 @@ PYTHON = [
     "print 'python 2'\ndef f():\n    pass\n",
     "",
     "x = 1\n",
+    "def f():\n",  # a body without statements
+    "def f():\nx = 1\n",
+    "def f(): pass\ndef g(): return 1\ndef h(): 'doc'\ndef i(): rb'x'\ndef j(): print(1)\n",
+    "def f():\n    \\\n    pass\n",
     "".join(f"def f{i}(x):\n    '''d'''\n    return x * {i}\n\n" for i in range(200)),
     "def f():\n" + "    pass\n" * 300,
 ]
