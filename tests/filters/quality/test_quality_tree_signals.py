@@ -97,3 +97,31 @@ def test_expected_values() -> None:
     assert signals("Python", PYTHON[3])["pass_only_function_fraction"] == 2 / 3
     assert signals("Python", PYTHON[4])["pass_only_function_fraction"] is None
     assert signals("Python", PYTHON[5])["pass_only_function_fraction"] is None
+
+
+def test_annotator_same_signals_with_a_tree_provider_or_a_plain_callable() -> None:
+    """The engine's provider hands out source-less trees; a ``(language, data) -> Tree``
+    callable (tests, notebooks) hands out its own trees with source: same values."""
+    import pyarrow as pa
+
+    from curate.engine.annotator import BatchContext
+    from curate.engine.trees import TreeProvider
+    from curate.filters.quality import QualityAnnotator
+
+    texts = PYTHON + C
+    langs = ["Python"] * len(PYTHON) + ["C"] * len(C)
+    batch = pa.RecordBatch.from_pydict(
+        {"content": texts, "language": langs, "path": [f"f{i}" for i in range(len(texts))]}
+    )
+
+    def plain(language: str, data: bytes):  # type: ignore[no-untyped-def]
+        return get_parser(language).parse(data)
+
+    columns = ["import_only", "pass_only_function_fraction", "main_function_count"]
+    columns.append("tree_signals_status")
+    engine = QualityAnnotator().annotate(batch, BatchContext(batch, TreeProvider()))
+    callable_ = QualityAnnotator().annotate(batch, BatchContext(batch, plain))
+    for name in columns:
+        assert engine.column(name).to_pylist() == callable_.column(name).to_pylist(), name
+    assert set(engine.column("tree_signals_status").to_pylist()) == {"ok"}
+    assert engine.column("main_function_count").to_pylist()[len(PYTHON) :][:3] == [1, 2, 0]
