@@ -218,9 +218,15 @@ def line_stats(
     polars measures in characters."""
     view = view if view is not None else ByteView.of(content)
     n, data, offsets = len(content), view.data, view.offsets
-    # Every line is one segment between consecutive bounds; unique drops the empty segments
-    # (empty documents, and the end of a document that ends with a newline).
-    bounds = _sorted_unique(np.concatenate([np.flatnonzero(data == ord("\n")) + 1, offsets]))
+    # Every line is one segment between consecutive bounds: a byte after a newline or a document
+    # start, marked in one mask (no sort); a position marked twice is one bound, which drops the
+    # empty segments (empty documents, the end of a document that ends with a newline).
+    mark = np.empty(data.size + 1, bool)
+    mark[0] = False
+    np.equal(data, _U8(ord("\n")), out=mark[1:])
+    mark[offsets] = True
+    bounds = np.flatnonzero(mark)
+    del mark
     starts, ends = bounds[:-1], bounds[1:]
     line_count = _lines_per_doc(bounds, offsets)
     doc = np.repeat(np.arange(n), line_count)
