@@ -13,6 +13,7 @@ import polars as pl
 import pyarrow as pa
 
 from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, register
+from curate.engine.trees import TreeProvider
 from curate.filters.quality import lang_signals, markers, text_stats
 from curate.languages.budget import BudgetExceeded, TreeBudget, find_budget
 from curate.languages.grammars import DEFAULT_TIMEOUT_S, get_parser
@@ -171,19 +172,24 @@ class QualityAnnotator(Annotator):
 
     @staticmethod
     def _tree_signals(ctx: BatchContext, columns: dict) -> None:
+        """The tree columns from the source-less tree that ``parse@1`` already built (no
+        re-attach of the source: ``lang_signals`` reads the bytes; see its module doc)."""
+        trees = ctx.trees if isinstance(ctx.trees, TreeProvider) else None
         for i, language in enumerate(ctx.column("language")):
             if not lang_signals.needs_tree(language):
                 continue
-            tree = ctx.tree(i)
+            data = ctx.content_bytes(i)
+            # A plain ``(language, data) -> Tree`` callable (tests, notebooks): its own trees.
+            tree = trees.parse(language, data, need_source=False)[0] if trees else ctx.tree(i)
             parser = get_parser(language)
-            budget = find_budget(parser, ctx.content_bytes(i)) if parser is not None else None
+            budget = find_budget(parser, data) if parser is not None else None
             if tree is None:
                 over = budget is not None and budget.exceeded
                 columns["tree_signals_status"][i] = TREE_TIMEOUT if over else TREE_NONE
                 continue
             try:
                 values = lang_signals.language_signals(
-                    language, tree, budget or TreeBudget(DEFAULT_TIMEOUT_S)
+                    language, tree, budget or TreeBudget(DEFAULT_TIMEOUT_S), data
                 )
             except BudgetExceeded:
                 columns["tree_signals_status"][i] = TREE_TIMEOUT

@@ -1,4 +1,4 @@
-"""Language-specific signals read from the shared tree-sitter tree (``ctx.tree(i)``).
+"""Language-specific signals read from the shared tree-sitter tree.
 
 - Python: ``import_only`` (every top-level statement is an import, ``__all__``/docstring or
   ``pass``) and ``pass_only_function_fraction`` (functions whose body is only ``pass``, ``...``
@@ -6,19 +6,42 @@
 - C / C++: ``main_function_count`` (definitions of ``main``; more than one means a
   concatenation of programs or a test dump).
 
-Values are null when the language does not apply or no tree is available. Every query and
-walk is charged to the document's time budget (``curate.languages.budget``): over it,
+Values are null when the language does not apply or no tree is available. Every pass over a
+tree is charged to the document's time budget (``curate.languages.budget``): over it,
 ``language_signals`` raises ``BudgetExceeded`` and the annotator leaves the values null with
 ``tree_signals_status = "timeout"``.
+
+Cost: given the document's bytes (``data``), the signals work on the source-less tree that
+``parse@1`` already built and run no query over it. A query visits every node (about 15 MB/s
+of source); instead the few places where a match can be are found in the bytes with one regex
+(``def`` keywords, ``main`` identifiers) and each is checked with
+``descendant_for_byte_range`` and its parents. That gives exactly the query's matches:
+
+- ``main``: the query's ``#eq? @name "main"`` means the identifier's bytes are ``main``, so
+  every match starts at an occurrence of ``main`` in the bytes (all occurrences are checked);
+- ``def``: every ``function_definition`` has a ``def`` keyword child, which is never followed
+  by an identifier character, so the regex finds every one, except a MISSING (zero-width)
+  keyword that error recovery may insert: trees with errors run the query as before.
+
+Trees that the query would have been refused for (``run_query``'s cost prediction) are refused
+here too, so the statuses stay what the query-based signals gave.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tree_sitter import Query, QueryCursor
 
-from curate.languages.budget import TreeBudget, run_query
+from curate.languages.budget import (
+    SIBLING_STEP_S,
+    BudgetExceeded,
+    TreeBudget,
+    run_query,
+    structure,
+    worst_sibling_steps,
+)
 from curate.languages.grammars import DEFAULT_TIMEOUT_S
 
 PYTHON = {"python"}
@@ -28,6 +51,16 @@ _QUERIES: dict[tuple[int, str], Query] = {}
 _PY_FUNC = "(function_definition body: (block) @body)"
 _C_MAIN = """(function_definition declarator: (function_declarator
               declarator: (identifier) @name (#eq? @name "main")))"""
+_PY_DEF = re.compile(rb"def(?![A-Za-z0-9_])")
+"""A keyword ``def`` is never followed by an identifier character (that would make it part of
+an identifier). No look-behind: it costs Python's ``re`` its literal search (15x slower); the
+few ``xdef`` candidates are rejected by the tree."""
+_MAIN = re.compile(rb"main")
+_CHECK_EVERY = 64
+"""Candidates between two looks at the deadline."""
+
+_IMPORTS = frozenset({"import_statement", "import_from_statement", "future_import_statement"})
+_TRIVIAL = frozenset({"pass_statement", "comment", "string", "ellipsis", "concatenated_string"})
 
 
 def _query(language: Any, source: str) -> Query:
@@ -40,70 +73,170 @@ def _query(language: Any, source: str) -> Query:
 def _unwrap(node: Any) -> Any:
     """Grammar versions differ in wrapping expressions in ``expression_statement``."""
     if node.type == "expression_statement" and node.named_child_count == 1:
-        return node.named_children[0]
+        return node.named_child(0)
     return node
 
 
 def _trivial_statement(node: Any) -> bool:
-    node = _unwrap(node)
-    return node.type in {"pass_statement", "comment", "string", "ellipsis", "concatenated_string"}
+    return _unwrap(node).type in _TRIVIAL
 
 
-def python_signals(tree: Any, budget: TreeBudget | None = None) -> dict[str, Any]:
+_MAYBE_TRIVIAL = re.compile(rb"""pass(?![A-Za-z0-9_])|\.|#|[rRbBuUfFtT]{0,2}['"]|\s""")
+"""How a trivial statement (``pass``, ``...``, a string, a comment) can begin; a body whose
+first byte does not match starts with a real statement (the ``\\s`` case is only cautious)."""
+
+
+def _trivial_body(body: Any, data: bytes | None = None) -> bool:
+    """Every statement of ``body`` is trivial. Most bodies start with a real statement: with
+    ``data``, one regex at the body's first byte says so without reading the tree; else the
+    first statement is read alone. The list of all statements is built only when the first one
+    is trivial (``named_child(k)`` is O(k): a loop of them would be quadratic)."""
+    if body.named_child_count == 0:
+        return True
+    if data is not None and not _MAYBE_TRIVIAL.match(data, body.start_byte):
+        return False
+    if not _trivial_statement(body.named_child(0)):
+        return False
+    return all(_trivial_statement(s) for s in body.named_children)
+
+
+def _node_bytes(node: Any, data: bytes | None) -> bytes | None:
+    """``node.text`` read from ``data`` (source-less trees have no text)."""
+    return node.text if data is None else data[node.start_byte : node.end_byte]
+
+
+def _check_query_fits(tree: Any, budget: TreeBudget) -> None:
+    """Raise ``BudgetExceeded`` where ``run_query`` would refuse a query over ``tree``."""
+    if budget.structure is None and worst_sibling_steps(tree) * SIBLING_STEP_S <= budget.left():
+        return
+    steps = structure(tree, budget).sibling_steps
+    if steps * SIBLING_STEP_S > budget.left():
+        budget.exceeded = True
+        raise BudgetExceeded
+
+
+def _python_bodies(tree: Any, data: bytes | None, budget: TreeBudget) -> list[Any]:
+    """The ``block`` bodies of every function definition (the captures of ``_PY_FUNC``)."""
+    root = tree.root_node
+    if data is None or root.has_error:
+        cursor = QueryCursor(_query(tree.language, _PY_FUNC))
+        return run_query(cursor, root, tree, budget).get("body", [])
+    _check_query_fits(tree, budget)
+    bodies = []
+    with budget.running() as deadline:
+        for k, match in enumerate(_PY_DEF.finditer(data)):
+            if not k % _CHECK_EVERY:
+                deadline.check()
+            start = match.start()
+            keyword = root.descendant_for_byte_range(start, start + 3)
+            if keyword is None or keyword.type != "def":
+                continue
+            function = keyword.parent
+            if function is None or function.type != "function_definition":
+                continue
+            body = function.child_by_field_name("body")
+            if body is not None and body.type == "block":
+                bodies.append(body)
+    return bodies
+
+
+def python_signals(
+    tree: Any, budget: TreeBudget | None = None, data: bytes | None = None
+) -> dict[str, Any]:
+    """``data``: the document's bytes (required for a source-less tree; without it the
+    function bodies come from a query)."""
     budget = budget or TreeBudget(DEFAULT_TIMEOUT_S)
     root = tree.root_node
-    statements = [c for c in root.named_children if c.type != "comment"]
-    imports = [
-        c
-        for c in statements
-        if c.type in {"import_statement", "import_from_statement", "future_import_statement"}
-    ]
-    others = [
-        c
-        for c in statements
-        if c not in imports and not _trivial_statement(c) and not _is_dunder_all(c)
-    ]
-    cursor = QueryCursor(_query(tree.language, _PY_FUNC))
-    captures = run_query(cursor, root, tree, budget).get("body", [])
+    has_imports = has_others = False
+    for c in root.named_children:
+        kind = c.type
+        if kind == "comment":
+            continue
+        if kind in _IMPORTS:
+            has_imports = True
+        elif not has_others and not _trivial_statement(c) and not _is_dunder_all(c, data):
+            has_others = True
+    bodies = _python_bodies(tree, data, budget)
     with budget.running() as deadline:
         trivial = 0
-        for k, body in enumerate(captures):
+        for k, body in enumerate(bodies):
             if not k & 255:
                 deadline.check()
-            trivial += all(_trivial_statement(s) for s in body.named_children)
+            trivial += _trivial_body(body, data)
     return {
-        "import_only": bool(imports) and not others,
-        "pass_only_function_fraction": trivial / len(captures) if captures else None,
+        "import_only": has_imports and not has_others,
+        "pass_only_function_fraction": trivial / len(bodies) if bodies else None,
     }
 
 
-def _is_dunder_all(node: Any) -> bool:
+def _is_dunder_all(node: Any, data: bytes | None = None) -> bool:
     child = _unwrap(node)
     if child.type not in {"assignment", "augmented_assignment"}:
         return False
     left = child.child_by_field_name("left")
-    return left is not None and left.text in {b"__all__", b"__version__"}
+    return left is not None and _node_bytes(left, data) in {b"__all__", b"__version__"}
 
 
-def c_signals(tree: Any, budget: TreeBudget | None = None) -> dict[str, Any]:
+def _main_definitions(tree: Any, data: bytes, budget: TreeBudget) -> int:
+    """The matches of ``_C_MAIN``, from the occurrences of ``main`` in ``data``."""
+    _check_query_fits(tree, budget)
+    root = tree.root_node
+    count = 0
+    with budget.running() as deadline:
+        for k, match in enumerate(_MAIN.finditer(data)):
+            if not k % _CHECK_EVERY:
+                deadline.check()
+            start = match.start()
+            name = root.descendant_for_byte_range(start, start + 4)
+            if (
+                name is None
+                or name.type != "identifier"
+                or name.start_byte != start
+                or name.end_byte != start + 4
+            ):
+                continue
+            declarator = name.parent
+            if declarator is None or declarator.type != "function_declarator":
+                continue
+            definition = declarator.parent
+            count += (
+                definition is not None
+                and definition.type == "function_definition"
+                and declarator.child_by_field_name("declarator") == name
+                and definition.child_by_field_name("declarator") == declarator
+            )
+    return count
+
+
+def c_signals(
+    tree: Any, budget: TreeBudget | None = None, data: bytes | None = None
+) -> dict[str, Any]:
+    """``data``: the document's bytes (required for a source-less tree; without it the
+    definitions come from the ``#eq?`` query, which reads the tree's source)."""
     budget = budget or TreeBudget(DEFAULT_TIMEOUT_S)
+    if data is not None:
+        return {"main_function_count": _main_definitions(tree, data, budget)}
     cursor = QueryCursor(_query(tree.language, _C_MAIN))
     captures = run_query(cursor, tree.root_node, tree, budget).get("name", [])
     return {"main_function_count": len(captures)}
 
 
 def language_signals(
-    language: str | None, tree: Any | None, budget: TreeBudget | None = None
+    language: str | None,
+    tree: Any | None,
+    budget: TreeBudget | None = None,
+    data: bytes | None = None,
 ) -> dict[str, Any]:
     """The language-specific columns for one document (missing keys mean null). ``budget``:
-    the document's (a fresh ``DEFAULT_TIMEOUT_S`` one without it); raises ``BudgetExceeded``."""
+    the document's (a fresh ``DEFAULT_TIMEOUT_S`` one without it); raises ``BudgetExceeded``.
+    ``data``: the document's bytes, which ``tree`` may lack (see the module doc)."""
     if tree is None or not language:
         return {}
     lang = language.lower()
     if lang in PYTHON:
-        return python_signals(tree, budget)
+        return python_signals(tree, budget, data)
     if lang in C_LIKE:
-        return c_signals(tree, budget)
+        return c_signals(tree, budget, data)
     return {}
 
 

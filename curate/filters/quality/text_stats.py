@@ -179,10 +179,17 @@ def _null_where(values: np.ndarray, mask: np.ndarray, name: str) -> pl.Series:
     return pl.Series(name, pa.array(values, pa.float64(), mask=mask))
 
 
+def _sort(x: np.ndarray) -> np.ndarray:
+    """``x`` sorted: polars' single-threaded sort, 3-4x less CPU than ``np.sort`` on these
+    uint64/int64 arrays (measured: 5M random uint64 keys, 0.11 vs 0.42 CPU-s; polars' threaded
+    sort spends more CPU, 0.24)."""
+    return pl.Series(x).sort(multithreaded=False).to_numpy()
+
+
 def _sorted_unique(x: np.ndarray) -> np.ndarray:
     """``np.unique`` by sorting (numpy 2.4's hash-based ``unique`` is several times slower on
     these arrays, measured)."""
-    x.sort()
+    x = _sort(x)
     keep = np.empty(x.size, bool)
     keep[:1] = True
     np.not_equal(x[1:], x[:-1], out=keep[1:])
@@ -211,9 +218,15 @@ def line_stats(
     polars measures in characters."""
     view = view if view is not None else ByteView.of(content)
     n, data, offsets = len(content), view.data, view.offsets
-    # Every line is one segment between consecutive bounds; unique drops the empty segments
-    # (empty documents, and the end of a document that ends with a newline).
-    bounds = _sorted_unique(np.concatenate([np.flatnonzero(data == ord("\n")) + 1, offsets]))
+    # Every line is one segment between consecutive bounds: a byte after a newline or a document
+    # start, marked in one mask (no sort); a position marked twice is one bound, which drops the
+    # empty segments (empty documents, the end of a document that ends with a newline).
+    mark = np.empty(data.size + 1, bool)
+    mark[0] = False
+    np.equal(data, _U8(ord("\n")), out=mark[1:])
+    mark[offsets] = True
+    bounds = np.flatnonzero(mark)
+    del mark
     starts, ends = bounds[:-1], bounds[1:]
     line_count = _lines_per_doc(bounds, offsets)
     doc = np.repeat(np.arange(n), line_count)
@@ -283,7 +296,7 @@ def _repeats_per_doc(h: np.ndarray, doc: np.ndarray, rows: int, *, first_only: b
     shift = np.uint64(64 - bits)
     key = h >> np.uint64(bits)
     key |= doc.astype(np.uint64) << shift
-    key.sort()
+    key = _sort(key)
     same = key[1:] == key[:-1]
     if first_only:
         hit = key[1:][same]
