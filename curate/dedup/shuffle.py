@@ -1,30 +1,44 @@
 """The on-disk shuffle the dedup barrier steps are built from.
 
-A *partitioned dataset* is a folder ``<dir>/p=<k>/<writer>.parquet``: every writer (a shard or a
-partition of the previous step) writes the rows whose key hashes to partition ``k`` into its own
-file, and the task for partition ``k`` reads ``<dir>/p=<k>/*``. Nothing is held in Ray's object
-store and no process ever needs more than one partition in memory.
+A *partitioned dataset* is a folder ``<dir>/<writer>.parquet`` holding ONE file per writer (a
+shard, or a partition of the previous step): the writer's rows sorted by partition, each
+non-empty partition in one or more row groups of its own, and an index (partition -> row-group
+range) in the file's key-value metadata (``curate.shuffle``). The task for partition ``k`` opens
+every writer's file once (its footer), and reads only partition ``k``'s row groups
+(``ParquetFile.read_row_groups``). Writers x partitions would be the file count of a file per
+(writer, partition): at The Stack v2 size billions of tiny objects, and object stores bill and
+rate-limit per request (docs/scale.md). A file is written atomically, so a writer's rows are
+all there or none.
 
-Every function here is deterministic: hashing is fixed (no per-process seeds), and readers sort
-file names, so 1, 2 or N workers produce the same bytes.
+Nothing is held in Ray's object store and no process ever needs more than one partition in
+memory. Every function here is deterministic: hashing is fixed (no per-process seeds), and
+readers sort writer names, so 1, 2 or N workers produce the same bytes.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import xxhash
 
-from curate.rundir import write_table_atomic
+from curate.errors import UserError
+from curate.rundir import AtomicParquetWriter
 
 log = logging.getLogger(__name__)
 
 MASK63 = (1 << 63) - 1
+INDEX_KEY = b"curate.shuffle"
+"""Key-value metadata key of a writer file's index."""
+ROW_GROUP_ROWS = 1 << 20
+"""Most rows in one row group; a larger partition gets several."""
 
 
 def id63(values: Sequence[str]) -> np.ndarray:
@@ -56,33 +70,72 @@ def string_partition(values: Sequence[str], parts: int) -> np.ndarray:
     return partition_of(id63(values), parts)
 
 
+def writer_file(out_dir: Path, writer: str) -> Path:
+    return out_dir / f"{writer}.parquet"
+
+
 def write_partitioned(
     df: pl.DataFrame, parts: np.ndarray, n_parts: int, out_dir: Path, writer: str
 ) -> None:
-    """Write the rows of ``df`` to ``out_dir/p=<k>/<writer>.parquet`` by the ``parts`` array
-    (non-empty partitions only)."""
+    """Write the rows of ``df`` as ``out_dir/<writer>.parquet``, grouped by the ``parts``
+    array (stable: a partition's rows keep their order); nothing for an empty frame."""
     if df.height == 0:
         return
     order = np.argsort(parts, kind="stable")
     sorted_parts = parts[order]
     bounds = np.flatnonzero(np.r_[True, sorted_parts[1:] != sorted_parts[:-1], True])
-    taken = df[order]
-    for lo, hi in itertools.pairwise(bounds):
+    table = df[order].to_arrow()
+    slices: list[tuple[int, int, int]] = []  # (partition, first row, rows)
+    starts = [0]  # partition i of the index: row groups starts[i] .. starts[i + 1]
+    for lo, hi in itertools.pairwise(bounds.tolist()):
         k = int(sorted_parts[lo])
-        assert 0 <= k < n_parts
-        write_table_atomic(
-            taken.slice(int(lo), int(hi - lo)).to_arrow(),
-            part_dir(out_dir, k) / f"{writer}.parquet",
+        if not 0 <= k < n_parts:
+            raise ValueError(f"partition {k} outside 0..{n_parts - 1}")
+        slices.append((k, lo, hi - lo))
+        starts.append(starts[-1] + -(-(hi - lo) // ROW_GROUP_ROWS))
+    index = {"n_parts": n_parts, "parts": [s[0] for s in slices], "starts": starts}
+    schema = table.schema.with_metadata({INDEX_KEY: json.dumps(index, separators=(",", ":"))})
+    with AtomicParquetWriter(
+        writer_file(out_dir, writer), schema, row_group_size=ROW_GROUP_ROWS
+    ) as w:
+        for _, lo, rows in slices:
+            w.write(table.slice(lo, rows))
+
+
+def row_groups(metadata: pq.FileMetaData, k: int) -> list[int]:
+    """The row groups of partition ``k`` in a writer file (by its index)."""
+    raw = (metadata.metadata or {}).get(INDEX_KEY)
+    if raw is None:
+        raise ValueError("not a shuffle file (no curate.shuffle index)")
+    index = json.loads(raw)
+    parts = index["parts"]
+    i = int(np.searchsorted(parts, k))
+    if i == len(parts) or parts[i] != k:
+        return []
+    return list(range(index["starts"][i], index["starts"][i + 1]))
+
+
+def writer_files(out_dir: Path) -> list[Path]:
+    """The writer files of a partitioned dataset, in writer-name order."""
+    if any(out_dir.glob("p=*")):
+        raise UserError(
+            f"{out_dir}: shuffle written by an older curate (p=<k>/ folders); "
+            "delete the run's dedup/ folder and rerun"
         )
-
-
-def part_dir(out_dir: Path, k: int | str) -> Path:
-    return out_dir / f"p={k}"
+    return sorted(out_dir.glob("*.parquet"))
 
 
 def read_partition(out_dir: Path, k: int | str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """All rows written to partition ``k`` (in writer-name order), or an empty frame."""
-    files = sorted(part_dir(out_dir, k).glob("*.parquet"))
-    if not files:
+    k = int(k)
+    tables: list[pa.Table] = []
+    for f in writer_files(out_dir):
+        with pq.ParquetFile(f) as pf:
+            groups = row_groups(pf.metadata, k)
+            if groups:
+                tables.append(pf.read_row_groups(groups))
+    if not tables:
         return pl.DataFrame(schema=schema)
-    return pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed").cast(schema)
+    return pl.concat(
+        [pl.from_arrow(t.replace_schema_metadata(None)) for t in tables], how="vertical_relaxed"
+    ).cast(schema)
