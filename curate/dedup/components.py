@@ -16,6 +16,7 @@ partitioned by ``u``.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,7 +118,14 @@ def connected_components(
     max_rounds: int = 64,
 ) -> tuple[Path, int]:
     """Iterate from ``edges`` (LS input layout) to the fixed point. Returns the folder holding
-    the converged star edges (LS input layout) and the number of rounds."""
+    the converged star edges (LS input layout) and the number of rounds.
+
+    A round's folders under ``work`` are deleted as soon as the step reading them is committed
+    (all its markers written), so at most two rounds' folders exist at any time (the input and
+    the output of the running step) and only the converged one is left. A rerun (a killed
+    driver) walks the same rounds: steps already committed are skipped from their markers
+    (their results, the digests, live there, not in the deleted folders), and the first
+    unfinished step still has its input. ``edges`` belongs to the caller and is kept."""
     current = edges
     previous: tuple[int, int] | None = None
     for k in range(max_rounds):
@@ -128,15 +136,24 @@ def connected_components(
         )
         digest = (sum(r[0] for r in res), sum(r[1] for r in res) % (1 << 64))
         if digest == previous or digest[0] == 0:
+            _delete(ls_out)  # the fixed point: current is the result, this round's LS unneeded
             return current, k
         previous = digest
+        if current != edges:
+            _delete(current)  # read only by the LS step just committed
         ss_out = work / f"r{k:03d}-ss"
         tasks = [_Task(str(ls_out), str(ss_out), p, parts) for p in range(parts)]
         map_step(
             run, runner, f"{name}/r{k:03d}-ss", fingerprint, _small_star, tasks, outputs=[ss_out]
         )
+        _delete(ls_out)  # read only by the SS step just committed
         current = ss_out
     raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
+
+
+def _delete(folder: Path) -> None:
+    """Remove a finished round's folder (idempotent: a rerun may find it gone)."""
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def labels(converged: Path, part: int) -> pl.DataFrame:
