@@ -10,6 +10,12 @@ every writer's file once (its footer), and reads only partition ``k``'s row grou
 rate-limit per request (docs/scale.md). A file is written atomically, so a writer's rows are
 all there or none.
 
+Two-level shuffle (``combine``): readers still open every writer file, so requests grow as
+writers x partitions. ``combine`` merges a contiguous run of writer files into one file per
+range of partitions (named ``<group>~<first>-<last>.parquet``); a reader skips, by name, the
+files whose range does not hold its partition, and reads exactly the same rows in the same
+order as from the writers' files.
+
 Nothing is held in Ray's object store and no process ever needs more than one partition in
 memory. Every function here is deterministic: hashing is fixed (no per-process seeds), and
 readers sort writer names, so 1, 2 or N workers produce the same bytes.
@@ -20,6 +26,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -115,6 +122,53 @@ def row_groups(metadata: pq.FileMetaData, k: int) -> list[int]:
     return list(range(index["starts"][i], index["starts"][i + 1]))
 
 
+_RANGE = re.compile(r"~(\d+)-(\d+)$")
+"""A combined file's partition range in its name (``~`` is never in a shard id)."""
+
+
+def _covers(f: Path, k: int) -> bool:
+    m = _RANGE.search(f.stem)
+    return m is None or int(m[1]) <= k <= int(m[2])
+
+
+def _file_parts(pf: pq.ParquetFile) -> tuple[int, np.ndarray]:
+    """``(n_parts, partition of every row)`` of a writer file, from its index."""
+    raw = (pf.metadata.metadata or {}).get(INDEX_KEY)
+    if raw is None:
+        raise ValueError("not a shuffle file (no curate.shuffle index)")
+    index = json.loads(raw)
+    rows = [pf.metadata.row_group(g).num_rows for g in range(pf.metadata.num_row_groups)]
+    per_part = [sum(rows[a:b]) for a, b in itertools.pairwise(index["starts"])]
+    return int(index["n_parts"]), np.repeat(np.asarray(index["parts"], np.int64), per_part)
+
+
+def combine(src: Path, files: Sequence[Path], dst: Path, group: str, ranges: int = 1) -> int:
+    """Merge ``files`` (a contiguous run of ``writer_files(src)``, in that order) into
+    ``ranges`` files under ``dst``, each holding a contiguous range of partitions; returns the
+    files written. Groups must be named so they sort in the order of their writers."""
+    tables, parts, n_parts = [], [], 0
+    for f in files:
+        with pq.ParquetFile(f) as pf:
+            n_parts, p = _file_parts(pf)
+            tables.append(pf.read().replace_schema_metadata(None))
+            parts.append(p)
+    if not tables:
+        return 0
+    df = pl.from_arrow(pa.concat_tables(tables))
+    assert isinstance(df, pl.DataFrame)
+    every = np.concatenate(parts)
+    edges = [n_parts * j // ranges for j in range(ranges + 1)]
+    written = 0
+    for lo, hi in itertools.pairwise(edges):
+        mask = (every >= lo) & (every < hi)
+        if hi > lo and mask.any():
+            width = len(str(n_parts - 1))
+            name = f"{group}~{lo:0{width}d}-{hi - 1:0{width}d}"
+            write_partitioned(df.filter(pl.Series(mask)), every[mask], n_parts, dst, name)
+            written += 1
+    return written
+
+
 def writer_files(out_dir: Path) -> list[Path]:
     """The writer files of a partitioned dataset, in writer-name order."""
     if any(out_dir.glob("p=*")):
@@ -130,6 +184,8 @@ def read_partition(out_dir: Path, k: int | str, schema: dict[str, pl.DataType]) 
     k = int(k)
     tables: list[pa.Table] = []
     for f in writer_files(out_dir):
+        if not _covers(f, k):
+            continue
         with pq.ParquetFile(f) as pf:
             groups = row_groups(pf.metadata, k)
             if groups:

@@ -130,3 +130,40 @@ def test_bad_partition_and_old_layout_are_errors(tmp_path: Path) -> None:
     df.write_parquet(old / "p=0" / "a.parquet")
     with pytest.raises(UserError, match="older curate"):
         read_partition(old, 0, SCHEMA)
+
+
+@pytest.mark.parametrize(("group", "ranges"), [(1, 1), (3, 2), (7, 5)])
+def test_two_level_combine_reads_the_same_rows_in_the_same_order(
+    tmp_path: Path, group: int, ranges: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parts = 5
+    _write(tmp_path / "one", 7, parts, n=150)
+    files = shuffle.writer_files(tmp_path / "one")
+    written = 0
+    for g in range(0, len(files), group):
+        written += shuffle.combine(
+            tmp_path / "one", files[g : g + group], tmp_path / "two", f"g{g:05d}", ranges
+        )
+    groups = -(-len(files) // group)
+    assert written == groups * ranges == len(shuffle.writer_files(tmp_path / "two"))
+    opened: list[str] = []
+    real = pq.ParquetFile.__init__
+
+    def spy(self: pq.ParquetFile, source: object, *a: object, **kw: object) -> None:
+        opened.append(Path(str(source)).name)
+        real(self, source, *a, **kw)
+
+    monkeypatch.setattr(pq.ParquetFile, "__init__", spy)
+    for k in range(parts):
+        opened.clear()
+        want = read_partition(tmp_path / "one", k, SCHEMA)
+        assert len(opened) == len(files)  # the one-level read opens every writer file
+        opened.clear()
+        got = read_partition(tmp_path / "two", k, SCHEMA)
+        assert len(opened) == groups  # one file per group: the one whose range holds k
+        assert got.equals(want) and got.height > 0
+
+
+def test_combine_of_nothing_writes_nothing(tmp_path: Path) -> None:
+    assert shuffle.combine(tmp_path, [], tmp_path / "two", "g0") == 0
+    assert not (tmp_path / "two").exists()
