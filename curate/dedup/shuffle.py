@@ -26,8 +26,10 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -167,6 +169,50 @@ def combine(src: Path, files: Sequence[Path], dst: Path, group: str, ranges: int
             write_partitioned(df.filter(pl.Series(mask)), every[mask], n_parts, dst, name)
             written += 1
     return written
+
+
+ROW_GROUPS_PER_FOOTER = 190
+"""Row groups whose footer fits Arrow's 64 KiB tail read (about 334 B each, docs/scale.md)."""
+
+
+@dataclass(frozen=True)
+class CombineTask:
+    """One combine task of a two-level shuffle: ``files`` of ``src`` into ``dst``."""
+
+    src: str
+    dst: str
+    files: tuple[str, ...]
+    group: str
+    ranges: int
+
+
+def combine_tasks(
+    src: Path, dst: Path, readers: int, group: int | None = None
+) -> list[CombineTask]:
+    """Tasks merging ``src``'s writer files ~sqrt(writers) (or ``group``) at a time, each
+    into enough partition-range files that a footer fits one tail read."""
+    files = writer_files(src)
+    if not files:
+        return []
+    size = group or math.isqrt(len(files) - 1) + 1
+    ranges = max(1, -(-readers // ROW_GROUPS_PER_FOOTER))
+    width = len(str(len(files)))
+    return [
+        CombineTask(
+            str(src),
+            str(dst),
+            tuple(str(f) for f in files[i : i + size]),
+            f"g{i:0{width}d}",
+            ranges,
+        )
+        for i in range(0, len(files), size)
+    ]
+
+
+def run_combine(task: CombineTask) -> int:
+    return combine(
+        Path(task.src), [Path(f) for f in task.files], Path(task.dst), task.group, task.ranges
+    )
 
 
 def writer_files(out_dir: Path) -> list[Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from pathlib import Path
 
@@ -149,3 +150,51 @@ def test_driver_killed_mid_components_reruns_to_identical_labels(
     assert resumed.tasks > 0  # it finished the work, without redoing committed steps
     assert resumed.tasks + stop_after == (2 * rounds + 1) * parts  # nothing redone
     assert resumed.peak <= 2
+
+
+@pytest.mark.parametrize("parts", [2, 5])
+def test_two_level_shuffle_gives_identical_labels(tmp_path: Path, parts: int) -> None:
+    edges, expected = _chain_graph(tmp_path, parts)
+    _, rounds, one = _cc(RunDir.at(tmp_path / "a"), LocalRunner(), edges, tmp_path / "w1", parts)
+    work = tmp_path / "w2"
+    runner = _Watching(work)
+    out, rounds2 = connected_components(
+        RunDir.at(tmp_path / "b"),
+        runner,
+        name="cc",
+        edges=edges,
+        work=work,
+        parts=parts,
+        fingerprint="f",
+        max_file_reads=1,  # force the two-level shuffle
+    )
+    got = pl.concat([labels(out, p) for p in range(parts)]).sort("node")
+    assert got.equals(one) and rounds2 == rounds and dict(got.iter_rows()) == expected
+    assert sorted(p.name for p in work.iterdir()) == [out.name] and out.name.endswith("-ss-c")
+    groups = -(-parts // (math.isqrt(parts - 1) + 1))
+    assert len(list(out.glob("*.parquet"))) <= groups < parts  # fewer files than writers
+    assert runner.peak <= 3  # a step's input, its output and the output's merged copy
+    # a driver killed in the middle of a combine step reruns to the same labels
+    work3 = tmp_path / "w3"
+    with pytest.raises(KeyboardInterrupt):
+        connected_components(
+            RunDir.at(tmp_path / "c"),
+            _Watching(work3, stop_after=parts + 1),
+            name="cc",
+            edges=edges,
+            work=work3,
+            parts=parts,
+            fingerprint="f",
+            max_file_reads=1,
+        )
+    out3, _ = connected_components(
+        RunDir.at(tmp_path / "c"),
+        LocalRunner(),
+        name="cc",
+        edges=edges,
+        work=work3,
+        parts=parts,
+        fingerprint="f",
+        max_file_reads=1,
+    )
+    assert pl.concat([labels(out3, p) for p in range(parts)]).sort("node").equals(one)
