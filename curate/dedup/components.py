@@ -152,7 +152,7 @@ def connected_components(
         if not two_level:
             return res
         merged = out.with_name(out.name + "-c")
-        cts = combine_tasks(out, merged, parts)
+        cts = combine_tasks(out, merged)
         map_step(run, runner, f"{name}/{label}-c", fingerprint, run_combine, cts, outputs=[merged])
         _delete(out)  # read only by the combine step just committed
         return res

@@ -1,7 +1,8 @@
 """The on-disk shuffle the dedup barrier steps are built from.
 
 A *partitioned dataset* is a folder ``<dir>/<writer>.parquet`` holding ONE file per writer (a
-shard, or a partition of the previous step): the writer's rows sorted by partition, each
+shard, or a partition of the previous step; one per range of partitions, below, when there are
+more than ``ROW_GROUPS_PER_FOOTER``): the writer's rows sorted by partition, each
 non-empty partition in one or more row groups of its own, and an index (partition -> row-group
 range) in the file's key-value metadata (``curate.shuffle``). The task for partition ``k`` opens
 every writer's file once (its footer), and reads only partition ``k``'s row groups
@@ -10,11 +11,13 @@ every writer's file once (its footer), and reads only partition ``k``'s row grou
 rate-limit per request (docs/scale.md). A file is written atomically, so a writer's rows are
 all there or none.
 
-Two-level shuffle (``combine``): readers still open every writer file, so requests grow as
-writers x partitions. ``combine`` merges a contiguous run of writer files into one file per
-range of partitions (named ``<group>~<first>-<last>.parquet``); a reader skips, by name, the
-files whose range does not hold its partition, and reads exactly the same rows in the same
-order as from the writers' files.
+With more than ``ROW_GROUPS_PER_FOOTER`` partitions a writer writes one file per range of
+partition ids (``<writer>~<first>-<last>.parquet``): a reader opens, per writer, only the file
+whose range (in its name) holds its partition, and its footer fits one read.
+
+Two-level shuffle (``combine``): readers still open a file per writer, so requests grow as
+writers x partitions. ``combine`` merges a contiguous run of writer files into one group's
+file(s); read with the same function, the same rows in the same order.
 
 Nothing is held in Ray's object store and no process ever needs more than one partition in
 memory. Every function here is deterministic: hashing is fixed (no per-process seeds), and
@@ -48,6 +51,9 @@ INDEX_KEY = b"curate.shuffle"
 """Key-value metadata key of a writer file's index."""
 ROW_GROUP_ROWS = 1 << 20
 """Most rows in one row group; a larger partition gets several."""
+ROW_GROUPS_PER_FOOTER = 190
+"""Partitions per file: a footer of that many row groups (about 334 B each, measured in
+docs/scale.md) fits the 64 KiB Arrow reads from a file's end in one request."""
 
 
 def id63(values: Sequence[str]) -> np.ndarray:
@@ -83,32 +89,49 @@ def writer_file(out_dir: Path, writer: str) -> Path:
     return out_dir / f"{writer}.parquet"
 
 
+def range_name(writer: str, lo: int, hi: int, n_parts: int) -> str:
+    """File stem of ``writer``'s partitions ``lo..hi`` (one file when all fit one footer)."""
+    if n_parts <= ROW_GROUPS_PER_FOOTER:
+        return writer
+    width = len(str(n_parts - 1))
+    return f"{writer}~{lo:0{width}d}-{hi:0{width}d}"
+
+
 def write_partitioned(
     df: pl.DataFrame, parts: np.ndarray, n_parts: int, out_dir: Path, writer: str
-) -> None:
+) -> int:
     """Write the rows of ``df`` as ``out_dir/<writer>.parquet``, grouped by the ``parts``
-    array (stable: a partition's rows keep their order); nothing for an empty frame."""
+    array (stable: a partition's rows keep their order); nothing for an empty frame. With
+    more than ``ROW_GROUPS_PER_FOOTER`` partitions, one file per range of that many partition
+    ids (``<writer>~<first>-<last>.parquet``), so a reader's footer fits one tail read.
+    Returns the files written."""
     if df.height == 0:
-        return
+        return 0
     order = np.argsort(parts, kind="stable")
     sorted_parts = parts[order]
     bounds = np.flatnonzero(np.r_[True, sorted_parts[1:] != sorted_parts[:-1], True])
     table = df[order].to_arrow()
-    slices: list[tuple[int, int, int]] = []  # (partition, first row, rows)
-    starts = [0]  # partition i of the index: row groups starts[i] .. starts[i + 1]
+    files: dict[int, list[tuple[int, int, int]]] = {}  # range -> (partition, first row, rows)
     for lo, hi in itertools.pairwise(bounds.tolist()):
         k = int(sorted_parts[lo])
         if not 0 <= k < n_parts:
             raise ValueError(f"partition {k} outside 0..{n_parts - 1}")
-        slices.append((k, lo, hi - lo))
-        starts.append(starts[-1] + -(-(hi - lo) // ROW_GROUP_ROWS))
-    index = {"n_parts": n_parts, "parts": [s[0] for s in slices], "starts": starts}
-    schema = table.schema.with_metadata({INDEX_KEY: json.dumps(index, separators=(",", ":"))})
-    with AtomicParquetWriter(
-        writer_file(out_dir, writer), schema, row_group_size=ROW_GROUP_ROWS
-    ) as w:
-        for _, lo, rows in slices:
-            w.write(table.slice(lo, rows))
+        files.setdefault(k // ROW_GROUPS_PER_FOOTER, []).append((k, lo, hi - lo))
+    for r, slices in files.items():
+        starts = [0]  # partition i of the index: row groups starts[i] .. starts[i + 1]
+        for _, _, rows in slices:
+            starts.append(starts[-1] + -(-rows // ROW_GROUP_ROWS))
+        index = {"n_parts": n_parts, "parts": [s[0] for s in slices], "starts": starts}
+        meta = {INDEX_KEY: json.dumps(index, separators=(",", ":"))}
+        first = r * ROW_GROUPS_PER_FOOTER
+        last = min(n_parts, first + ROW_GROUPS_PER_FOOTER) - 1
+        path = writer_file(out_dir, range_name(writer, first, last, n_parts))
+        with AtomicParquetWriter(
+            path, table.schema.with_metadata(meta), row_group_size=ROW_GROUP_ROWS
+        ) as w:
+            for _, lo, rows in slices:
+                w.write(table.slice(lo, rows))
+    return len(files)
 
 
 def row_groups(metadata: pq.FileMetaData, k: int) -> list[int]:
@@ -144,10 +167,10 @@ def _file_parts(pf: pq.ParquetFile) -> tuple[int, np.ndarray]:
     return int(index["n_parts"]), np.repeat(np.asarray(index["parts"], np.int64), per_part)
 
 
-def combine(src: Path, files: Sequence[Path], dst: Path, group: str, ranges: int = 1) -> int:
-    """Merge ``files`` (a contiguous run of ``writer_files(src)``, in that order) into
-    ``ranges`` files under ``dst``, each holding a contiguous range of partitions; returns the
-    files written. Groups must be named so they sort in the order of their writers."""
+def combine(src: Path, files: Sequence[Path], dst: Path, group: str) -> int:
+    """Merge ``files`` (a contiguous run of ``writer_files(src)``, in that order) into writer
+    ``group``'s file(s) under ``dst``; returns the files written. Groups must be named so they
+    sort in the order of their writers."""
     tables, parts, n_parts = [], [], 0
     for f in files:
         with pq.ParquetFile(f) as pf:
@@ -158,21 +181,7 @@ def combine(src: Path, files: Sequence[Path], dst: Path, group: str, ranges: int
         return 0
     df = pl.from_arrow(pa.concat_tables(tables))
     assert isinstance(df, pl.DataFrame)
-    every = np.concatenate(parts)
-    edges = [n_parts * j // ranges for j in range(ranges + 1)]
-    written = 0
-    for lo, hi in itertools.pairwise(edges):
-        mask = (every >= lo) & (every < hi)
-        if hi > lo and mask.any():
-            width = len(str(n_parts - 1))
-            name = f"{group}~{lo:0{width}d}-{hi - 1:0{width}d}"
-            write_partitioned(df.filter(pl.Series(mask)), every[mask], n_parts, dst, name)
-            written += 1
-    return written
-
-
-ROW_GROUPS_PER_FOOTER = 190
-"""Row groups whose footer fits Arrow's 64 KiB tail read (about 334 B each, docs/scale.md)."""
+    return write_partitioned(df, np.concatenate(parts), n_parts, dst, group)
 
 
 @dataclass(frozen=True)
@@ -183,19 +192,15 @@ class CombineTask:
     dst: str
     files: tuple[str, ...]
     group: str
-    ranges: int
 
 
-def combine_tasks(
-    src: Path, dst: Path, readers: int, group: int | None = None
-) -> list[CombineTask]:
-    """Tasks merging ``src``'s writer files ~sqrt(writers) (or ``group``) at a time, each
-    into enough partition-range files that a footer fits one tail read."""
+def combine_tasks(src: Path, dst: Path, group: int | None = None) -> list[CombineTask]:
+    """Tasks merging ``src``'s files (in ``writer_files`` order) ~sqrt(files) (or ``group``)
+    at a time: a partition's rows keep their writer order, whatever the grouping."""
     files = writer_files(src)
     if not files:
         return []
     size = group or math.isqrt(len(files) - 1) + 1
-    ranges = max(1, -(-readers // ROW_GROUPS_PER_FOOTER))
     width = len(str(len(files)))
     return [
         CombineTask(
@@ -203,16 +208,13 @@ def combine_tasks(
             str(dst),
             tuple(str(f) for f in files[i : i + size]),
             f"g{i:0{width}d}",
-            ranges,
         )
         for i in range(0, len(files), size)
     ]
 
 
 def run_combine(task: CombineTask) -> int:
-    return combine(
-        Path(task.src), [Path(f) for f in task.files], Path(task.dst), task.group, task.ranges
-    )
+    return combine(Path(task.src), [Path(f) for f in task.files], Path(task.dst), task.group)
 
 
 def writer_files(out_dir: Path) -> list[Path]:
@@ -222,7 +224,13 @@ def writer_files(out_dir: Path) -> list[Path]:
             f"{out_dir}: shuffle written by an older curate (p=<k>/ folders); "
             "delete the run's dedup/ folder and rerun"
         )
-    return sorted(out_dir.glob("*.parquet"))
+    return sorted(out_dir.glob("*.parquet"), key=_order)
+
+
+def _order(f: Path) -> tuple[str, int]:
+    """Writer name, then first partition: the order of the writers' rows."""
+    m = _RANGE.search(f.stem)
+    return (f.stem[: m.start()], int(m[1])) if m else (f.stem, 0)
 
 
 def read_partition(out_dir: Path, k: int | str, schema: dict[str, pl.DataType]) -> pl.DataFrame:

@@ -132,19 +132,24 @@ def test_bad_partition_and_old_layout_are_errors(tmp_path: Path) -> None:
         read_partition(old, 0, SCHEMA)
 
 
-@pytest.mark.parametrize(("group", "ranges"), [(1, 1), (3, 2), (7, 5)])
-def test_two_level_combine_reads_the_same_rows_in_the_same_order(
-    tmp_path: Path, group: int, ranges: int, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("group", "per_footer"), [(1, 190), (3, 2), (7, 4)])
+def test_range_files_and_two_level_combine_read_the_same_rows_in_the_same_order(
+    tmp_path: Path, group: int, per_footer: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parts = 5
-    _write(tmp_path / "one", 7, parts, n=150)
+    monkeypatch.setattr(shuffle, "ROW_GROUPS_PER_FOOTER", per_footer)
+    parts, writers = 5, 7
+    ranges = -(-parts // per_footer)  # files per writer: one per range of partition ids
+    frames = _write(tmp_path / "one", writers, parts, n=150)
     files = shuffle.writer_files(tmp_path / "one")
+    assert len(files) == writers * ranges
+    if ranges > 1:
+        assert files[0].name == "00000~0-" + str(per_footer - 1) + ".parquet"
+    by_writer = [[f for f in files if f.name.startswith(w)] for w in frames]
     written = 0
-    for g in range(0, len(files), group):
-        written += shuffle.combine(
-            tmp_path / "one", files[g : g + group], tmp_path / "two", f"g{g:05d}", ranges
-        )
-    groups = -(-len(files) // group)
+    for g in range(0, writers, group):
+        run = [f for fs in by_writer[g : g + group] for f in fs]
+        written += shuffle.combine(tmp_path / "one", run, tmp_path / "two", f"g{g:05d}")
+    groups = -(-writers // group)
     assert written == groups * ranges == len(shuffle.writer_files(tmp_path / "two"))
     opened: list[str] = []
     real = pq.ParquetFile.__init__
@@ -154,16 +159,33 @@ def test_two_level_combine_reads_the_same_rows_in_the_same_order(
         real(self, source, *a, **kw)
 
     monkeypatch.setattr(pq.ParquetFile, "__init__", spy)
+    everything = pl.concat(list(frames.values()))
+    expected_part = shuffle.partition_of(everything["key"].to_numpy(), parts)
     for k in range(parts):
         opened.clear()
         want = read_partition(tmp_path / "one", k, SCHEMA)
-        assert len(opened) == len(files)  # the one-level read opens every writer file
+        assert len(opened) == writers  # one file per writer: the one whose range holds k
+        assert want.equals(everything.filter(pl.Series(expected_part == k)))
         opened.clear()
         got = read_partition(tmp_path / "two", k, SCHEMA)
-        assert len(opened) == groups  # one file per group: the one whose range holds k
+        assert len(opened) == groups  # one file per group
         assert got.equals(want) and got.height > 0
 
 
 def test_combine_of_nothing_writes_nothing(tmp_path: Path) -> None:
     assert shuffle.combine(tmp_path, [], tmp_path / "two", "g0") == 0
     assert not (tmp_path / "two").exists()
+
+
+def test_combine_tasks_may_split_a_writers_range_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shuffle, "ROW_GROUPS_PER_FOOTER", 2)
+    _write(tmp_path / "one", 4, 5, n=120)  # 3 range files per writer, 12 files
+    tasks = shuffle.combine_tasks(tmp_path / "one", tmp_path / "two", group=4)
+    assert len(tasks) == 3 and [t.group for t in tasks] == ["g00", "g04", "g08"]
+    assert sum(shuffle.run_combine(t) for t in tasks) == 9  # 3 groups x 3 ranges
+    for k in range(5):
+        want = read_partition(tmp_path / "one", k, SCHEMA)
+        assert read_partition(tmp_path / "two", k, SCHEMA).equals(want) and want.height
+    assert shuffle.combine_tasks(tmp_path / "none", tmp_path / "x") == []
