@@ -1,8 +1,8 @@
 """The on-disk shuffle the dedup barrier steps are built from.
 
-A *partitioned dataset* is a folder ``<dir>/<writer>.parquet`` holding ONE file per writer (a
-shard, or a partition of the previous step; one per range of partitions, below, when there are
-more than ``ROW_GROUPS_PER_FOOTER``): the writer's rows sorted by partition, each
+A *partitioned dataset* is a folder holding ONE file per writer (a shard, or a partition of the
+previous step; one per range of partitions, below, when there are more than
+``ROW_GROUPS_PER_FOOTER``): the writer's rows sorted by partition, each
 non-empty partition in one or more row groups of its own, and an index (partition -> row-group
 range) in the file's key-value metadata (``curate.shuffle``). The task for partition ``k`` opens
 every writer's file once (its footer), and reads only partition ``k``'s row groups
@@ -11,9 +11,10 @@ every writer's file once (its footer), and reads only partition ``k``'s row grou
 rate-limit per request (docs/scale.md). A file is written atomically, so a writer's rows are
 all there or none.
 
-With more than ``ROW_GROUPS_PER_FOOTER`` partitions a writer writes one file per range of
-partition ids (``<writer>~<first>-<last>.parquet``): a reader opens, per writer, only the file
-whose range (in its name) holds its partition, and its footer fits one read.
+Files live in range folders ``<dir>/r=<i>/<writer>.parquet``, range ``i`` holding partitions
+``i * ROW_GROUPS_PER_FOOTER`` and up: below that many partitions one file per writer; above,
+one per writer and range, so a footer fits the one read Arrow makes at a file's end and the
+task for partition ``k`` lists only its range's folder.
 
 Two-level shuffle (``combine``): readers still open a file per writer, so requests grow as
 writers x partitions. ``combine`` merges a contiguous run of writer files into one group's
@@ -30,7 +31,6 @@ import itertools
 import json
 import logging
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,26 +85,19 @@ def string_partition(values: Sequence[str], parts: int) -> np.ndarray:
     return partition_of(id63(values), parts)
 
 
-def writer_file(out_dir: Path, writer: str) -> Path:
-    return out_dir / f"{writer}.parquet"
-
-
-def range_name(writer: str, lo: int, hi: int, n_parts: int) -> str:
-    """File stem of ``writer``'s partitions ``lo..hi`` (one file when all fit one footer)."""
-    if n_parts <= ROW_GROUPS_PER_FOOTER:
-        return writer
-    width = len(str(n_parts - 1))
-    return f"{writer}~{lo:0{width}d}-{hi:0{width}d}"
+def range_dir(out_dir: Path, k: int) -> Path:
+    """Folder of the partition range holding partition ``k``."""
+    return out_dir / f"r={k // ROW_GROUPS_PER_FOOTER}"
 
 
 def write_partitioned(
     df: pl.DataFrame, parts: np.ndarray, n_parts: int, out_dir: Path, writer: str
 ) -> int:
-    """Write the rows of ``df`` as ``out_dir/<writer>.parquet``, grouped by the ``parts``
-    array (stable: a partition's rows keep their order); nothing for an empty frame. With
-    more than ``ROW_GROUPS_PER_FOOTER`` partitions, one file per range of that many partition
-    ids (``<writer>~<first>-<last>.parquet``), so a reader's footer fits one tail read.
-    Returns the files written."""
+    """Write the rows of ``df`` as ``out_dir/r=<i>/<writer>.parquet``, grouped by the
+    ``parts`` array (stable: a partition's rows keep their order); nothing for an empty
+    frame. Range ``i`` holds partitions ``i * ROW_GROUPS_PER_FOOTER`` and up: one file per
+    writer below that many partitions, above it one per range, so a footer fits one tail
+    read and a reader lists one range folder. Returns the files written."""
     if df.height == 0:
         return 0
     order = np.argsort(parts, kind="stable")
@@ -123,9 +116,7 @@ def write_partitioned(
             starts.append(starts[-1] + -(-rows // ROW_GROUP_ROWS))
         index = {"n_parts": n_parts, "parts": [s[0] for s in slices], "starts": starts}
         meta = {INDEX_KEY: json.dumps(index, separators=(",", ":"))}
-        first = r * ROW_GROUPS_PER_FOOTER
-        last = min(n_parts, first + ROW_GROUPS_PER_FOOTER) - 1
-        path = writer_file(out_dir, range_name(writer, first, last, n_parts))
+        path = range_dir(out_dir, r * ROW_GROUPS_PER_FOOTER) / f"{writer}.parquet"
         with AtomicParquetWriter(
             path, table.schema.with_metadata(meta), row_group_size=ROW_GROUP_ROWS
         ) as w:
@@ -145,15 +136,6 @@ def row_groups(metadata: pq.FileMetaData, k: int) -> list[int]:
     if i == len(parts) or parts[i] != k:
         return []
     return list(range(index["starts"][i], index["starts"][i + 1]))
-
-
-_RANGE = re.compile(r"~(\d+)-(\d+)$")
-"""A combined file's partition range in its name (``~`` is never in a shard id)."""
-
-
-def _covers(f: Path, k: int) -> bool:
-    m = _RANGE.search(f.stem)
-    return m is None or int(m[1]) <= k <= int(m[2])
 
 
 def _file_parts(pf: pq.ParquetFile) -> tuple[int, np.ndarray]:
@@ -217,29 +199,24 @@ def run_combine(task: CombineTask) -> int:
     return combine(Path(task.src), [Path(f) for f in task.files], Path(task.dst), task.group)
 
 
-def writer_files(out_dir: Path) -> list[Path]:
-    """The writer files of a partitioned dataset, in writer-name order."""
+def writer_files(out_dir: Path, k: int | None = None) -> list[Path]:
+    """The files of a partitioned dataset in writer-name order (then range), or only those of
+    the range holding partition ``k``."""
     if any(out_dir.glob("p=*")):
         raise UserError(
             f"{out_dir}: shuffle written by an older curate (p=<k>/ folders); "
             "delete the run's dedup/ folder and rerun"
         )
-    return sorted(out_dir.glob("*.parquet"), key=_order)
-
-
-def _order(f: Path) -> tuple[str, int]:
-    """Writer name, then first partition: the order of the writers' rows."""
-    m = _RANGE.search(f.stem)
-    return (f.stem[: m.start()], int(m[1])) if m else (f.stem, 0)
+    if k is not None:
+        return sorted(range_dir(out_dir, k).glob("*.parquet"))
+    return sorted(out_dir.glob("r=*/*.parquet"), key=lambda f: (f.stem, int(f.parent.name[2:])))
 
 
 def read_partition(out_dir: Path, k: int | str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """All rows written to partition ``k`` (in writer-name order), or an empty frame."""
     k = int(k)
     tables: list[pa.Table] = []
-    for f in writer_files(out_dir):
-        if not _covers(f, k):
-            continue
+    for f in writer_files(out_dir, k):
         with pq.ParquetFile(f) as pf:
             groups = row_groups(pf.metadata, k)
             if groups:
