@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from sim_dedup_scale import fit  # noqa: E402
 
-from curate.dedup.components import BYTES_PER_EDGE_ROW  # noqa: E402
+from curate.dedup.components import BYTES_PER_EDGE_ROW, MAX_FILE_READS  # noqa: E402
 from curate.dedup.config import DedupConfig  # noqa: E402
 from curate.dedup.near import BAND  # noqa: E402
-from curate.dedup.shuffle import write_partitioned  # noqa: E402
+from curate.dedup.shuffle import ROW_GROUPS_PER_FOOTER, write_partitioned  # noqa: E402
 
 # Amazon S3 request rates and prices (S3 User Guide, "Best practices design patterns:
 # optimizing Amazon S3 performance", docs.aws.amazon.com/AmazonS3/latest/userguide/
@@ -116,7 +116,7 @@ def stored_ratios(run: Path, mb: float) -> dict[str, float]:
 
 def footer_bytes() -> tuple[float, float]:
     """``(fixed, per row group)`` bytes of a shuffle file's footer, measured by writing band
-    rows through ``shuffle.write_partitioned`` with 1 and 257 non-empty partitions."""
+    rows through ``shuffle.write_partitioned`` with 1 and 181 non-empty partitions."""
     import tempfile
 
     import numpy as np
@@ -125,7 +125,7 @@ def footer_bytes() -> tuple[float, float]:
 
     sizes = []
     with tempfile.TemporaryDirectory() as tmp:
-        for parts in (1, 257):
+        for parts in (1, 181):
             rows = 20 * parts
             rng = np.random.default_rng(parts)
             df = pl.DataFrame(
@@ -137,8 +137,9 @@ def footer_bytes() -> tuple[float, float]:
                 schema=BAND,
             )
             write_partitioned(df, np.arange(rows) % parts, parts, Path(tmp), f"p{parts}")
-            sizes.append(pq.read_metadata(Path(tmp) / f"p{parts}.parquet").serialized_size)
-    per_rg = (sizes[1] - sizes[0]) / 256
+            written = Path(tmp) / "r=0" / f"p{parts}.parquet"
+            sizes.append(pq.read_metadata(written).serialized_size)
+    per_rg = (sizes[1] - sizes[0]) / 180
     return sizes[0] - per_rg, per_rg
 
 
@@ -160,33 +161,38 @@ def _opens(footer: tuple[float, float], row_groups: float) -> tuple[float, int]:
     return foot, 2 + (1 if foot + 8 > FOOTER_READ else 0)
 
 
-def requests(sh: Shuffle, footer: tuple[float, float], group: int = 1) -> dict[str, float]:
-    """PUT, GET and LIST requests and footer bytes read of ``sh``. ``group`` > 1: two-level
-    (``shuffle.combine``): writers merged ``group`` at a time by combine tasks that read
-    their group's files whole and write one file per partition range, with ranges narrow
-    enough that a footer fits one tail read; a reader opens one file per group."""
-    foot_w, gets_w = _opens(footer, min(sh.readers, sh.rows_per_writer))
-    if group == 1:
+def requests(sh: Shuffle, footer: tuple[float, float], two_level: bool = False) -> dict[str, float]:
+    """PUT, GET and LIST requests and footer bytes read of ``sh`` with the layout of
+    ``curate.dedup.shuffle``: a file per writer and range of ``ROW_GROUPS_PER_FOOTER``
+    partitions, a reader lists its range's folder and opens one file per writer there.
+    ``two_level``: ``shuffle.combine_tasks`` merges the files ~sqrt(files) at a time (whole
+    files read once more), so a reader opens one file per group."""
+    ranges = max(1, min(-(-sh.readers // ROW_GROUPS_PER_FOOTER), math.ceil(sh.rows_per_writer)))
+    files = sh.writers * ranges
+    rg = min(ROW_GROUPS_PER_FOOTER, sh.readers, max(1.0, sh.rows_per_writer / ranges))
+    foot, gets_open = _opens(footer, rg)
+    if not two_level:
         return {
-            "files": sh.writers,
-            "puts": sh.writers,
-            "gets": sh.readers * sh.writers * gets_w,
+            "files": files,
+            "puts": files,
+            "gets": sh.readers * sh.writers * gets_open,
             "lists": sh.readers * -(-sh.writers // LIST_PAGE),
-            "footer_bytes": sh.readers * sh.writers * foot_w,
+            "footer_bytes": sh.readers * sh.writers * foot,
             "extra_bytes": 0.0,
+            "group": 1,
         }
+    group = math.isqrt(sh.writers - 1) + 1  # writers per combine task, in each range
     groups = -(-sh.writers // group)
-    in_group = min(sh.readers, sh.rows_per_writer * group)
-    ranges = max(1, math.ceil(footer[1] * in_group / (FOOTER_READ - 8 - footer[0])))
-    foot_r, gets_r = _opens(footer, in_group / ranges)
-    files = groups * ranges
+    foot_c, gets_c = _opens(footer, min(ROW_GROUPS_PER_FOOTER, sh.readers))
+    out = groups * ranges
     return {
-        "files": files,
-        "puts": sh.writers + files,
-        "gets": sh.writers * gets_w + sh.readers * groups * gets_r,
-        "lists": groups + sh.readers * -(-files // LIST_PAGE),
-        "footer_bytes": sh.writers * foot_w + sh.readers * groups * foot_r,
+        "files": out,
+        "puts": files + out,
+        "gets": files * gets_open + sh.readers * groups * gets_c,
+        "lists": ranges + sh.readers * -(-groups // LIST_PAGE),
+        "footer_bytes": files * foot + sh.readers * groups * foot_c,
         "extra_bytes": 2 * sh.bytes,
+        "group": group,
     }
 
 
@@ -335,16 +341,9 @@ def plan(args: argparse.Namespace) -> str:
                 0.0,
             ),
         )
-    budget_bytes = budget * 1024 * 1024
-
-    def group_of(sh: Shuffle) -> int:
-        """Two-level group size: ~sqrt(writers), but a combine task's input within budget."""
-        per_file = sh.bytes / sh.writers if sh.bytes else 0.0
-        cap = int(budget_bytes // per_file) if per_file else sh.writers
-        return max(1, min(math.isqrt(sh.writers - 1) + 1, cap))
 
     flat = [requests(sh, footer) for sh in shuffles]
-    two = [requests(sh, footer, group_of(sh)) for sh in shuffles]
+    two = [requests(sh, footer, two_level=True) for sh in shuffles]
     tot = {
         k: {key: sum(r[key] for r in rs) for key in rs[0]}
         for k, rs in (("flat", flat), ("two", two))
@@ -511,31 +510,38 @@ def plan(args: argparse.Namespace) -> str:
     w("## Dedup shuffle requests (object stores)")
     w("")
     w("`curate/dedup/shuffle.py` writes ONE file per writer (a shard, or a partition of the")
-    w("previous step): rows sorted by partition, a row group per partition, the index in the")
-    w("Parquet key-value metadata. A reader opens every writer's file once and fetches only its")
-    w("row groups. PUTs are therefore writers, not writers x partitions (near/bands:")
-    w(f"{shards:,} files instead of {shards * band_parts:,.0f}), but each reader still makes")
-    w("about one footer GET and one range GET per writer file, so GETs are writers x readers.")
+    w("previous step) and range of partitions: `r=<i>/<writer>.parquet`, range i holding")
+    w(f"{ROW_GROUPS_PER_FOOTER} partitions, rows sorted by partition, a row group per partition,")
+    w("the index in the Parquet key-value metadata. A reader lists its range's folder, opens")
+    w("each writer's file there once (the footer fits Arrow's first 64 KiB read) and fetches only")
+    w("its row groups: PUTs are writers x ranges instead of writers x partitions (near/bands:")
+    w(
+        f"{shards * -(-band_parts // ROW_GROUPS_PER_FOOTER):,} files instead of"
+        f" {shards * band_parts:,.0f}), but GETs are still"
+    )
+    w("about two per reader and writer (footer, row groups).")
     w(
         f"Footer: {footer[0]:,.0f} B + {footer[1]:,.0f} B per row group (measured with"
-        " `write_partitioned`); a"
+        " `write_partitioned`). Rates and prices: S3 User Guide"
     )
     w(
-        f"footer over {FOOTER_READ // 1024} KiB costs a second GET. Rates and prices: S3 User Guide"
-        f' "optimizing performance" ({S3_PUT_PER_S:,} PUT/s and'
+        f'"optimizing performance" ({S3_PUT_PER_S:,} PUT/s and {S3_GET_PER_S:,} GET/s per'
+        " partitioned prefix);"
     )
-    w(f"{S3_GET_PER_S:,} GET/s per partitioned prefix); aws.amazon.com/s3/pricing, S3 Standard")
-    w(f"us-east-1 (${S3_USD_PER_1K_PUT} per 1,000 PUT/LIST, ${S3_USD_PER_1K_GET} per 1,000 GET).")
+    w(
+        f"aws.amazon.com/s3/pricing, S3 Standard us-east-1 (${S3_USD_PER_1K_PUT} per 1,000"
+        f" PUT/LIST, ${S3_USD_PER_1K_GET} per 1,000 GET)."
+    )
     w("")
     w(
-        "| shuffle | writers | readers | PUT | GET (one level) | footer TB read | "
-        "two-level: group | files | GET | footer TB | extra TB moved |"
+        "| shuffle | writers | readers | files (PUT) | GET (one level) | footer TB read | "
+        "two-level: writers per group | files | GET | footer TB | extra TB moved |"
     )
     w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for sh, f1, f2 in zip(shuffles, flat, two, strict=True):
         w(
             f"| {sh.name} | {sh.writers:,} | {sh.readers:,} | {f1['puts']:,.0f} | {f1['gets']:,.3g} |"
-            f" {f1['footer_bytes'] / 1e12:,.2f} | {group_of(sh):,} | {f2['files']:,.0f} |"
+            f" {f1['footer_bytes'] / 1e12:,.2f} | {f2['group']:,} | {f2['files']:,.0f} |"
             f" {f2['gets']:,.3g} | {f2['footer_bytes'] / 1e12:,.2f} | {f2['extra_bytes'] / 1e12:,.2f} |"
         )
     t1, t2 = tot["flat"], tot["two"]
@@ -558,9 +564,8 @@ def plan(args: argparse.Namespace) -> str:
         f" {t1['footer_bytes'] / 1e12:,.1f} TB of footers in total."
     )
     w(
-        f"- Two-level (`shuffle.combine`: writers merged ~sqrt(writers) at a time, at most"
-        f" `memory_budget_mb` of input per combine task, one file per partition range so a"
-        f" footer fits one {FOOTER_READ // 1024} KiB read): {t2['gets']:,.3g} GETs ="
+        f"- Two-level (`shuffle.combine_tasks`: in each range folder ~sqrt(writers) files merged"
+        f" per task, read whole once more): {t2['gets']:,.3g} GETs ="
         f" ${usd(t2):,.0f}, {two_h:,.1f} h on one prefix, {t2['footer_bytes'] / 1e12:,.2f} TB"
         f" of footers, for {t2['extra_bytes'] / 1e12:,.2f} TB more shuffle traffic."
     )
@@ -568,10 +573,24 @@ def plan(args: argparse.Namespace) -> str:
         "- So at this size one level is NOT acceptable on an object store (requests and footer"
         " bytes both grow as writers x readers); the two-level shuffle is. `shuffle.combine` is"
     )
+    cc_two = node_parts * node_parts > MAX_FILE_READS
+    now = [
+        (f2 if sh.name.startswith("near/cc:") and cc_two else f1)
+        for sh, f1, f2 in zip(shuffles, flat, two, strict=True)
+    ]
+    t_now = {key: sum(r[key] for r in now) for key in now[0]}
     w(
-        "  built and tested (same rows, same order as one level); it is not yet wired into the"
-        " dedup steps (a combine `map_step` after near/bands and after each node-partitioned"
-        " writer step)."
+        "  built and tested (same rows, same order as one level) and used by the components"
+        f" steps (when partitions^2 > {MAX_FILE_READS:,}: {'yes' if cc_two else 'no'} here);"
+    )
+    w(
+        "  near.py's shuffles (bands, members, sets, cc_in, verify, labeled) still read one"
+        " level: as the code stands,"
+    )
+    w(
+        f"  {t_now['gets']:,.3g} GETs = ${usd(t_now):,.0f}. Wiring: a combine `map_step`"
+        " (`shuffle.combine_tasks` / `run_combine`) after near/bands and each node-partitioned"
+        " writer step."
     )
     w(
         f"- Also outside `write_partitioned`: `near/byshard` and `exact/byshard` write one file per"

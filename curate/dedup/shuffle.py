@@ -177,22 +177,24 @@ class CombineTask:
 
 
 def combine_tasks(src: Path, dst: Path, group: int | None = None) -> list[CombineTask]:
-    """Tasks merging ``src``'s files (in ``writer_files`` order) ~sqrt(files) (or ``group``)
-    at a time: a partition's rows keep their writer order, whatever the grouping."""
-    files = writer_files(src)
-    if not files:
-        return []
-    size = group or math.isqrt(len(files) - 1) + 1
-    width = len(str(len(files)))
-    return [
-        CombineTask(
-            str(src),
-            str(dst),
-            tuple(str(f) for f in files[i : i + size]),
-            f"g{i:0{width}d}",
+    """Tasks merging, in each range folder of ``src``, its writers' files ~sqrt(writers) (or
+    ``group``) at a time, in writer order: a task reads one range of its group (bounded
+    input), and a reader then opens one file per group."""
+    writer_files(src)  # refuses an old layout
+    tasks = []
+    for folder in sorted(src.glob("r=*"), key=lambda d: int(d.name[2:])):
+        files = sorted(folder.glob("*.parquet"))
+        if not files:
+            continue
+        size = group or math.isqrt(len(files) - 1) + 1
+        width = len(str(len(files)))
+        tasks.extend(
+            CombineTask(
+                str(src), str(dst), tuple(str(f) for f in files[i : i + size]), f"g{i:0{width}d}"
+            )
+            for i in range(0, len(files), size)
         )
-        for i in range(0, len(files), size)
-    ]
+    return tasks
 
 
 def run_combine(task: CombineTask) -> int:

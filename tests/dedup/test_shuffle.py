@@ -178,15 +178,17 @@ def test_combine_of_nothing_writes_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "two").exists()
 
 
-def test_combine_tasks_may_split_a_writers_range_files(
+def test_combine_tasks_group_writers_within_each_range_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(shuffle, "ROW_GROUPS_PER_FOOTER", 2)
-    _write(tmp_path / "one", 4, 5, n=120)  # 3 range files per writer, 12 files
-    tasks = shuffle.combine_tasks(tmp_path / "one", tmp_path / "two", group=4)
-    assert len(tasks) == 3 and [t.group for t in tasks] == ["g00", "g04", "g08"]
-    assert sum(shuffle.run_combine(t) for t in tasks) == 9  # 3 groups x 3 ranges
+    _write(tmp_path / "one", 4, 5, n=120)  # 3 range folders of 4 writer files
+    tasks = shuffle.combine_tasks(tmp_path / "one", tmp_path / "two", group=3)
+    assert [t.group for t in tasks] == ["g0", "g3"] * 3
+    assert all(len({Path(f).parent for f in t.files}) == 1 for t in tasks)  # one range each
+    assert sum(shuffle.run_combine(t) for t in tasks) == 6
     for k in range(5):
         want = read_partition(tmp_path / "one", k, SCHEMA)
         assert read_partition(tmp_path / "two", k, SCHEMA).equals(want) and want.height
+    assert len(shuffle.writer_files(tmp_path / "two", 4)) == 2  # a reader opens 2, not 4
     assert shuffle.combine_tasks(tmp_path / "none", tmp_path / "x") == []
