@@ -27,7 +27,25 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from sim_dedup_scale import fit  # noqa: E402
 
-from curate.dedup.components import BYTES_PER_EDGE_ROW  # noqa: E402
+from curate.dedup.components import BYTES_PER_EDGE_ROW, MAX_FILE_READS  # noqa: E402
+from curate.dedup.config import DedupConfig  # noqa: E402
+from curate.dedup.near import BAND  # noqa: E402
+from curate.dedup.shuffle import ROW_GROUPS_PER_FOOTER, write_partitioned  # noqa: E402
+
+# Amazon S3 request rates and prices (S3 User Guide, "Best practices design patterns:
+# optimizing Amazon S3 performance", docs.aws.amazon.com/AmazonS3/latest/userguide/
+# optimizing-performance.html: "at least 3,500 PUT/COPY/POST/DELETE or 5,500 GET/HEAD
+# requests per second per partitioned prefix"; aws.amazon.com/s3/pricing, S3 Standard,
+# us-east-1: PUT/COPY/POST/LIST $0.005 and GET $0.0004 per 1,000 requests).
+S3_PUT_PER_S = 3500
+S3_GET_PER_S = 5500
+S3_USD_PER_1K_PUT = 0.005
+S3_USD_PER_1K_GET = 0.0004
+LIST_PAGE = 1000
+"""Keys per LIST response (S3 ListObjectsV2 maximum)."""
+FOOTER_READ = 64 * 1024
+"""Bytes Arrow's Parquet reader fetches from a file's end to find the footer (one GET; a
+larger footer costs a second)."""
 
 # Current measured MB/CPU-s (docs/benchmarks.md bench_e2e, session 3) if the table is missing.
 FALLBACK_RATES = {
@@ -94,6 +112,94 @@ def stored_ratios(run: Path, mb: float) -> dict[str, float]:
             size = sum(f.stat().st_size for f in d.rglob("*") if f.is_file())
             out[name] = size / (mb * 1e6)
     return out
+
+
+def footer_bytes() -> tuple[float, float]:
+    """``(fixed, per row group)`` bytes of a shuffle file's footer, measured by writing band
+    rows through ``shuffle.write_partitioned`` with 1 and 181 non-empty partitions."""
+    import tempfile
+
+    import numpy as np
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    sizes = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for parts in (1, 181):
+            rows = 20 * parts
+            rng = np.random.default_rng(parts)
+            df = pl.DataFrame(
+                {
+                    "band": rng.integers(0, 42, rows).astype(np.int32),
+                    "bh": rng.integers(0, 1 << 62, rows),
+                    "node": rng.integers(0, 1 << 62, rows),
+                },
+                schema=BAND,
+            )
+            write_partitioned(df, np.arange(rows) % parts, parts, Path(tmp), f"p{parts}")
+            written = Path(tmp) / "r=0" / f"p{parts}.parquet"
+            sizes.append(pq.read_metadata(written).serialized_size)
+    per_rg = (sizes[1] - sizes[0]) / 180
+    return sizes[0] - per_rg, per_rg
+
+
+@dataclass(frozen=True)
+class Shuffle:
+    """One on-disk shuffle: ``writers`` files, each read by all ``readers`` tasks."""
+
+    name: str
+    writers: int
+    readers: int
+    rows_per_writer: float
+    bytes: float
+
+
+def _opens(footer: tuple[float, float], row_groups: float) -> tuple[float, int]:
+    """``(footer bytes, GETs)`` of opening one file and reading its wanted row groups:
+    the tail read, a second read if the footer is larger, one coalesced data read."""
+    foot = footer[0] + footer[1] * row_groups
+    return foot, 2 + (1 if foot + 8 > FOOTER_READ else 0)
+
+
+def requests(sh: Shuffle, footer: tuple[float, float], two_level: bool = False) -> dict[str, float]:
+    """PUT, GET and LIST requests and footer bytes read of ``sh`` with the layout of
+    ``curate.dedup.shuffle``: a file per writer and range of ``ROW_GROUPS_PER_FOOTER``
+    partitions, a reader lists its range's folder and opens one file per writer there.
+    ``two_level``: ``shuffle.combine_tasks`` merges the files ~sqrt(files) at a time (whole
+    files read once more), so a reader opens one file per group."""
+    ranges = max(1, min(-(-sh.readers // ROW_GROUPS_PER_FOOTER), math.ceil(sh.rows_per_writer)))
+    files = sh.writers * ranges
+    rg = min(ROW_GROUPS_PER_FOOTER, sh.readers, max(1.0, sh.rows_per_writer / ranges))
+    foot, gets_open = _opens(footer, rg)
+    if not two_level:
+        return {
+            "files": files,
+            "puts": files,
+            "gets": sh.readers * sh.writers * gets_open,
+            "lists": sh.readers * -(-sh.writers // LIST_PAGE),
+            "footer_bytes": sh.readers * sh.writers * foot,
+            "extra_bytes": 0.0,
+            "group": 1,
+        }
+    group = math.isqrt(sh.writers - 1) + 1  # writers per combine task, in each range
+    groups = -(-sh.writers // group)
+    foot_c, gets_c = _opens(footer, min(ROW_GROUPS_PER_FOOTER, sh.readers))
+    out = groups * ranges
+    return {
+        "files": out,
+        "puts": files + out,
+        "gets": files * gets_open + sh.readers * groups * gets_c,
+        "lists": ranges + sh.readers * -(-groups // LIST_PAGE),
+        "footer_bytes": files * foot + sh.readers * groups * foot_c,
+        "extra_bytes": 2 * sh.bytes,
+        "group": group,
+    }
+
+
+def usd(r: dict[str, float]) -> float:
+    return (r["puts"] + r["lists"]) / 1000 * S3_USD_PER_1K_PUT + r["gets"] / 1000 * (
+        S3_USD_PER_1K_GET
+    )
 
 
 def _h(s: float) -> str:
@@ -203,8 +309,46 @@ def plan(args: argparse.Namespace) -> str:
         ("mixture: write output", mb * 1e6 * ratios.get("mixtures", doc_ratio)),
     ]
     traffic_total = sum(v for _, v in traffic)
-    files_band = shards * band_parts
-    files_cc_round = node_parts * node_parts * 2
+
+    # --- object-store requests of the dedup shuffles ---------------------------------------
+    footer = footer_bytes()
+    rounds = int(big["phases"]["cc"].get("rounds", 3))
+    edge_rows = 2 * files * big["phases"]["edges"]["edges"] / big["n"]  # both orientations
+    per_shard = files / shards
+    cfg = DedupConfig()
+    shuffles = [
+        Shuffle("near/bands", shards, band_parts, per_shard * big["bands"], disk["bands"]),
+        Shuffle("near/members", shards, node_parts, per_shard, 0.0),
+        Shuffle("near/cc_in", band_parts, node_parts, edge_rows / band_parts, disk["edges"]),
+        Shuffle(
+            f"near/cc: {2 * rounds + 1} steps ({rounds} rounds + the fixed-point check)",
+            node_parts,
+            node_parts,
+            edge_rows / node_parts,
+            (2 * rounds + 1) * disk["edges"],
+        ),
+        Shuffle("near/labeled", node_parts, node_parts, files / node_parts, 0.0),
+    ]
+    if cfg.near.verify:
+        shuffles[2:2] = [Shuffle("near/sets (verify)", shards, node_parts, per_shard, 0.0)]
+        shuffles.insert(
+            4,
+            Shuffle(
+                "near/verify_a + cc_verified",
+                2 * node_parts,
+                node_parts,
+                edge_rows / node_parts,
+                0.0,
+            ),
+        )
+
+    flat = [requests(sh, footer) for sh in shuffles]
+    two = [requests(sh, footer, two_level=True) for sh in shuffles]
+    tot = {
+        k: {key: sum(r[key] for r in rs) for key in rs[0]}
+        for k, rs in (("flat", flat), ("two", two))
+    }
+    byshard_files = min(node_parts * shards, files) + min(cfg.exact_partitions * shards, files)
 
     met_wall = wall <= args.target_h * 3600
     met_mem = worker_mb <= args.target_gb * 1024
@@ -217,7 +361,7 @@ def plan(args: argparse.Namespace) -> str:
     w("to any measured rate:")
     w("")
     w("```")
-    w("for n in 1000000 3000000 10000000; do  # one process per N: peak RSS is per process")
+    w("for n in 300000 1000000 3000000; do  # one process per N: peak RSS is per process")
     w("  nice -n 10 python benchmarks/sim_dedup_scale.py --n $n --json .bench/scale/sim.jsonl")
     w("done")
     w("python benchmarks/scale_plan.py --sim .bench/scale/sim.jsonl --write")
@@ -307,7 +451,7 @@ def plan(args: argparse.Namespace) -> str:
     for ph, label in (
         ("bands", "band rows (near/bands)"),
         ("edges", "star edges (cc_in)"),
-        ("cc", "components, all rounds kept"),
+        ("cc", "components, peak of two rounds (finished rounds deleted)"),
     ):
         w(f"| {label} | {per_doc[ph]:.1f} | {disk[ph] / 1e12:,.2f} TB |")
     w(f"| **total** | {sum(per_doc.values()):.1f} | {disk_total / 1e12:,.2f} TB |")
@@ -324,8 +468,10 @@ def plan(args: argparse.Namespace) -> str:
     w("")
     w("## Dedup simulation (real curate.dedup code, synthetic signatures)")
     w("")
-    w("`benchmarks/sim_dedup_scale.py`: signatures on disk (`.npz`, 256 x uint32 per document,")
-    w(f"{big['dup_frac']:.0%} planted near-copies in families), then `minhash.band_hashes` +")
+    w("`benchmarks/sim_dedup_scale.py`: synthetic signatures (256 x uint32 per document,")
+    w(f"{big['dup_frac']:.0%} planted near-copies in families; {big['bands']} bands x")
+    w(f"{big['rows']} rows) generated inside each shard's bands task (gen, not counted in bands),")
+    w("so only band rows reach the disk; then `minhash.band_hashes` +")
     w("`shuffle.write_partitioned`, `near.star_edges`, `components.connected_components`,")
     w(
         "`components.labels` run through `map_step` on a `LocalRunner`. Shared 2-core machine, nice 10."
@@ -361,27 +507,105 @@ def plan(args: argparse.Namespace) -> str:
     w("grows instead and a task's size is fixed. Exponents above 1 fitted here therefore")
     w("overstate the growth at full scale; the plan still applies them (conservative).")
     w("")
+    w("## Dedup shuffle requests (object stores)")
+    w("")
+    w("`curate/dedup/shuffle.py` writes ONE file per writer (a shard, or a partition of the")
+    w("previous step) and range of partitions: `r=<i>/<writer>.parquet`, range i holding")
+    w(f"{ROW_GROUPS_PER_FOOTER} partitions, rows sorted by partition, a row group per partition,")
+    w("the index in the Parquet key-value metadata. A reader lists its range's folder, opens")
+    w("each writer's file there once (the footer fits Arrow's first 64 KiB read) and fetches only")
+    w("its row groups: PUTs are writers x ranges instead of writers x partitions (near/bands:")
+    w(
+        f"{shards * -(-band_parts // ROW_GROUPS_PER_FOOTER):,} files instead of"
+        f" {shards * band_parts:,.0f}), but GETs are still"
+    )
+    w("about two per reader and writer (footer, row groups).")
+    w(
+        f"Footer: {footer[0]:,.0f} B + {footer[1]:,.0f} B per row group (measured with"
+        " `write_partitioned`). Rates and prices: S3 User Guide"
+    )
+    w(
+        f'"optimizing performance" ({S3_PUT_PER_S:,} PUT/s and {S3_GET_PER_S:,} GET/s per'
+        " partitioned prefix);"
+    )
+    w(
+        f"aws.amazon.com/s3/pricing, S3 Standard us-east-1 (${S3_USD_PER_1K_PUT} per 1,000"
+        f" PUT/LIST, ${S3_USD_PER_1K_GET} per 1,000 GET)."
+    )
+    w("")
+    w(
+        "| shuffle | writers | readers | files (PUT) | GET (one level) | footer TB read | "
+        "two-level: writers per group | files | GET | footer TB | extra TB moved |"
+    )
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for sh, f1, f2 in zip(shuffles, flat, two, strict=True):
+        w(
+            f"| {sh.name} | {sh.writers:,} | {sh.readers:,} | {f1['puts']:,.0f} | {f1['gets']:,.3g} |"
+            f" {f1['footer_bytes'] / 1e12:,.2f} | {f2['group']:,} | {f2['files']:,.0f} |"
+            f" {f2['gets']:,.3g} | {f2['footer_bytes'] / 1e12:,.2f} | {f2['extra_bytes'] / 1e12:,.2f} |"
+        )
+    t1, t2 = tot["flat"], tot["two"]
+    w(
+        f"| **total** | | | {t1['puts']:,.0f} | {t1['gets']:,.3g} | {t1['footer_bytes'] / 1e12:,.2f} |"
+        f" | {t2['files']:,.0f} | {t2['gets']:,.3g} | {t2['footer_bytes'] / 1e12:,.2f} |"
+        f" {t2['extra_bytes'] / 1e12:,.2f} |"
+    )
+    w("")
+    one_h = t1["gets"] / S3_GET_PER_S / 3600
+    two_h = t2["gets"] / S3_GET_PER_S / 3600
+    w(
+        f"- One level: {t1['gets']:,.3g} GETs + {t1['puts'] + t1['lists']:,.3g} PUT/LIST ="
+        f" ${usd(t1):,.0f} of requests ({usd(t1) / cost:.0%} of the compute bill), and"
+        f" {one_h:,.0f} h of GETs on one prefix: the shuffle folders would need"
+        f" {one_h / wall * 3600:,.0f}+ request-partitioned prefixes to keep up with the run"
+    )
+    w(
+        f"  ({wall / 3600:.1f} h), and every reader parses"
+        f" {t1['footer_bytes'] / 1e12:,.1f} TB of footers in total."
+    )
+    w(
+        f"- Two-level (`shuffle.combine_tasks`: in each range folder ~sqrt(writers) files merged"
+        f" per task, read whole once more): {t2['gets']:,.3g} GETs ="
+        f" ${usd(t2):,.0f}, {two_h:,.1f} h on one prefix, {t2['footer_bytes'] / 1e12:,.2f} TB"
+        f" of footers, for {t2['extra_bytes'] / 1e12:,.2f} TB more shuffle traffic."
+    )
+    w(
+        "- So at this size one level is NOT acceptable on an object store (requests and footer"
+        " bytes both grow as writers x readers); the two-level shuffle is. `shuffle.combine` is"
+    )
+    cc_two = node_parts * node_parts > MAX_FILE_READS
+    now = [
+        (f2 if sh.name.startswith("near/cc:") and cc_two else f1)
+        for sh, f1, f2 in zip(shuffles, flat, two, strict=True)
+    ]
+    t_now = {key: sum(r[key] for r in now) for key in now[0]}
+    w(
+        "  built and tested (same rows, same order as one level) and used by the components"
+        f" steps (when partitions^2 > {MAX_FILE_READS:,}: {'yes' if cc_two else 'no'} here);"
+    )
+    w(
+        "  near.py's shuffles (bands, members, sets, cc_in, verify, labeled) still read one"
+        " level: as the code stands,"
+    )
+    w(
+        f"  {t_now['gets']:,.3g} GETs = ${usd(t_now):,.0f}. Wiring: a combine `map_step`"
+        " (`shuffle.combine_tasks` / `run_combine`) after near/bands and each node-partitioned"
+        " writer step."
+    )
+    w(
+        f"- Also outside `write_partitioned`: `near/byshard` and `exact/byshard` write one file per"
+        f" (partition, shard): up to {byshard_files:,.0f} files at this size (near.py, exact.py)."
+    )
+    w(
+        f"- Components rounds: a round's folder is deleted once the step reading it is committed"
+        f" (the cc disk row above is the peak of two rounds); at most {node_parts:,} files per"
+        " step folder."
+    )
+    w("")
     w("## Where the real code stops scaling")
     w("")
-    w("Memory per task is bounded by the partition formulas, but the on-disk shuffle layout")
-    w("(`curate/dedup/shuffle.py`: one file per writer and partition, `p=<k>/<writer>.parquet`)")
-    w("makes the file count the product of writers and partitions:")
-    w("")
-    w(f"- near/bands: {shards:,} shards x {band_parts:,} band partitions = {files_band:,.0f} files")
-    w(
-        f"  of ~{disk['bands'] / max(files_band, 1) / 1e3:,.1f} kB each; every edges task lists and opens {shards:,} files."
-    )
-    w(
-        f"- each components step: {node_parts:,} x {node_parts:,} = {node_parts * node_parts:,.0f} files"
-    )
-    w(f"  (x2 per round: large-star and small-star, {files_cc_round:,.0f} per round).")
-    w("")
-    w("Object stores bill and rate-limit per request (thousands of PUT/GET per second per")
-    w("prefix), so these counts, not bytes or memory, are the limit at this size. Fix (in")
-    w("curate/dedup, not done here): writers append per-partition rows to a few large files per")
-    w("writer with a row-group or byte-range index (or a two-level shuffle: group shards into")
-    w("~sqrt(shards) writers first), and delete finished components rounds (all rounds are kept")
-    w("now, which the cc disk row above includes).")
+    w("- Requests: the one-level shuffle (above) until `shuffle.combine` is wired into the dedup")
+    w("  steps; then the per-(partition, shard) `byshard` files of near.py and exact.py.")
     w("")
     w("Memory is bounded per partition, not per component: at the fixed point a component is a")
     w("star whose root's partition holds one edge row per member, and `near._cluster` holds all")

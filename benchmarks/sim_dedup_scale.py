@@ -1,8 +1,10 @@
 """Near-dedup scale simulation: the REAL band partition, star-edge and connected-components code
 of ``curate.dedup`` on synthetic MinHash signatures written to disk (issue 15.6).
 
-Only the signatures are synthetic (the MinHash of real text is measured by bench_e2e): shard
-signature files (``.npy``, ``num_perm`` uint32 per document) are written to disk, then
+Only the signatures are synthetic (the MinHash of real text is measured by bench_e2e): each
+shard's signatures (``num_perm`` uint32 per document, from seeds fixed per shard) are generated
+inside its bands task, so only band rows reach the disk (at N = 100M the signatures alone would
+be 100 GB; their generation CPU is reported as ``gen`` and not counted in ``bands``), then
 
 * ``bands``  per shard: ``minhash.band_hashes`` + ``shuffle.write_partitioned`` (as near/bands),
 * ``edges``  per band partition: ``near.star_edges`` (buckets -> stars, LS input layout),
@@ -14,8 +16,10 @@ A planted fraction of documents are near-copies of a shared "family" signature (
 perturbed) so buckets, edges and components are non-trivial and span shards.
 
 Prints (and with ``--json`` appends) one record per N: wall/CPU s and peak RSS after each phase,
-disk bytes of each shuffle. Peak RSS is the process maximum so far, so run one process per N;
-then ``--fit`` gives growth exponents::
+disk bytes of each shuffle (for ``cc`` the peak over its steps: finished rounds are deleted).
+The disk the run needs is estimated up front; it refuses to start when that does not fit.
+Peak RSS is the process maximum so far, so run one process per N; then ``--fit`` gives growth
+exponents::
 
     nice -n 10 python benchmarks/sim_dedup_scale.py --n 1000000 --json .bench/scale/sim.jsonl
     python benchmarks/sim_dedup_scale.py --fit .bench/scale/sim.jsonl
@@ -43,6 +47,8 @@ from curate.engine.step import map_step
 from curate.rundir import RunDir
 
 SHARD_DOCS = 250_000
+BYTES_PER_BAND_ROW = 15
+BYTES_PER_DOC_EDGES = 16
 
 
 def _rss_mb() -> float:
@@ -77,19 +83,42 @@ def shard_signatures(
 
 
 class _Bands:
-    def __init__(self, sig_dir: Path, out: Path, bands: int, rows: int, parts: int, drop: bool):
-        self.sig_dir, self.out, self.bands, self.rows = sig_dir, out, bands, rows
-        self.parts, self.drop = parts, drop
+    """near/bands of one synthetic shard: generate its signatures, write its band rows."""
 
-    def __call__(self, shard: str) -> int:
+    def __init__(self, spec: dict[str, float], out: Path, bands: int, rows: int, parts: int):
+        self.spec, self.out, self.bands, self.rows, self.parts = spec, out, bands, rows, parts
 
-        f = self.sig_dir / f"{shard}.npz"
-        with np.load(f) as z:
-            nodes, sig = z["nodes"], z["sig"]
+    def __call__(self, shard: str) -> list[float]:
+        s = self.spec
+        k = int(shard)
+        c0, t0 = _cpu(), time.time()
+        size = int(min(SHARD_DOCS, s["n"] - k * SHARD_DOCS))
+        nodes, sig = shard_signatures(
+            k, size, int(s["num_perm"]), s["dup_frac"], int(s["families"]), s["flip"]
+        )
+        gen_cpu, gen_wall = _cpu() - c0, time.time() - t0
         written = write_bands(nodes, sig, self.bands, self.rows, self.parts, self.out, shard)
-        if self.drop:
-            f.unlink()
-        return written
+        return [written, gen_cpu, gen_wall]
+
+
+class _PeakDisk(LocalRunner):
+    """The in-process runner, noting the bytes under ``folder`` after every step (a step's
+    input and output both exist then: the peak of a folder whose old rounds are deleted)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.peak = folder, 0
+
+    def map(self, fn, items, **kw):  # type: ignore[no-untyped-def, override]
+        out = super().map(fn, items, **kw)
+        self.peak = max(self.peak, _du(self.folder))
+        return out
+
+
+def disk_estimate(n: int, bands: int) -> int:
+    """Bytes the simulation will need at its peak (band rows + star edges; signatures never
+    reach the disk). ``BYTES_PER_BAND_ROW`` is measured (docs/scale.md: 14.7 B per stored band
+    row at N = 3M), with a 25% margin."""
+    return int(1.25 * n * (bands * BYTES_PER_BAND_ROW + BYTES_PER_DOC_EDGES))
 
 
 class _Edges:
@@ -115,7 +144,7 @@ class _Labels:
 
 def simulate(args: argparse.Namespace) -> dict[str, object]:
     cfg = DedupConfig()
-    bands, rows = lsh_params(cfg)
+    bands, rows = (args.bands, args.rows) if args.bands else lsh_params(cfg)
     num_perm = cfg.near.num_perm
     budget = args.budget_mb * 1024 * 1024
     n = args.n
@@ -124,6 +153,15 @@ def simulate(args: argparse.Namespace) -> dict[str, object]:
     work = Path(args.work) / f"n{n}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    need, free = disk_estimate(n, bands), shutil.disk_usage(work).free
+    print(
+        f"n={n}: needs about {need / 1e9:,.1f} GB of disk at its peak, {free / 1e9:,.1f} GB free",
+        file=sys.stderr,
+        flush=True,
+    )
+    if need > free:
+        shutil.rmtree(work, ignore_errors=True)
+        raise SystemExit(f"n={n}: not enough disk under {args.work} ({need / 1e9:,.1f} GB needed)")
     run = RunDir.at(work / "run")
     runner = LocalRunner()
     n_shards = -(-n // SHARD_DOCS)
@@ -153,30 +191,33 @@ def simulate(args: argparse.Namespace) -> dict[str, object]:
         }
         print(f"n={n} {name}: {phases[name]}", file=sys.stderr, flush=True)
 
-    sig_dir = work / "sigs"
-    sig_dir.mkdir()
-    t0, c0 = time.time(), _cpu()
-    sig_bytes = 0
-    for k, s in enumerate(shards):
-        size = min(SHARD_DOCS, n - k * SHARD_DOCS)
-        nodes, sig = shard_signatures(k, size, num_perm, args.dup_frac, families, args.flip)
-        np.savez(sig_dir / f"{s}.npz", nodes=nodes, sig=sig)
-        sig_bytes += (sig_dir / f"{s}.npz").stat().st_size
-        del nodes, sig
-    phase("gen", t0, c0, disk_bytes=sig_bytes)
-
     near = work / "run" / "dedup" / "near"
     fp = "sim"
+    spec = {
+        "n": n,
+        "num_perm": num_perm,
+        "dup_frac": args.dup_frac,
+        "families": families,
+        "flip": args.flip,
+    }
     t0, c0 = time.time(), _cpu()
     res = map_step(
-        run,
-        runner,
-        "sim/bands",
-        fp,
-        _Bands(sig_dir, near / "bands", bands, rows, band_parts, not args.keep_sigs),
-        shards,
+        run, runner, "sim/bands", fp, _Bands(spec, near / "bands", bands, rows, band_parts), shards
     )
-    phase("bands", t0, c0, rows=sum(res), disk_bytes=_du(near / "bands"))
+    gen_cpu, gen_wall = sum(r[1] for r in res), sum(r[2] for r in res)
+    phases["gen"] = {
+        "wall_s": round(gen_wall, 2),
+        "cpu_s": round(gen_cpu, 2),
+        "peak_rss_mb": round(_rss_mb(), 1),
+        "disk_bytes": 0,
+    }
+    phase(
+        "bands",
+        t0 + gen_wall,
+        c0 + gen_cpu,
+        rows=int(sum(r[0] for r in res)),
+        disk_bytes=_du(near / "bands"),
+    )
 
     t0, c0 = time.time(), _cpu()
     res = map_step(
@@ -192,16 +233,17 @@ def simulate(args: argparse.Namespace) -> dict[str, object]:
         shutil.rmtree(near / "bands")
 
     t0, c0 = time.time(), _cpu()
+    cc_runner = _PeakDisk(near / "cc")
     converged, rounds = connected_components(
         run,
-        runner,
+        cc_runner,
         name="sim/cc",
         edges=near / "cc_in",
         work=near / "cc",
         parts=node_parts,
         fingerprint=fp,
     )
-    phase("cc", t0, c0, rounds=rounds, disk_bytes=_du(near / "cc"))
+    phase("cc", t0, c0, rounds=rounds, disk_bytes=cc_runner.peak)
 
     t0, c0 = time.time(), _cpu()
     res = map_step(
@@ -260,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dup-frac", type=float, default=0.03, help="planted near-copies")
     ap.add_argument("--family-size", type=float, default=4.0, help="mean copies per family")
     ap.add_argument("--flip", type=float, default=0.1, help="perturbed signature fraction")
-    ap.add_argument("--keep-sigs", action="store_true")
+    ap.add_argument("--bands", type=int, help="LSH bands (default: the dedup config's)")
+    ap.add_argument("--rows", type=int, help="LSH rows per band (with --bands)")
     ap.add_argument("--keep-bands", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     ap.add_argument("--fit", type=Path, help="print growth fits of a --json file and exit")

@@ -16,13 +16,21 @@ partitioned by ``u``.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from curate.dedup.shuffle import mix64, partition_of, read_partition, write_partitioned
+from curate.dedup.shuffle import (
+    combine_tasks,
+    mix64,
+    partition_of,
+    read_partition,
+    run_combine,
+    write_partitioned,
+)
 from curate.engine.runner import Runner
 from curate.engine.step import map_step
 from curate.rundir import RunDir
@@ -30,6 +38,10 @@ from curate.rundir import RunDir
 EDGE = {"u": pl.Int64, "v": pl.Int64}
 BYTES_PER_EDGE_ROW = 320
 """Measured peak working set of one task per stored edge row (see docs/benchmarks.md)."""
+MAX_FILE_READS = 1 << 22
+"""A step whose readers x writer files exceed this reads through a two-level shuffle
+(``shuffle.combine``): at 4M file opens per step object-store requests start to cost more
+than the step's compute (docs/scale.md)."""
 
 
 def partitions_for(edge_rows: int, budget_bytes: int, minimum: int = 1) -> int:
@@ -115,28 +127,59 @@ def connected_components(
     parts: int,
     fingerprint: str,
     max_rounds: int = 64,
+    max_file_reads: int = MAX_FILE_READS,
 ) -> tuple[Path, int]:
     """Iterate from ``edges`` (LS input layout) to the fixed point. Returns the folder holding
-    the converged star edges (LS input layout) and the number of rounds."""
+    the converged star edges (LS input layout) and the number of rounds.
+
+    A round's folders under ``work`` are deleted as soon as the step reading them is committed
+    (all its markers written), so at most two rounds' folders exist at any time (the input and
+    the output of the running step) and only the converged one is left. A rerun (a killed
+    driver) walks the same rounds: steps already committed are skipped from their markers
+    (their results, the digests, live there, not in the deleted folders), and the first
+    unfinished step still has its input. ``edges`` belongs to the caller and is kept.
+
+    When ``parts`` x ``parts`` (file opens per step) exceeds ``max_file_reads``, every step's
+    output is merged by a combine step (``shuffle.combine``) before the next step reads it:
+    same rows in the same order, so the same labels, with ~sqrt(parts) files per read."""
     current = edges
     previous: tuple[int, int] | None = None
+    two_level = parts * parts > max_file_reads
+
+    def step(label: str, fn: object, src: Path, out: Path) -> list[object]:
+        tasks = [_Task(str(src), str(out), p, parts) for p in range(parts)]
+        res = map_step(run, runner, f"{name}/{label}", fingerprint, fn, tasks, outputs=[out])  # type: ignore[arg-type]
+        if not two_level:
+            return res
+        merged = out.with_name(out.name + "-c")
+        cts = combine_tasks(out, merged)
+        map_step(run, runner, f"{name}/{label}-c", fingerprint, run_combine, cts, outputs=[merged])
+        _delete(out)  # read only by the combine step just committed
+        return res
+
+    def folder(label: str) -> Path:
+        return work / (label + ("-c" if two_level else ""))
+
     for k in range(max_rounds):
-        ls_out = work / f"r{k:03d}-ls"
-        tasks = [_Task(str(current), str(ls_out), p, parts) for p in range(parts)]
-        res = map_step(
-            run, runner, f"{name}/r{k:03d}-ls", fingerprint, _large_star, tasks, outputs=[ls_out]
-        )
-        digest = (sum(r[0] for r in res), sum(r[1] for r in res) % (1 << 64))
+        ls_out = folder(f"r{k:03d}-ls")
+        res = step(f"r{k:03d}-ls", _large_star, current, work / f"r{k:03d}-ls")
+        digest = (sum(r[0] for r in res), sum(r[1] for r in res) % (1 << 64))  # type: ignore[index]
         if digest == previous or digest[0] == 0:
+            _delete(ls_out)  # the fixed point: current is the result, this round's LS unneeded
             return current, k
         previous = digest
-        ss_out = work / f"r{k:03d}-ss"
-        tasks = [_Task(str(ls_out), str(ss_out), p, parts) for p in range(parts)]
-        map_step(
-            run, runner, f"{name}/r{k:03d}-ss", fingerprint, _small_star, tasks, outputs=[ss_out]
-        )
+        if current != edges:
+            _delete(current)  # read only by the LS step just committed
+        ss_out = folder(f"r{k:03d}-ss")
+        step(f"r{k:03d}-ss", _small_star, ls_out, work / f"r{k:03d}-ss")
+        _delete(ls_out)  # read only by the SS step just committed
         current = ss_out
     raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
+
+
+def _delete(folder: Path) -> None:
+    """Remove a finished round's folder (idempotent: a rerun may find it gone)."""
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def labels(converged: Path, part: int) -> pl.DataFrame:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import random
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from curate.dedup.components import connected_components, labels, write_undirected
 from curate.engine.runner import LocalRunner
@@ -68,3 +70,131 @@ def test_empty_edge_set(tmp_path: Path) -> None:
     )
     assert rounds == 0
     assert labels(out, 0).height == 0
+
+
+class _Watching(LocalRunner):
+    """A real in-process runner that records the round folders present after every task and
+    can stop (like a killed driver) after a given number of tasks."""
+
+    def __init__(self, work: Path, stop_after: int | None = None) -> None:
+        self.work, self.stop_after, self.tasks = work, stop_after, 0
+        self.peak = 0
+
+    def map(self, fn, items, **kw):  # type: ignore[no-untyped-def, override]
+        def watched(item):  # type: ignore[no-untyped-def]
+            if self.stop_after is not None and self.tasks == self.stop_after:
+                raise KeyboardInterrupt("driver killed")
+            out = fn(item)
+            self.tasks += 1
+            rounds = list(self.work.iterdir()) if self.work.is_dir() else []
+            self.peak = max(self.peak, len(rounds))
+            return out
+
+        return super().map(watched, items, **kw)
+
+
+def _chain_graph(tmp_path: Path, parts: int) -> tuple[Path, dict[int, int]]:
+    rng = random.Random(9)
+    edges = [(i, i + 1) for i in range(0, 300)] + [(i + 1, i) for i in range(1000, 1200)]
+    edges += [(rng.randrange(5000, 6000), rng.randrange(5000, 6000)) for _ in range(400)]
+    edges = [(a, b) for a, b in edges if a != b]
+    df = pl.DataFrame(edges, schema={"u": pl.Int64, "v": pl.Int64}, orient="row")
+    write_undirected(df, parts, tmp_path / "in", "w")
+    return tmp_path / "in", _union_find(edges)
+
+
+def _cc(run: RunDir, runner: LocalRunner, edges: Path, work: Path, parts: int):  # type: ignore[no-untyped-def]
+    out, rounds = connected_components(
+        run, runner, name="cc", edges=edges, work=work, parts=parts, fingerprint="f"
+    )
+    return out, rounds, pl.concat([labels(out, p) for p in range(parts)]).sort("node")
+
+
+def test_finished_rounds_are_deleted_peak_two_only_converged_kept(tmp_path: Path) -> None:
+    parts = 4
+    edges, expected = _chain_graph(tmp_path, parts)
+    work = tmp_path / "w"
+    runner = _Watching(work)
+    out, rounds, got = _cc(RunDir.at(tmp_path), runner, edges, work, parts)
+    assert dict(got.iter_rows()) == expected
+    assert rounds >= 3  # several rounds, so deletion is exercised
+    assert sorted(p.name for p in work.iterdir()) == [out.name]  # only the converged round
+    assert out.name == f"r{rounds - 1:03d}-ss"
+    assert runner.peak == 2  # never more than the running step's input and output
+    assert edges.is_dir() and any(edges.iterdir())  # the caller's edges are not touched
+    # A rerun on the same run directory: every step skipped from its markers, same labels.
+    again = _Watching(work)
+    out2, rounds2, got2 = _cc(RunDir.at(tmp_path), again, edges, work, parts)
+    assert (out2, rounds2) == (out, rounds) and got2.equals(got) and again.tasks == 0
+
+
+@pytest.mark.parametrize("stop_after", [3, 9, 14, 22])
+def test_driver_killed_mid_components_reruns_to_identical_labels(
+    tmp_path: Path, stop_after: int
+) -> None:
+    parts = 4
+    edges, expected = _chain_graph(tmp_path, parts)
+    _, rounds, reference = _cc(
+        RunDir.at(tmp_path / "ref"), LocalRunner(), edges, tmp_path / "rw", parts
+    )
+    work = tmp_path / "w"
+    run = RunDir.at(tmp_path / "run")
+    killed = _Watching(work, stop_after=stop_after)
+    with pytest.raises(KeyboardInterrupt):
+        _cc(run, killed, edges, work, parts)
+    assert killed.tasks == stop_after and killed.peak <= 2
+    resumed = _Watching(work)
+    _, rounds2, got = _cc(run, resumed, edges, work, parts)
+    assert got.equals(reference) and rounds2 == rounds
+    assert dict(got.iter_rows()) == expected
+    assert resumed.tasks > 0  # it finished the work, without redoing committed steps
+    assert resumed.tasks + stop_after == (2 * rounds + 1) * parts  # nothing redone
+    assert resumed.peak <= 2
+
+
+@pytest.mark.parametrize("parts", [2, 5])
+def test_two_level_shuffle_gives_identical_labels(tmp_path: Path, parts: int) -> None:
+    edges, expected = _chain_graph(tmp_path, parts)
+    _, rounds, one = _cc(RunDir.at(tmp_path / "a"), LocalRunner(), edges, tmp_path / "w1", parts)
+    work = tmp_path / "w2"
+    runner = _Watching(work)
+    out, rounds2 = connected_components(
+        RunDir.at(tmp_path / "b"),
+        runner,
+        name="cc",
+        edges=edges,
+        work=work,
+        parts=parts,
+        fingerprint="f",
+        max_file_reads=1,  # force the two-level shuffle
+    )
+    got = pl.concat([labels(out, p) for p in range(parts)]).sort("node")
+    assert got.equals(one) and rounds2 == rounds and dict(got.iter_rows()) == expected
+    assert sorted(p.name for p in work.iterdir()) == [out.name] and out.name.endswith("-ss-c")
+    groups = -(-parts // (math.isqrt(parts - 1) + 1))
+    assert 0 < len(list(out.rglob("*.parquet"))) <= groups < parts  # fewer files than writers
+    assert runner.peak <= 3  # a step's input, its output and the output's merged copy
+    # a driver killed in the middle of a combine step reruns to the same labels
+    work3 = tmp_path / "w3"
+    with pytest.raises(KeyboardInterrupt):
+        connected_components(
+            RunDir.at(tmp_path / "c"),
+            _Watching(work3, stop_after=parts + 1),
+            name="cc",
+            edges=edges,
+            work=work3,
+            parts=parts,
+            fingerprint="f",
+            max_file_reads=1,
+        )
+    out3, _ = connected_components(
+        RunDir.at(tmp_path / "c"),
+        LocalRunner(),
+        name="cc",
+        edges=edges,
+        work=work3,
+        parts=parts,
+        fingerprint="f",
+        max_file_reads=1,
+    )
+    assert pl.concat([labels(out3, p) for p in range(parts)]).sort("node").equals(one)
