@@ -79,9 +79,21 @@ class BatchContext:
         data = self._bytes[i]
         return b"" if data is None else data
 
-    def tree(self, i: int) -> Any | None:
+    def tree(self, i: int, *, need_source: bool = True) -> Any | None:
         """The tree-sitter tree of row ``i`` (parsed once per batch), or None when the language
-        has no grammar, the file is over the parse size guard, or the parse timed out."""
+        has no grammar, the file is over the parse size guard, or the parse timed out.
+
+        ``need_source=False`` is for readers of node types and byte offsets only: the source-less
+        tree ``parse@1`` already built is handed out as it is, where a tree with its source costs
+        a second parse (``TreeProvider``). A plain ``(language, data) -> Tree`` callable gives
+        its usual trees."""
+        from curate.engine.trees import TreeProvider
+
+        if not need_source and isinstance(self.trees, TreeProvider):
+            language = self.column("language")[i]
+            if not language:
+                return None
+            return self.trees.parse(language, self.content_bytes(i), need_source=False)[0]
         if i not in self._trees:
             language = self.column("language")[i]
             tree = None
@@ -108,8 +120,8 @@ class _SubsetContext(BatchContext):
     def content_bytes(self, i: int) -> bytes:
         return self._parent.content_bytes(self._rows[i])
 
-    def tree(self, i: int) -> Any | None:
-        return self._parent.tree(self._rows[i])
+    def tree(self, i: int, *, need_source: bool = True) -> Any | None:
+        return self._parent.tree(self._rows[i], need_source=need_source)
 
 
 class Annotator(ABC):

@@ -12,8 +12,6 @@ export's ``source_licenses`` (``license_method = "export_metadata"``).
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 import pyarrow as pa
 
@@ -23,7 +21,6 @@ from curate.engine.annotator import (
     BatchContext,
     register,
 )
-from curate.engine.trees import TreeProvider
 from curate.filters.license.detect import (
     RepoLicenses,
     detect_file,
@@ -107,7 +104,9 @@ class LicenseAnnotator(Annotator):
                 headline[repos[i]] = (repo.repo.spdx, subtrees)
             if scan_headers:
                 content = contents[i] or ""
-                verdict = detect_file(paths[i], content, repo, tree=lambda i=i: _range_tree(ctx, i))
+                verdict = detect_file(
+                    paths[i], content, repo, tree=lambda i=i: ctx.tree(i, need_source=False)
+                )
             else:
                 verdict = repo.for_path(paths[i])
             if verdict.spdx is None and metadata is not None and metadata[i]:
@@ -121,15 +120,3 @@ class LicenseAnnotator(Annotator):
             out["license_repo_spdx"].append(headline[repos[i]][0])
             out["license_subtrees"].append(headline[repos[i]][1])
         return pa.RecordBatch.from_pydict(out, schema=LICENSE_SCHEMA)
-
-
-def _range_tree(ctx: BatchContext, i: int) -> Any | None:
-    """Row ``i``'s tree for the header reader, which only reads node types and byte offsets:
-    the source-less tree ``parse@1`` already built serves as it is, where ``ctx.tree(i)`` would
-    parse the file a second time to attach its source (measured: most of this annotator's CPU
-    after ``parse@1``). Same guards as ``ctx.tree``; None without a grammar or over them.
-    Another tree source (a plain callable) is asked through ``ctx.tree``."""
-    language = ctx.column("language")[i]
-    if not isinstance(ctx.trees, TreeProvider) or not language:
-        return ctx.tree(i)
-    return ctx.trees.parse(language, ctx.content_bytes(i), need_source=False)[0]

@@ -13,7 +13,6 @@ import polars as pl
 import pyarrow as pa
 
 from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, register
-from curate.engine.trees import TreeProvider
 from curate.filters.quality import lang_signals, markers, text_stats
 from curate.languages.budget import BudgetExceeded, TreeBudget, find_budget
 from curate.languages.grammars import DEFAULT_TIMEOUT_S, get_parser
@@ -174,13 +173,11 @@ class QualityAnnotator(Annotator):
     def _tree_signals(ctx: BatchContext, columns: dict) -> None:
         """The tree columns from the source-less tree that ``parse@1`` already built (no
         re-attach of the source: ``lang_signals`` reads the bytes; see its module doc)."""
-        trees = ctx.trees if isinstance(ctx.trees, TreeProvider) else None
         for i, language in enumerate(ctx.column("language")):
             if not lang_signals.needs_tree(language):
                 continue
             data = ctx.content_bytes(i)
-            # A plain ``(language, data) -> Tree`` callable (tests, notebooks): its own trees.
-            tree = trees.parse(language, data, need_source=False)[0] if trees else ctx.tree(i)
+            tree = ctx.tree(i, need_source=False)
             parser = get_parser(language)
             budget = find_budget(parser, data) if parser is not None else None
             if tree is None:
