@@ -80,6 +80,12 @@ def main() -> None:
 
     children = loop.stats.to_dict()
     print(f"{total_bytes / 1e6:.1f} MB of documents from {args.run}")
+    tree_users = [a.key() for a in annotators if a.uses_trees]
+    if tree_users and not any(a.key().startswith("parse@") for a in annotators):
+        print(
+            f"note: parse@1 is not measured, so {tree_users[0]} pays the tree-sitter parse "
+            "(add parse to --only for the pipeline's split)"
+        )
     print(f"{'annotator':<14}{'CPU s':>8}{'MB/CPU-s':>10}{'setup s':>9}  digest")
     digests = {}
     for annotator in annotators:
