@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from curate.engine import markers
+from curate.engine import markers, worker_cache
 from curate.engine.runner import Runner
 from curate.engine.stats import Counters, StepStats, merge_counts
 from curate.rundir import RunDir, remove, write_json_atomic
@@ -296,6 +296,7 @@ def _run_group(run: RunDir, runner: RunnerSource, group: list[Step]) -> list[Ste
 
 def _execute(task: _UnitTask, runner: RunnerSource | None = None) -> dict[str, dict[str, Any]]:
     """Run one unit of each step of a fused group (on a worker, or on the driver)."""
+    worker_cache.tune_allocator()
     stale = dict(task.stale)
     out: dict[str, dict[str, Any]] = {}
     upstream_ran = False
