@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from curate.dedup import keep
+from curate.dedup.components import combine_step, two_level
 from curate.dedup.config import DedupConfig
 from curate.dedup.shuffle import (
     read_partition,
@@ -37,6 +39,9 @@ SCHEMA = pa.schema(
         pa.field("exact_dup_keep", pa.bool_()),
     ]
 )
+BACK_LAYOUT = "/back=writer-files"
+"""In the fingerprint of the steps writing and reading ``byshard``: runs resumed from the
+older layout (a folder per shard) redo those cheap steps instead of reading nothing."""
 _WS = re.compile(r"\s+")
 _EMIT = {
     "exact_dup_group": pl.String,
@@ -61,6 +66,13 @@ class _Task:
     cfg: DedupConfig
     sources: dict[str, str]
     parts: int
+    shards: tuple[str, ...] = ()
+    combined: frozenset[str] = field(default_factory=frozenset)
+    """Shuffles (``emit``, ``byshard``) read through a combine step."""
+
+    def dir(self, name: str) -> Path:
+        """The folder a reader of the shuffle ``name`` reads (``<name>-c`` when combined)."""
+        return self.run.dedup / "exact" / (name + "-c" if name in self.combined else name)
 
 
 def _emit(task: _Task) -> int:
@@ -81,7 +93,7 @@ def _emit(task: _Task) -> int:
 
 def _group(task: _Task) -> int:
     run = task.run
-    rows = read_partition(run.dedup / "exact" / "emit", task.shard, _EMIT)
+    rows = read_partition(task.dir("emit"), task.shard, _EMIT)
     if rows.height == 0:
         return 0
     rows = keep.sort_for_keep(rows, "exact_dup_group").with_columns(
@@ -89,19 +101,16 @@ def _group(task: _Task) -> int:
         keep.keep_flags("exact_dup_group").alias("exact_dup_keep"),
     )
     out = rows.select("doc_uid", "exact_dup_group", "exact_dup_count", "exact_dup_keep", "shard")
-    shards = sorted(set(out["shard"].to_list()))
-    index = {s: i for i, s in enumerate(shards)}
+    # Back to shards: one file per writer (this partition), the shard's index as partition.
+    index = {s: i for i, s in enumerate(task.shards)}
     parts = np.array([index[s] for s in out["shard"].to_list()], dtype=np.int64)
-    # Partition folders named by shard id, so each writer task finds its rows directly.
-    for i, shard in enumerate(shards):
-        sub = out.filter(pl.Series(parts == i)).drop("shard")
-        write_partitioned(
-            sub,
-            np.zeros(sub.height, np.int64),
-            1,
-            run.dedup / "exact" / "byshard" / shard,
-            f"{int(task.shard):05d}",
-        )
+    write_partitioned(
+        out.drop("shard"),
+        parts,
+        len(task.shards),
+        run.dedup / "exact" / "byshard",
+        f"{int(task.shard):05d}",
+    )
     return out.height
 
 
@@ -114,7 +123,7 @@ def _write(task: _Task) -> dict[str, int]:
         "exact_dup_count": pl.Int64,
         "exact_dup_keep": pl.Boolean,
     }
-    rows = read_partition(run.dedup / "exact" / "byshard" / task.shard, 0, schema)
+    rows = read_partition(task.dir("byshard"), task.shards.index(task.shard), schema)
     out = docs.join(
         rows.unique("doc_uid", keep="first"), on="doc_uid", how="left", maintain_order="left"
     )
@@ -134,31 +143,46 @@ def run_exact_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, 
     )
     fp = _fingerprint(cfg, shards, sources)
     parts = cfg.exact_partitions
+    n = len(shards)
+    shape = {"emit": (n, parts), "byshard": (parts, n)}  # (writers, readers)
+    combined = frozenset(k for k, (w, r) in shape.items() if two_level(w, r))
+
+    def task(unit: str) -> _Task:
+        return _Task(run, unit, cfg, sources, parts, tuple(shards), combined)
+
+    def combine(name: str, fingerprint: str) -> None:
+        if name in combined:
+            combine_step(
+                run, runner, f"dedup/exact/{name}-c", fingerprint, run.dedup / "exact" / name
+            )
+
     map_step(
         run,
         runner,
         "dedup/exact/emit",
         fp,
         _emit,
-        [_Task(run, s, cfg, sources, parts) for s in shards],
+        [task(s) for s in shards],
         outputs=[run.dedup / "exact" / "emit"],
     )
+    combine("emit", fp)
     map_step(
         run,
         runner,
         "dedup/exact/group",
-        fp,
+        fp + BACK_LAYOUT,
         _group,
-        [_Task(run, str(k), cfg, sources, parts) for k in range(parts)],
+        [task(str(k)) for k in range(parts)],
         outputs=[run.dedup / "exact" / "byshard"],
     )
+    combine("byshard", fp + BACK_LAYOUT)
     results = map_step(
         run,
         runner,
         "dedup/exact/write",
-        fp,
+        fp + BACK_LAYOUT,
         _write,
-        [_Task(run, s, cfg, sources, parts) for s in shards],
+        [task(s) for s in shards],
     )
     return {"docs": sum(r["docs"] for r in results), "dropped": sum(r["dropped"] for r in results)}
 

@@ -91,6 +91,9 @@ BATCH_BYTES = 2 * 1024 * 1024
 per token, so this bounds the step's working set: on a 38 MB shard of real code, 16 MB batches
 peaked at +316 MB RSS and 2 MB at +119 MB, with identical signatures and ~18% less CPU."""
 BAND_ROW_BYTES = 96
+BACK_LAYOUT = "/back=writer-files"
+"""In the fingerprint of the steps writing and reading ``byshard``: runs resumed from the
+older layout (a folder per shard) redo those cheap steps instead of reading nothing."""
 
 
 @dataclass(frozen=True)
@@ -524,13 +527,15 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
         run,
         runner,
         "dedup/near/cluster",
-        fp,
+        fp + BACK_LAYOUT,
         _cluster,
         [_Task(plan, str(k)) for k in range(plan.node_parts)],
         outputs=[near / "byshard", near / "clusters"],
     )
-    _combine(plan, runner, fp, "byshard")
-    w_res = map_step(run, runner, "dedup/near/write", fp, _write, [_Task(plan, s) for s in shards])
+    _combine(plan, runner, fp + BACK_LAYOUT, "byshard")
+    w_res = map_step(
+        run, runner, "dedup/near/write", fp + BACK_LAYOUT, _write, [_Task(plan, s) for s in shards]
+    )
     return {
         "docs": sum(r["docs"] for r in w_res),
         "distinct_contents": sum(r["distinct"] for r in sig_res),
