@@ -29,6 +29,7 @@ from curate.dedup.shuffle import (
     read_partition,
     run_combine,
     write_partitioned,
+    writer_files,
 )
 from curate.engine.runner import Runner
 from curate.engine.step import map_step
@@ -50,14 +51,25 @@ def two_level(writers: int, readers: int, max_file_reads: int | None = None) -> 
     return writers * readers > limit
 
 
-def combine_step(run: RunDir, runner: Runner, name: str, fingerprint: str, src: Path) -> Path:
-    """The step ``name`` merging the shuffle ``src`` into ``<src>-c`` (``shuffle.combine``);
-    ``src`` is deleted once it is committed. Returns the folder to read. A rerun finds ``src``
-    gone and the step a no-op (no units, so nothing is cleared)."""
-    dst = src.with_name(src.name + "-c")
+def combine_step(
+    run: RunDir,
+    runner: Runner,
+    name: str,
+    fingerprint: str,
+    src: Path,
+    dst: Path | None = None,
+    *,
+    delete: bool = True,
+) -> Path:
+    """The step ``name`` merging the shuffle ``src`` into ``dst`` (default ``<src>-c``;
+    ``shuffle.combine``); ``src`` is deleted once it is committed unless ``delete`` is false.
+    Returns the folder to read. A rerun finds ``src`` gone and the step a no-op (no units, so
+    nothing is cleared)."""
+    dst = dst or src.with_name(src.name + "-c")
     tasks = combine_tasks(src, dst)
     map_step(run, runner, name, fingerprint, run_combine, tasks, outputs=[dst])
-    _delete(src)  # read only by the combine step just committed
+    if delete:
+        _delete(src)  # read only by the combine step just committed
     return dst
 
 
@@ -159,10 +171,16 @@ def connected_components(
     When ``parts`` x ``parts`` (file opens per step) exceeds ``max_file_reads`` (default
     ``MAX_FILE_READS``), every step's
     output is merged by a combine step (``shuffle.combine``) before the next step reads it:
-    same rows in the same order, so the same labels, with ~sqrt(parts) files per read."""
-    current = edges
+    same rows in the same order, so the same labels, with ~sqrt(parts) files per read; so is
+    ``edges`` when its writers x ``parts`` exceed it (into ``work/in-c``)."""
     previous: tuple[int, int] | None = None
     combined = two_level(parts, parts, max_file_reads)
+    current = edges
+    if two_level(len({f.stem for f in writer_files(edges)}), parts, max_file_reads):
+        # the caller's edges (kept) merged once; the copy goes with the first LS step's input
+        current = combine_step(
+            run, runner, f"{name}/in-c", fingerprint, edges, work / "in-c", delete=False
+        )
 
     def step(label: str, fn: object, src: Path, out: Path) -> list[object]:
         tasks = [_Task(str(src), str(out), p, parts) for p in range(parts)]
