@@ -39,14 +39,15 @@ SCHEMA = pa.schema(
         pa.field("exact_dup_keep", pa.bool_()),
     ]
 )
-BACK_LAYOUT = "/back=writer-files"
-"""In the fingerprint of the steps writing and reading ``byshard``: runs resumed from the
-older layout (a folder per shard) redo those cheap steps instead of reading nothing."""
+LAYOUT = "shard_i+byshard-writer-files"
+"""The layout of this module's shuffles, in every step's fingerprint: a run resumed from an
+older layout (shard names in rows, a byshard folder per shard) redoes the steps instead of
+reading nothing or failing on a missing column."""
 _WS = re.compile(r"\s+")
 _EMIT = {
     "exact_dup_group": pl.String,
     "doc_uid": pl.String,
-    "shard": pl.String,
+    "shard_i": pl.Int32,  # the shard's index in the run's shard list
     "k_license": pl.Int32,
     "k_quality": pl.Float64,
     "k_stars": pl.Float64,
@@ -66,7 +67,9 @@ class _Task:
     cfg: DedupConfig
     sources: dict[str, str]
     parts: int
-    shards: tuple[str, ...] = ()
+    index: int = 0
+    """Of a shard unit: its index in the run's shard list (the back-to-shard partition)."""
+    n_shards: int = 1
     combined: frozenset[str] = field(default_factory=frozenset)
     """Shuffles (``emit``, ``byshard``) read through a combine step."""
 
@@ -84,7 +87,9 @@ def _emit(task: _Task) -> int:
     else:
         group = docs["content_sha"]
     frame = keep.shard_keys(run, task.shard, task.cfg, task.sources, docs.select("doc_uid"))
-    frame = frame.with_columns(group.alias("exact_dup_group"), pl.lit(task.shard).alias("shard"))
+    frame = frame.with_columns(
+        group.alias("exact_dup_group"), pl.lit(task.index, pl.Int32).alias("shard_i")
+    )
     frame = frame.select(list(_EMIT))
     parts = string_partition(frame["exact_dup_group"].to_list(), task.parts)
     write_partitioned(frame, parts, task.parts, run.dedup / "exact" / "emit", task.shard)
@@ -100,14 +105,12 @@ def _group(task: _Task) -> int:
         pl.len().over("exact_dup_group").cast(pl.Int64).alias("exact_dup_count"),
         keep.keep_flags("exact_dup_group").alias("exact_dup_keep"),
     )
-    out = rows.select("doc_uid", "exact_dup_group", "exact_dup_count", "exact_dup_keep", "shard")
+    out = rows.select("doc_uid", "exact_dup_group", "exact_dup_count", "exact_dup_keep", "shard_i")
     # Back to shards: one file per writer (this partition), the shard's index as partition.
-    index = {s: i for i, s in enumerate(task.shards)}
-    parts = np.array([index[s] for s in out["shard"].to_list()], dtype=np.int64)
     write_partitioned(
-        out.drop("shard"),
-        parts,
-        len(task.shards),
+        out.drop("shard_i"),
+        out["shard_i"].to_numpy().astype(np.int64),
+        task.n_shards,
         run.dedup / "exact" / "byshard",
         f"{int(task.shard):05d}",
     )
@@ -123,7 +126,7 @@ def _write(task: _Task) -> dict[str, int]:
         "exact_dup_count": pl.Int64,
         "exact_dup_keep": pl.Boolean,
     }
-    rows = read_partition(task.dir("byshard"), task.shards.index(task.shard), schema)
+    rows = read_partition(task.dir("byshard"), task.index, schema)
     out = docs.join(
         rows.unique("doc_uid", keep="first"), on="doc_uid", how="left", maintain_order="left"
     )
@@ -147,8 +150,8 @@ def run_exact_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, 
     shape = {"emit": (n, parts), "byshard": (parts, n)}  # (writers, readers)
     combined = frozenset(k for k, (w, r) in shape.items() if two_level(w, r))
 
-    def task(unit: str) -> _Task:
-        return _Task(run, unit, cfg, sources, parts, tuple(shards), combined)
+    def task(unit: str, index: int = 0) -> _Task:
+        return _Task(run, unit, cfg, sources, parts, index, n, combined)
 
     def combine(name: str, fingerprint: str) -> None:
         if name in combined:
@@ -162,7 +165,7 @@ def run_exact_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, 
         "dedup/exact/emit",
         fp,
         _emit,
-        [task(s) for s in shards],
+        [task(s, i) for i, s in enumerate(shards)],
         outputs=[run.dedup / "exact" / "emit"],
     )
     combine("emit", fp)
@@ -170,25 +173,25 @@ def run_exact_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, 
         run,
         runner,
         "dedup/exact/group",
-        fp + BACK_LAYOUT,
+        fp,
         _group,
         [task(str(k)) for k in range(parts)],
         outputs=[run.dedup / "exact" / "byshard"],
     )
-    combine("byshard", fp + BACK_LAYOUT)
+    combine("byshard", fp)
     results = map_step(
         run,
         runner,
         "dedup/exact/write",
-        fp + BACK_LAYOUT,
+        fp,
         _write,
-        [task(s) for s in shards],
+        [task(s, i) for i, s in enumerate(shards)],
     )
     return {"docs": sum(r["docs"] for r in results), "dropped": sum(r["dropped"] for r in results)}
 
 
 def _fingerprint(cfg: DedupConfig, shards: list[str], sources: dict[str, str]) -> str:
-    h = hashlib.sha256()
+    h = hashlib.sha256(LAYOUT.encode())
     h.update(cfg.exact.model_dump_json().encode())
     h.update(cfg.keep.model_dump_json().encode())
     h.update(str(cfg.exact_partitions).encode())

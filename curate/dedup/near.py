@@ -76,7 +76,7 @@ SCHEMA = pa.schema(
 MEMBER = {
     "node": pl.Int64,
     "doc_uid": pl.String,
-    "shard": pl.String,
+    "shard_i": pl.Int32,  # the shard's index in the run's shard list
     "language": pl.String,
     "license_category": pl.String,
     "k_license": pl.Int32,
@@ -91,9 +91,10 @@ BATCH_BYTES = 2 * 1024 * 1024
 per token, so this bounds the step's working set: on a 38 MB shard of real code, 16 MB batches
 peaked at +316 MB RSS and 2 MB at +119 MB, with identical signatures and ~18% less CPU."""
 BAND_ROW_BYTES = 96
-BACK_LAYOUT = "/back=writer-files"
-"""In the fingerprint of the steps writing and reading ``byshard``: runs resumed from the
-older layout (a folder per shard) redo those cheap steps instead of reading nothing."""
+LAYOUT = "shard_i+byshard-writer-files"
+"""The layout of this module's shuffles, in every step's fingerprint: a run resumed from an
+older layout (shard names in rows, a byshard folder per shard) redoes the steps instead of
+reading nothing or failing on a missing column."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class Plan:
     rows: int
     band_parts: int
     node_parts: int
-    shards: tuple[str, ...] = ()
+    n_shards: int = 1
     combined: frozenset[str] = field(default_factory=frozenset)
     """Shuffles (folder names under ``dedup/near``) read through a combine step."""
 
@@ -118,6 +119,8 @@ class Plan:
 class _Task:
     plan: Plan
     unit: str
+    index: int = 0
+    """Of a shard unit: its index in the run's shard list (the back-to-shard partition)."""
 
 
 def lsh_params(cfg: DedupConfig) -> tuple[int, int]:
@@ -237,7 +240,7 @@ def _bands(task: _Task) -> dict[str, int]:
     )
     members = members.with_columns(
         pl.Series("node", nodes, dtype=pl.Int64),
-        pl.lit(shard).alias("shard"),
+        pl.lit(task.index, pl.Int32).alias("shard_i"),
         pl.Series("has_sig", [has_by_node[x] for x in nodes.tolist()], dtype=pl.Boolean),
         pl.Series("dup_tokenizer", [tok_by_node[x] for x in nodes.tolist()], dtype=pl.String),
     ).select(list(MEMBER))
@@ -356,13 +359,11 @@ def _cluster(task: _Task) -> dict[str, int]:
     out = pl.concat([signed, unsigned])
     cols = [f.name for f in SCHEMA]
     # Back to shards: one file per writer (this partition), the shard's index as partition.
-    out = out.sort("shard", "doc_uid")
-    index = {s: i for i, s in enumerate(plan.shards)}
-    shard_index = np.array([index[s] for s in out["shard"].to_list()], dtype=np.int64)
+    out = out.sort("shard_i", "doc_uid")
     write_partitioned(
         out.select(cols),
-        shard_index,
-        len(plan.shards),
+        out["shard_i"].to_numpy().astype(np.int64),
+        plan.n_shards,
         run.dedup / "near" / "byshard",
         f"{int(task.unit):05d}",
     )
@@ -397,7 +398,7 @@ def _write(task: _Task) -> dict[str, int]:
         f.name: pl.from_arrow(pa.table({f.name: pa.array([], f.type)}))[f.name].dtype
         for f in SCHEMA
     }
-    rows = read_partition(plan.dir("byshard"), plan.shards.index(shard), schema)
+    rows = read_partition(plan.dir("byshard"), task.index, schema)
     out = docs.join(
         rows.unique("doc_uid", keep="first"), on="doc_uid", how="left", maintain_order="left"
     )
@@ -406,7 +407,7 @@ def _write(task: _Task) -> dict[str, int]:
 
 
 def _fingerprint(cfg: DedupConfig, shards: list[str], sources: dict[str, str]) -> str:
-    h = hashlib.sha256()
+    h = hashlib.sha256(LAYOUT.encode())
     for part in (cfg.near, cfg.keep, cfg.license_mix):
         h.update(part.model_dump_json().encode())
     h.update(repr(sorted(sources.items())).encode())
@@ -438,7 +439,7 @@ def plan_near(run: RunDir, cfg: DedupConfig) -> tuple[Plan, list[str]]:
         "byshard": (node_parts, n),
     }
     combined = frozenset(k for k, (w, r) in shape.items() if two_level(w, r))
-    plan = Plan(run, cfg, sources, bands, rows, band_parts, node_parts, tuple(shards), combined)
+    plan = Plan(run, cfg, sources, bands, rows, band_parts, node_parts, n, combined)
     return plan, shards
 
 
@@ -462,7 +463,7 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
         "dedup/near/bands",
         fp,
         _bands,
-        [_Task(plan, s) for s in shards],
+        [_Task(plan, s, i) for i, s in enumerate(shards)],
         outputs=[near / "bands", near / "members", near / "sets"],
     )
     _combine(plan, runner, fp, "bands", "members")
@@ -527,14 +528,19 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
         run,
         runner,
         "dedup/near/cluster",
-        fp + BACK_LAYOUT,
+        fp,
         _cluster,
         [_Task(plan, str(k)) for k in range(plan.node_parts)],
         outputs=[near / "byshard", near / "clusters"],
     )
-    _combine(plan, runner, fp + BACK_LAYOUT, "byshard")
+    _combine(plan, runner, fp, "byshard")
     w_res = map_step(
-        run, runner, "dedup/near/write", fp + BACK_LAYOUT, _write, [_Task(plan, s) for s in shards]
+        run,
+        runner,
+        "dedup/near/write",
+        fp,
+        _write,
+        [_Task(plan, s, i) for i, s in enumerate(shards)],
     )
     return {
         "docs": sum(r["docs"] for r in w_res),
