@@ -152,6 +152,9 @@ class Shuffle:
     readers: int
     rows_per_writer: float
     bytes: float
+    wired: bool = True
+    """Its reader goes through a combine step when writers x readers > MAX_FILE_READS (the
+    code as it stands); False: read one level whatever the size."""
 
 
 def _opens(footer: tuple[float, float], row_groups: float) -> tuple[float, int]:
@@ -319,7 +322,15 @@ def plan(args: argparse.Namespace) -> str:
     shuffles = [
         Shuffle("near/bands", shards, band_parts, per_shard * big["bands"], disk["bands"]),
         Shuffle("near/members", shards, node_parts, per_shard, 0.0),
-        Shuffle("near/cc_in", band_parts, node_parts, edge_rows / band_parts, disk["edges"]),
+        # cc_in is read by verify.attach_first (one level) when verifying, else by components
+        Shuffle(
+            "near/cc_in",
+            band_parts,
+            node_parts,
+            edge_rows / band_parts,
+            disk["edges"],
+            wired=not cfg.near.verify,
+        ),
         Shuffle(
             f"near/cc: {2 * rounds + 1} steps ({rounds} rounds + the fixed-point check)",
             node_parts,
@@ -328,19 +339,17 @@ def plan(args: argparse.Namespace) -> str:
             (2 * rounds + 1) * disk["edges"],
         ),
         Shuffle("near/labeled", node_parts, node_parts, files / node_parts, 0.0),
+        Shuffle("near/byshard", node_parts, shards, files / node_parts, 0.0),
+        Shuffle("exact/emit", shards, cfg.exact_partitions, per_shard, 0.0),
+        Shuffle("exact/byshard", cfg.exact_partitions, shards, files / cfg.exact_partitions, 0.0),
     ]
     if cfg.near.verify:
-        shuffles[2:2] = [Shuffle("near/sets (verify)", shards, node_parts, per_shard, 0.0)]
-        shuffles.insert(
-            4,
-            Shuffle(
-                "near/verify_a + cc_verified",
-                2 * node_parts,
-                node_parts,
-                edge_rows / node_parts,
-                0.0,
-            ),
-        )
+        # verify.py reads sets and verify_a at the folder written (one level)
+        shuffles[2:2] = [Shuffle("near/sets (verify)", shards, node_parts, per_shard, 0.0, False)]
+        shuffles[4:4] = [
+            Shuffle("near/verify_a", node_parts, node_parts, edge_rows / node_parts, 0.0, False),
+            Shuffle("near/cc_verified", node_parts, node_parts, edge_rows / node_parts, 0.0),
+        ]
 
     flat = [requests(sh, footer) for sh in shuffles]
     two = [requests(sh, footer, two_level=True) for sh in shuffles]
@@ -348,7 +357,6 @@ def plan(args: argparse.Namespace) -> str:
         k: {key: sum(r[key] for r in rs) for key in rs[0]}
         for k, rs in (("flat", flat), ("two", two))
     }
-    byshard_files = min(node_parts * shards, files) + min(cfg.exact_partitions * shards, files)
 
     met_wall = wall <= args.target_h * 3600
     met_mem = worker_mb <= args.target_gb * 1024
@@ -573,28 +581,30 @@ def plan(args: argparse.Namespace) -> str:
         "- So at this size one level is NOT acceptable on an object store (requests and footer"
         " bytes both grow as writers x readers); the two-level shuffle is. `shuffle.combine` is"
     )
-    cc_two = node_parts * node_parts > MAX_FILE_READS
-    now = [
-        (f2 if sh.name.startswith("near/cc:") and cc_two else f1)
-        for sh, f1, f2 in zip(shuffles, flat, two, strict=True)
-    ]
+    combined = [
+        sh.wired and sh.writers * sh.readers > MAX_FILE_READS for sh in shuffles
+    ]  # the rule of components.two_level
+    now = [f2 if c else f1 for c, f1, f2 in zip(combined, flat, two, strict=True)]
     t_now = {key: sum(r[key] for r in now) for key in now[0]}
+    left = [sh.name for sh in shuffles if not sh.wired]
+    left_gets = sum(r["gets"] for sh, r in zip(shuffles, now, strict=True) if not sh.wired)
+    below = [sh.name for sh, c in zip(shuffles, combined, strict=True) if sh.wired and not c]
     w(
-        "  built and tested (same rows, same order as one level) and used by the components"
-        f" steps (when partitions^2 > {MAX_FILE_READS:,}: {'yes' if cc_two else 'no'} here);"
+        "  wired in: a combine step (`components.combine_step`) runs after every shuffle whose"
+        f" writers x readers exceed `components.MAX_FILE_READS` ({MAX_FILE_READS:,}): near.py's"
     )
     w(
-        "  near.py's shuffles (bands, members, sets, cc_in, verify, labeled) still read one"
-        " level: as the code stands,"
+        "  bands, members, labeled and byshard, exact.py's emit and byshard, the components"
+        " input and every components step. As the code stands at this size,"
     )
     w(
-        f"  {t_now['gets']:,.3g} GETs = ${usd(t_now):,.0f}. Wiring: a combine `map_step`"
-        " (`shuffle.combine_tasks` / `run_combine`) after near/bands and each node-partitioned"
-        " writer step."
+        f"  {t_now['gets']:,.3g} GETs = ${usd(t_now):,.0f}. Below the limit (one level):"
+        f" {', '.join(below) or 'none'}. Not wired: {', '.join(left) or 'none'}"
+        f" ({left_gets:,.3g} GETs): verify.py reads them at the folder they were written to."
     )
     w(
-        f"- Also outside `write_partitioned`: `near/byshard` and `exact/byshard` write one file per"
-        f" (partition, shard): up to {byshard_files:,.0f} files at this size (near.py, exact.py)."
+        "- Back to shards (`near/byshard`, `exact/byshard`): one file per writer (partition) and"
+        " range of shards (`write_partitioned` by shard index), rows in the table above."
     )
     w(
         f"- Components rounds: a round's folder is deleted once the step reading it is committed"
@@ -604,8 +614,11 @@ def plan(args: argparse.Namespace) -> str:
     w("")
     w("## Where the real code stops scaling")
     w("")
-    w("- Requests: the one-level shuffle (above) until `shuffle.combine` is wired into the dedup")
-    w("  steps; then the per-(partition, shard) `byshard` files of near.py and exact.py.")
+    w(
+        f"- Requests: the shuffles verify.py reads one level ({', '.join(left)}):"
+        f" {left_gets:,.3g} of the {t_now['gets']:,.3g} GETs as the code stands; wiring them"
+        " needs verify.py to read the folder its caller names."
+    )
     w("")
     w("Memory is bounded per partition, not per component: at the fixed point a component is a")
     w("star whose root's partition holds one edge row per member, and `near._cluster` holds all")

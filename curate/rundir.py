@@ -287,7 +287,16 @@ def write_table_atomic(table: pa.Table, path: Path, *, row_group_size: int | Non
 class AtomicParquetWriter:
     """Streaming version of ``write_table_atomic`` for batches of one schema."""
 
-    def __init__(self, path: Path, schema: pa.Schema, *, row_group_size: int | None = None):
+    def __init__(
+        self,
+        path: Path,
+        schema: pa.Schema,
+        *,
+        row_group_size: int | None = None,
+        write_statistics: bool = True,
+    ):
+        """``write_statistics=False`` drops column min/max from the footer (a file read by its
+        own index, not by predicate, such as a dedup shuffle file)."""
         self.path = path
         self.schema = schema
         self.rows = 0
@@ -298,6 +307,7 @@ class AtomicParquetWriter:
             schema,
             compression=PARQUET_COMPRESSION,
             compression_level=PARQUET_COMPRESSION_LEVEL,
+            write_statistics=write_statistics,
         )
         self._row_group_size = row_group_size
 

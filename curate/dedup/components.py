@@ -16,7 +16,6 @@ partitioned by ``u``.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,10 +29,11 @@ from curate.dedup.shuffle import (
     read_partition,
     run_combine,
     write_partitioned,
+    writer_files,
 )
 from curate.engine.runner import Runner
 from curate.engine.step import map_step
-from curate.rundir import RunDir
+from curate.rundir import RunDir, remove
 
 EDGE = {"u": pl.Int64, "v": pl.Int64}
 BYTES_PER_EDGE_ROW = 320
@@ -42,6 +42,35 @@ MAX_FILE_READS = 1 << 22
 """A step whose readers x writer files exceed this reads through a two-level shuffle
 (``shuffle.combine``): at 4M file opens per step object-store requests start to cost more
 than the step's compute (docs/scale.md)."""
+
+
+def two_level(writers: int, readers: int, max_file_reads: int | None = None) -> bool:
+    """Whether a shuffle of ``writers`` files per reader and ``readers`` readers goes through a
+    combine step (``MAX_FILE_READS`` read at call time, so a test can lower it)."""
+    limit = MAX_FILE_READS if max_file_reads is None else max_file_reads
+    return writers * readers > limit
+
+
+def combine_step(
+    run: RunDir,
+    runner: Runner,
+    name: str,
+    fingerprint: str,
+    src: Path,
+    dst: Path | None = None,
+    *,
+    delete: bool = True,
+) -> Path:
+    """The step ``name`` merging the shuffle ``src`` into ``dst`` (default ``<src>-c``;
+    ``shuffle.combine``); ``src`` is deleted once it is committed unless ``delete`` is false.
+    Returns the folder to read. A rerun finds ``src`` gone and the step a no-op (no units, so
+    nothing is cleared)."""
+    dst = dst or src.with_name(src.name + "-c")
+    tasks = combine_tasks(src, dst)
+    map_step(run, runner, name, fingerprint, run_combine, tasks, outputs=[dst])
+    if delete:
+        _delete(src)  # read only by the combine step just committed
+    return dst
 
 
 def partitions_for(edge_rows: int, budget_bytes: int, minimum: int = 1) -> int:
@@ -127,7 +156,7 @@ def connected_components(
     parts: int,
     fingerprint: str,
     max_rounds: int = 64,
-    max_file_reads: int = MAX_FILE_READS,
+    max_file_reads: int | None = None,
 ) -> tuple[Path, int]:
     """Iterate from ``edges`` (LS input layout) to the fixed point. Returns the folder holding
     the converged star edges (LS input layout) and the number of rounds.
@@ -139,26 +168,29 @@ def connected_components(
     (their results, the digests, live there, not in the deleted folders), and the first
     unfinished step still has its input. ``edges`` belongs to the caller and is kept.
 
-    When ``parts`` x ``parts`` (file opens per step) exceeds ``max_file_reads``, every step's
+    When ``parts`` x ``parts`` (file opens per step) exceeds ``max_file_reads`` (default
+    ``MAX_FILE_READS``), every step's
     output is merged by a combine step (``shuffle.combine``) before the next step reads it:
-    same rows in the same order, so the same labels, with ~sqrt(parts) files per read."""
-    current = edges
+    same rows in the same order, so the same labels, with ~sqrt(parts) files per read; so is
+    ``edges`` when its writers x ``parts`` exceed it (into ``work/in-c``)."""
     previous: tuple[int, int] | None = None
-    two_level = parts * parts > max_file_reads
+    combined = two_level(parts, parts, max_file_reads)
+    current = edges
+    if two_level(len({f.stem for f in writer_files(edges)}), parts, max_file_reads):
+        # the caller's edges (kept) merged once; the copy goes with the first LS step's input
+        current = combine_step(
+            run, runner, f"{name}/in-c", fingerprint, edges, work / "in-c", delete=False
+        )
 
     def step(label: str, fn: object, src: Path, out: Path) -> list[object]:
         tasks = [_Task(str(src), str(out), p, parts) for p in range(parts)]
         res = map_step(run, runner, f"{name}/{label}", fingerprint, fn, tasks, outputs=[out])  # type: ignore[arg-type]
-        if not two_level:
-            return res
-        merged = out.with_name(out.name + "-c")
-        cts = combine_tasks(out, merged)
-        map_step(run, runner, f"{name}/{label}-c", fingerprint, run_combine, cts, outputs=[merged])
-        _delete(out)  # read only by the combine step just committed
+        if combined:
+            combine_step(run, runner, f"{name}/{label}-c", fingerprint, out)
         return res
 
     def folder(label: str) -> Path:
-        return work / (label + ("-c" if two_level else ""))
+        return work / (label + ("-c" if combined else ""))
 
     for k in range(max_rounds):
         ls_out = folder(f"r{k:03d}-ls")
@@ -178,8 +210,9 @@ def connected_components(
 
 
 def _delete(folder: Path) -> None:
-    """Remove a finished round's folder (idempotent: a rerun may find it gone)."""
-    shutil.rmtree(folder, ignore_errors=True)
+    """Remove a finished round's folder, on the object store too (idempotent: a rerun may find
+    it gone)."""
+    remove(folder)
 
 
 def labels(converged: Path, part: int) -> pl.DataFrame:

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from curate.dedup import keep
+from curate.dedup.components import combine_step, two_level
 from curate.dedup.config import DedupConfig
 from curate.dedup.shuffle import (
     read_partition,
@@ -37,11 +39,15 @@ SCHEMA = pa.schema(
         pa.field("exact_dup_keep", pa.bool_()),
     ]
 )
+LAYOUT = "shard_i+byshard-writer-files"
+"""The layout of this module's shuffles, in every step's fingerprint: a run resumed from an
+older layout (shard names in rows, a byshard folder per shard) redoes the steps instead of
+reading nothing or failing on a missing column."""
 _WS = re.compile(r"\s+")
 _EMIT = {
     "exact_dup_group": pl.String,
     "doc_uid": pl.String,
-    "shard": pl.String,
+    "shard_i": pl.Int32,  # the shard's index in the run's shard list
     "k_license": pl.Int32,
     "k_quality": pl.Float64,
     "k_stars": pl.Float64,
@@ -61,6 +67,15 @@ class _Task:
     cfg: DedupConfig
     sources: dict[str, str]
     parts: int
+    index: int = 0
+    """Of a shard unit: its index in the run's shard list (the back-to-shard partition)."""
+    n_shards: int = 1
+    combined: frozenset[str] = field(default_factory=frozenset)
+    """Shuffles (``emit``, ``byshard``) read through a combine step."""
+
+    def dir(self, name: str) -> Path:
+        """The folder a reader of the shuffle ``name`` reads (``<name>-c`` when combined)."""
+        return self.run.dedup / "exact" / (name + "-c" if name in self.combined else name)
 
 
 def _emit(task: _Task) -> int:
@@ -72,7 +87,9 @@ def _emit(task: _Task) -> int:
     else:
         group = docs["content_sha"]
     frame = keep.shard_keys(run, task.shard, task.cfg, task.sources, docs.select("doc_uid"))
-    frame = frame.with_columns(group.alias("exact_dup_group"), pl.lit(task.shard).alias("shard"))
+    frame = frame.with_columns(
+        group.alias("exact_dup_group"), pl.lit(task.index, pl.Int32).alias("shard_i")
+    )
     frame = frame.select(list(_EMIT))
     parts = string_partition(frame["exact_dup_group"].to_list(), task.parts)
     write_partitioned(frame, parts, task.parts, run.dedup / "exact" / "emit", task.shard)
@@ -81,27 +98,22 @@ def _emit(task: _Task) -> int:
 
 def _group(task: _Task) -> int:
     run = task.run
-    rows = read_partition(run.dedup / "exact" / "emit", task.shard, _EMIT)
+    rows = read_partition(task.dir("emit"), task.shard, _EMIT)
     if rows.height == 0:
         return 0
     rows = keep.sort_for_keep(rows, "exact_dup_group").with_columns(
         pl.len().over("exact_dup_group").cast(pl.Int64).alias("exact_dup_count"),
         keep.keep_flags("exact_dup_group").alias("exact_dup_keep"),
     )
-    out = rows.select("doc_uid", "exact_dup_group", "exact_dup_count", "exact_dup_keep", "shard")
-    shards = sorted(set(out["shard"].to_list()))
-    index = {s: i for i, s in enumerate(shards)}
-    parts = np.array([index[s] for s in out["shard"].to_list()], dtype=np.int64)
-    # Partition folders named by shard id, so each writer task finds its rows directly.
-    for i, shard in enumerate(shards):
-        sub = out.filter(pl.Series(parts == i)).drop("shard")
-        write_partitioned(
-            sub,
-            np.zeros(sub.height, np.int64),
-            1,
-            run.dedup / "exact" / "byshard" / shard,
-            f"{int(task.shard):05d}",
-        )
+    out = rows.select("doc_uid", "exact_dup_group", "exact_dup_count", "exact_dup_keep", "shard_i")
+    # Back to shards: one file per writer (this partition), the shard's index as partition.
+    write_partitioned(
+        out.drop("shard_i"),
+        out["shard_i"].to_numpy().astype(np.int64),
+        task.n_shards,
+        run.dedup / "exact" / "byshard",
+        f"{int(task.shard):05d}",
+    )
     return out.height
 
 
@@ -114,7 +126,7 @@ def _write(task: _Task) -> dict[str, int]:
         "exact_dup_count": pl.Int64,
         "exact_dup_keep": pl.Boolean,
     }
-    rows = read_partition(run.dedup / "exact" / "byshard" / task.shard, 0, schema)
+    rows = read_partition(task.dir("byshard"), task.index, schema)
     out = docs.join(
         rows.unique("doc_uid", keep="first"), on="doc_uid", how="left", maintain_order="left"
     )
@@ -134,37 +146,52 @@ def run_exact_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, 
     )
     fp = _fingerprint(cfg, shards, sources)
     parts = cfg.exact_partitions
+    n = len(shards)
+    shape = {"emit": (n, parts), "byshard": (parts, n)}  # (writers, readers)
+    combined = frozenset(k for k, (w, r) in shape.items() if two_level(w, r))
+
+    def task(unit: str, index: int = 0) -> _Task:
+        return _Task(run, unit, cfg, sources, parts, index, n, combined)
+
+    def combine(name: str, fingerprint: str) -> None:
+        if name in combined:
+            combine_step(
+                run, runner, f"dedup/exact/{name}-c", fingerprint, run.dedup / "exact" / name
+            )
+
     map_step(
         run,
         runner,
         "dedup/exact/emit",
         fp,
         _emit,
-        [_Task(run, s, cfg, sources, parts) for s in shards],
+        [task(s, i) for i, s in enumerate(shards)],
         outputs=[run.dedup / "exact" / "emit"],
     )
+    combine("emit", fp)
     map_step(
         run,
         runner,
         "dedup/exact/group",
         fp,
         _group,
-        [_Task(run, str(k), cfg, sources, parts) for k in range(parts)],
+        [task(str(k)) for k in range(parts)],
         outputs=[run.dedup / "exact" / "byshard"],
     )
+    combine("byshard", fp)
     results = map_step(
         run,
         runner,
         "dedup/exact/write",
         fp,
         _write,
-        [_Task(run, s, cfg, sources, parts) for s in shards],
+        [task(s, i) for i, s in enumerate(shards)],
     )
     return {"docs": sum(r["docs"] for r in results), "dropped": sum(r["dropped"] for r in results)}
 
 
 def _fingerprint(cfg: DedupConfig, shards: list[str], sources: dict[str, str]) -> str:
-    h = hashlib.sha256()
+    h = hashlib.sha256(LAYOUT.encode())
     h.update(cfg.exact.model_dump_json().encode())
     h.update(cfg.keep.model_dump_json().encode())
     h.update(str(cfg.exact_partitions).encode())

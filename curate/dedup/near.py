@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +32,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curate.dedup import keep
-from curate.dedup.components import connected_components, labels, partitions_for, write_undirected
+from curate.dedup.components import (
+    combine_step,
+    connected_components,
+    labels,
+    partitions_for,
+    two_level,
+    write_undirected,
+)
 from curate.dedup.config import DedupConfig
 from curate.dedup.minhash import (
     band_hashes,
@@ -69,7 +76,7 @@ SCHEMA = pa.schema(
 MEMBER = {
     "node": pl.Int64,
     "doc_uid": pl.String,
-    "shard": pl.String,
+    "shard_i": pl.Int32,  # the shard's index in the run's shard list
     "language": pl.String,
     "license_category": pl.String,
     "k_license": pl.Int32,
@@ -84,6 +91,10 @@ BATCH_BYTES = 2 * 1024 * 1024
 per token, so this bounds the step's working set: on a 38 MB shard of real code, 16 MB batches
 peaked at +316 MB RSS and 2 MB at +119 MB, with identical signatures and ~18% less CPU."""
 BAND_ROW_BYTES = 96
+LAYOUT = "shard_i+byshard-writer-files"
+"""The layout of this module's shuffles, in every step's fingerprint: a run resumed from an
+older layout (shard names in rows, a byshard folder per shard) redoes the steps instead of
+reading nothing or failing on a missing column."""
 
 
 @dataclass(frozen=True)
@@ -95,12 +106,21 @@ class Plan:
     rows: int
     band_parts: int
     node_parts: int
+    n_shards: int = 1
+    combined: frozenset[str] = field(default_factory=frozenset)
+    """Shuffles (folder names under ``dedup/near``) read through a combine step."""
+
+    def dir(self, name: str) -> Path:
+        """The folder a reader of the shuffle ``name`` reads (``<name>-c`` when combined)."""
+        return self.run.dedup / "near" / (name + "-c" if name in self.combined else name)
 
 
 @dataclass(frozen=True)
 class _Task:
     plan: Plan
     unit: str
+    index: int = 0
+    """Of a shard unit: its index in the run's shard list (the back-to-shard partition)."""
 
 
 def lsh_params(cfg: DedupConfig) -> tuple[int, int]:
@@ -220,7 +240,7 @@ def _bands(task: _Task) -> dict[str, int]:
     )
     members = members.with_columns(
         pl.Series("node", nodes, dtype=pl.Int64),
-        pl.lit(shard).alias("shard"),
+        pl.lit(task.index, pl.Int32).alias("shard_i"),
         pl.Series("has_sig", [has_by_node[x] for x in nodes.tolist()], dtype=pl.Boolean),
         pl.Series("dup_tokenizer", [tok_by_node[x] for x in nodes.tolist()], dtype=pl.String),
     ).select(list(MEMBER))
@@ -271,7 +291,7 @@ def star_edges(bands_dir: Path, part: int | str, out_dir: Path, node_parts: int)
 def _edges(task: _Task) -> int:
     run = task.plan.run
     return star_edges(
-        run.dedup / "near" / "bands", task.unit, run.dedup / "near" / "cc_in", task.plan.node_parts
+        task.plan.dir("bands"), task.unit, run.dedup / "near" / "cc_in", task.plan.node_parts
     )
 
 
@@ -284,7 +304,7 @@ class _LabelTask:
 
 def _label(task: _LabelTask) -> int:
     plan, run = task.plan, task.plan.run
-    members = read_partition(run.dedup / "near" / "members", task.unit, MEMBER)
+    members = read_partition(plan.dir("members"), task.unit, MEMBER)
     lab = labels(Path(task.converged), int(task.unit))
     out = members.join(lab, on="node", how="left").with_columns(
         pl.when(pl.col("has_sig")).then(pl.coalesce("label", "node")).otherwise(None).alias("label")
@@ -306,7 +326,7 @@ def _cluster(task: _Task) -> dict[str, int]:
     lm = plan.cfg.license_mix
     verify = plan.cfg.near.verify
     schema = {**MEMBER, "label": pl.Int64, **({"shingles": pl.Binary} if verify else {})}
-    rows = read_partition(run.dedup / "near" / "labeled", task.unit, schema)
+    rows = read_partition(plan.dir("labeled"), task.unit, schema)
     if rows.height == 0:
         return {"clusters": 0, "dropped": 0, "split": 0}
     signed = keep.sort_for_keep(rows.filter(pl.col("label").is_not_null()), "label")
@@ -338,11 +358,15 @@ def _cluster(task: _Task) -> dict[str, int]:
     )
     out = pl.concat([signed, unsigned])
     cols = [f.name for f in SCHEMA]
-    for shard, sub in out.group_by("shard"):
-        write_table_atomic(
-            sub.select(cols).sort("doc_uid").to_arrow(),
-            run.dedup / "near" / "byshard" / str(shard[0]) / f"{int(task.unit):05d}.parquet",
-        )
+    # Back to shards: one file per writer (this partition), the shard's index as partition.
+    out = out.sort("shard_i", "doc_uid")
+    write_partitioned(
+        out.select(cols),
+        out["shard_i"].to_numpy().astype(np.int64),
+        plan.n_shards,
+        run.dedup / "near" / "byshard",
+        f"{int(task.unit):05d}",
+    )
     multi = signed.filter(pl.col("dup_cluster_size") > 1).select(
         "dup_cluster_id",
         "dup_cluster_size",
@@ -367,16 +391,14 @@ def _hex(s: pl.Series) -> pl.Series:
 
 
 def _write(task: _Task) -> dict[str, int]:
-    run = task.plan.run
+    plan, run = task.plan, task.plan.run
     shard = task.unit
     docs = pl.read_parquet(RunDir.shard_file(run.documents, shard), columns=["doc_uid"])
-    folder = run.dedup / "near" / "byshard" / shard
-    files = sorted(folder.glob("*.parquet"))
     schema = {
         f.name: pl.from_arrow(pa.table({f.name: pa.array([], f.type)}))[f.name].dtype
         for f in SCHEMA
     }
-    rows = pl.concat([pl.read_parquet(f) for f in files]) if files else pl.DataFrame(schema=schema)
+    rows = read_partition(plan.dir("byshard"), task.index, schema)
     out = docs.join(
         rows.unique("doc_uid", keep="first"), on="doc_uid", how="left", maintain_order="left"
     )
@@ -385,7 +407,7 @@ def _write(task: _Task) -> dict[str, int]:
 
 
 def _fingerprint(cfg: DedupConfig, shards: list[str], sources: dict[str, str]) -> str:
-    h = hashlib.sha256()
+    h = hashlib.sha256(LAYOUT.encode())
     for part in (cfg.near, cfg.keep, cfg.license_mix):
         h.update(part.model_dump_json().encode())
     h.update(repr(sorted(sources.items())).encode())
@@ -407,7 +429,27 @@ def plan_near(run: RunDir, cfg: DedupConfig) -> tuple[Plan, list[str]]:
         run,
         [c for c in (cfg.keep.license_column, cfg.keep.quality_column, cfg.keep.stars_column) if c],
     )
-    return Plan(run, cfg, sources, bands, rows, band_parts, node_parts), shards
+    n = len(shards)
+    # (writers, readers) of each shuffle near.py reads; "sets" is read by verify.py too, which
+    # reads the folder it was written to, so it is not combined.
+    shape = {
+        "bands": (n, band_parts),
+        "members": (n, node_parts),
+        "labeled": (node_parts, node_parts),
+        "byshard": (node_parts, n),
+    }
+    combined = frozenset(k for k, (w, r) in shape.items() if two_level(w, r))
+    plan = Plan(run, cfg, sources, bands, rows, band_parts, node_parts, n, combined)
+    return plan, shards
+
+
+def _combine(plan: Plan, runner: Runner, fp: str, *names: str) -> None:
+    """The combine step of each shuffle in ``names`` that ``plan`` reads combined."""
+    for name in names:
+        if name in plan.combined:
+            combine_step(
+                plan.run, runner, f"dedup/near/{name}-c", fp, plan.run.dedup / "near" / name
+            )
 
 
 def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, object]:
@@ -421,9 +463,10 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
         "dedup/near/bands",
         fp,
         _bands,
-        [_Task(plan, s) for s in shards],
+        [_Task(plan, s, i) for i, s in enumerate(shards)],
         outputs=[near / "bands", near / "members", near / "sets"],
     )
+    _combine(plan, runner, fp, "bands", "members")
     edge_res = map_step(
         run,
         runner,
@@ -480,6 +523,7 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
         [_LabelTask(plan, str(k), str(converged)) for k in range(plan.node_parts)],
         outputs=[near / "labeled"],
     )
+    _combine(plan, runner, fp, "labeled")
     cl_res = map_step(
         run,
         runner,
@@ -489,7 +533,15 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
         [_Task(plan, str(k)) for k in range(plan.node_parts)],
         outputs=[near / "byshard", near / "clusters"],
     )
-    w_res = map_step(run, runner, "dedup/near/write", fp, _write, [_Task(plan, s) for s in shards])
+    _combine(plan, runner, fp, "byshard")
+    w_res = map_step(
+        run,
+        runner,
+        "dedup/near/write",
+        fp,
+        _write,
+        [_Task(plan, s, i) for i, s in enumerate(shards)],
+    )
     return {
         "docs": sum(r["docs"] for r in w_res),
         "distinct_contents": sum(r["distinct"] for r in sig_res),

@@ -79,8 +79,11 @@ class _Watching(LocalRunner):
     def __init__(self, work: Path, stop_after: int | None = None) -> None:
         self.work, self.stop_after, self.tasks = work, stop_after, 0
         self.peak = 0
+        self.steps: list[str] = []
 
     def map(self, fn, items, **kw):  # type: ignore[no-untyped-def, override]
+        self.steps.append(kw.get("desc", ""))
+
         def watched(item):  # type: ignore[no-untyped-def]
             if self.stop_after is not None and self.tasks == self.stop_after:
                 raise KeyboardInterrupt("driver killed")
@@ -174,6 +177,14 @@ def test_two_level_shuffle_gives_identical_labels(tmp_path: Path, parts: int) ->
     groups = -(-parts // (math.isqrt(parts - 1) + 1))
     assert 0 < len(list(out.rglob("*.parquet"))) <= groups < parts  # fewer files than writers
     assert runner.peak <= 3  # a step's input, its output and the output's merged copy
+    # the caller's edges (one file per writer) are merged once too, and kept
+    assert runner.steps[0] == "cc/in-c" and edges.is_dir()
+    below = _Watching(tmp_path / "w4")
+    connected_components(
+        RunDir.at(tmp_path / "d"), below, name="cc", edges=edges, work=tmp_path / "w4",
+        parts=parts, fingerprint="f", max_file_reads=parts * parts,
+    )  # fmt: skip
+    assert not any(s.endswith("-c") for s in below.steps)  # at the limit: one level
     # a driver killed in the middle of a combine step reruns to the same labels
     work3 = tmp_path / "w3"
     with pytest.raises(KeyboardInterrupt):

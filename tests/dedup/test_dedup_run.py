@@ -8,9 +8,17 @@ import random
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
-from curate.dedup import DedupConfig, run_dedup, run_exact_dedup, run_near_dedup
+from curate.dedup import (
+    DedupConfig,
+    components,
+    run_dedup,
+    run_exact_dedup,
+    run_near_dedup,
+    shuffle,
+)
 from curate.dedup.config import ExactConfig, NearConfig
 from curate.dedup.inspect import clusters, largest_clusters
 from curate.engine.runner import LocalRunner
@@ -62,18 +70,68 @@ def _outputs(run: RunDir) -> tuple[pl.DataFrame, pl.DataFrame]:
     return _attr(run, "exact_dedup@1"), _attr(run, "near_dedup@1")
 
 
-def test_bit_identical_over_shards_and_partitions(corpus, make_run) -> None:
+def _cfg(parts: int) -> DedupConfig:
+    return DedupConfig(
+        near=NearConfig(min_partitions=parts, band_partitions=parts), exact_partitions=parts
+    )
+
+
+def test_bit_identical_over_shards_and_partitions(corpus, make_run, monkeypatch) -> None:
     seen = []
     for shards, parts in ((1, 1), (2, 3), (5, 8)):
         run = make_run(corpus, shards, f"r{shards}")
-        cfg = DedupConfig(
-            near=NearConfig(min_partitions=parts, band_partitions=parts), exact_partitions=parts
-        )
-        run_dedup(run, cfg, LocalRunner())
+        run_dedup(run, _cfg(parts), LocalRunner())
+        assert not list(run.dedup.glob("**/*-c"))  # below the limit: one-level shuffles only
+        seen.append(_outputs(run))
+    # the same with every shuffle forced through the two-level path (combine steps)
+    monkeypatch.setattr(components, "MAX_FILE_READS", 1)
+    for shards, parts in ((2, 3), (5, 8)):
+        run = make_run(corpus, shards, f"c{shards}")
+        run_dedup(run, _cfg(parts), LocalRunner())
+        for shuffle_dir in ("near/bands", "near/members", "near/labeled", "near/byshard",
+                            "exact/emit", "exact/byshard"):  # fmt: skip
+            assert (run.dedup / f"{shuffle_dir}-c").is_dir(), shuffle_dir
+            assert not (run.dedup / shuffle_dir).exists(), shuffle_dir  # deleted once combined
         seen.append(_outputs(run))
     for exact, near in seen[1:]:
         assert exact.equals(seen[0][0])
         assert near.equals(seen[0][1])
+
+
+def test_forced_two_level_run_merges_writer_files_and_resumes(corpus, make_run, monkeypatch):
+    monkeypatch.setattr(components, "MAX_FILE_READS", 1)
+    run = make_run(corpus, 5)
+    run_dedup(run, _cfg(8), LocalRunner())
+    before = _outputs(run)
+    # 5 shard writers merged isqrt(4)+1 = 3 at a time: a band reader opens 2 files, not 5
+    assert [f.stem for f in shuffle.writer_files(run.dedup / "near" / "bands-c")] == ["g0", "g3"]
+    again = _CountingRunner()
+    run_dedup(run, _cfg(8), again)
+    assert again.calls == []  # every step, combine steps included, resumed from markers
+    after = _outputs(run)
+    assert before[0].equals(after[0]) and before[1].equals(after[1])
+
+
+def test_back_to_shard_files_are_one_per_writer(corpus, make_run) -> None:
+    run = make_run(corpus, 3)
+    run_dedup(run, _cfg(4), LocalRunner())
+    shards = run.shard_ids()
+    for folder in (run.dedup / "near" / "byshard", run.dedup / "exact" / "byshard"):
+        files = shuffle.writer_files(folder)
+        # one file per partition task (writer), each holding every shard's rows as a partition;
+        # not one file per (partition, shard)
+        assert [f.stem for f in files] == [f"{k:05d}" for k in range(4)], folder
+        assert [f.parent.name for f in files] == ["r=0"] * 4
+        for f in files:
+            index = json.loads(pq.read_metadata(f).metadata[shuffle.INDEX_KEY])
+            assert index["n_parts"] == len(shards) and index["parts"] == [0, 1, 2]
+    # each shard's attribute still holds exactly its documents, in document order
+    for s in shards:
+        docs = pl.read_parquet(RunDir.shard_file(run.documents, s), columns=["doc_uid"])
+        for key, found in (("exact_dedup@1", "exact_dup_count"), ("near_dedup@1", "dup_keep")):
+            attr = pl.read_parquet(RunDir.shard_file(run.attributes(key), s))
+            assert attr["doc_uid"].to_list() == docs["doc_uid"].to_list()
+            assert attr[found].null_count() == 0  # every document's row was found
 
 
 def _write_attr(
