@@ -12,6 +12,7 @@ On a shared machine the numbers are noisy; rerun on an idle one before quoting t
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -39,6 +40,24 @@ def run_once(recipe: Path, inputs: Path, out: Path, workers: int) -> tuple[float
     return time.perf_counter() - wall, _children_cpu() - cpu
 
 
+def process_rss(run: Path) -> list[tuple[int, float, list[str]]]:
+    """Peak RSS (MB) of every process that ran units, from the step markers: ``(pid, max RSS,
+    the steps it ran)``, largest first. Ray workers are reused between tasks, so a worker's
+    figure is its peak over everything it ran."""
+    peak: dict[int, float] = {}
+    steps: dict[int, set[str]] = {}
+    for path in (run / "_markers").glob("*/*.json"):
+        marker = json.loads(path.read_text())
+        pid = marker.get("worker", {}).get("pid")
+        rss = [v.get("max_rss_mb") for v in marker.get("stats", {}).values() if isinstance(v, dict)]
+        rss = [r for r in rss if r] + [marker.get("stats", {}).get("max_rss_mb") or 0]
+        if pid is None:
+            continue
+        peak[pid] = max(peak.get(pid, 0.0), *rss)
+        steps.setdefault(pid, set()).add(path.parent.name.split("__")[0])
+    return sorted(((p, peak[p], sorted(steps[p])) for p in peak), key=lambda r: -r[1])
+
+
 def mixture_digests(run: Path) -> list[tuple[str, int, str]]:
     """Sorted (folder, rows, digest) for every mixture of a run."""
     return [
@@ -60,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             wall, cpu = run_once(args.pipeline, args.input, out, workers)
             results[workers] = (wall, cpu, mixture_digests(out))
             print(f"workers={workers}\twall_s={wall:.1f}\tcpu_s={cpu:.1f}")
+            for pid, mb, steps in process_rss(out):
+                print(f"  pid {pid}: peak RSS {mb:.0f} MB ({', '.join(steps)})")
     speedup = results[1][0] / results[2][0]
     same = results[1][2] == results[2][2] and bool(results[1][2])
     print(f"speed-up (wall, 1 -> 2 workers): {speedup:.2f}x")
