@@ -239,9 +239,45 @@ class DecontamIndex:
 
     def check(self, text: str, *, ngrams: bool = True) -> Match:
         """The tasks ``text`` contains; ``ngrams=False`` runs the docstring detector only."""
+        text = self._with_decoded(text)
+        hits = self._docstring_hits(text)
+        if ngrams:
+            self._ngram_hits(self.hasher.gram_hashes(text, self.ngram), hits)
+        return self._match(hits)
+
+    def check_batch(self, texts: list[str]) -> list[Match]:
+        """``[check(t) for t in texts]``, with the n-gram hashes of the batch computed at once
+        (``TokenHasher.batch_gram_hashes``). Texts with decoded JSON strings (which may hold
+        lone surrogates, not valid for polars) keep the per-text hasher."""
+        views = [self._with_decoded(t) for t in texts]
+        batched = [i for i, (t, v) in enumerate(zip(texts, views, strict=True)) if v is t]
+        grams, offsets = self.hasher.batch_gram_hashes([views[i] for i in batched], self.ngram)
+        maybe = np.flatnonzero(self._maybe_indexed(grams))
+        owner = np.searchsorted(offsets, maybe, side="right") - 1
+        found = np.searchsorted(owner, np.arange(len(batched) + 1))
+        per_text: list[np.ndarray | None] = [None] * len(texts)
+        for j, i in enumerate(batched):
+            per_text[i] = grams[maybe[found[j] : found[j + 1]]]
+        matches = []
+        for view, hashes in zip(views, per_text, strict=True):
+            hits = self._docstring_hits(view)
+            if hashes is None:
+                hashes = self.hasher.gram_hashes(view, self.ngram)
+            self._ngram_hits(hashes, hits)
+            matches.append(self._match(hits))
+        return matches
+
+    @staticmethod
+    def _with_decoded(text: str) -> str:
+        """``text`` and its decoded JSON strings (``text`` itself when there are none)."""
         decoded = decoded_json_strings(text)
-        if decoded:
-            text = text + "\n" + decoded
+        return text + "\n" + decoded if decoded else text
+
+    def _maybe_indexed(self, hashes: np.ndarray) -> np.ndarray:
+        """False where a gram is certainly not indexed (its low bits miss the bit table)."""
+        return self._table[(hashes & np.uint64(_TABLE_SIZE - 1)).astype(np.intp)]
+
+    def _docstring_hits(self, text: str) -> dict[int, list[str]]:
         hits: dict[int, list[str]] = {}
         if self._has_words and self.docstring_filter.may_match(text):
             views = [text]
@@ -250,23 +286,29 @@ class DecontamIndex:
             for view in views:
                 for _, (i, _word) in self.automaton.iter(collapse_ws(view)):
                     hits.setdefault(i, ["docstring"])
-        hashes = self.hasher.gram_hashes(text, self.ngram) if ngrams else np.empty(0, np.uint64)
-        hashes = hashes[self._table[(hashes & np.uint64(_TABLE_SIZE - 1)).astype(np.intp)]]
-        if len(hashes) and len(self.keys):
-            pos = np.searchsorted(self.keys, hashes)
-            pos[pos >= len(self.keys)] = 0
-            # Distinct found grams, in key order (as from the distinct hashes of the text).
-            found = np.unique(pos[self.keys[pos] == hashes])
-            counts: dict[int, int] = defaultdict(int)
-            for p in found.tolist():
-                for i in self.owners[p]:
-                    counts[i] += 1
-            for src, c in counts.items():
-                total = int(self.task_grams[src])
-                # Short sources (few grams) need every gram: their normalised code is generic.
-                if total and c / total >= self.min_overlap and c >= min(total, self.min_matches):
-                    i = self.source_task[src]
-                    hits.setdefault(i, []).append(f"ngram:{c}/{total}")
+        return hits
+
+    def _ngram_hits(self, hashes: np.ndarray, hits: dict[int, list[str]]) -> None:
+        """Add to ``hits`` the sources whose grams ``hashes`` (of one text) hold enough of."""
+        hashes = hashes[self._maybe_indexed(hashes)]
+        if not len(hashes) or not len(self.keys):
+            return
+        pos = np.searchsorted(self.keys, hashes)
+        pos[pos >= len(self.keys)] = 0
+        # Distinct found grams, in key order (as from the distinct hashes of the text).
+        found = np.unique(pos[self.keys[pos] == hashes])
+        counts: dict[int, int] = defaultdict(int)
+        for p in found.tolist():
+            for i in self.owners[p]:
+                counts[i] += 1
+        for src, c in counts.items():
+            total = int(self.task_grams[src])
+            # Short sources (few grams) need every gram: their normalised code is generic.
+            if total and c / total >= self.min_overlap and c >= min(total, self.min_matches):
+                i = self.source_task[src]
+                hits.setdefault(i, []).append(f"ngram:{c}/{total}")
+
+    def _match(self, hits: dict[int, list[str]]) -> Match:
         match = Match()
         for i in sorted(hits):
             task = self.tasks[i]

@@ -12,16 +12,26 @@ text (``tests/dedup/test_decontam_tokens.py``).
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 import re
 import threading
 
 import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
-_TOKEN = re.compile(
+# One template for both regex engines: DIGIT / WORD / SPACE are Python's \d / \w / \s here, and
+# explicit ranges computed from Python's own classes in the Rust (polars) pattern, whose Unicode
+# classes differ (Rust \w lacks "½" and has combining marks, Rust \s lacks "\x1c"-"\x1f").
+_TEMPLATE = (
     r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\''
-    r"|#[^\n]*|//[^\n]*|[A-Za-z_][A-Za-z_0-9]*|\d[\w.]*|\S"
+    r"|#[^\n]*|//[^\n]*|[A-Za-z_][A-Za-z_0-9]*|[DIGIT][WORD.]*|[^SPACE]"
+)
+_TOKEN = re.compile(
+    _TEMPLATE.replace("DIGIT", r"\d").replace("WORD", r"\w").replace("SPACE", r"\s")
 )
 _KEEP = (
     set(keyword.kwlist)
@@ -34,6 +44,29 @@ _QUOTES = frozenset("\"'")
 _TRIPLE = frozenset(('"""', "'''"))
 _ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _rust_class(python_class: str, segments: list[tuple[int, str]]) -> str:
+    """The code points Python's ``re`` puts in ``python_class``, as Rust-regex class ranges."""
+    ranges = []
+    for lo, segment in segments:
+        for m in re.finditer(python_class + "+", segment):
+            a, b = lo + m.start(), lo + m.end() - 1
+            ranges.append(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}")
+    return "".join(ranges)
+
+
+@functools.cache
+def rust_token_pattern() -> str:
+    """``_TOKEN`` for polars' Rust regex: the same tokens on every text (tested)."""
+    # Every code point but the surrogates (not valid in UTF-8, so never in a polars string).
+    segments = [
+        (lo, "".join(map(chr, range(lo, hi)))) for lo, hi in ((0, 0xD800), (0xE000, 0x110000))
+    ]
+    pattern = _TEMPLATE
+    for name, cls in (("DIGIT", r"\d"), ("WORD", r"\w"), ("SPACE", r"\s")):
+        pattern = pattern.replace(name, _rust_class(cls, segments))
+    return pattern
 
 
 def normalized_tokens(code: str) -> list[str]:
@@ -98,6 +131,28 @@ def combine(th: np.ndarray, n: int) -> np.ndarray:
         return (prefix[k:] - prefix[: len(th) - k + 1]) * down[: len(th) - k + 1]
 
 
+def combine_batch(th: np.ndarray, offsets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``combine(th[offsets[d]:offsets[d + 1]], n)`` of every text ``d``, concatenated, and the
+    offsets of each text's grams: one prefix sum over the whole batch (a gram starting at ``i``
+    is ``(prefix[i + k] - prefix[i]) * M**-i``, the same value as within its own text)."""
+    lengths = np.diff(offsets)
+    k = np.minimum(lengths, n)
+    counts = np.where(lengths > 0, lengths - k + 1, 0)
+    gram_offsets = np.zeros(len(counts) + 1, np.int64)
+    np.cumsum(counts, out=gram_offsets[1:])
+    if not len(th):
+        return np.empty(0, np.uint64), gram_offsets
+    starts = np.arange(gram_offsets[-1], dtype=np.int64) + np.repeat(
+        offsets[:-1] - gram_offsets[:-1], counts
+    )
+    up, down = _powers(len(th) + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.zeros(len(th) + 1, np.uint64)
+        np.cumsum(th * up[: len(th)], out=prefix[1:])
+        grams = (prefix[starts + np.repeat(k, counts)] - prefix[starts]) * down[starts]
+    return grams, gram_offsets
+
+
 def gram_hashes(tokens: list[str], n: int) -> np.ndarray:
     """``combine`` over the hashes of normalised ``tokens``."""
     vocab: dict[str, int] = {}
@@ -139,12 +194,36 @@ _ID_HASH = token_hash("ID")
 _DOT_HASH = np.uint64(token_hash("."))
 
 
+def _normalise(
+    cache: _Cache, rows: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised token hashes of the cache ``rows`` of texts sliced by ``offsets``: dropped
+    tokens removed, and an identifier right after a kept "." of the same text keeps its name
+    (attribute access). Returns the hashes and the offsets of each text's slice in them."""
+    plain = cache.plain[rows]
+    kept = plain != 0
+    if not kept.all():
+        plain = plain[kept]
+        rows = rows[kept]
+        offsets = np.concatenate([[0], np.cumsum(kept, dtype=np.int64)])[offsets]
+    th = cache.as_id[rows]
+    if len(th) > 1:
+        after_dot = np.flatnonzero(plain[:-1] == _DOT_HASH) + 1
+        if len(offsets) > 2:  # a "." that ends one text is not followed by the next text's name
+            starts = np.zeros(len(th) + 1, bool)
+            starts[offsets] = True
+            after_dot = after_dot[~starts[after_dot]]
+        th[after_dot] = plain[after_dot]
+    return th, offsets
+
+
 class TokenHasher:
     """``gram_hashes(text, n)`` == ``gram_hashes(normalized_tokens(text), n)``, faster."""
 
     def __init__(self, max_cached: int = 1 << 17):
         self.max_cached = max_cached
         self._local = threading.local()
+        self.pattern = rust_token_pattern()  # built once per process, at setup
 
     def _cache(self) -> _Cache:
         cache = getattr(self._local, "cache", None)
@@ -157,17 +236,32 @@ class TokenHasher:
         toks = _TOKEN.findall(text)
         cache = self._cache()
         rows = np.fromiter(map(cache.__getitem__, toks), np.int64, len(toks))
-        plain = cache.plain[rows]
-        kept = plain != 0
-        if not kept.all():
-            plain = plain[kept]
-            rows = rows[kept]
-        th = cache.as_id[rows]
-        if len(th) > 1:
-            # An identifier right after a kept "." keeps its name (attribute access).
-            after_dot = np.flatnonzero(plain[:-1] == _DOT_HASH) + 1
-            th[after_dot] = plain[after_dot]
+        th, _ = _normalise(cache, rows, np.array([0, len(rows)], np.int64))
         return th
+
+    def batch_token_hashes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``token_hashes`` of every text, concatenated, and the offsets of each text's slice
+        (``len(texts) + 1``). Tokenised by polars' Rust regex in one call; only the batch's
+        distinct tokens go through the (per-thread) cache. Texts must be valid UTF-8 strings
+        (no lone surrogates)."""
+        if not texts:
+            return np.empty(0, np.uint64), np.zeros(1, np.int64)
+        tokens = pl.Series(texts, dtype=pl.String).str.extract_all(self.pattern)
+        lists = tokens.to_arrow()
+        if isinstance(lists, pa.ChunkedArray):
+            lists = pa.concat_arrays(lists.chunks)
+        offsets = np.asarray(lists.offsets, np.int64)
+        offsets = offsets - offsets[0]
+        encoded = pc.dictionary_encode(lists.flatten())
+        cache = self._cache()
+        distinct = encoded.dictionary.to_pylist()
+        rows = np.fromiter(map(cache.__getitem__, distinct), np.int64, len(distinct))
+        indices = np.asarray(encoded.indices, np.int64) if len(encoded) else np.empty(0, np.int64)
+        return _normalise(cache, rows[indices], offsets)
 
     def gram_hashes(self, text: str, n: int) -> np.ndarray:
         return combine(self.token_hashes(text), n)
+
+    def batch_gram_hashes(self, texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``gram_hashes`` of every text, concatenated, and the offsets of each text's grams."""
+        return combine_batch(*self.batch_token_hashes(texts), n)
