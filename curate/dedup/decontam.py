@@ -63,6 +63,7 @@ def ngram_hashes(tokens: list[str], n: int) -> np.ndarray:
 
 _TABLE_SIZE = 1 << 20
 _JSON_STRING = re.compile(r'"(?:\\.|[^"\\\n]){40,}"')
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _COMMENT_MARK = re.compile(r"^[ \t]*(?:#|//)[ \t]?", re.M)
 
 
@@ -247,10 +248,10 @@ class DecontamIndex:
 
     def check_batch(self, texts: list[str]) -> list[Match]:
         """``[check(t) for t in texts]``, with the n-gram hashes of the batch computed at once
-        (``TokenHasher.batch_gram_hashes``). Texts with decoded JSON strings (which may hold
-        lone surrogates, not valid for polars) keep the per-text hasher."""
+        (``TokenHasher.batch_gram_hashes``). A text with lone surrogates (possible in decoded
+        JSON strings, not valid UTF-8 for polars) keeps the per-text hasher."""
         views = [self._with_decoded(t) for t in texts]
-        batched = [i for i, (t, v) in enumerate(zip(texts, views, strict=True)) if v is t]
+        batched = [i for i, v in enumerate(views) if v.isascii() or not _SURROGATE.search(v)]
         grams, offsets = self.hasher.batch_gram_hashes([views[i] for i in batched], self.ngram)
         maybe = np.flatnonzero(self._maybe_indexed(grams))
         owner = np.searchsorted(offsets, maybe, side="right") - 1

@@ -99,6 +99,9 @@ def token_hash(token: str) -> int:
     return xxhash.xxh3_64_intdigest(token.encode("utf-8", "surrogatepass"))
 
 
+_digest = xxhash.xxh3_64_intdigest
+
+
 _POWERS: tuple[np.ndarray, np.ndarray] = (np.ones(1, np.uint64), np.ones(1, np.uint64))
 
 
@@ -162,32 +165,43 @@ def gram_hashes(tokens: list[str], n: int) -> np.ndarray:
 
 
 class _Cache(dict):
-    """Raw token -> row of ``plain`` / ``as_id`` (hash when kept by name, hash in context)."""
+    """Raw token -> row of ``plain`` / ``as_id`` (hash when kept by name, hash in context).
+
+    A miss appends to two Python lists (no per-token numpy write); ``arrays()`` brings the
+    numpy copies up to date once per text or batch."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.plain = np.zeros(1024, np.uint64)
-        self.as_id = np.zeros(1024, np.uint64)
+        self._plain: list[int] = []
+        self._as_id: list[int] = []
+        self._arrays = (np.empty(0, np.uint64), np.empty(0, np.uint64))
 
     def __missing__(self, tok: str) -> int:
-        row = len(self)
-        if row == len(self.plain):
-            self.plain = np.concatenate([self.plain, np.zeros(row, np.uint64)])
-            self.as_id = np.concatenate([self.as_id, np.zeros(row, np.uint64)])
         c = tok[0]
         plain = as_id = 0  # 0: dropped (a 64-bit hash of 0 is not expected)
         if c in _QUOTES:
             if tok[:3] not in _TRIPLE and len(tok) - 2 <= _SHORT_STRING:
-                plain = as_id = token_hash("S:" + tok[1:-1])
+                plain = as_id = _digest(("S:" + tok[1:-1]).encode("utf-8", "surrogatepass"))
         elif c in _ID_START or (c > "\x7f" and c.isalpha()):
-            plain = token_hash(tok)
+            plain = _digest(tok.encode("utf-8", "surrogatepass"))
             as_id = plain if tok in _KEEP else _ID_HASH
         elif not (c == "#" or (c == "/" and tok[:2] == "//")):
-            plain = as_id = token_hash(tok)
-        self.plain[row] = plain
-        self.as_id[row] = as_id
+            plain = as_id = _digest(tok.encode("utf-8", "surrogatepass"))
+        row = len(self._plain)
+        self._plain.append(plain)
+        self._as_id.append(as_id)
         self[tok] = row
         return row
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``plain`` and ``as_id`` of every row, as uint64 arrays."""
+        plain, as_id = self._arrays
+        if len(plain) < len(self._plain):
+            new = len(plain)
+            plain = np.concatenate([plain, np.array(self._plain[new:], np.uint64)])
+            as_id = np.concatenate([as_id, np.array(self._as_id[new:], np.uint64)])
+            self._arrays = (plain, as_id)
+        return plain, as_id
 
 
 _ID_HASH = token_hash("ID")
@@ -200,13 +214,14 @@ def _normalise(
     """Normalised token hashes of the cache ``rows`` of texts sliced by ``offsets``: dropped
     tokens removed, and an identifier right after a kept "." of the same text keeps its name
     (attribute access). Returns the hashes and the offsets of each text's slice in them."""
-    plain = cache.plain[rows]
+    plain_of, as_id_of = cache.arrays()
+    plain = plain_of[rows]
     kept = plain != 0
     if not kept.all():
         plain = plain[kept]
         rows = rows[kept]
         offsets = np.concatenate([[0], np.cumsum(kept, dtype=np.int64)])[offsets]
-    th = cache.as_id[rows]
+    th = as_id_of[rows]
     if len(th) > 1:
         after_dot = np.flatnonzero(plain[:-1] == _DOT_HASH) + 1
         if len(offsets) > 2:  # a "." that ends one text is not followed by the next text's name
