@@ -32,6 +32,7 @@ from typing import Any
 
 import ahocorasick
 import numpy as np
+import polars as pl
 
 from curate.dedup.decontam_anchors import DocstringAnchors
 from curate.dedup.decontam_tokens import TokenHasher, gram_hashes, normalized_tokens
@@ -85,6 +86,36 @@ def decoded_json_strings(text: str) -> str:
 def uncommented(text: str) -> str:
     """``text`` with line-comment markers removed, so comment lines read as plain text."""
     return _COMMENT_MARK.sub("", text)
+
+
+def may_match_batch(anchors: DocstringAnchors, views: list[str]) -> np.ndarray:
+    """``[anchors.may_match(v) for v in views]`` from one polars (Rust Aho-Corasick) scan of
+    all views: the anchor words found in each view (every occurrence, overlapping), then each
+    rule (a set of words) checked on a views x words table."""
+    if anchors.always:
+        return np.ones(len(views), bool)
+    words = [w for w, _ in sorted(anchors.automaton.items(), key=lambda item: item[1])]
+    if not words or not views:
+        return np.zeros(len(views), bool)
+    found = (
+        pl.DataFrame(
+            {"w": pl.Series(views, dtype=pl.String).str.extract_many(words, overlapping=True)}
+        )
+        .with_row_index("view")
+        .explode("w")
+        .drop_nulls()
+        .unique()
+        .select("view", pl.col("w").replace_strict(words, range(len(words)), return_dtype=pl.Int64))
+    )
+    # Column len(words) is always True: it pads the rules to one width.
+    table = np.zeros((len(views), len(words) + 1), bool)
+    table[:, len(words)] = True
+    table[found["view"].to_numpy(), found["w"].to_numpy()] = True
+    width = max(len(rule) for rule in anchors.rules)
+    rules = np.full((len(anchors.rules), width), len(words), np.int64)
+    for r, rule in enumerate(anchors.rules):
+        rules[r, : len(rule)] = sorted(rule)
+    return table[:, rules].all(axis=2).any(axis=1)
 
 
 def collapse_ws(text: str) -> str:
@@ -249,7 +280,7 @@ class DecontamIndex:
     def check_batch(self, texts: list[str]) -> list[Match]:
         """``[check(t) for t in texts]``, with the n-gram hashes of the batch computed at once
         (``TokenHasher.batch_gram_hashes``). A text with lone surrogates (possible in decoded
-        JSON strings, not valid UTF-8 for polars) keeps the per-text hasher."""
+        JSON strings, not valid UTF-8 for polars) keeps the per-text hasher and pre-filter."""
         views = [self._with_decoded(t) for t in texts]
         batched = [i for i, v in enumerate(views) if v.isascii() or not _SURROGATE.search(v)]
         grams, offsets = self.hasher.batch_gram_hashes([views[i] for i in batched], self.ngram)
@@ -259,9 +290,14 @@ class DecontamIndex:
         per_text: list[np.ndarray | None] = [None] * len(texts)
         for j, i in enumerate(batched):
             per_text[i] = grams[maybe[found[j] : found[j + 1]]]
+        may: list[bool | None] = [None] * len(texts)
+        if self._has_words:
+            batch_may = may_match_batch(self.docstring_filter, [views[i] for i in batched])
+            for i, m in zip(batched, batch_may.tolist(), strict=True):
+                may[i] = m
         matches = []
-        for view, hashes in zip(views, per_text, strict=True):
-            hits = self._docstring_hits(view)
+        for view, hashes, may_match in zip(views, per_text, may, strict=True):
+            hits = self._docstring_hits(view, may_match)
             if hashes is None:
                 hashes = self.hasher.gram_hashes(view, self.ngram)
             self._ngram_hits(hashes, hits)
@@ -278,9 +314,13 @@ class DecontamIndex:
         """False where a gram is certainly not indexed (its low bits miss the bit table)."""
         return self._table[(hashes & np.uint64(_TABLE_SIZE - 1)).astype(np.intp)]
 
-    def _docstring_hits(self, text: str) -> dict[int, list[str]]:
+    def _docstring_hits(self, text: str, may_match: bool | None = None) -> dict[int, list[str]]:
+        """Tasks whose docstrings ``text`` holds; ``may_match``: the pre-filter's answer, when
+        already known for the batch."""
         hits: dict[int, list[str]] = {}
-        if self._has_words and self.docstring_filter.may_match(text):
+        if may_match is None:
+            may_match = self._has_words and self.docstring_filter.may_match(text)
+        if may_match:
             views = [text]
             if _COMMENT_MARK.search(text):
                 views.append(uncommented(text))
