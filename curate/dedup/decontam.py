@@ -284,12 +284,14 @@ class DecontamIndex:
         views = [self._with_decoded(t) for t in texts]
         batched = [i for i, v in enumerate(views) if v.isascii() or not _SURROGATE.search(v)]
         grams, offsets = self.hasher.batch_gram_hashes([views[i] for i in batched], self.ngram)
+        # Only the grams that may be indexed, grouped by text (most texts keep none).
         maybe = np.flatnonzero(self._maybe_indexed(grams))
         owner = np.searchsorted(offsets, maybe, side="right") - 1
         found = np.searchsorted(owner, np.arange(len(batched) + 1))
         per_text: list[np.ndarray | None] = [None] * len(texts)
+        none = np.empty(0, np.uint64)
         for j, i in enumerate(batched):
-            per_text[i] = grams[maybe[found[j] : found[j + 1]]]
+            per_text[i] = grams[maybe[found[j] : found[j + 1]]] if found[j + 1] > found[j] else none
         may: list[bool | None] = [None] * len(texts)
         if self._has_words:
             batch_may = may_match_batch(self.docstring_filter, [views[i] for i in batched])
@@ -300,8 +302,9 @@ class DecontamIndex:
             hits = self._docstring_hits(view, may_match)
             if hashes is None:
                 hashes = self.hasher.gram_hashes(view, self.ngram)
-            self._ngram_hits(hashes, hits)
-            matches.append(self._match(hits))
+            if len(hashes):
+                self._ngram_hits(hashes, hits)
+            matches.append(self._match(hits) if hits else Match())
         return matches
 
     @staticmethod
