@@ -164,44 +164,71 @@ def gram_hashes(tokens: list[str], n: int) -> np.ndarray:
     return combine(th, n)
 
 
-class _Cache(dict):
-    """Raw token -> row of ``plain`` / ``as_id`` (hash when kept by name, hash in context).
+_ID_START_BYTE = np.zeros(256, bool)
+_ID_START_BYTE[[ord(c) for c in _ID_START]] = True
+_KEEP_BYTES = frozenset(k.encode() for k in _KEEP)
 
-    A miss appends to two Python lists (no per-token numpy write); ``arrays()`` brings the
-    numpy copies up to date once per text or batch."""
+
+def _classify(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """``plain`` / ``as_id`` hashes of raw tokens (UTF-8, ``surrogatepass``), the rules of
+    ``normalized_tokens`` applied to arrays: ``plain`` is 0 for a dropped token (comment,
+    docstring, string over 24 characters), the hash of ``S:body`` for a short string, else the
+    token's hash; ``as_id`` is the hash of ``ID`` for an identifier that is not kept by name.
+    Only non-ASCII first characters (``isalpha``) and ``_KEEP`` membership ask Python."""
+    count = len(raw)
+    if not count:
+        return np.empty(0, np.uint64), np.empty(0, np.uint64)
+    lengths = np.fromiter(map(len, raw), np.int64, count)
+    starts = np.zeros(count, np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    data = np.frombuffer(b"".join(raw) + b"\0\0", np.uint8)
+    first, second, third = data[starts], data[starts + 1], data[starts + 2]
+    quote = (first == 34) | (first == 39)
+    triple = quote & (lengths >= 3) & (second == first) & (third == first)
+    continuation = ((data[:-2] & 0xC0) == 0x80).astype(np.int64)
+    chars = lengths - np.add.reduceat(continuation, starts)
+    short = quote & ~triple & (chars - 2 <= _SHORT_STRING)
+    comment = (first == 35) | ((first == 47) & (lengths >= 2) & (second == 47))
+    ident = _ID_START_BYTE[first]
+    for i in np.flatnonzero(first >= 0x80).tolist():
+        ident[i] = raw[i].decode("utf-8", "surrogatepass")[0].isalpha()
+    inputs = list(raw)
+    for i in np.flatnonzero(short).tolist():
+        inputs[i] = b"S:" + raw[i][1:-1]
+    plain = np.fromiter(map(_digest, inputs), np.uint64, count)
+    plain[(quote & ~short) | comment] = 0  # dropped (a 64-bit hash of 0 is not expected)
+    as_id = plain.copy()
+    ids = np.flatnonzero(ident)
+    named = np.fromiter(map(_KEEP_BYTES.__contains__, [raw[i] for i in ids.tolist()]), bool)
+    as_id[ids[~named]] = _ID_HASH
+    return plain, as_id
+
+
+class _Cache(dict):
+    """Raw token -> row of ``plain`` / ``as_id`` (see ``_classify``), for the per-text path."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._plain: list[int] = []
-        self._as_id: list[int] = []
-        self._arrays = (np.empty(0, np.uint64), np.empty(0, np.uint64))
+        self._plain = np.zeros(1024, np.uint64)
+        self._as_id = np.zeros(1024, np.uint64)
 
-    def __missing__(self, tok: str) -> int:
-        c = tok[0]
-        plain = as_id = 0  # 0: dropped (a 64-bit hash of 0 is not expected)
-        if c in _QUOTES:
-            if tok[:3] not in _TRIPLE and len(tok) - 2 <= _SHORT_STRING:
-                plain = as_id = _digest(("S:" + tok[1:-1]).encode("utf-8", "surrogatepass"))
-        elif c in _ID_START or (c > "\x7f" and c.isalpha()):
-            plain = _digest(tok.encode("utf-8", "surrogatepass"))
-            as_id = plain if tok in _KEEP else _ID_HASH
-        elif not (c == "#" or (c == "/" and tok[:2] == "//")):
-            plain = as_id = _digest(tok.encode("utf-8", "surrogatepass"))
-        row = len(self._plain)
-        self._plain.append(plain)
-        self._as_id.append(as_id)
-        self[tok] = row
-        return row
+    def rows(self, toks: list[str]) -> np.ndarray:
+        """The row of each token, classifying the ones not seen yet in one ``_classify``."""
+        new = [t for t in dict.fromkeys(toks) if t not in self]
+        if new:
+            plain, as_id = _classify([t.encode("utf-8", "surrogatepass") for t in new])
+            size = len(self)
+            if size + len(new) > len(self._plain):
+                grow = max(size + len(new), 2 * len(self._plain)) - len(self._plain)
+                self._plain = np.concatenate([self._plain, np.zeros(grow, np.uint64)])
+                self._as_id = np.concatenate([self._as_id, np.zeros(grow, np.uint64)])
+            self._plain[size : size + len(new)] = plain
+            self._as_id[size : size + len(new)] = as_id
+            self.update(zip(new, range(size, size + len(new)), strict=True))
+        return np.fromiter(map(self.__getitem__, toks), np.int64, len(toks))
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """``plain`` and ``as_id`` of every row, as uint64 arrays."""
-        plain, as_id = self._arrays
-        if len(plain) < len(self._plain):
-            new = len(plain)
-            plain = np.concatenate([plain, np.array(self._plain[new:], np.uint64)])
-            as_id = np.concatenate([as_id, np.array(self._as_id[new:], np.uint64)])
-            self._arrays = (plain, as_id)
-        return plain, as_id
+        return self._plain, self._as_id
 
 
 _ID_HASH = token_hash("ID")
@@ -209,12 +236,12 @@ _DOT_HASH = np.uint64(token_hash("."))
 
 
 def _normalise(
-    cache: _Cache, rows: np.ndarray, offsets: np.ndarray
+    plain_of: np.ndarray, as_id_of: np.ndarray, rows: np.ndarray, offsets: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised token hashes of the cache ``rows`` of texts sliced by ``offsets``: dropped
-    tokens removed, and an identifier right after a kept "." of the same text keeps its name
-    (attribute access). Returns the hashes and the offsets of each text's slice in them."""
-    plain_of, as_id_of = cache.arrays()
+    """Normalised token hashes of the token ``rows`` (into ``plain_of`` / ``as_id_of``) of texts
+    sliced by ``offsets``: dropped tokens removed, and an identifier right after a kept "." of
+    the same text keeps its name (attribute access). Returns the hashes and the offsets of each
+    text's slice in them."""
     plain = plain_of[rows]
     kept = plain != 0
     if not kept.all():
@@ -248,17 +275,16 @@ class TokenHasher:
 
     def token_hashes(self, text: str) -> np.ndarray:
         """Hashes of the normalised tokens of ``text``."""
-        toks = _TOKEN.findall(text)
         cache = self._cache()
-        rows = np.fromiter(map(cache.__getitem__, toks), np.int64, len(toks))
-        th, _ = _normalise(cache, rows, np.array([0, len(rows)], np.int64))
+        rows = cache.rows(_TOKEN.findall(text))
+        th, _ = _normalise(*cache.arrays(), rows, np.array([0, len(rows)], np.int64))
         return th
 
     def batch_token_hashes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """``token_hashes`` of every text, concatenated, and the offsets of each text's slice
         (``len(texts) + 1``). Tokenised by polars' Rust regex in one call; only the batch's
-        distinct tokens go through the (per-thread) cache. Texts must be valid UTF-8 strings
-        (no lone surrogates)."""
+        distinct tokens are classified and hashed (``_classify``). Texts must be valid UTF-8
+        strings (no lone surrogates)."""
         if not texts:
             return np.empty(0, np.uint64), np.zeros(1, np.int64)
         tokens = pl.Series(texts, dtype=pl.String).str.extract_all(self.pattern)
@@ -268,11 +294,9 @@ class TokenHasher:
         offsets = np.asarray(lists.offsets, np.int64)
         offsets = offsets - offsets[0]
         encoded = pc.dictionary_encode(lists.flatten())
-        cache = self._cache()
-        distinct = encoded.dictionary.to_pylist()
-        rows = np.fromiter(map(cache.__getitem__, distinct), np.int64, len(distinct))
+        plain, as_id = _classify(encoded.dictionary.cast(pa.large_binary()).to_pylist())
         indices = np.asarray(encoded.indices, np.int64) if len(encoded) else np.empty(0, np.int64)
-        return _normalise(cache, rows[indices], offsets)
+        return _normalise(plain, as_id, indices, offsets)
 
     def gram_hashes(self, text: str, n: int) -> np.ndarray:
         return combine(self.token_hashes(text), n)
