@@ -38,7 +38,11 @@ EDGE_CASES = [
     "x = 1 # trailing\n#!/usr/bin/env python\nprint(x)",
     "\u0663\u0664 + \u00e9t\u00e9 + _x9 + \u00a0\u2028 ; \u00bd \u00b2 - x//2 /3 #c\n'a'\"b\"",
     "x.\u00e9t\u00e9 + y.\u0663",
+    # Short strings are counted in characters, not UTF-8 bytes (24 kept, 25 dropped).
+    "a = '" + "\u00e9" * 24 + "' + '" + "\u20ac" * 25 + "' + \"" + "\U0001f600" * 24 + '"',
 ]
+# Lone surrogates (decoded JSON escapes) only reach the per-text path.
+SURROGATES = ["s = '\ud800' + \udfff.x + '" + "\ud800" * 25 + "' # \udc00", "\ud83d.\u00e9"]
 
 
 def _texts() -> list[str]:
@@ -58,6 +62,13 @@ def test_fast_hasher_equals_reference(n: int) -> None:
         expected = gram_hashes(normalized_tokens(text), n)
         got = hasher.gram_hashes(text, n)
         assert got.dtype == np.uint64 and np.array_equal(got, expected), text[:80]
+
+
+def test_fast_hasher_equals_reference_on_lone_surrogates() -> None:
+    hasher = TokenHasher()
+    for text in SURROGATES:
+        expected = gram_hashes(normalized_tokens(text), 3)
+        assert np.array_equal(hasher.gram_hashes(text, 3), expected), text
 
 
 def test_attribute_names_are_kept_only_after_a_dot() -> None:
