@@ -2,11 +2,15 @@
 
 ``normalized_tokens`` is the readable definition: comments, docstrings and long strings dropped,
 identifiers replaced by ``ID`` unless they are keywords, builtins or attribute names (after a
-``.``), short strings as ``S:body``. ``TokenHasher.gram_hashes`` computes the same n-gram hashes
-without building the normalised strings: each distinct raw token is classified and hashed once
-(a per-thread cache), and the only per-token work left is one C-level dict lookup; the context
-rule (an identifier after ``.`` keeps its name) is applied with numpy. The two agree on every
-text (``tests/dedup/test_decontam_tokens.py``).
+``.``), short strings as ``S:body``. ``TokenHasher`` computes the same n-gram hashes without
+building the normalised strings: each distinct raw token is classified and hashed once
+(``_classify``, on arrays), and the context rule (an identifier after ``.`` keeps its name) is
+applied with numpy. ``batch_gram_hashes`` does a whole batch at once: polars' Rust regex
+tokenises every text (``rust_token_pattern``: the same pattern with explicit Unicode classes
+that equal Python's), Arrow dictionary-encodes the tokens, and one prefix sum gives every
+text's grams. ``gram_hashes`` (one text, Python's ``re`` and a per-thread token cache) serves
+texts polars cannot hold (lone surrogates). All agree on every text
+(``tests/dedup/test_decontam_tokens.py``).
 """
 
 from __future__ import annotations
