@@ -32,6 +32,7 @@ from typing import Any
 
 import ahocorasick
 import numpy as np
+import polars as pl
 
 from curate.dedup.decontam_anchors import DocstringAnchors
 from curate.dedup.decontam_tokens import TokenHasher, gram_hashes, normalized_tokens
@@ -63,6 +64,7 @@ def ngram_hashes(tokens: list[str], n: int) -> np.ndarray:
 
 _TABLE_SIZE = 1 << 20
 _JSON_STRING = re.compile(r'"(?:\\.|[^"\\\n]){40,}"')
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _COMMENT_MARK = re.compile(r"^[ \t]*(?:#|//)[ \t]?", re.M)
 
 
@@ -84,6 +86,36 @@ def decoded_json_strings(text: str) -> str:
 def uncommented(text: str) -> str:
     """``text`` with line-comment markers removed, so comment lines read as plain text."""
     return _COMMENT_MARK.sub("", text)
+
+
+def may_match_batch(anchors: DocstringAnchors, views: list[str]) -> np.ndarray:
+    """``[anchors.may_match(v) for v in views]`` from one polars (Rust Aho-Corasick) scan of
+    all views: the anchor words found in each view (every occurrence, overlapping), then each
+    rule (a set of words) checked on a views x words table."""
+    if anchors.always:
+        return np.ones(len(views), bool)
+    words = [w for w, _ in sorted(anchors.automaton.items(), key=lambda item: item[1])]
+    if not words or not views:
+        return np.zeros(len(views), bool)
+    found = (
+        pl.DataFrame(
+            {"w": pl.Series(views, dtype=pl.String).str.extract_many(words, overlapping=True)}
+        )
+        .with_row_index("view")
+        .explode("w")
+        .drop_nulls()
+        .unique()
+        .select("view", pl.col("w").replace_strict(words, range(len(words)), return_dtype=pl.Int64))
+    )
+    # Column len(words) is always True: it pads the rules to one width.
+    table = np.zeros((len(views), len(words) + 1), bool)
+    table[:, len(words)] = True
+    table[found["view"].to_numpy(), found["w"].to_numpy()] = True
+    width = max(len(rule) for rule in anchors.rules)
+    rules = np.full((len(anchors.rules), width), len(words), np.int64)
+    for r, rule in enumerate(anchors.rules):
+        rules[r, : len(rule)] = sorted(rule)
+    return table[:, rules].all(axis=2).any(axis=1)
 
 
 def collapse_ws(text: str) -> str:
@@ -239,34 +271,88 @@ class DecontamIndex:
 
     def check(self, text: str, *, ngrams: bool = True) -> Match:
         """The tasks ``text`` contains; ``ngrams=False`` runs the docstring detector only."""
+        text = self._with_decoded(text)
+        hits = self._docstring_hits(text)
+        if ngrams:
+            self._ngram_hits(self.hasher.gram_hashes(text, self.ngram), hits)
+        return self._match(hits)
+
+    def check_batch(self, texts: list[str]) -> list[Match]:
+        """``[check(t) for t in texts]``, with the n-gram hashes of the batch computed at once
+        (``TokenHasher.batch_gram_hashes``). A text with lone surrogates (possible in decoded
+        JSON strings, not valid UTF-8 for polars) keeps the per-text hasher and pre-filter."""
+        views = [self._with_decoded(t) for t in texts]
+        batched = [i for i, v in enumerate(views) if v.isascii() or not _SURROGATE.search(v)]
+        grams, offsets = self.hasher.batch_gram_hashes([views[i] for i in batched], self.ngram)
+        # Only the grams that may be indexed, grouped by text (most texts keep none).
+        maybe = np.flatnonzero(self._maybe_indexed(grams))
+        owner = np.searchsorted(offsets, maybe, side="right") - 1
+        found = np.searchsorted(owner, np.arange(len(batched) + 1))
+        per_text: list[np.ndarray | None] = [None] * len(texts)
+        none = np.empty(0, np.uint64)
+        for j, i in enumerate(batched):
+            per_text[i] = grams[maybe[found[j] : found[j + 1]]] if found[j + 1] > found[j] else none
+        may: list[bool | None] = [None] * len(texts)
+        if self._has_words:
+            batch_may = may_match_batch(self.docstring_filter, [views[i] for i in batched])
+            for i, m in zip(batched, batch_may.tolist(), strict=True):
+                may[i] = m
+        matches = []
+        for view, hashes, may_match in zip(views, per_text, may, strict=True):
+            hits = self._docstring_hits(view, may_match)
+            if hashes is None:
+                hashes = self.hasher.gram_hashes(view, self.ngram)
+            if len(hashes):
+                self._ngram_hits(hashes, hits)
+            matches.append(self._match(hits) if hits else Match())
+        return matches
+
+    @staticmethod
+    def _with_decoded(text: str) -> str:
+        """``text`` and its decoded JSON strings (``text`` itself when there are none)."""
         decoded = decoded_json_strings(text)
-        if decoded:
-            text = text + "\n" + decoded
+        return text + "\n" + decoded if decoded else text
+
+    def _maybe_indexed(self, hashes: np.ndarray) -> np.ndarray:
+        """False where a gram is certainly not indexed (its low bits miss the bit table)."""
+        return self._table[(hashes & np.uint64(_TABLE_SIZE - 1)).astype(np.intp)]
+
+    def _docstring_hits(self, text: str, may_match: bool | None = None) -> dict[int, list[str]]:
+        """Tasks whose docstrings ``text`` holds; ``may_match``: the pre-filter's answer, when
+        already known for the batch."""
         hits: dict[int, list[str]] = {}
-        if self._has_words and self.docstring_filter.may_match(text):
+        if may_match is None:
+            may_match = self._has_words and self.docstring_filter.may_match(text)
+        if may_match:
             views = [text]
             if _COMMENT_MARK.search(text):
                 views.append(uncommented(text))
             for view in views:
                 for _, (i, _word) in self.automaton.iter(collapse_ws(view)):
                     hits.setdefault(i, ["docstring"])
-        hashes = self.hasher.gram_hashes(text, self.ngram) if ngrams else np.empty(0, np.uint64)
-        hashes = hashes[self._table[(hashes & np.uint64(_TABLE_SIZE - 1)).astype(np.intp)]]
-        if len(hashes) and len(self.keys):
-            pos = np.searchsorted(self.keys, hashes)
-            pos[pos >= len(self.keys)] = 0
-            # Distinct found grams, in key order (as from the distinct hashes of the text).
-            found = np.unique(pos[self.keys[pos] == hashes])
-            counts: dict[int, int] = defaultdict(int)
-            for p in found.tolist():
-                for i in self.owners[p]:
-                    counts[i] += 1
-            for src, c in counts.items():
-                total = int(self.task_grams[src])
-                # Short sources (few grams) need every gram: their normalised code is generic.
-                if total and c / total >= self.min_overlap and c >= min(total, self.min_matches):
-                    i = self.source_task[src]
-                    hits.setdefault(i, []).append(f"ngram:{c}/{total}")
+        return hits
+
+    def _ngram_hits(self, hashes: np.ndarray, hits: dict[int, list[str]]) -> None:
+        """Add to ``hits`` the sources whose grams ``hashes`` (of one text) hold enough of."""
+        hashes = hashes[self._maybe_indexed(hashes)]
+        if not len(hashes) or not len(self.keys):
+            return
+        pos = np.searchsorted(self.keys, hashes)
+        pos[pos >= len(self.keys)] = 0
+        # Distinct found grams, in key order (as from the distinct hashes of the text).
+        found = np.unique(pos[self.keys[pos] == hashes])
+        counts: dict[int, int] = defaultdict(int)
+        for p in found.tolist():
+            for i in self.owners[p]:
+                counts[i] += 1
+        for src, c in counts.items():
+            total = int(self.task_grams[src])
+            # Short sources (few grams) need every gram: their normalised code is generic.
+            if total and c / total >= self.min_overlap and c >= min(total, self.min_matches):
+                i = self.source_task[src]
+                hits.setdefault(i, []).append(f"ngram:{c}/{total}")
+
+    def _match(self, hits: dict[int, list[str]]) -> Match:
         match = Match()
         for i in sorted(hits):
             task = self.tasks[i]

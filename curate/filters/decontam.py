@@ -85,8 +85,7 @@ class DecontamAnnotator(Annotator):
         cfg: DecontamConfig = self.config  # type: ignore[assignment]
         index = index_for(cfg)
         cols: dict[str, list] = {f.name: [] for f in SCHEMA}
-        for text in ctx.contents:
-            m = index.check(text or "")
+        for m in index.check_batch([text or "" for text in ctx.contents]):
             cols["decontam_contaminated"].append(m.contaminated)
             cols["decontam_benchmarks"].append(m.benchmarks)
             cols["decontam_task_ids"].append(m.task_ids)
