@@ -32,7 +32,6 @@ from typing import Any
 
 import ahocorasick
 import numpy as np
-import polars as pl
 
 from curate.dedup.decontam_anchors import DocstringAnchors
 from curate.dedup.decontam_tokens import TokenHasher, gram_hashes, normalized_tokens
@@ -86,36 +85,6 @@ def decoded_json_strings(text: str) -> str:
 def uncommented(text: str) -> str:
     """``text`` with line-comment markers removed, so comment lines read as plain text."""
     return _COMMENT_MARK.sub("", text)
-
-
-def may_match_batch(anchors: DocstringAnchors, views: list[str]) -> np.ndarray:
-    """``[anchors.may_match(v) for v in views]`` from one polars (Rust Aho-Corasick) scan of
-    all views: the anchor words found in each view (every occurrence, overlapping), then each
-    rule (a set of words) checked on a views x words table."""
-    if anchors.always:
-        return np.ones(len(views), bool)
-    words = [w for w, _ in sorted(anchors.automaton.items(), key=lambda item: item[1])]
-    if not words or not views:
-        return np.zeros(len(views), bool)
-    found = (
-        pl.DataFrame(
-            {"w": pl.Series(views, dtype=pl.String).str.extract_many(words, overlapping=True)}
-        )
-        .with_row_index("view")
-        .explode("w")
-        .drop_nulls()
-        .unique()
-        .select("view", pl.col("w").replace_strict(words, range(len(words)), return_dtype=pl.Int64))
-    )
-    # Column len(words) is always True: it pads the rules to one width.
-    table = np.zeros((len(views), len(words) + 1), bool)
-    table[:, len(words)] = True
-    table[found["view"].to_numpy(), found["w"].to_numpy()] = True
-    width = max(len(rule) for rule in anchors.rules)
-    rules = np.full((len(anchors.rules), width), len(words), np.int64)
-    for r, rule in enumerate(anchors.rules):
-        rules[r, : len(rule)] = sorted(rule)
-    return table[:, rules].all(axis=2).any(axis=1)
 
 
 def collapse_ws(text: str) -> str:
@@ -294,7 +263,7 @@ class DecontamIndex:
             per_text[i] = grams[maybe[found[j] : found[j + 1]]] if found[j + 1] > found[j] else none
         may: list[bool | None] = [None] * len(texts)
         if self._has_words:
-            batch_may = may_match_batch(self.docstring_filter, [views[i] for i in batched])
+            batch_may = self.docstring_filter.may_match_batch([views[i] for i in batched])
             for i, m in zip(batched, batch_may.tolist(), strict=True):
                 may[i] = m
         matches = []

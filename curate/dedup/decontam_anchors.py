@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 import ahocorasick
+import numpy as np
+import polars as pl
 
 
 class DocstringAnchors:
@@ -47,3 +49,34 @@ class DocstringAnchors:
             return False
         found = {i for _, i in self.automaton.iter(view)}
         return any(rule <= found for i in found for rule in self._by_word[i])
+
+    def may_match_batch(self, views: list[str]) -> np.ndarray:
+        """``[self.may_match(v) for v in views]`` from one polars (Rust Aho-Corasick) scan of
+        all views: the anchor words found in each view (every occurrence, overlapping), then each
+        rule (a set of words) checked on a views x words table."""
+        if self.always:
+            return np.ones(len(views), bool)
+        words = [w for w, _ in sorted(self.automaton.items(), key=lambda item: item[1])]
+        if not words or not views:
+            return np.zeros(len(views), bool)
+        found = (
+            pl.DataFrame(
+                {"w": pl.Series(views, dtype=pl.String).str.extract_many(words, overlapping=True)}
+            )
+            .with_row_index("view")
+            .explode("w")
+            .drop_nulls()
+            .unique()
+            .select(
+                "view", pl.col("w").replace_strict(words, range(len(words)), return_dtype=pl.Int64)
+            )
+        )
+        # Column len(words) is always True: it pads the rules to one width.
+        table = np.zeros((len(views), len(words) + 1), bool)
+        table[:, len(words)] = True
+        table[found["view"].to_numpy(), found["w"].to_numpy()] = True
+        width = max(len(rule) for rule in self.rules)
+        rules = np.full((len(self.rules), width), len(words), np.int64)
+        for r, rule in enumerate(self.rules):
+            rules[r, : len(rule)] = sorted(rule)
+        return table[:, rules].all(axis=2).any(axis=1)

@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from curate.dedup.decontam import build_index, load_benchmark, may_match_batch
+from curate.dedup.decontam import build_index, load_benchmark
 from curate.dedup.decontam_anchors import DocstringAnchors
 from curate.dedup.decontam_tokens import (
     _TOKEN,
@@ -214,8 +214,8 @@ def test_may_match_batch_equals_may_match(indexes) -> None:
     tasks, index, unfiltered = indexes
     texts = [*_check_texts(tasks), "# " + "\n# ".join(tasks[12].texts[0].split())]
     anchors = index.docstring_filter
-    got = may_match_batch(anchors, texts)
+    got = anchors.may_match_batch(texts)
     assert got.tolist() == [anchors.may_match(t) for t in texts]
     assert 0 < got.sum() < len(texts)
-    assert may_match_batch(unfiltered.docstring_filter, texts).all()
-    assert not may_match_batch(DocstringAnchors([]), texts).any()
+    assert unfiltered.docstring_filter.may_match_batch(texts).all()
+    assert not DocstringAnchors([]).may_match_batch(texts).any()
