@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import os
+import socket
 import uuid
 from typing import Any
 
@@ -18,6 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curate.errors import UserError
+
+log = logging.getLogger(__name__)
 
 PARQUET_COMPRESSION = "zstd"
 
@@ -71,8 +76,24 @@ def acquire_lock(fs: Any, path: str, owner: str | None = None) -> str:
     """Create the lock object for ``owner``; raise UserError when another owner holds it.
 
     On S3 the lock is created with a conditional PUT (``If-None-Match: *``), so of two nodes
-    racing exactly one wins; other filesystems fall back to check-then-put."""
+    racing exactly one wins; other filesystems fall back to check-then-put. A lock whose owner
+    (``host:pid:...``) is a process of THIS host that no longer runs (a killed driver) is stale:
+    it is removed and taken once more, so a rerun after a crash needs no manual step. A lock
+    from another host is never taken over (its process cannot be checked from here)."""
     owner = owner or uuid.uuid4().hex
+    held = _try_lock(fs, path, owner)
+    if held != owner and _is_dead_local_owner(held):
+        log.warning("run directory lock %s held by %s, a process that no longer runs: taken over",
+                    path, held)  # fmt: skip
+        fs.rm_file(path)
+        held = _try_lock(fs, path, owner)
+    if held != owner:
+        raise UserError(f"run directory is locked by owner {held} ({path}); is another run active?")
+    return owner
+
+
+def _try_lock(fs: Any, path: str, owner: str) -> str | None:
+    """Create the lock object for ``owner`` unless one exists; the owner it holds afterwards."""
     body = json.dumps({"owner": owner}).encode()
     try:
         if "s3" in fs.protocol:
@@ -83,10 +104,22 @@ def acquire_lock(fs: Any, path: str, owner: str | None = None) -> str:
             fs.pipe_file(path, body)
     except (FileExistsError, OSError):
         pass
-    held = json.loads(fs.cat_file(path)).get("owner")
-    if held != owner:
-        raise UserError(f"run directory is locked by owner {held} ({path}); is another run active?")
-    return owner
+    fs.invalidate_cache(path)
+    return json.loads(fs.cat_file(path)).get("owner")
+
+
+def _is_dead_local_owner(owner: str | None) -> bool:
+    """Whether ``owner`` (``host:pid:...``) names a process of this host that is gone."""
+    parts = (owner or "").split(":")
+    if len(parts) < 2 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def release_lock(fs: Any, path: str, owner: str) -> None:
