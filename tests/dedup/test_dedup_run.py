@@ -132,6 +132,31 @@ def test_forced_two_level_verification_gives_identical_labels(
         assert near.equals(seen[0][1])
 
 
+def test_partly_combined_verification_gives_identical_labels(corpus, make_run, monkeypatch):
+    from curate.dedup.near import plan_near
+
+    one = make_run(corpus, 5, "one")
+    run_dedup(one, _cfg(8, **VERIFY), LocalRunner())
+    # 5 shards, 8 partitions: shard-written shuffles are 5 x 8 = 40 file reads, partition-written
+    # ones 8 x 8 = 64; a limit between them combines cc_in and verify_a but reads sets one level
+    monkeypatch.setattr(components, "MAX_FILE_READS", 50)
+    run = make_run(corpus, 5, "mixed")
+    plan, _ = plan_near(run, _cfg(8, **VERIFY))
+    assert plan.combined == {"cc_in", "verify_a", "labeled"}
+    assert plan.dir("sets") == run.dedup / "near" / "sets"
+    assert plan.dir("verify_a") == run.dedup / "near" / "verify_a-c"
+    run_dedup(run, _cfg(8, **VERIFY), LocalRunner())
+    assert (run.dedup / "near" / "sets").is_dir() and not (run.dedup / "near" / "sets-c").exists()
+    assert (run.dedup / "near" / "verify_a-c").is_dir()
+    assert not (run.dedup / "near" / "verify_a").exists()
+    # without verification its shuffles are never planned, whatever the limit
+    monkeypatch.setattr(components, "MAX_FILE_READS", 1)
+    plan, _ = plan_near(run, _cfg(8, verify=False))
+    assert plan.combined == {"bands", "members", "cc_in", "labeled", "byshard"}
+    a, b = _outputs(one), _outputs(run)
+    assert a[0].equals(b[0]) and a[1].equals(b[1])
+
+
 @pytest.mark.parametrize("near", [{}, {"verify": False}], ids=["verify", "no-verify"])
 def test_forced_two_level_run_merges_writer_files_and_resumes(corpus, make_run, monkeypatch, near):
     monkeypatch.setattr(components, "MAX_FILE_READS", 1)
