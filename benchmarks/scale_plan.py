@@ -152,9 +152,9 @@ class Shuffle:
     readers: int
     rows_per_writer: float
     bytes: float
-    wired: bool = True
-    """Its reader goes through a combine step when writers x readers > MAX_FILE_READS (the
-    code as it stands); False: read one level whatever the size."""
+    steps: int = 1
+    """Steps reading it (each with ``readers`` tasks): ``near/sets`` is read by verify_a,
+    verify_b and label. The combine step, when there is one, reads it once."""
 
 
 def _opens(footer: tuple[float, float], row_groups: float) -> tuple[float, int]:
@@ -174,13 +174,14 @@ def requests(sh: Shuffle, footer: tuple[float, float], two_level: bool = False) 
     files = sh.writers * ranges
     rg = min(ROW_GROUPS_PER_FOOTER, sh.readers, max(1.0, sh.rows_per_writer / ranges))
     foot, gets_open = _opens(footer, rg)
+    reads = sh.steps * sh.readers
     if not two_level:
         return {
             "files": files,
             "puts": files,
-            "gets": sh.readers * sh.writers * gets_open,
-            "lists": sh.readers * -(-sh.writers // LIST_PAGE),
-            "footer_bytes": sh.readers * sh.writers * foot,
+            "gets": reads * sh.writers * gets_open,
+            "lists": reads * -(-sh.writers // LIST_PAGE),
+            "footer_bytes": reads * sh.writers * foot,
             "extra_bytes": 0.0,
             "group": 1,
         }
@@ -191,9 +192,9 @@ def requests(sh: Shuffle, footer: tuple[float, float], two_level: bool = False) 
     return {
         "files": out,
         "puts": files + out,
-        "gets": files * gets_open + sh.readers * groups * gets_c,
-        "lists": ranges + sh.readers * -(-groups // LIST_PAGE),
-        "footer_bytes": files * foot + sh.readers * groups * foot_c,
+        "gets": files * gets_open + reads * groups * gets_c,
+        "lists": ranges + reads * -(-groups // LIST_PAGE),
+        "footer_bytes": files * foot + reads * groups * foot_c,
         "extra_bytes": 2 * sh.bytes,
         "group": group,
     }
@@ -322,15 +323,8 @@ def plan(args: argparse.Namespace) -> str:
     shuffles = [
         Shuffle("near/bands", shards, band_parts, per_shard * big["bands"], disk["bands"]),
         Shuffle("near/members", shards, node_parts, per_shard, 0.0),
-        # cc_in is read by verify.attach_first (one level) when verifying, else by components
-        Shuffle(
-            "near/cc_in",
-            band_parts,
-            node_parts,
-            edge_rows / band_parts,
-            disk["edges"],
-            wired=not cfg.near.verify,
-        ),
+        # cc_in is read by verify.attach_first when verifying, else by components
+        Shuffle("near/cc_in", band_parts, node_parts, edge_rows / band_parts, disk["edges"]),
         Shuffle(
             f"near/cc: {2 * rounds + 1} steps ({rounds} rounds + the fixed-point check)",
             node_parts,
@@ -344,10 +338,10 @@ def plan(args: argparse.Namespace) -> str:
         Shuffle("exact/byshard", cfg.exact_partitions, shards, files / cfg.exact_partitions, 0.0),
     ]
     if cfg.near.verify:
-        # verify.py reads sets and verify_a at the folder written (one level)
-        shuffles[2:2] = [Shuffle("near/sets (verify)", shards, node_parts, per_shard, 0.0, False)]
+        # sets: read by verify_a, verify_b and near/label
+        shuffles[2:2] = [Shuffle("near/sets (verify)", shards, node_parts, per_shard, 0.0, 3)]
         shuffles[4:4] = [
-            Shuffle("near/verify_a", node_parts, node_parts, edge_rows / node_parts, 0.0, False),
+            Shuffle("near/verify_a", node_parts, node_parts, edge_rows / node_parts, 0.0),
             Shuffle("near/cc_verified", node_parts, node_parts, edge_rows / node_parts, 0.0),
         ]
 
@@ -582,25 +576,23 @@ def plan(args: argparse.Namespace) -> str:
         " bytes both grow as writers x readers); the two-level shuffle is. `shuffle.combine` is"
     )
     combined = [
-        sh.wired and sh.writers * sh.readers > MAX_FILE_READS for sh in shuffles
+        sh.writers * sh.readers > MAX_FILE_READS for sh in shuffles
     ]  # the rule of components.two_level
     now = [f2 if c else f1 for c, f1, f2 in zip(combined, flat, two, strict=True)]
     t_now = {key: sum(r[key] for r in now) for key in now[0]}
-    left = [sh.name for sh in shuffles if not sh.wired]
-    left_gets = sum(r["gets"] for sh, r in zip(shuffles, now, strict=True) if not sh.wired)
-    below = [sh.name for sh, c in zip(shuffles, combined, strict=True) if sh.wired and not c]
+    below = [sh.name for sh, c in zip(shuffles, combined, strict=True) if not c]
+    below_gets = sum(r["gets"] for r, c in zip(now, combined, strict=True) if not c)
     w(
         "  wired in: a combine step (`components.combine_step`) runs after every shuffle whose"
         f" writers x readers exceed `components.MAX_FILE_READS` ({MAX_FILE_READS:,}): near.py's"
     )
     w(
-        "  bands, members, labeled and byshard, exact.py's emit and byshard, the components"
-        " input and every components step. As the code stands at this size,"
+        "  bands, members, sets, cc_in, verify_a, labeled and byshard, exact.py's emit and"
+        " byshard, the components input and every components step. As the code stands at this"
     )
     w(
-        f"  {t_now['gets']:,.3g} GETs = ${usd(t_now):,.0f}. Below the limit (one level):"
-        f" {', '.join(below) or 'none'}. Not wired: {', '.join(left) or 'none'}"
-        f" ({left_gets:,.3g} GETs): verify.py reads them at the folder they were written to."
+        f"  size, {t_now['gets']:,.3g} GETs = ${usd(t_now):,.0f}. Below the limit (one level):"
+        f" {', '.join(below) or 'none'} ({below_gets:,.3g} GETs)."
     )
     w(
         "- Back to shards (`near/byshard`, `exact/byshard`): one file per writer (partition) and"
@@ -614,10 +606,11 @@ def plan(args: argparse.Namespace) -> str:
     w("")
     w("## Where the real code stops scaling")
     w("")
+    big_gets = max(zip(now, shuffles, strict=True), key=lambda x: x[0]["gets"])
     w(
-        f"- Requests: the shuffles verify.py reads one level ({', '.join(left)}):"
-        f" {left_gets:,.3g} of the {t_now['gets']:,.3g} GETs as the code stands; wiring them"
-        " needs verify.py to read the folder its caller names."
+        f"- Requests: every shuffle above the limit is two-level; {t_now['gets']:,.3g} GETs ="
+        f" ${usd(t_now):,.0f} as the code stands, the most in {big_gets[1].name}"
+        f" ({big_gets[0]['gets']:,.3g})."
     )
     w("")
     w("Memory is bounded per partition, not per component: at the fixed point a component is a")

@@ -312,7 +312,7 @@ def _label(task: _LabelTask) -> int:
     if plan.cfg.near.verify:
         from curate.dedup.verify import SETS
 
-        sets = read_partition(run.dedup / "near" / "sets", task.unit, SETS).unique("node")
+        sets = read_partition(plan.dir("sets"), task.unit, SETS).unique("node")
         out = out.join(sets, on="node", how="left")
     parts = partition_of(out["label"].fill_null(out["node"]).to_numpy(), plan.node_parts)
     write_partitioned(
@@ -430,14 +430,17 @@ def plan_near(run: RunDir, cfg: DedupConfig) -> tuple[Plan, list[str]]:
         [c for c in (cfg.keep.license_column, cfg.keep.quality_column, cfg.keep.stars_column) if c],
     )
     n = len(shards)
-    # (writers, readers) of each shuffle near.py reads; "sets" is read by verify.py too, which
-    # reads the folder it was written to, so it is not combined.
+    # (writers, readers) of each shuffle read by near.py and verify.py (the verification's only
+    # with ``near.verify``: without it they are never written)
     shape = {
         "bands": (n, band_parts),
         "members": (n, node_parts),
+        "cc_in": (band_parts, node_parts),
         "labeled": (node_parts, node_parts),
         "byshard": (node_parts, n),
     }
+    if cfg.near.verify:
+        shape |= {"sets": (n, node_parts), "verify_a": (node_parts, node_parts)}
     combined = frozenset(k for k, (w, r) in shape.items() if two_level(w, r))
     plan = Plan(run, cfg, sources, bands, rows, band_parts, node_parts, n, combined)
     return plan, shards
@@ -466,7 +469,7 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
         [_Task(plan, s, i) for i, s in enumerate(shards)],
         outputs=[near / "bands", near / "members", near / "sets"],
     )
-    _combine(plan, runner, fp, "bands", "members")
+    _combine(plan, runner, fp, "bands", "members", "sets")
     edge_res = map_step(
         run,
         runner,
@@ -476,13 +479,22 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
         [_Task(plan, str(k)) for k in range(plan.band_parts)],
         outputs=[near / "cc_in"],
     )
-    cc_input = near / "cc_in"
+    _combine(plan, runner, fp, "cc_in")
+    cc_input = plan.dir("cc_in")
     verified: list[list[int]] = []
     if cfg.near.verify:
         from curate.dedup import verify
 
         vt = [
-            verify.VerifyTask(run, k, plan.node_parts, cfg.near.threshold)
+            verify.VerifyTask(
+                run,
+                k,
+                plan.node_parts,
+                cfg.near.threshold,
+                str(plan.dir("cc_in")),
+                str(plan.dir("sets")),
+                str(plan.dir("verify_a")),
+            )
             for k in range(plan.node_parts)
         ]
         map_step(
@@ -494,6 +506,7 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
             vt,
             outputs=[near / "verify_a"],
         )
+        _combine(plan, runner, fp, "verify_a")
         verified = map_step(
             run,
             runner,

@@ -70,10 +70,16 @@ def _outputs(run: RunDir) -> tuple[pl.DataFrame, pl.DataFrame]:
     return _attr(run, "exact_dedup@1"), _attr(run, "near_dedup@1")
 
 
-def _cfg(parts: int) -> DedupConfig:
+def _cfg(parts: int, **near: object) -> DedupConfig:
     return DedupConfig(
-        near=NearConfig(min_partitions=parts, band_partitions=parts), exact_partitions=parts
+        near=NearConfig(min_partitions=parts, band_partitions=parts, **near),  # type: ignore[arg-type]
+        exact_partitions=parts,
     )
+
+
+VERIFY = {"verify": True, "threshold": 0.7, "bands": 64, "rows": 2}
+"""Loose LSH verified at 0.7: edges kept and edges dropped, so every verification shuffle
+(sets, cc_in, verify_a) carries rows."""
 
 
 def test_bit_identical_over_shards_and_partitions(corpus, make_run, monkeypatch) -> None:
@@ -88,8 +94,9 @@ def test_bit_identical_over_shards_and_partitions(corpus, make_run, monkeypatch)
     for shards, parts in ((2, 3), (5, 8)):
         run = make_run(corpus, shards, f"c{shards}")
         run_dedup(run, _cfg(parts), LocalRunner())
-        for shuffle_dir in ("near/bands", "near/members", "near/labeled", "near/byshard",
-                            "exact/emit", "exact/byshard"):  # fmt: skip
+        for shuffle_dir in ("near/bands", "near/members", "near/sets", "near/cc_in",
+                            "near/verify_a", "near/labeled", "near/byshard", "exact/emit",
+                            "exact/byshard"):  # fmt: skip
             assert (run.dedup / f"{shuffle_dir}-c").is_dir(), shuffle_dir
             assert not (run.dedup / shuffle_dir).exists(), shuffle_dir  # deleted once combined
         seen.append(_outputs(run))
@@ -98,15 +105,78 @@ def test_bit_identical_over_shards_and_partitions(corpus, make_run, monkeypatch)
         assert near.equals(seen[0][1])
 
 
-def test_forced_two_level_run_merges_writer_files_and_resumes(corpus, make_run, monkeypatch):
+def test_forced_two_level_verification_gives_identical_labels(
+    corpus, make_run, monkeypatch
+) -> None:
+    seen, verified = [], []
+    for shards, parts in ((1, 1), (2, 3), (5, 8)):
+        run = make_run(corpus, shards, f"r{shards}")
+        report = run_dedup(run, _cfg(parts, **VERIFY), LocalRunner())
+        assert not list(run.dedup.glob("**/*-c"))
+        seen.append(_outputs(run))
+        verified.append((report["near"]["edges"], report["near"]["edges_verified"]))
+    e, kept = verified[0]
+    assert 0 < kept < e  # the verification kept some candidate edges and dropped others
+    monkeypatch.setattr(components, "MAX_FILE_READS", 1)
+    for shards, parts in ((2, 3), (5, 8)):
+        run = make_run(corpus, shards, f"c{shards}")
+        report = run_dedup(run, _cfg(parts, **VERIFY), LocalRunner())
+        for name in ("sets", "cc_in", "verify_a", "members", "labeled"):
+            assert (run.dedup / "near" / f"{name}-c").is_dir(), name
+            assert not (run.dedup / "near" / name).exists(), name  # deleted once combined
+        seen.append(_outputs(run))
+        verified.append((report["near"]["edges"], report["near"]["edges_verified"]))
+    assert verified[3:] == verified[1:3]  # same candidates and survivors in either layout
+    for exact, near in seen[1:]:
+        assert exact.equals(seen[0][0])
+        assert near.equals(seen[0][1])
+
+
+def test_partly_combined_verification_gives_identical_labels(corpus, make_run, monkeypatch):
+    from curate.dedup.near import plan_near
+
+    one = make_run(corpus, 5, "one")
+    run_dedup(one, _cfg(8, **VERIFY), LocalRunner())
+    # 5 shards, 8 partitions: shard-written shuffles are 5 x 8 = 40 file reads, partition-written
+    # ones 8 x 8 = 64; a limit between them combines cc_in and verify_a but reads sets one level
+    monkeypatch.setattr(components, "MAX_FILE_READS", 50)
+    run = make_run(corpus, 5, "mixed")
+    plan, _ = plan_near(run, _cfg(8, **VERIFY))
+    assert plan.combined == {"cc_in", "verify_a", "labeled"}
+    assert plan.dir("sets") == run.dedup / "near" / "sets"
+    assert plan.dir("verify_a") == run.dedup / "near" / "verify_a-c"
+    run_dedup(run, _cfg(8, **VERIFY), LocalRunner())
+    assert (run.dedup / "near" / "sets").is_dir() and not (run.dedup / "near" / "sets-c").exists()
+    assert (run.dedup / "near" / "verify_a-c").is_dir()
+    assert not (run.dedup / "near" / "verify_a").exists()
+    # without verification its shuffles are never planned, whatever the limit
+    monkeypatch.setattr(components, "MAX_FILE_READS", 1)
+    plan, _ = plan_near(run, _cfg(8, verify=False))
+    assert plan.combined == {"bands", "members", "cc_in", "labeled", "byshard"}
+    a, b = _outputs(one), _outputs(run)
+    assert a[0].equals(b[0]) and a[1].equals(b[1])
+
+
+@pytest.mark.parametrize("near", [{}, {"verify": False}], ids=["verify", "no-verify"])
+def test_forced_two_level_run_merges_writer_files_and_resumes(corpus, make_run, monkeypatch, near):
     monkeypatch.setattr(components, "MAX_FILE_READS", 1)
     run = make_run(corpus, 5)
-    run_dedup(run, _cfg(8), LocalRunner())
+    run_dedup(run, _cfg(8, **near), LocalRunner())
     before = _outputs(run)
     # 5 shard writers merged isqrt(4)+1 = 3 at a time: a band reader opens 2 files, not 5
     assert [f.stem for f in shuffle.writer_files(run.dedup / "near" / "bands-c")] == ["g0", "g3"]
+    # 8 partition writers merged 3 at a time: star edges (and verify_a) read from 3 files, not 8
+    combined = {"cc_in": ["g0", "g3", "g6"]}
+    if not near:  # verification is on by default
+        combined |= {"sets": ["g0", "g3"], "verify_a": ["g0", "g3", "g6"]}
+    else:
+        for name in ("sets", "sets-c", "verify_a", "verify_a-c"):  # not written, not combined
+            assert not (run.dedup / "near" / name).exists(), name
+    for name, groups in combined.items():
+        files = shuffle.writer_files(run.dedup / "near" / f"{name}-c")
+        assert sorted({f.stem for f in files}) == groups, name
     again = _CountingRunner()
-    run_dedup(run, _cfg(8), again)
+    run_dedup(run, _cfg(8, **near), again)
     assert again.calls == []  # every step, combine steps included, resumed from markers
     after = _outputs(run)
     assert before[0].equals(after[0]) and before[1].equals(after[1])
