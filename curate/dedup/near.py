@@ -134,7 +134,11 @@ def lsh_params(cfg: DedupConfig) -> tuple[int, int]:
 
 
 def _batches(texts: Sequence[str] | pl.Series) -> list[tuple[int, int]]:
-    lengths = texts.str.len_chars().to_list() if isinstance(texts, pl.Series) else map(len, texts)
+    """Consecutive ``(lo, hi)`` ranges of about ``BATCH_BYTES`` characters (null texts: 0)."""
+    if isinstance(texts, pl.Series):
+        lengths = texts.str.len_chars().fill_null(0).to_list()
+    else:
+        lengths = [len(t or "") for t in texts]
     out, lo, size = [], 0, 0
     for i, length in enumerate(lengths):
         size += length
