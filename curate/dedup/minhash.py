@@ -227,15 +227,11 @@ def hash_tokens(tokens: pl.Series, ngram: int = 5) -> tuple[np.ndarray, np.ndarr
     # Lowercase the distinct tokens, not every token: tokens that differ only in case share
     # one id (``idx`` is the identity of a name for the tree_sitter numbering).
     encoded = pc.dictionary_encode(flat)
-    ids: dict[str, int] = {}
-    remap = np.fromiter(
-        (ids.setdefault(t.lower(), len(ids)) for t in encoded.dictionary.to_pylist()),
-        np.int64,
-        len(encoded.dictionary),
-    )
-    h64 = xxhash.xxh3_64_intdigest  # the keys are lowercased: as token_hash64
-    vocab_hash = np.fromiter((h64(t.encode("utf-8")) for t in ids), np.uint64, len(ids))
-    vocab_ident = np.fromiter((t.startswith(IDENT_MARK) for t in ids), bool, len(ids))
+    lowered = pc.dictionary_encode(_lower(encoded.dictionary))
+    remap = lowered.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    vocab = lowered.dictionary
+    vocab_hash = _vocab_hashes(vocab)
+    vocab_ident = pc.starts_with(vocab, IDENT_MARK).to_numpy(zero_copy_only=False)
     idx = remap[encoded.indices.to_numpy(zero_copy_only=False)]
     th = vocab_hash[idx]
     starts = np.zeros(n_docs + 1, np.int64)
@@ -279,6 +275,24 @@ def hash_tokens(tokens: pl.Series, ngram: int = 5) -> tuple[np.ndarray, np.ndarr
     return out, offsets
 
 
+def _lower(tokens: pa.Array) -> pa.Array:
+    """``str.lower`` of every token, in Arrow: ASCII tokens (all of ``words``) with
+    ``ascii_lower``; the rare others with Python's ``str.lower`` (Unicode special cases such as
+    final sigma, which Arrow's per-code-point lowering does not match)."""
+    out = pc.ascii_lower(tokens)
+    other = pc.invert(pc.string_is_ascii(tokens))
+    if not pc.any(other).as_py():
+        return out
+    special = [t.lower() for t in tokens.filter(other).to_pylist()]
+    return pc.replace_with_mask(out, other, pa.array(special, out.type))
+
+
+def _vocab_hashes(vocab: pa.Array) -> np.ndarray:
+    """``token_hash64`` of each (already lowercased) token: ``xxh3_64`` of its UTF-8 bytes."""
+    raw = vocab.cast(pa.large_binary()).to_pylist()
+    return np.fromiter(map(xxhash.xxh3_64_intdigest, raw), np.uint64, len(raw))
+
+
 def distinct_shingles(hashes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each document's distinct shingle hashes in ascending order, as ``(hashes, offsets)``
     (duplicates inside a document do not change a MinHash or a Jaccard): one sort of
@@ -301,13 +315,15 @@ def signatures(
     offsets: np.ndarray,
     num_perm: int = 256,
     seed: int = 1,
-    chunk: int = 16384,
+    chunk: int = 8192,
     *,
     distinct: bool = False,
 ) -> np.ndarray:
     """MinHash signatures ``(n_docs, num_perm) uint32``; documents without shingles get the
     all-ones sentinel (callers treat them as "no signature"). ``distinct``: the input is
-    already :func:`distinct_shingles` (skips that sort)."""
+    already :func:`distinct_shingles` (skips that sort). ``chunk`` shingles at a time: the
+    ``(num_perm, chunk)`` uint32 buffer (8 MiB at 256 x 8192) stays near the cache; 16384
+    measured about 1.8x slower on this machine, the result is the same for any chunk."""
     a, b = permutations(num_perm, seed)
     n_docs = len(offsets) - 1
     sig = np.full((n_docs, num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,10 +133,15 @@ def lsh_params(cfg: DedupConfig) -> tuple[int, int]:
     return optimal_bands(n.threshold, n.num_perm, n.fp_weight, n.fn_weight)
 
 
-def _batches(texts: list[str]) -> list[tuple[int, int]]:
+def _batches(texts: Sequence[str] | pl.Series) -> list[tuple[int, int]]:
+    """Consecutive ``(lo, hi)`` ranges of about ``BATCH_BYTES`` characters (null texts: 0)."""
+    if isinstance(texts, pl.Series):
+        lengths = texts.str.len_chars().fill_null(0).to_list()
+    else:
+        lengths = [len(t or "") for t in texts]
     out, lo, size = [], 0, 0
-    for i, t in enumerate(texts):
-        size += len(t)
+    for i, length in enumerate(lengths):
+        size += length
         if size >= BATCH_BYTES:
             out.append((lo, i + 1))
             lo, size = i + 1, 0
@@ -145,7 +151,7 @@ def _batches(texts: list[str]) -> list[tuple[int, int]]:
 
 
 def shard_signatures(
-    texts: list[str],
+    texts: Sequence[str] | pl.Series,
     cfg: DedupConfig,
     *,
     languages: list[str | None] | None = None,
@@ -155,7 +161,8 @@ def shard_signatures(
     text)``. Shingle sets only with ``keep_shingles`` (for true-Jaccard verification): each
     text's distinct shingle hashes in ascending order as one ``(hashes, offsets)`` pair, text
     ``i`` owning ``hashes[offsets[i]:offsets[i + 1]]``. ``languages`` only matter for
-    ``tree_sitter``."""
+    ``tree_sitter``. ``texts`` may be a polars String series: then ``words`` tokenises it
+    without making Python strings."""
     n = cfg.near
     sig = np.empty((len(texts), n.num_perm), np.uint32)
     has = np.zeros(len(texts), bool)
@@ -215,16 +222,19 @@ def _bands(task: _Task) -> dict[str, int]:
     )
     nodes = id63(docs["content_sha"].to_list())
     # Signatures once per distinct content of the shard.
-    _, first = np.unique(nodes, return_index=True)
-    first = np.sort(first)
-    texts = docs["content"].gather(first).to_list()
+    _, first, inverse = np.unique(nodes, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    first = first[order]
+    # row_of[i]: the row of document i's distinct content among ``first`` (its signature row)
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    row_of = rank[inverse.reshape(-1)]
+    texts = docs["content"].gather(first)
     languages = docs["language"].gather(first).to_list()
     sig, has, shingle_sets, used = shard_signatures(
         texts, cfg, languages=languages, keep_shingles=cfg.near.verify
     )
     uniq_nodes = nodes[first]
-    has_by_node = dict(zip(uniq_nodes.tolist(), has.tolist(), strict=True))
-    tok_by_node = dict(zip(uniq_nodes.tolist(), used, strict=True))
     n_sig = int(has.sum())
     write_bands(
         uniq_nodes[has],
@@ -241,8 +251,8 @@ def _bands(task: _Task) -> dict[str, int]:
     members = members.with_columns(
         pl.Series("node", nodes, dtype=pl.Int64),
         pl.lit(task.index, pl.Int32).alias("shard_i"),
-        pl.Series("has_sig", [has_by_node[x] for x in nodes.tolist()], dtype=pl.Boolean),
-        pl.Series("dup_tokenizer", [tok_by_node[x] for x in nodes.tolist()], dtype=pl.String),
+        pl.Series("has_sig", has[row_of], dtype=pl.Boolean),
+        pl.Series("dup_tokenizer", used, dtype=pl.String).gather(row_of),
     ).select(list(MEMBER))
     write_partitioned(
         members,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pyarrow as pa
 from datasketch import MinHash
 
 from curate.dedup.minhash import (
@@ -110,3 +111,20 @@ def test_batch_hashes_equal_reference_for_mixed_case_and_short_texts() -> None:
         for i, text in enumerate(texts):
             ref = {shingle_hash32(s) for s in shingles(text, 5, tokenizer, "Python")}
             assert set(hashes[offsets[i] : offsets[i + 1]].tolist()) == ref, (tokenizer, text)
+
+
+def test_non_ascii_tokens_lowercase_like_python() -> None:
+    """Arrow's per-code-point lowercasing differs from ``str.lower`` (final sigma, dotted I):
+    the batch path must still hash ``token.lower()``, so a clone differing only in case of
+    such tokens gets the same shingles, and distinct tokens stay distinct."""
+    import polars as pl
+
+    from curate.dedup.minhash import _lower, hash_tokens
+
+    words = ["ΑΣ", "İx", "Straße", "ok", "ΟΔΟΣ", "Ab"]
+    assert _lower(pa.array(words, pa.large_string())).to_pylist() == [w.lower() for w in words]
+    docs = [words[:5], [w.lower() for w in words[:5]], ["ας", "ix", "strasse", "ok", "οδοσ"]]
+    hashes, offsets = hash_tokens(pl.Series("t", docs, dtype=pl.List(pl.String)), 5)
+    assert offsets.tolist() == [0, 1, 2, 3]
+    assert hashes[0] == hashes[1] == shingle_hash32(" ".join(words[:5]))
+    assert hashes[2] != hashes[0]  # "ας" is not "ασ", "ix" is not "i̇x"
