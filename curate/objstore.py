@@ -193,6 +193,14 @@ def _md5(path: str) -> str:
     return digest.hexdigest()
 
 
+def _tmp_name(path: str) -> str:
+    import os
+    import uuid
+
+    head, name = os.path.split(path)
+    return os.path.join(head, f".{name}.{uuid.uuid4().hex}.get")
+
+
 def _local_only(rel: str) -> bool:
     """Scratch space, the lock, and hidden files (every writer's temp file is ``.<name>...``:
     one left by a killed process is never uploaded)."""
@@ -210,6 +218,9 @@ class Mirror:
         self.url = url.rstrip("/")
         self.root = root
         self.checked_out = False
+        self.worker = False
+        """True in a process that got the run directory from its driver (a Ray worker): its
+        mirror is this node's, never checked out, kept current by ``refresh`` before each unit."""
         self.known: dict[str, tuple[int, int]] = {}
         self.puts = 0
         self._fs: Any = None
@@ -281,7 +292,12 @@ class Mirror:
         for rel in todo:
             os.makedirs(os.path.dirname(self.local(rel)), exist_ok=True)
         if todo:
-            self.fs.get([self.key(r) for r in todo], [self.local(r) for r in todo])
+            # into hidden temp names first, then renamed: another process sharing this mirror
+            # (a second worker on the node) never reads a half-downloaded file
+            tmps = [_tmp_name(self.local(r)) for r in todo]
+            self.fs.get([self.key(r) for r in todo], tmps)
+            for rel, tmp in zip(todo, tmps, strict=True):
+                os.replace(tmp, self.local(rel))
         for rel in listing:
             if os.path.exists(self.local(rel)) and rel not in self.known:
                 self.known[rel] = self._stat(rel)
@@ -411,16 +427,20 @@ def unpublish(path: str) -> None:
         mirror.known.pop(r, None)
 
 
-def refresh(root: str) -> int:
+def refresh(root: str, *, full: bool = False) -> int:
     """Download what other nodes stored since the checkout (objects the mirror lacks), in the
-    process that checked the mirror out; 0 elsewhere. Every output is stored before its
-    marker, so when the mirror has every stored marker (one LIST of ``_markers/``, a few
-    percent of the keys) there is nothing new worth reading and the full LIST is skipped."""
+    process that checked the mirror out or in a worker (``Mirror.worker``, before each unit);
+    0 elsewhere. Every output is stored before its marker, so when the mirror has every
+    stored marker (one LIST of ``_markers/``, a few percent of the keys) there is nothing new
+    worth reading and the full LIST is skipped. ``full`` skips that shortcut: for the driver,
+    whose own whole-run markers say nothing of what its steps' tasks stored on other nodes."""
     import os
 
     mirror = _MIRRORS.get(root)
-    if mirror is None or not mirror.checked_out:
+    if mirror is None or not (mirror.checked_out or mirror.worker):
         return 0
+    if full:
+        return mirror.pull()
     markers = mirror.listing(MARKERS)
     if all(r in mirror.known or os.path.exists(mirror.local(r)) for r in markers):
         return 0

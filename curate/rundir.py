@@ -235,9 +235,20 @@ class RunDir:
 
 
 def _remote_run_dir(root: Path, url: str, options: dict[str, Any]) -> RunDir:
+    """The run directory a driver sent to a worker: its mirror is THIS node's
+    (``objstore.mirror_root`` under this process's ``CURATE_MIRROR_DIR``), not the driver's
+    ``root``, which on another node is a different disk. Every task a worker gets carries its
+    run directory, so refreshing the mirror here (``objstore.refresh``: one LIST of the
+    markers when nothing is new) gives every task, whatever its kind, what other nodes
+    committed before it was sent."""
     if options:
         objstore.configure([url.split("://", 1)[0]], options)
-    return RunDir(root, url)
+    run = RunDir(Path(objstore.mirror_root(url)), url)
+    mirror = run.mirror
+    if mirror is not None and not mirror.checked_out:
+        mirror.worker = True
+        objstore.refresh(str(run.root))
+    return run
 
 
 def place(tmp: str | os.PathLike[str], path: str | os.PathLike[str]) -> None:

@@ -225,3 +225,31 @@ def test_mirror_folder_is_per_url_and_per_endpoint(tmp_path, monkeypatch):
     assert one != objstore.mirror_root("s3://b/run2")
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:2")  # another server
     assert one != objstore.mirror_root("s3://b/run")
+
+
+def test_worker_gets_its_own_nodes_mirror_filled_from_the_store(mirrored, tmp_path, monkeypatch):
+    """A RunDir unpickled under another CURATE_MIRROR_DIR (a worker on another node) is rooted
+    in that node's mirror, not the driver's path, and arrives with what the store committed."""
+    import os
+    import pickle
+
+    run, fs, base = mirrored
+    fs.pipe_file(f"{base}/documents/n1.parquet", b"node 1 output")
+    fs.pipe_file(f"{base}/_markers/ingest/n1.json", b"{}")
+    data = pickle.dumps(run)
+    monkeypatch.setenv(objstore.MIRROR_ENV, str(tmp_path / "node2"))
+    worker = pickle.loads(data)
+    assert worker.url == run.url and worker.root != run.root
+    assert str(worker.root).startswith(str(tmp_path / "node2"))
+    assert worker.mirror.worker and not worker.mirror.checked_out
+    assert (worker.documents / "n1.parquet").read_bytes() == b"node 1 output"
+    assert not (run.documents / "n1.parquet").exists()  # the driver's mirror is untouched
+    # nothing new committed: an unmarked object is not fetched (one LIST of _markers/ only)
+    fs.pipe_file(f"{base}/documents/n3.parquet", b"in progress elsewhere")
+    assert objstore.refresh(str(worker.root)) == 0
+    assert not (worker.documents / "n3.parquet").exists()
+    # the driver's full refresh does not wait for a marker: n1, its marker, and n3
+    assert objstore.refresh(str(run.root), full=True) == 3
+    assert (run.documents / "n3.parquet").read_bytes() == b"in progress elsewhere"
+    hidden = [n for _, _, files in os.walk(worker.root) for n in files if n.startswith(".")]
+    assert hidden == []  # downloads went through temp names, all renamed into place

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from curate import objstore
 from curate.engine import markers, worker_cache
 from curate.engine.runner import Runner
 from curate.engine.stats import Counters, StepStats, merge_counts
@@ -234,6 +235,8 @@ def _stale_parts(run: RunDir, step: Step, unit: str, record: dict[str, Any] | No
 
 
 def _run_group(run: RunDir, runner: RunnerSource, group: list[Step]) -> list[StepReport]:
+    if run.url is not None:  # plan on what every node stored so far, not this mirror's view
+        objstore.refresh(str(run.root), full=True)
     units = list(group[0].units())
     records: dict[tuple[str, str], dict[str, Any] | None] = {}
     stale: dict[str, dict[str, list[str]]] = {}
