@@ -97,6 +97,12 @@ class Step(ABC):
         """A copy holding only what ``unit`` needs (what is sent to a worker)."""
         return self
 
+    def unit_weight(self, unit: str) -> int:
+        """Expected size of ``unit``'s work (e.g. its input bytes; 0: unknown). Units are
+        started largest first, so one big shard started last does not leave the other workers
+        idle at the end of a step (longest-processing-time-first). Outputs do not depend on it."""
+        return 0
+
     def clear(self, run: RunDir) -> None:  # noqa: B027 - optional hook
         """Remove the step's outputs before it runs from scratch."""
 
@@ -246,7 +252,7 @@ def _run_group(run: RunDir, runner: RunnerSource, group: list[Step]) -> list[Ste
             parts = _stale_parts(run, step, unit, record)
             if parts:
                 stale.setdefault(unit, {})[step.name] = parts
-    todo = [u for u in units if u in stale]
+    todo = sorted((u for u in units if u in stale), key=lambda u: -group[0].unit_weight(u))
     fresh: dict[tuple[str, str], dict[str, Any]] = {}
     if todo:
         for step in group:

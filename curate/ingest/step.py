@@ -25,6 +25,9 @@ class IngestStep(Step):
     def units(self) -> Sequence[str]:
         return tuple(s.shard_id for s in self.shards)
 
+    def unit_weight(self, unit: str) -> int:
+        return next((s.input_bytes for s in self.shards if s.shard_id == unit), 0)
+
     def shard_fingerprint(self, shard_id: str) -> str:
         """What a shard's documents depend on: the ingest config and (through the content-
         derived shard id) its sources."""
