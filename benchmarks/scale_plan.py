@@ -83,8 +83,8 @@ def read_e2e(doc: Path) -> E2E:
     corpus_mb = float(corpus.group(2)) if corpus else None
     rates: dict[str, float] = {}
     for line in block.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 3 or "&nbsp;" in cells[0]:
+        cells = [c.replace("&nbsp;", "").strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 3:  # sub-step rows (indented with &nbsp;) count too: near/bands, ...
             continue
         try:
             # MB / CPU s keeps more digits than the table's rounded MB/CPU-s column.
@@ -262,6 +262,7 @@ def plan(args: argparse.Namespace) -> str:
         for k, v in rates.items()
         if k == "dedup/near/bands"
         or k == "dedup/near/edges"
+        or k == "dedup/near/cc"
         or k.startswith("dedup/near/cc/")
         or k == "dedup/near/label"
     )
