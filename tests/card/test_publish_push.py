@@ -11,28 +11,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from curate.mix import MixtureConfig, run_mix
 from tests.card.hub_standin import HubStandIn
+from tests.support.cli import run_curate as _curate
 from tests.support.run_synth import document, write_run
 
 TOKEN = "hf_standin_0123456789abcdefghijklmnop"
-
-
-def _curate(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from curate.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        timeout=120,
-    )
 
 
 def _env(tmp_path: Path, endpoint: str, token: str | None = TOKEN) -> dict[str, str]:

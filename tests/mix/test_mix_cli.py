@@ -1,16 +1,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from curate.mix.layout import manifest_path
+from tests.support.cli import run_curate as _curate
 from tests.support.run_synth import document, write_run
-
-
-def _curate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "from curate.cli import main; main()", *args],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
 
 
 def test_mix_and_card_commands(tmp_path, scanned_run) -> None:

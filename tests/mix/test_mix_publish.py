@@ -5,24 +5,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from curate.mix import MixtureConfig, run_mix
-
-
-def _curate(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from curate.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
+from tests.support.cli import run_curate as _curate
 
 
 def _front(readme: Path) -> dict:
