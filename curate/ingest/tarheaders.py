@@ -21,7 +21,6 @@ from typing import Any
 
 _BLOCK = tarfile.BLOCKSIZE
 _ZERO_BLOCK = tarfile.NUL * _BLOCK
-_BASE256 = (0o200, 0o377)
 _CHECKSUM_SPACES = 8 * 0x20  # the checksum field counts as eight spaces
 # (start, end) of the numeric fields after the checksum check: mode, uid, gid, size, mtime,
 # devmajor, devminor
@@ -29,19 +28,10 @@ _NUMBERS = ((100, 108), (108, 116), (116, 124), (124, 136), (136, 148), (329, 33
 
 
 def _octal(field: bytes) -> int:
-    """``tarfile.nti`` for an octal field (raises ValueError where it raises)."""
-    end = field.find(b"\0")
-    if end != -1:
-        field = field[:end]
-    return int(field.strip() or b"0", 8)
-
-
-def _text(field: bytes, encoding: str, errors: str) -> str:
-    """``tarfile.nts``: the field up to its first NUL, decoded."""
-    end = field.find(b"\0")
-    if end != -1:
-        field = field[:end]
-    return field.decode(encoding, errors)
+    """``tarfile.nti`` of an octal field, or ValueError. Where both succeed they agree (the
+    same digits up to the first NUL, read by the same ``int``); a base-256 first byte or any
+    other non-ASCII byte makes ``int`` raise, and the caller then asks ``tarfile``."""
+    return int(field.partition(b"\0")[0] or b"0", 8)
 
 
 class FastTarInfo(tarfile.TarInfo):
@@ -49,27 +39,19 @@ class FastTarInfo(tarfile.TarInfo):
 
     @classmethod
     def frombuf(cls, buf: bytes, encoding: str, errors: str) -> Any:
-        if (
-            len(buf) != _BLOCK
-            or buf == _ZERO_BLOCK
-            or buf[148] in _BASE256
-            or buf[156:157] == tarfile.GNUTYPE_SPARSE
-        ):
+        if len(buf) != _BLOCK or buf == _ZERO_BLOCK or buf[156:157] == tarfile.GNUTYPE_SPARSE:
             return super().frombuf(buf, encoding, errors)
         try:
             chksum = _octal(buf[148:156])
             if sum(buf) - sum(buf[148:156]) + _CHECKSUM_SPACES != chksum:
                 raise ValueError("not the unsigned checksum")
-            numbers = []
-            for start, end in _NUMBERS:
-                if buf[start] in _BASE256:
-                    raise ValueError("base-256 number")
-                numbers.append(_octal(buf[start:end]))
-            name = _text(buf[0:100], encoding, errors)
-            linkname = _text(buf[157:257], encoding, errors)
-            uname = _text(buf[265:297], encoding, errors)
-            gname = _text(buf[297:329], encoding, errors)
-            prefix = _text(buf[345:500], encoding, errors)
+            numbers = [_octal(buf[start:end]) for start, end in _NUMBERS]
+            # tarfile.nts: each text field up to its first NUL
+            name = buf[0:100].partition(b"\0")[0].decode(encoding, errors)
+            linkname = buf[157:257].partition(b"\0")[0].decode(encoding, errors)
+            uname = buf[265:297].partition(b"\0")[0].decode(encoding, errors)
+            gname = buf[297:329].partition(b"\0")[0].decode(encoding, errors)
+            prefix = buf[345:500].partition(b"\0")[0].decode(encoding, errors)
         except ValueError:  # includes UnicodeDecodeError: the standard path decides
             return super().frombuf(buf, encoding, errors)
         obj = cls()

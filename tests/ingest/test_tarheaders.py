@@ -131,6 +131,8 @@ def _mutations(header: bytes) -> list[bytes]:
         _edit(header, {100: b" 644 \0\0\0"}),  # spaces around a number
         _edit(header, {100: b"\x1c644\0\0\0\0"}),  # whitespace only str.strip knows
         _edit(header, {100: b"0_644\0\0\0"}),  # an underscore int() accepts
+        _edit(header, {329: b"       \0"}),  # a blank number (0)
+        _edit(header, {100: b"064\0" + b"4 \0 "}),  # digits after the first NUL are ignored
         _edit(header, {100: b"\xe9644\0\0\0\0"}),  # non-ASCII in a number
         _edit(header, {0: "nämé.py\0".encode("latin-1")}),  # not UTF-8
         _edit(header, {0: b"dir/" + b"\0" * 96, 156: b"\0"}),  # v7 directory
