@@ -22,6 +22,7 @@ from curate.ingest.fsio import (
 from curate.ingest.paths import clean_name, normalize_member
 from curate.ingest.readers import nonempty
 from curate.ingest.records import RawFile, SkipRecord
+from curate.ingest.tarheaders import FastTarInfo
 
 ARCHIVE_SUFFIXES = (
     ".tar.gz", ".tar.bz2", ".tar.xz", ".tar.zst", ".tar.zstd",
@@ -129,7 +130,12 @@ def member_sizes(fs: Any, path: str, kind: str) -> list[int]:
     with fs.open(path, "rb") as raw:
         if kind == "zip":
             return [0 if i.is_dir() else i.file_size for i in zipfile.ZipFile(raw).infolist()]
-        tf = tarfile.open(fileobj=_short_reads(open_decompressed(raw)), mode="r|", bufsize=1 << 16)  # noqa: SIM115
+        tf = tarfile.open(  # noqa: SIM115
+            fileobj=_short_reads(open_decompressed(raw)),
+            mode="r|",
+            bufsize=1 << 16,
+            tarinfo=FastTarInfo,
+        )
         return [m.size if m.isreg() else 0 for m in tf]
 
 
@@ -173,7 +179,12 @@ def _read_tar_stream(
     out: Emitter | None = None
     try:
         # Closed with `raw` by read_tar; stream mode ("r|") never seeks, so memory stays flat.
-        tf = tarfile.open(fileobj=_short_reads(open_decompressed(raw)), mode="r|", bufsize=1 << 16)  # noqa: SIM115
+        tf = tarfile.open(  # noqa: SIM115
+            fileobj=_short_reads(open_decompressed(raw)),
+            mode="r|",
+            bufsize=1 << 16,
+            tarinfo=FastTarInfo,
+        )
         first = tf.next()
     except (tarfile.TarError, *STREAM_ERRORS) as err:
         yield SkipRecord(
