@@ -390,14 +390,15 @@ BAND_BLOCK_ROWS = 8192
 cache (~3 MB at 42 bands) instead of costing ~100 MB of memory traffic each per shard."""
 
 
-def band_hashes(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+def band_hashes(sig: np.ndarray, bands: int, rows: int, first: int = 0) -> np.ndarray:
     """``(n_docs, bands) uint64``: one 64-bit hash per band of ``rows`` signature values.
     The band index is mixed in, so equal values in different bands never collide. All bands
     at once (``rows`` steps over ``(block, bands)`` arrays, not ``bands x rows`` over
-    columns), in blocks of ``BAND_BLOCK_ROWS`` signatures."""
+    columns), in blocks of ``BAND_BLOCK_ROWS`` signatures. ``first``: the index of the band
+    ``sig``'s first ``rows`` columns belong to (a slice of the bands hashes as the whole would)."""
     n = sig.shape[0]
     out = np.empty((n, bands), np.uint64)
-    seeds = np.arange(1, bands + 1, dtype=np.uint64) * _SHINGLE_MULT
+    seeds = np.arange(first + 1, first + bands + 1, dtype=np.uint64) * _SHINGLE_MULT
     tmp = np.empty((min(n, BAND_BLOCK_ROWS), bands), np.uint64)
     for lo in range(0, n, BAND_BLOCK_ROWS):
         block = sig[lo : lo + BAND_BLOCK_ROWS, : bands * rows].reshape(-1, bands, rows)

@@ -195,15 +195,23 @@ def _concat_sets(
 
 
 def write_bands(
-    nodes: np.ndarray, sig: np.ndarray, bands: int, rows: int, parts: int, out: Path, writer: str
+    nodes: np.ndarray,
+    sig: np.ndarray,
+    bands: int,
+    rows: int,
+    parts: int,
+    out: Path,
+    writer: str,
+    first: int = 0,
 ) -> int:
     """The LSH band hashes of ``sig`` (one signature per node) as ``BAND`` rows, shuffled by band
     hash into ``parts`` partitions under ``out`` as ``writer``'s files; returns the rows written.
-    One mechanism for file, repository and simulated signatures."""
-    bh = band_hashes(sig, bands, rows)
+    One mechanism for file, repository and simulated signatures. ``first``: ``sig`` holds bands
+    ``first`` .. ``first + bands - 1`` only (rows and hashes as those bands of the whole)."""
+    bh = band_hashes(sig, bands, rows, first)
     frame = pl.DataFrame(
         {
-            "band": np.tile(np.arange(bands, dtype=np.int32), len(nodes)),
+            "band": np.tile(np.arange(first, first + bands, dtype=np.int32), len(nodes)),
             "bh": bh.reshape(-1).view(np.int64),
             "node": np.repeat(nodes, bands),
         },

@@ -43,3 +43,10 @@ def test_a_changed_value_changes_only_its_band() -> None:
     a, b = band_hashes(sig, 42, 6), band_hashes(other, 42, 6)
     changed = np.argwhere(a != b).tolist()
     assert changed == [[1, 2]]
+
+
+def test_a_slice_of_bands_hashes_as_those_bands_of_the_whole() -> None:
+    sig = np.random.default_rng(2).integers(0, 1 << 32, (50, 256), dtype=np.uint32)
+    whole = band_hashes(sig, 42, 6)
+    np.testing.assert_array_equal(band_hashes(sig[:, 60:90], 5, 6, first=10), whole[:, 10:15])
+    assert not np.array_equal(band_hashes(sig[:, 60:90], 5, 6), whole[:, 10:15])
