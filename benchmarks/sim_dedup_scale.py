@@ -126,7 +126,7 @@ class _Bands:
         s = self.spec
         k = int(shard)
         c0, t0 = time.process_time(), time.time()
-        size = int(min(SHARD_DOCS, s["n"] - k * SHARD_DOCS))
+        size = int(min(s["shard_docs"], s["n"] - k * s["shard_docs"]))
         nodes, sig = shard_signatures(
             k,
             size,
@@ -292,7 +292,7 @@ def simulate(args: argparse.Namespace) -> dict[str, object]:
     passes = args.passes or auto_passes(n, bands, max_disk)
     groups = band_groups(bands, passes)
     need = disk_estimate(n, bands, len(groups))
-    n_shards = -(-n // SHARD_DOCS)
+    n_shards = -(-n // args.shard_docs)
     families = max(1, int(n * args.dup_frac / args.family_size))
     spec = {
         "n": n,
@@ -300,6 +300,7 @@ def simulate(args: argparse.Namespace) -> dict[str, object]:
         "dup_frac": args.dup_frac,
         "families": families,
         "flip": args.flip,
+        "shard_docs": args.shard_docs,
     }
     # A resumed run reuses units of the same spec and layout only.
     layout = {**spec, "bands": bands, "rows": rows, "budget": budget, "groups": groups}
@@ -359,7 +360,7 @@ def _simulate(
     bands = sum(count for _, count in groups)
     run = RunDir.at(work / "run")
     near = work / "run" / "dedup" / "near"
-    shards = [f"{k:05d}" for k in range(-(-n // SHARD_DOCS))]
+    shards = [f"{k:05d}" for k in range(-(-n // args.shard_docs))]
     band_parts = [
         max(DedupConfig().near.band_partitions, -(-n * count * BAND_ROW_BYTES // budget))
         for _, count in groups
@@ -503,6 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-bands", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     ap.add_argument("--fit", type=Path, help="print growth fits of a --json file and exit")
+    ap.add_argument("--shard-docs", type=int, default=SHARD_DOCS, help="documents per shard")
     ap.add_argument("--workers", type=int, default=1, help="worker processes (1: in-process)")
     ap.add_argument("--passes", type=int, help="passes over slices of the bands (default: auto)")
     ap.add_argument(
