@@ -232,6 +232,11 @@ def _step_counters(run: RunDir, prefix: str) -> tuple[float, float]:
     return cpu, rss
 
 
+def _band_parts(n: int, bands: int, budget: int) -> int:
+    """Band partitions of a pass over ``bands`` bands (``near.plan_near``'s formula)."""
+    return max(DedupConfig().near.band_partitions, -(-n * bands * BAND_ROW_BYTES // budget))
+
+
 def _pass_disk(work: Path, g: int, bands_dir: Path) -> int:
     """Bytes of pass ``g``'s band rows, measured once and kept in ``work`` (a resumed run finds
     the rows of finished passes deleted)."""
@@ -264,16 +269,28 @@ def auto_passes(n: int, bands: int, max_bytes: float) -> int:
     return bands
 
 
-def cpu_estimate(n: int, rates: Path | None) -> dict[str, float] | None:
-    """Per phase CPU s at ``n`` from the largest run in ``rates`` (linear in N: per-partition
-    work is constant once partitions are at the budget), or None without a usable file."""
+FILE_OPEN_CPU_S = 0.65e-3
+"""CPU per writer file an edges task opens (footer of ~150 row groups + its row group; measured
+with 400 files): the term of edges that grows with N x shards, not N."""
+
+
+def cpu_estimate(n: int, rates: Path | None, file_reads: int = 0) -> dict[str, float] | None:
+    """Per phase CPU s at ``n`` from the last run of the largest N in ``rates``: linear in N
+    (per-partition work is constant once partitions are at the budget), plus for edges
+    ``FILE_OPEN_CPU_S`` per file read beyond that run's (``file_reads``: band partitions x
+    shards at ``n``). None without a usable file."""
     if rates is None or not rates.exists():
         return None
     recs = [json.loads(x) for x in rates.read_text().splitlines() if x.strip()]
     if not recs:
         return None
-    big = max(recs, key=lambda r: r["n"])
-    return {ph: p["cpu_s"] * n / big["n"] for ph, p in big["phases"].items()} | {"from_n": big["n"]}
+    big = max(enumerate(recs), key=lambda ir: (ir[1]["n"], ir[0]))[1]
+    out = {ph: p["cpu_s"] * n / big["n"] for ph, p in big["phases"].items()}
+    if file_reads and "edges" in out and "band_parts" in big:
+        scaled = big["band_parts"] * big["shards"] * n / big["n"]
+        out["edges"] += FILE_OPEN_CPU_S * max(0.0, file_reads - scaled)
+    speed = big.get("cpu_s", 0) / big["wall_s"] if big.get("wall_s") else 0.0
+    return out | {"from_n": big["n"], "cpu_per_wall": speed}
 
 
 def simulate(args: argparse.Namespace) -> dict[str, object]:
@@ -313,14 +330,18 @@ def simulate(args: argparse.Namespace) -> dict[str, object]:
         file=sys.stderr,
         flush=True,
     )
-    est = cpu_estimate(n, args.rates or args.json)
+    parts = [_band_parts(n, count, budget) for _, count in groups]
+    est = cpu_estimate(n, args.rates or args.json, sum(parts) * n_shards)
     if est is not None:
-        total = sum(v for k, v in est.items() if k != "from_n")
+        speed = est.pop("cpu_per_wall")
+        from_n = int(est.pop("from_n"))
+        total = sum(est.values())
+        at_speed = f", about {total / speed / 60:,.0f} min at that run's CPU/wall" if speed else ""
         print(
             f"n={n}: estimated CPU {total:,.0f} s ({total / 3600:.2f} h; "
-            + ", ".join(f"{k} {v:,.0f}" for k, v in est.items() if k != "from_n")
-            + f"; linear from the N={int(est['from_n']):,} run), wall >= "
-            f"{total / args.workers / 60:,.0f} min on {args.workers} worker(s)",
+            + ", ".join(f"{k} {v:,.0f}" for k, v in est.items())
+            + f"; linear from the N={from_n:,} run), wall >= "
+            f"{total / args.workers / 60:,.0f} min on {args.workers} worker(s){at_speed}",
             file=sys.stderr,
             flush=True,
         )
@@ -361,10 +382,7 @@ def _simulate(
     run = RunDir.at(work / "run")
     near = work / "run" / "dedup" / "near"
     shards = [f"{k:05d}" for k in range(-(-n // args.shard_docs))]
-    band_parts = [
-        max(DedupConfig().near.band_partitions, -(-n * count * BAND_ROW_BYTES // budget))
-        for _, count in groups
-    ]
+    band_parts = [_band_parts(n, count, budget) for _, count in groups]
     rec: dict[str, object] = {
         "n": n,
         "num_perm": spec["num_perm"],

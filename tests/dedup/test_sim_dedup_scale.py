@@ -85,5 +85,14 @@ def test_auto_passes_fit_the_limit_and_estimate_is_linear(tmp_path: Path) -> Non
     rates = tmp_path / "r.jsonl"
     rec = {"n": 10, "phases": {"bands": {"cpu_s": 2.0}, "edges": {"cpu_s": 1.0}}}
     rates.write_text(json.dumps({**rec, "n": 5}) + "\n" + json.dumps(rec) + "\n")
-    assert sim.cpu_estimate(1000, rates) == {"bands": 200.0, "edges": 100.0, "from_n": 10}
+    est = sim.cpu_estimate(1000, rates)
+    assert est == {"bands": 200.0, "edges": 100.0, "from_n": 10, "cpu_per_wall": 0.0}
     assert sim.cpu_estimate(1000, tmp_path / "missing.jsonl") is None
+    # the last run of the largest N counts; file reads beyond linear add to edges only
+    later = {**rec, "band_parts": 2, "shards": 1, "phases": {"edges": {"cpu_s": 3.0}}}
+    later |= {"cpu_s": 3.0, "wall_s": 2.0}
+    with rates.open("a") as f:
+        f.write(json.dumps(later) + "\n")
+    est = sim.cpu_estimate(1000, rates, file_reads=200 + 10_000)
+    edges = pytest.approx(300.0 + 10_000 * sim.FILE_OPEN_CPU_S)
+    assert est == {"edges": edges, "from_n": 10, "cpu_per_wall": 1.5}
