@@ -446,10 +446,18 @@ def _simulate(
         "sim/bands/",
         gen_cpu,
         rows=bands_rows,
+        rows_per_part=round(bands_rows / sum(band_parts)),
         disk_bytes=bands_disk,
         peak_disk_bytes=peak_disk,
     )
-    phase("edges", wall["edges"], "sim/edges/", edges=edges, disk_bytes=_du(near / "cc_in"))
+    phase(
+        "edges",
+        wall["edges"],
+        "sim/edges/",
+        edges=edges,
+        file_reads=sum(band_parts) * len(shards),  # each task opens every shard's file
+        disk_bytes=_du(near / "cc_in"),
+    )
 
     t0 = time.time()
     cc_runner = _PeakDisk(runner, near / "cc")
