@@ -274,11 +274,25 @@ FILE_OPEN_CPU_S = 0.65e-3
 with 400 files): the term of edges that grows with N x shards, not N."""
 
 
-def cpu_estimate(n: int, rates: Path | None, file_reads: int = 0) -> dict[str, float] | None:
+def file_reads(band_parts: int, shards: int, node_parts: int, rounds: int = 2) -> dict[str, int]:
+    """Writer files opened per phase (a task opens every writer's file of its range): edges
+    read every shard's band file; components read cc_in (one writer per band partition) in
+    the first large-star step, then each of the ``2 * rounds`` further steps the previous
+    step's ``node_parts`` writers; labels the converged round's."""
+    return {
+        "edges": band_parts * shards,
+        "cc": band_parts * node_parts + 2 * rounds * node_parts * node_parts,
+        "label": node_parts * node_parts,
+    }
+
+
+def cpu_estimate(
+    n: int, rates: Path | None, reads: dict[str, int] | None = None
+) -> dict[str, float] | None:
     """Per phase CPU s at ``n`` from the last run of the largest N in ``rates``: linear in N
-    (per-partition work is constant once partitions are at the budget), plus for edges
-    ``FILE_OPEN_CPU_S`` per file read beyond that run's (``file_reads``: band partitions x
-    shards at ``n``). None without a usable file."""
+    (per-partition work is constant once partitions are at the budget), plus
+    ``FILE_OPEN_CPU_S`` per file read beyond that run's scaled linearly (``reads``:
+    ``file_reads`` at ``n``; file opens grow as N x writers). None without a usable file."""
     if rates is None or not rates.exists():
         return None
     recs = [json.loads(x) for x in rates.read_text().splitlines() if x.strip()]
@@ -286,9 +300,12 @@ def cpu_estimate(n: int, rates: Path | None, file_reads: int = 0) -> dict[str, f
         return None
     big = max(enumerate(recs), key=lambda ir: (ir[1]["n"], ir[0]))[1]
     out = {ph: p["cpu_s"] * n / big["n"] for ph, p in big["phases"].items()}
-    if file_reads and "edges" in out and "band_parts" in big:
-        scaled = big["band_parts"] * big["shards"] * n / big["n"]
-        out["edges"] += FILE_OPEN_CPU_S * max(0.0, file_reads - scaled)
+    if reads and {"band_parts", "shards", "node_parts"} <= big.keys():
+        rounds = int(big["phases"].get("cc", {}).get("rounds", 2))
+        had = file_reads(big["band_parts"], big["shards"], big["node_parts"], rounds)
+        for ph, count in reads.items():
+            if ph in out:
+                out[ph] += FILE_OPEN_CPU_S * max(0.0, count - had[ph] * n / big["n"])
     speed = big.get("cpu_s", 0) / big["wall_s"] if big.get("wall_s") else 0.0
     return out | {"from_n": big["n"], "cpu_per_wall": speed}
 
@@ -331,7 +348,7 @@ def simulate(args: argparse.Namespace) -> dict[str, object]:
         flush=True,
     )
     parts = [_band_parts(n, count, budget) for _, count in groups]
-    est = cpu_estimate(n, args.rates or args.json, sum(parts) * n_shards)
+    est = cpu_estimate(n, args.rates or args.json, file_reads(sum(parts), n_shards, node_parts))
     if est is not None:
         speed = est.pop("cpu_per_wall")
         from_n = int(est.pop("from_n"))
@@ -455,7 +472,7 @@ def _simulate(
         wall["edges"],
         "sim/edges/",
         edges=edges,
-        file_reads=sum(band_parts) * len(shards),  # each task opens every shard's file
+        file_reads=file_reads(sum(band_parts), len(shards), node_parts)["edges"],
         disk_bytes=_du(near / "cc_in"),
     )
 
@@ -470,7 +487,15 @@ def _simulate(
         parts=node_parts,
         fingerprint=fp,
     )
-    phase("cc", time.time() - t0, "sim/cc/", rounds=rounds, disk_bytes=cc_runner.peak)
+    reads = file_reads(sum(band_parts), len(shards), node_parts, rounds)["cc"]
+    phase(
+        "cc",
+        time.time() - t0,
+        "sim/cc/",
+        rounds=rounds,
+        file_reads=reads,
+        disk_bytes=cc_runner.peak,
+    )
 
     t0 = time.time()
     res = map_step(

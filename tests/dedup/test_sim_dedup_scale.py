@@ -88,11 +88,13 @@ def test_auto_passes_fit_the_limit_and_estimate_is_linear(tmp_path: Path) -> Non
     est = sim.cpu_estimate(1000, rates)
     assert est == {"bands": 200.0, "edges": 100.0, "from_n": 10, "cpu_per_wall": 0.0}
     assert sim.cpu_estimate(1000, tmp_path / "missing.jsonl") is None
-    # the last run of the largest N counts; file reads beyond linear add to edges only
-    later = {**rec, "band_parts": 2, "shards": 1, "phases": {"edges": {"cpu_s": 3.0}}}
-    later |= {"cpu_s": 3.0, "wall_s": 2.0}
+    # the last run of the largest N counts; file reads beyond linear add to their phase
+    later = {**rec, "band_parts": 2, "shards": 1, "node_parts": 1, "cpu_s": 3.0, "wall_s": 2.0}
+    later["phases"] = {"edges": {"cpu_s": 3.0}, "cc": {"cpu_s": 1.0, "rounds": 2}}
     with rates.open("a") as f:
         f.write(json.dumps(later) + "\n")
-    est = sim.cpu_estimate(1000, rates, file_reads=200 + 10_000)
+    assert sim.file_reads(2, 1, 1, 2) == {"edges": 2, "cc": 6, "label": 1}
+    reads = {"edges": 200 + 10_000, "cc": 600, "label": 5}
+    est = sim.cpu_estimate(1000, rates, reads)
     edges = pytest.approx(300.0 + 10_000 * sim.FILE_OPEN_CPU_S)
-    assert est == {"edges": edges, "from_n": 10, "cpu_per_wall": 1.5}
+    assert est == {"edges": edges, "cc": 100.0, "from_n": 10, "cpu_per_wall": 1.5}
