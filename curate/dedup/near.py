@@ -294,7 +294,7 @@ def star_edges(
 ) -> int:
     """Each LSH bucket (band, band hash) of one partition becomes a star around its smallest
     node; edges go to ``out_dir`` in components (LS input) layout as ``writer``'s file (default:
-    the partition number). Returns the distinct edges."""
+    the partition number). Returns the number of distinct edges."""
     rows = read_partition(bands_dir, part, BAND)
     u, v = star_pairs(rows["band"].to_numpy(), rows["bh"].to_numpy(), rows["node"].to_numpy())
     if len(u) == 0:
@@ -314,8 +314,8 @@ def _repeated(bh: np.ndarray) -> np.ndarray:
     """Indices of the rows whose band hash occurs more than once (and a few more whose top 32
     bits do): the only rows that can share a bucket. Most buckets hold one row, so this cuts a
     partition to a few percent before any exact work. Sorts the top halves (uint32: half the
-    cost of sorting int64), then finds their rows through a 16M-entry bit table (no argsort
-    and no search over all rows)."""
+    cost of sorting int64), then finds their rows through a 16M-entry boolean table (16 MB; no
+    argsort and no search over all rows)."""
     top = bh.view(np.uint32)[_TOP::2]
     s = np.sort(top)
     rep = np.unique(s[1:][s[1:] == s[:-1]])
