@@ -210,6 +210,14 @@ def _h(s: float) -> str:
     return f"{s / 3600:.2f} h"
 
 
+def _procs(sims: list[dict]) -> str:
+    """How the simulation records ran: in-process, or on K worker processes."""
+    workers = sorted({int(r.get("workers", 1)) for r in sims})
+    if workers == [1]:
+        return "one process running every task in turn"
+    return f"tasks on {'/'.join(map(str, workers))} worker process(es), RSS the max over them"
+
+
 def plan(args: argparse.Namespace) -> str:
     e2e = read_e2e(args.benchmarks)
     rates = dict(e2e.rates)
@@ -364,8 +372,9 @@ def plan(args: argparse.Namespace) -> str:
     w("to any measured rate:")
     w("")
     w("```")
-    w("for n in 300000 1000000 3000000; do  # one process per N: peak RSS is per process")
-    w("  nice -n 10 python benchmarks/sim_dedup_scale.py --n $n --json .bench/scale/sim.jsonl")
+    w("for n in 1000000 3000000 10000000; do")
+    w("  nice -n 10 python benchmarks/sim_dedup_scale.py --n $n --workers 2 \\")
+    w("    --json .bench/scale/sim.jsonl")
     w("done")
     w("python benchmarks/scale_plan.py --sim .bench/scale/sim.jsonl --write")
     w("```")
@@ -430,7 +439,7 @@ def plan(args: argparse.Namespace) -> str:
     w(
         f"- Dedup barrier tasks: peak RSS {sim_rss:.0f} MB over N = {', '.join(f'{n:,}' for n in ns)}"
     )
-    w(f"  (one process running every task in turn; fitted RSS growth N^{rss_exp:.2f}). Partition")
+    w(f"  (the largest process: {_procs(sims)}; fitted RSS growth N^{rss_exp:.2f}). Partition")
     w(f"  counts follow `memory_budget_mb` = {budget} MB, so a task's input stays under the budget")
     w(f"  at any N: at {files:,.0f} files {band_parts:,} band partitions, {node_parts:,} node")
     w("  partitions (the formulas of `curate.dedup.near.plan_near`).")
@@ -476,9 +485,10 @@ def plan(args: argparse.Namespace) -> str:
     w(f"{big['rows']} rows) generated inside each shard's bands task (gen, not counted in bands),")
     w("so only band rows reach the disk; then `minhash.band_hashes` +")
     w("`shuffle.write_partitioned`, `near.star_edges`, `components.connected_components`,")
-    w(
-        "`components.labels` run through `map_step` on a `LocalRunner`. Shared 2-core machine, nice 10."
-    )
+    w(f"`components.labels` run through `map_step` ({_procs(sims)}). Buckets never span bands,")
+    w("so a run may do bands + edges in passes over slices of the bands (the union of the")
+    w("passes' edges is the one-pass edge set; band disk is the sum over passes, what the")
+    w("pipeline stores at once). Shared 2-core machine, nice 10.")
     w("")
     w("| N | phase | wall s | CPU s | peak RSS MB | disk MB | detail |")
     w("|---:|---|---:|---:|---:|---:|---|")

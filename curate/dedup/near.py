@@ -195,15 +195,23 @@ def _concat_sets(
 
 
 def write_bands(
-    nodes: np.ndarray, sig: np.ndarray, bands: int, rows: int, parts: int, out: Path, writer: str
+    nodes: np.ndarray,
+    sig: np.ndarray,
+    bands: int,
+    rows: int,
+    parts: int,
+    out: Path,
+    writer: str,
+    first: int = 0,
 ) -> int:
     """The LSH band hashes of ``sig`` (one signature per node) as ``BAND`` rows, shuffled by band
     hash into ``parts`` partitions under ``out`` as ``writer``'s files; returns the rows written.
-    One mechanism for file, repository and simulated signatures."""
-    bh = band_hashes(sig, bands, rows)
+    One mechanism for file, repository and simulated signatures. ``first``: ``sig`` holds bands
+    ``first`` .. ``first + bands - 1`` only (rows and hashes as those bands of the whole)."""
+    bh = band_hashes(sig, bands, rows, first)
     frame = pl.DataFrame(
         {
-            "band": np.tile(np.arange(bands, dtype=np.int32), len(nodes)),
+            "band": np.tile(np.arange(first, first + bands, dtype=np.int32), len(nodes)),
             "bh": bh.reshape(-1).view(np.int64),
             "node": np.repeat(nodes, bands),
         },
@@ -281,21 +289,67 @@ def _bands(task: _Task) -> dict[str, int]:
     }
 
 
-def star_edges(bands_dir: Path, part: int | str, out_dir: Path, node_parts: int) -> int:
+def star_edges(
+    bands_dir: Path, part: int | str, out_dir: Path, node_parts: int, writer: str | None = None
+) -> int:
     """Each LSH bucket (band, band hash) of one partition becomes a star around its smallest
-    node; edges go to ``out_dir`` in components (LS input) layout."""
-    rows = read_partition(bands_dir, part, BAND).unique()
-    if rows.height == 0:
+    node; edges go to ``out_dir`` in components (LS input) layout as ``writer``'s file (default:
+    the partition number). Returns the number of distinct edges."""
+    rows = read_partition(bands_dir, part, BAND)
+    u, v = star_pairs(rows["band"].to_numpy(), rows["bh"].to_numpy(), rows["node"].to_numpy())
+    if len(u) == 0:
         return 0
-    centre = rows.group_by("band", "bh").agg(pl.col("node").min().alias("c"))
-    edges = (
-        rows.join(centre, on=["band", "bh"])
-        .filter(pl.col("node") != pl.col("c"))
-        .select(pl.col("node").alias("u"), pl.col("c").alias("v"))
-        .unique()
-    )
-    write_undirected(edges, node_parts, out_dir, f"{int(part):05d}")
-    return edges.height
+    edges = pl.DataFrame({"u": u, "v": v}, schema={"u": pl.Int64, "v": pl.Int64})
+    write_undirected(edges, node_parts, out_dir, writer or f"{int(part):05d}")
+    return len(u)
+
+
+_EMPTY = np.empty(0, np.int64)
+_LOW24 = np.uint32((1 << 24) - 1)
+_TOP = 1 if np.little_endian else 0
+"""Index of an int64's high uint32 half in its ``view(np.uint32)``."""
+
+
+def _repeated(bh: np.ndarray) -> np.ndarray:
+    """Indices of the rows whose band hash occurs more than once (and a few more whose top 32
+    bits do): the only rows that can share a bucket. Most buckets hold one row, so this cuts a
+    partition to a few percent before any exact work. Sorts the top halves (uint32: half the
+    cost of sorting int64), then finds their rows through a 16M-entry boolean table (16 MB; no
+    argsort and no search over all rows)."""
+    top = bh.view(np.uint32)[_TOP::2]
+    s = np.sort(top)
+    rep = np.unique(s[1:][s[1:] == s[:-1]])
+    if rep.size == 0:
+        return _EMPTY
+    table = np.zeros(1 << 24, bool)
+    table[rep & _LOW24] = True
+    rows = np.flatnonzero(table[top & _LOW24])
+    found = np.minimum(np.searchsorted(rep, top[rows]), rep.size - 1)
+    return rows[rep[found] == top[rows]]
+
+
+def star_pairs(band: np.ndarray, bh: np.ndarray, node: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The star edges of the buckets ``(band, bh)`` of band rows: ``(u, v)`` int64, distinct,
+    sorted by ``(u, v)``, one per member ``u`` of a bucket linked to ``v``, the bucket's
+    smallest node (``u > v``). Duplicate rows count once; a bucket of one node gives none."""
+    rows = _repeated(np.ascontiguousarray(bh, np.int64)) if len(bh) > 1 else _EMPTY
+    if rows.size == 0:
+        return _EMPTY, _EMPTY
+    b, h, x = band[rows], bh[rows], node[rows].astype(np.int64)
+    order = np.lexsort((x, b, h))
+    b, h, x = b[order], h[order], x[order]
+    first = np.r_[True, (h[1:] != h[:-1]) | (b[1:] != b[:-1])]  # a bucket's first row
+    fresh = first | np.r_[True, x[1:] != x[:-1]]  # not a repeat of the row before
+    x, first = x[fresh], first[fresh]
+    start = np.flatnonzero(first)
+    centre = np.repeat(x[start], np.diff(np.r_[start, len(x)]))  # the bucket's smallest node
+    u, v = x[~first], centre[~first]
+    if u.size == 0:  # only repeats of single-node buckets
+        return _EMPTY, _EMPTY
+    order = np.lexsort((v, u))
+    u, v = u[order], v[order]
+    distinct = np.r_[True, (u[1:] != u[:-1]) | (v[1:] != v[:-1])]
+    return u[distinct], v[distinct]
 
 
 def _edges(task: _Task) -> int:

@@ -101,7 +101,7 @@ def write_partitioned(
     read and a reader lists one range folder. Returns the files written."""
     if df.height == 0:
         return 0
-    order = np.argsort(parts, kind="stable")
+    order = _stable_order(parts, n_parts)
     sorted_parts = parts[order]
     bounds = np.flatnonzero(np.r_[True, sorted_parts[1:] != sorted_parts[:-1], True])
     table = df[order].to_arrow()
@@ -127,6 +127,15 @@ def write_partitioned(
             for _, lo, rows in slices:
                 w.write(table.slice(lo, rows))
     return len(files)
+
+
+def _stable_order(parts: np.ndarray, n_parts: int) -> np.ndarray:
+    """``argsort(parts, kind="stable")``; as uint16 when every valid partition fits one (numpy
+    radix-sorts 16-bit keys: ~3x faster on a shard's 10M band rows). Out-of-range values keep
+    the wide sort, so ``write_partitioned`` still sees and refuses them."""
+    if n_parts <= 1 << 16 and len(parts) and parts.min() >= 0 and parts.max() < n_parts:
+        return np.argsort(parts.astype(np.uint16), kind="stable")
+    return np.argsort(parts, kind="stable")
 
 
 def row_groups(metadata: pq.FileMetaData, k: int) -> list[int]:

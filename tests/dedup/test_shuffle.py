@@ -210,3 +210,16 @@ def test_shuffle_files_carry_no_column_statistics(tmp_path: Path) -> None:
     with AtomicParquetWriter(tmp_path / "plain.parquet", df.to_arrow().schema) as w:
         w.write(df.to_arrow())
     assert pq.read_metadata(tmp_path / "plain.parquet").row_group(0).column(0).is_stats_set
+
+
+@pytest.mark.parametrize("n_parts", [1, 7, 1 << 16, (1 << 16) + 1, 1 << 40])
+def test_stable_order_is_the_stable_argsort_for_any_partition_count(n_parts: int) -> None:
+    rng = np.random.default_rng(n_parts % 1000)
+    parts = rng.integers(0, n_parts, 5000)
+    np.testing.assert_array_equal(
+        shuffle._stable_order(parts, n_parts), np.argsort(parts, kind="stable")
+    )
+    bad = np.r_[parts, -1, n_parts]  # out of range: still sorted (then refused by the writer)
+    np.testing.assert_array_equal(
+        shuffle._stable_order(bad, n_parts), np.argsort(bad, kind="stable")
+    )
