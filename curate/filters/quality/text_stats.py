@@ -18,6 +18,8 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from curate.filters.quality import kernels
+
 REPEATED_LINE_MIN_CHARS = 10
 """Lines shorter than this (after stripping) never count as repeated: ``}``, ``end``, ``else:``
 repeat in every healthy file."""
@@ -123,12 +125,6 @@ class ByteView:
     @cached_property
     def alnum(self) -> np.ndarray:  # ASCII letters and digits
         return self.alpha | self.digit
-
-    @cached_property
-    def word(self) -> np.ndarray:  # [A-Za-z0-9_] or part of a non-ASCII character
-        mask = self.alnum | self.high
-        mask |= self.data == ord("_")
-        return mask
 
 
 def char_class_counts(
@@ -270,7 +266,7 @@ def line_stats(
     subst_doc = doc[candidate][substantive]
     subst_count = np.bincount(subst_doc, minlength=n)
     hashes = stripped.filter(pl.Series(substantive)).hash().to_numpy()
-    repeats = _repeats_per_doc(hashes, subst_doc, n, first_only=True)
+    repeats = _repeats_per_doc(hashes, subst_doc, n)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         return pl.DataFrame(
@@ -284,9 +280,8 @@ def line_stats(
         )
 
 
-def _repeats_per_doc(h: np.ndarray, doc: np.ndarray, rows: int, *, first_only: bool) -> np.ndarray:
-    """Per document, how many of its hashes ``h`` occur more than once in that document: all
-    occurrences (``first_only=False``) or all but the first (``first_only=True``).
+def _repeats_per_doc(h: np.ndarray, doc: np.ndarray, rows: int) -> np.ndarray:
+    """Per document, how many of its hashes ``h`` repeat an earlier one of that document.
 
     The document index goes in the high bits and the hash in the rest, so one sort puts equal
     (document, hash) keys next to each other."""
@@ -297,98 +292,24 @@ def _repeats_per_doc(h: np.ndarray, doc: np.ndarray, rows: int, *, first_only: b
     key = h >> np.uint64(bits)
     key |= doc.astype(np.uint64) << shift
     key = _sort(key)
-    same = key[1:] == key[:-1]
-    if first_only:
-        hit = key[1:][same]
-    else:
-        repeated = np.zeros(key.size, bool)
-        repeated[1:] = same
-        repeated[:-1] |= same
-        hit = key[repeated]
+    hit = key[1:][key[1:] == key[:-1]]
     return np.bincount((hit >> shift).astype(np.int64), minlength=rows)
-
-
-_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
-
-
-def _spread(x: np.ndarray) -> np.ndarray:
-    """Multiply-xorshift (in place): every input bit reaches the high bits, which the n-gram
-    keys keep, and the high bits fold back into the low ones."""
-    x *= _M1
-    x ^= x >> np.uint64(29)
-    return x
-
-
-_LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], np.uint64)
-"""``_LOW_BYTES[k]`` keeps the low ``k`` bytes of a little-endian uint64."""
-
-
-def _load_u64(data: np.ndarray) -> np.ndarray:
-    """A view where element ``i`` is the little-endian uint64 of ``data[i:i+8]`` (zero-padded):
-    gathering it at word starts loads eight bytes per word in one fancy-index pass."""
-    padded = np.concatenate([data, np.zeros(8, np.uint8)])
-    return np.ndarray(shape=(data.size,), dtype="<u8", buffer=padded, offset=0, strides=(1,))
-
-
-def _word_bounds(view: ByteView) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end of every word, in order; words never cross a document boundary."""
-    w, offsets, size = view.word, view.offsets, view.data.size
-    change = np.empty(size + 1, bool)
-    change[0], change[-1] = w[0], w[-1]
-    np.not_equal(w[1:], w[:-1], out=change[1:-1])
-    edges = np.flatnonzero(change)  # alternately a word start and a word end
-    inner = offsets[(offsets > 0) & (offsets < size)]
-    cross = inner[w[inner - 1] & w[inner]]
-    if cross.size:  # a word running over a document boundary: end it and start a new one
-        edges = np.insert(edges, np.repeat(np.searchsorted(edges, cross), 2), np.repeat(cross, 2))
-    return edges[0::2], edges[1::2]
-
-
-def _word_hashes(view: ByteView) -> tuple[np.ndarray, np.ndarray]:
-    """Hash of every word (run of ``[A-Za-z0-9_]`` or non-ASCII bytes), in order, and the
-    number of words of each document.
-
-    Words have no NUL bytes, so a word of up to 8 bytes is its own masked little-endian load;
-    a longer word mixes in its last 8 bytes and its length. Two different long words collide
-    only when they agree on first 8 bytes, last 8 bytes and length, which is irrelevant for a
-    repetition statistic."""
-    offsets = view.offsets
-    if view.data.size == 0:
-        return np.zeros(0, np.uint64), np.zeros(len(offsets) - 1, np.int64)
-    starts, ends = _word_bounds(view)
-    length = ends - starts
-    loads = _load_u64(view.data)
-    h = loads[starts]
-    h &= _LOW_BYTES[np.minimum(length, 8)]
-    long = np.flatnonzero(length > 8)
-    if long.size:
-        h[long] = h[long] * _M2 + loads[ends[long] - 8] + length[long].astype(np.uint64) * _M1
-    return _spread(h), np.diff(np.searchsorted(starts, offsets))  # starts are sorted
 
 
 def repeated_ngram_fraction(
     content: pa.LargeStringArray, n: int = NGRAM, view: ByteView | None = None
 ) -> pl.Series:
     """Fraction of a document's word n-grams that occur more than once in it (Gopher-style
-    repetition signal); null when a document has fewer than ``n`` words. Vectorised over the
-    batch's UTF-8 bytes."""
+    repetition signal; a word is a run of ``[A-Za-z0-9_]`` or non-ASCII bytes); null when a
+    document has fewer than ``n`` words. One compiled pass per document (``kernels``)."""
     rows = len(content)
     if n <= 0:
         return pl.Series("repeated_ngram_fraction", [None] * rows, dtype=pl.Float64)
     view = view if view is not None else ByteView.of(content)
-    h, words = _word_hashes(view)
-    total = np.maximum(words - (n - 1), 0)
-    dups = np.zeros(rows, np.int64)
-    if h.size >= n:
-        m = h.size - n + 1
-        g = h[:m].copy()
-        for k in range(1, n):  # a multiply-add chains the spread word hashes
-            g *= _M1
-            g += h[k : k + m]
-        doc = np.repeat(np.arange(rows, dtype=np.int64), words)
-        gdoc = doc[:m]
-        gdoc[gdoc != doc[n - 1 :]] = rows  # n-grams across documents go to a dummy document
-        dups = _repeats_per_doc(g, gdoc, rows + 1, first_only=False)[:rows]
+    # The numpy definition keyed n-grams by (document, hash) in one uint64, the hash losing the
+    # document index's width of low bits; the kernel drops the same bits (identical results).
+    bits = max(1, int(rows + 1).bit_length())
+    total, dups = kernels.repeated_ngrams(view.data, view.offsets, n, bits)
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = dups / total
     return _null_where(frac, total == 0, "repeated_ngram_fraction")
