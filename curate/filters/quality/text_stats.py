@@ -11,9 +11,11 @@ per document, nulls where a statistic is undefined (e.g. fractions of an empty f
 from __future__ import annotations
 
 import itertools
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 
+import hyperscan
 import numpy as np
 import polars as pl
 import pyarrow as pa
@@ -36,7 +38,6 @@ _NUMBER = r"[-+]?(?:0[xX][0-9a-fA-F]+|\d+\.?\d*(?:[eE][-+]?\d+)?)[fFlLuU]?"
 _DATA_RE = rf"(?:{_NUMBER}\s*[,;]\s*){{{DATA_MIN_ITEMS},}}{_NUMBER}?"
 
 _U8 = np.uint8
-_ONES8 = np.uint64(0x0101010101010101)  # eight True bytes read as one little-endian uint64
 
 
 def as_large_string(content: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
@@ -96,10 +97,6 @@ class ByteView:
             len(bounds) - 1,
         )
 
-    def doc_of(self, positions: np.ndarray) -> np.ndarray:
-        """Document index of byte positions (relative to ``data``)."""
-        return np.searchsorted(self.offsets, positions, side="right") - 1
-
     @cached_property
     def series(self) -> pl.Series:
         """The content as a polars Series (converted once per batch)."""
@@ -121,10 +118,6 @@ class ByteView:
     @cached_property
     def high(self) -> np.ndarray:  # bytes of non-ASCII characters (lead and continuation)
         return self.data >= 0x80
-
-    @cached_property
-    def alnum(self) -> np.ndarray:  # ASCII letters and digits
-        return self.alpha | self.digit
 
 
 def char_class_counts(
@@ -180,16 +173,6 @@ def _sort(x: np.ndarray) -> np.ndarray:
     uint64/int64 arrays (measured: 5M random uint64 keys, 0.11 vs 0.42 CPU-s; polars' threaded
     sort spends more CPU, 0.24)."""
     return pl.Series(x).sort(multithreaded=False).to_numpy()
-
-
-def _sorted_unique(x: np.ndarray) -> np.ndarray:
-    """``np.unique`` by sorting (numpy 2.4's hash-based ``unique`` is several times slower on
-    these arrays, measured)."""
-    x = _sort(x)
-    keep = np.empty(x.size, bool)
-    keep[:1] = True
-    np.not_equal(x[1:], x[:-1], out=keep[1:])
-    return x[keep]
 
 
 def _lines_per_doc(bounds: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -315,20 +298,76 @@ def repeated_ngram_fraction(
     return _null_where(frac, total == 0, "repeated_ngram_fraction")
 
 
-def _encoded_candidates(view: ByteView) -> np.ndarray:
-    """Documents that may contain an encoded run: a base64 run of 64+ characters always covers
-    an aligned 32-byte block of base64 bytes (checked as four uint64 words per block), and an
-    escape run needs a literal ``\\x``. Only these documents go through the regex."""
-    data = view.data
-    b64 = (data | _U8(4)) == ord("/")  # "+" (0x2B) or "/" (0x2F)
-    b64 |= view.alnum
-    words = b64[: data.size - data.size % 32].view(np.uint64)
-    full = words[0::4] & words[1::4]
-    full &= words[2::4]
-    full &= words[3::4]
-    docs = _sorted_unique(view.doc_of(np.flatnonzero(full == _ONES8) * 32))
-    escapes = view.series.str.contains("\\x", literal=True).fill_null(False)
-    return np.union1d(docs, np.flatnonzero(escapes.to_numpy()))
+# Necessary conditions of the two pattern regexes, as byte patterns for one Hyperscan pass: a
+# match of _ENCODED_RE contains 64 base64 bytes or 16 escapes (ASCII classes: byte semantics are
+# the regex's); a match of _DATA_RE contains 16 "number, " items, where polars' Unicode \d and
+# \s are widened to any non-ASCII byte (every byte of a multi-byte digit or space is >= 0x80).
+_SPACE_B = r"[\t\n\x0b\x0c\r \x80-\xff]"
+_DIGIT_B = r"[0-9\x80-\xff]"
+_NUMBER_B = (
+    rf"[-+]?(?:0[xX][0-9a-fA-F]+|{_DIGIT_B}+\.?{_DIGIT_B}*(?:[eE][-+]?{_DIGIT_B}+)?)[fFlLuU]?"
+)
+_PREFILTERS = (
+    rf"(?:{_NUMBER_B}{_SPACE_B}*[,;]{_SPACE_B}*){{{DATA_MIN_ITEMS}}}",  # id 0: data literal
+    rf"[A-Za-z0-9+/]{{{ENCODED_MIN_RUN}}}|(?:\\x[0-9a-fA-F]{{2}}){{16}}",  # id 1: encoded
+)
+
+
+class _PatternPrefilter:
+    """The documents of a batch that may match each pattern regex: one Hyperscan block scan a
+    document, stopping at each pattern's first match. Only those documents go through the
+    (Unicode) polars regex, which gives the values."""
+
+    def __init__(self) -> None:
+        self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self.db.compile(
+            expressions=[p.encode() for p in _PREFILTERS],
+            ids=list(range(len(_PREFILTERS))),
+            elements=len(_PREFILTERS),
+            flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(_PREFILTERS),
+        )
+        self._local = threading.local()  # a scratch space serves one scan at a time
+
+    def candidates(self, view: ByteView) -> list[np.ndarray]:
+        """Per pattern id, the sorted indices of the documents with a match."""
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self.db)
+        hits: list[list[int]] = [[] for _ in _PREFILTERS]
+
+        def found(pid: int, _start: int, _end: int, _flags: int, doc: int) -> None:
+            hits[pid].append(doc)
+
+        data, scan = view.data, self.db.scan
+        bounds = view.offsets.tolist()
+        for doc, (a, b) in enumerate(itertools.pairwise(bounds)):
+            if b > a:
+                scan(data[a:b], match_event_handler=found, scratch=scratch, context=doc)
+        return [np.array(sorted(h), np.int64) for h in hits]
+
+
+_prefilter: _PatternPrefilter | None = None
+
+
+def _pattern_candidates(view: ByteView) -> list[np.ndarray]:
+    global _prefilter
+    if _prefilter is None:
+        _prefilter = _PatternPrefilter()
+    return _prefilter.candidates(view)
+
+
+def _matched_bytes(series: pl.Series, regex: str, keep: pl.Expr | None = None) -> np.ndarray:
+    """Per string, the bytes of its (non-overlapping) matches of ``regex`` (those for which
+    ``keep`` holds)."""
+    matches = pl.element() if keep is None else pl.element().filter(keep)
+    return (
+        series.str.extract_all(regex)
+        .list.eval(matches.str.len_bytes())
+        .list.sum()
+        .fill_null(0)
+        .to_numpy()
+        .astype(np.float64)
+    )
 
 
 def pattern_fractions(
@@ -339,26 +378,13 @@ def pattern_fractions(
     view = view if view is not None else ByteView.of(content)
     rows = len(content)
     mixed = pl.element().str.contains("[0-9]") & pl.element().str.contains("[A-Za-z]")
+    data_docs, encoded_docs = _pattern_candidates(view)
     enc = np.zeros(rows, np.float64)
-    candidates = _encoded_candidates(view)
-    if candidates.size:
-        found = (
-            view.series.gather(candidates)
-            .str.extract_all(_ENCODED_RE)
-            .list.eval(pl.element().filter(mixed).str.len_bytes())
-            .list.sum()
-            .fill_null(0)
-            .to_numpy()
-        )
-        enc[candidates] = found
-    data = (
-        view.series.str.extract_all(_DATA_RE)
-        .list.eval(pl.element().str.len_bytes())
-        .list.sum()
-        .fill_null(0)
-        .to_numpy()
-        .astype(np.float64)
-    )
+    data = np.zeros(rows, np.float64)
+    if encoded_docs.size:
+        enc[encoded_docs] = _matched_bytes(view.series.gather(encoded_docs), _ENCODED_RE, mixed)
+    if data_docs.size:
+        data[data_docs] = _matched_bytes(view.series.gather(data_docs), _DATA_RE)
     empty = bytes_ == 0
     with np.errstate(divide="ignore", invalid="ignore"):
         return pl.DataFrame(
