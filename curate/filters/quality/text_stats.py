@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import hyperscan
@@ -37,8 +37,6 @@ _ENCODED_RE = (
 _NUMBER = r"[-+]?(?:0[xX][0-9a-fA-F]+|\d+\.?\d*(?:[eE][-+]?\d+)?)[fFlLuU]?"
 _DATA_RE = rf"(?:{_NUMBER}\s*[,;]\s*){{{DATA_MIN_ITEMS},}}{_NUMBER}?"
 
-_U8 = np.uint8
-
 
 def as_large_string(content: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
     if isinstance(content, pa.ChunkedArray):
@@ -52,15 +50,10 @@ def as_large_string(content: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
     return content
 
 
-def _in_range(x: np.ndarray, lo: int, count: int) -> np.ndarray:
-    """``lo <= x < lo + count`` for uint8 ``x`` in two SIMD passes (unsigned wrap-around)."""
-    return (x - _U8(lo)) < count
-
-
 @dataclass
 class ByteView:
-    """A batch's UTF-8 bytes as one uint8 array, per-document offsets into it, and byte-class
-    masks computed once and shared by the character, line, word and pattern statistics."""
+    """A batch's UTF-8 bytes as one uint8 array and per-document offsets into it, shared by the
+    character, line, word and pattern statistics."""
 
     content: pa.LargeStringArray
     offsets: np.ndarray
@@ -68,6 +61,7 @@ class ByteView:
     data: np.ndarray
     base: int
     """Absolute position of ``data[0]`` in the Arrow data buffer."""
+    _stats: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, content: pa.LargeStringArray) -> ByteView:
@@ -86,38 +80,19 @@ class ByteView:
     def sizes(self) -> np.ndarray:
         return np.diff(self.offsets)
 
-    def counts(self, mask: np.ndarray) -> np.ndarray:
-        """True values of a byte ``mask`` per document: a loop of SIMD ``count_nonzero`` calls,
-        about three times faster than ``np.add.reduceat`` on byte masks (measured)."""
-        bounds = self.offsets.tolist()
-        count = np.count_nonzero
-        return np.fromiter(
-            (count(mask[a:b]) for a, b in itertools.pairwise(bounds)),
-            np.int64,
-            len(bounds) - 1,
-        )
-
     @cached_property
     def series(self) -> pl.Series:
         """The content as a polars Series (converted once per batch)."""
         return pl.Series("content", self.content)
 
-    @cached_property
-    def high_counts(self) -> np.ndarray:
-        """Bytes >= 0x80 per document (0: an ASCII-only document)."""
-        return self.counts(self.high)
-
-    @cached_property
-    def alpha(self) -> np.ndarray:  # ASCII letters
-        return _in_range(self.data | _U8(0x20), ord("a"), 26)
-
-    @cached_property
-    def digit(self) -> np.ndarray:  # ASCII digits
-        return _in_range(self.data, ord("0"), 10)
-
-    @cached_property
-    def high(self) -> np.ndarray:  # bytes of non-ASCII characters (lead and continuation)
-        return self.data >= 0x80
+    def stats(self, long_line_chars: int = LONG_LINE_CHARS) -> dict[str, np.ndarray]:
+        """Per-document byte, character and line counts (``kernels.BYTE_FIELDS``), from one
+        compiled pass over the batch (cached: the character and line statistics share it)."""
+        if long_line_chars not in self._stats:
+            self._stats[long_line_chars] = kernels.byte_stats(
+                self.data, self.offsets, long_line_chars, REPEATED_LINE_MIN_CHARS
+            )
+        return self._stats[long_line_chars]
 
 
 def char_class_counts(
@@ -129,56 +104,31 @@ def char_class_counts(
     as in The Stack's filter); digits and whitespace are ASCII.
     """
     view = view if view is not None else ByteView.of(content)
-    data = view.data
-    space = data == ord(" ")
-    space |= _in_range(data, 9, 5)  # \t \n \v \f \r
+    stats = view.stats()
+    high, lead = stats["high"], stats["non_ascii"]
     counts = {
-        "alpha": view.counts(view.alpha),
-        "digit": view.counts(view.digit),
-        "space": view.counts(space),
+        "alpha": stats["alpha"].copy(),
+        "digit": stats["digit"],
+        "space": stats["space"],
+        "non_ascii": lead,
+        "bytes": view.sizes,
+        "chars": view.sizes - (high - lead),
+        "replacement": stats["replacement"],
     }
-    del space
-    high = view.high_counts
-    bounds = view.offsets
-    # Non-ASCII documents only: lead bytes (one per character) and exact Unicode letters.
-    index = np.flatnonzero(high)
-    lead = np.zeros(len(high), np.int64)
-    for i in index.tolist():
-        lead[i] = np.count_nonzero(data[bounds[i] : bounds[i + 1]] >= 0xC0)
-    counts["non_ascii"] = lead
-    counts["bytes"] = np.diff(bounds)
-    counts["chars"] = counts["bytes"] - (high - lead)
     counts["alnum"] = counts["alpha"] + counts["digit"]
-    replacement = np.zeros(len(high), np.int64)
-    if index.size:
+    index = np.flatnonzero(high)
+    if index.size:  # non-ASCII documents only: exact Unicode letters and digits
         subset = content.take(pa.array(index))
         # ASCII is stripped in Rust (polars); Python only classifies the non-ASCII remainder.
         rest = pl.Series(subset).str.replace_all(r"[\x00-\x7f]+", "").to_list()
         for i, runs in zip(index, rest, strict=True):
             counts["alnum"][i] += sum(map(str.isalnum, runs))
             counts["alpha"][i] += sum(map(str.isalpha, runs))
-        replacement[index] = (
-            pl.Series(subset).str.count_matches("\ufffd", literal=True).fill_null(0).to_numpy()
-        )
-    counts["replacement"] = replacement
     return counts
 
 
 def _null_where(values: np.ndarray, mask: np.ndarray, name: str) -> pl.Series:
     return pl.Series(name, pa.array(values, pa.float64(), mask=mask))
-
-
-def _sort(x: np.ndarray) -> np.ndarray:
-    """``x`` sorted: polars' single-threaded sort, 3-4x less CPU than ``np.sort`` on these
-    uint64/int64 arrays (measured: 5M random uint64 keys, 0.11 vs 0.42 CPU-s; polars' threaded
-    sort spends more CPU, 0.24)."""
-    return pl.Series(x).sort(multithreaded=False).to_numpy()
-
-
-def _lines_per_doc(bounds: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Segments of sorted, unique ``bounds`` (which include every document offset) per
-    document."""
-    return np.diff(np.searchsorted(bounds[:-1], offsets))
 
 
 def line_stats(
@@ -190,93 +140,25 @@ def line_stats(
     repeated_line_fraction. Row order = input order.
 
     A line is the text up to and including ``\\n`` (a final newline does not start a new line);
-    its length excludes the ``\\n`` and a ``\\r`` before it. Line boundaries come from one
-    ``flatnonzero`` over the bytes; the lines become a zero-copy Arrow array over the batch
-    buffer, which polars strips (Unicode whitespace) and hashes for the repeated-line count.
-    Character counts are byte counts except in documents with non-ASCII bytes, whose lines
-    polars measures in characters."""
+    its length in characters excludes the ``\\n`` and a ``\\r`` before it. A line repeats when,
+    stripped of Unicode whitespace (as polars' ``strip_chars``) and at least
+    ``REPEATED_LINE_MIN_CHARS`` characters long, it equals an earlier line of the document."""
     view = view if view is not None else ByteView.of(content)
-    n, data, offsets = len(content), view.data, view.offsets
-    # Every line is one segment between consecutive bounds: a byte after a newline or a document
-    # start, marked in one mask (no sort); a position marked twice is one bound, which drops the
-    # empty segments (empty documents, the end of a document that ends with a newline).
-    mark = np.empty(data.size + 1, bool)
-    mark[0] = False
-    np.equal(data, _U8(ord("\n")), out=mark[1:])
-    mark[offsets] = True
-    bounds = np.flatnonzero(mark)
-    del mark
-    starts, ends = bounds[:-1], bounds[1:]
-    line_count = _lines_per_doc(bounds, offsets)
-    doc = np.repeat(np.arange(n), line_count)
-    lines = pl.Series(
-        pa.Array.from_buffers(
-            pa.large_string(),
-            len(starts),
-            [None, pa.py_buffer(bounds + view.base), content.buffers()[2]],
-        )
-    )
-    nbytes = ends - starts
-    non_ascii = (view.high_counts > 0)[doc] if len(starts) else np.zeros(0, bool)
-    chars = nbytes.copy()
-    if non_ascii.any():
-        chars[non_ascii] = lines.filter(pl.Series(non_ascii)).str.len_chars().to_numpy()
-    if len(starts):
-        newline = data[ends - 1] == ord("\n")
-        cr = (nbytes > newline) & (data[ends - 1 - newline] == ord("\r"))
-        length = chars - newline - cr
-    else:
-        length = chars
-
-    total = np.bincount(doc, weights=length, minlength=n)
-    long = np.bincount(doc, weights=length > long_line_chars, minlength=n)
+    stats = view.stats(long_line_chars)
+    line_count, subst = stats["line_count"], stats["substantive"]
     has_lines = line_count > 0
-    max_len = np.zeros(n, np.int64)
-    if length.size:
-        first_line = (np.cumsum(line_count) - line_count)[has_lines]
-        max_len[has_lines] = np.maximum.reduceat(length, first_line)
-
-    # Repeated lines: only lines that can have >= 10 characters after stripping are stripped.
-    candidate = length >= REPEATED_LINE_MIN_CHARS
-    stripped = lines.filter(pl.Series(candidate)).str.strip_chars()
-    sizes = stripped.str.len_bytes().to_numpy()
-    substantive = sizes >= REPEATED_LINE_MIN_CHARS
-    wide = substantive & non_ascii[candidate]
-    if wide.any():
-        substantive[wide] = (
-            stripped.filter(pl.Series(wide)).str.len_chars().to_numpy() >= REPEATED_LINE_MIN_CHARS
-        )
-    subst_doc = doc[candidate][substantive]
-    subst_count = np.bincount(subst_doc, minlength=n)
-    hashes = stripped.filter(pl.Series(substantive)).hash().to_numpy()
-    repeats = _repeats_per_doc(hashes, subst_doc, n)
-
     with np.errstate(divide="ignore", invalid="ignore"):
         return pl.DataFrame(
             [
-                pl.Series("line_count", line_count.astype(np.int64)),
-                _null_where(total / line_count, ~has_lines, "mean_line_length"),
-                pl.Series("max_line_length", pa.array(max_len, pa.int64(), mask=~has_lines)),
-                _null_where(long / line_count, ~has_lines, "long_line_fraction"),
-                _null_where(repeats / subst_count, subst_count == 0, "repeated_line_fraction"),
+                pl.Series("line_count", line_count),
+                _null_where(stats["line_chars"] / line_count, ~has_lines, "mean_line_length"),
+                pl.Series(
+                    "max_line_length", pa.array(stats["max_line"], pa.int64(), mask=~has_lines)
+                ),
+                _null_where(stats["long_lines"] / line_count, ~has_lines, "long_line_fraction"),
+                _null_where(stats["repeated"] / subst, subst == 0, "repeated_line_fraction"),
             ]
         )
-
-
-def _repeats_per_doc(h: np.ndarray, doc: np.ndarray, rows: int) -> np.ndarray:
-    """Per document, how many of its hashes ``h`` repeat an earlier one of that document.
-
-    The document index goes in the high bits and the hash in the rest, so one sort puts equal
-    (document, hash) keys next to each other."""
-    if h.size == 0:
-        return np.zeros(rows, np.int64)
-    bits = max(1, int(rows).bit_length())
-    shift = np.uint64(64 - bits)
-    key = h >> np.uint64(bits)
-    key |= doc.astype(np.uint64) << shift
-    key = _sort(key)
-    hit = key[1:][key[1:] == key[:-1]]
-    return np.bincount((hit >> shift).astype(np.int64), minlength=rows)
 
 
 def repeated_ngram_fraction(

@@ -114,3 +114,98 @@ def test_ngram_signal_does_and_does_not_fire() -> None:
 def test_ngram_zero_skips_the_signal() -> None:
     frame = text_signals(pa.array(["a b c d e a b c d e"]), ["a.py"], ngram=0)
     assert frame["repeated_ngram_fraction"].to_list() == [None]
+
+
+# --- byte, character and line statistics -------------------------------------------------------
+
+_WHITE_SPACE = (
+    "".join(
+        map(chr, [*range(9, 14), 32, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029])
+    )
+    + "\u202f\u205f\u3000"
+)
+"""Unicode White_Space: what polars' ``strip_chars`` strips (Python's ``str.strip`` also strips
+U+001C-U+001F, which polars keeps)."""
+
+
+def _line_reference(text: str, long_line_chars: int) -> dict[str, float | int | None]:
+    lines = text.split("\n") if text else []
+    if text.endswith("\n"):
+        lines = lines[:-1]
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    stripped = [ln.strip(_WHITE_SPACE) for ln in lines]
+    substantive = [ln for ln in stripped if len(ln) >= text_stats.REPEATED_LINE_MIN_CHARS]
+    repeats = sum(ln in substantive[:i] for i, ln in enumerate(substantive))
+    n = len(text)
+    return {
+        "line_count": len(lines),
+        "max_line_length": max(map(len, lines)) if lines else None,
+        "mean_line_length": sum(map(len, lines)) / len(lines) if lines else None,
+        "long_line_fraction": sum(len(ln) > long_line_chars for ln in lines) / len(lines)
+        if lines
+        else None,
+        "repeated_line_fraction": repeats / len(substantive) if substantive else None,
+        "alpha_fraction": sum(c.isalpha() for c in text) / n if n else None,
+        "alnum_fraction": sum(c.isalnum() for c in text) / n if n else None,
+        "digit_fraction": sum(c in "0123456789" for c in text) / n if n else None,
+        "whitespace_fraction": sum(c in " \t\n\r\f\v" for c in text) / n if n else None,
+        "non_ascii_fraction": sum(ord(c) > 127 for c in text) / n if n else None,
+        "replacement_char_fraction": text.count("\ufffd") / n if n else None,
+    }
+
+
+def _line_docs() -> list[str]:
+    rng = random.Random(3)
+    docs = [
+        "",
+        "\n",
+        "\r\n",
+        "\r",
+        "abc\r",  # a final line's \r is not part of it either
+        "a\r\r\nb",
+        "\n\n\n",
+        "x" * 5000,  # one line far over a packed counter's 1023-byte chunk
+        ("é" * 700 + "a1 " * 400 + "中" * 500 + "\n") * 3,  # long non-ASCII lines, repeated
+        "\u00a0\u3000repeated line here\u2028\n" * 3,  # Unicode whitespace is stripped
+        "\x1crepeated line here\n\x1crepeated line here\n",  # U+001C is not whitespace
+        "  exactly10c  \n  exactly10c\n exactly9c\n exactly9c\n",  # the 10-character bound
+        "ééééééééé\néééééééééé\néééééééééé\n",  # 9 and 10 characters of 2 bytes each
+        "\ufffd\ufffd bad bytes \ufffd\n",
+        "tab\tseparated\tvalues here\r\ntab\tseparated\tvalues here\r\n",
+        "😀" * 300 + "\n" + "😀" * 301,
+    ]
+    pieces = ["abc", "é", "中文", "😀", " ", "\t", "\u00a0", "\u3000", "\r", "\n", "\r\n", "0"]
+    for _ in range(300):
+        line_pool = [
+            "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(5)
+        ]
+        docs.append("".join(rng.choice(line_pool) for _ in range(rng.randint(0, 12))))
+    docs.append("".join(rng.choice(pieces) for _ in range(20000)))  # long, everything mixed
+    return docs
+
+
+@pytest.mark.parametrize("long_line_chars", [300, 5])
+def test_byte_and_line_kernel_matches_the_definitions(long_line_chars: int) -> None:
+    docs = _line_docs()
+    frame = text_signals(
+        pa.array(docs, pa.large_string()),
+        [f"f{i}.txt" for i in range(len(docs))],
+        long_line_chars=long_line_chars,
+    )
+    for text, row in zip(docs, frame.iter_rows(named=True), strict=True):
+        for key, value in _line_reference(text, long_line_chars).items():
+            got = row[key]
+            assert (got is None) == (value is None), (key, repr(text[:60]))
+            if value is not None:
+                assert got == pytest.approx(value, rel=1e-12), (key, repr(text[:60]))
+
+
+def test_line_kernel_on_a_slice_and_a_batch_without_bytes() -> None:
+    docs = pa.array(["dropped\n", "same line again\nsame line again", "", "last\r\n"]).slice(1)
+    frame = text_signals(docs, ["a", "b", "c"])
+    assert frame["line_count"].to_list() == [2, 0, 1]
+    assert frame["repeated_line_fraction"].to_list() == [0.5, None, None]
+    assert frame["max_line_length"].to_list() == [15, None, 4]
+    empty = text_signals(pa.array(["", ""], pa.large_string()), ["a", "b"])
+    assert empty["line_count"].to_list() == [0, 0]
+    assert empty["alnum_fraction"].to_list() == [None, None]
