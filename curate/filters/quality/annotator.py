@@ -13,7 +13,7 @@ import polars as pl
 import pyarrow as pa
 
 from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, register
-from curate.filters.quality import kernels, lang_signals, markers, text_stats
+from curate.filters.quality import lang_signals, markers, text_stats
 from curate.languages.budget import BudgetExceeded, TreeBudget, find_budget
 from curate.languages.grammars import DEFAULT_TIMEOUT_S, get_parser
 
@@ -130,6 +130,8 @@ class QualityAnnotator(Annotator):
     output_schema: ClassVar[pa.Schema] = SCHEMA
 
     def setup(self) -> None:
+        from curate.filters.quality import kernels  # numba: only where quality@1 runs
+
         kernels.warm_up()  # the JIT (or numba's cache load) is setup cost, not a batch's
 
     def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:

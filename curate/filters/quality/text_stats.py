@@ -1,11 +1,12 @@
-"""Vectorised text signals over a whole batch of documents.
+"""Text signals over a whole batch of documents.
 
-Everything works on the batch's UTF-8 bytes as one numpy array (``ByteView``): character classes
-are byte masks built with SIMD comparisons and counted per document with ``count_nonzero``;
-words and lines are found with ``flatnonzero`` over those masks, hashed without Python loops and
-counted with one sort; polars string kernels are used only where Unicode matters (stripping and
-hashing lines). Every function takes the batch's content as an Arrow array and returns one value
-per document, nulls where a statistic is undefined (e.g. fractions of an empty file).
+Everything works on the batch's UTF-8 bytes as one numpy array (``ByteView``): the character
+classes, line statistics and word n-grams come from compiled per-document loops
+(``kernels``: one pass over the bytes each, no Python per character); the two pattern regexes
+run in polars, only on the documents that one Hyperscan pass says may match; Python touches
+characters only for the Unicode letter/digit classes of non-ASCII text. Every function takes the
+batch's content as an Arrow array and returns one value per document, nulls where a statistic
+is undefined (e.g. fractions of an empty file).
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ import hyperscan
 import numpy as np
 import polars as pl
 import pyarrow as pa
-
-from curate.filters.quality import kernels
 
 REPEATED_LINE_MIN_CHARS = 10
 """Lines shorter than this (after stripping) never count as repeated: ``}``, ``end``, ``else:``
@@ -89,6 +88,8 @@ class ByteView:
         """Per-document byte, character and line counts (``kernels.BYTE_FIELDS``), from one
         compiled pass over the batch (cached: the character and line statistics share it)."""
         if long_line_chars not in self._stats:
+            from curate.filters.quality import kernels  # numba: imported when first used
+
             self._stats[long_line_chars] = kernels.byte_stats(
                 self.data, self.offsets, long_line_chars, REPEATED_LINE_MIN_CHARS
             )
@@ -174,6 +175,8 @@ def repeated_ngram_fraction(
     # The numpy definition keyed n-grams by (document, hash) in one uint64, the hash losing the
     # document index's width of low bits; the kernel drops the same bits (identical results).
     bits = max(1, int(rows + 1).bit_length())
+    from curate.filters.quality import kernels  # numba: imported when first used
+
     total, dups = kernels.repeated_ngrams(view.data, view.offsets, n, bits)
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = dups / total
