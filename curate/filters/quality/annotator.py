@@ -133,6 +133,7 @@ class QualityAnnotator(Annotator):
         from curate.filters.quality import kernels  # numba: only where quality@1 runs
 
         kernels.warm_up()  # the JIT (or numba's cache load) is setup cost, not a batch's
+        text_stats.pattern_prefilter()  # and so is compiling the Hyperscan database
 
     def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
         cfg: QualityConfig = self.config  # type: ignore[assignment]

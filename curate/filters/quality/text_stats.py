@@ -234,11 +234,16 @@ class _PatternPrefilter:
 _prefilter: _PatternPrefilter | None = None
 
 
-def _pattern_candidates(view: ByteView) -> list[np.ndarray]:
+def pattern_prefilter() -> _PatternPrefilter:
+    """The process's compiled pre-filter (built on first use, or by the annotator's setup)."""
     global _prefilter
     if _prefilter is None:
         _prefilter = _PatternPrefilter()
-    return _prefilter.candidates(view)
+    return _prefilter
+
+
+def _pattern_candidates(view: ByteView) -> list[np.ndarray]:
+    return pattern_prefilter().candidates(view)
 
 
 def _matched_bytes(series: pl.Series, regex: str, keep: pl.Expr | None = None) -> np.ndarray:
