@@ -12,8 +12,26 @@ directory where that is read-only), about 0.4 CPU-s; importing numba costs about
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numba
 import numpy as np
+
+
+def _compiled(**options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """``numba.njit`` with numba's on-disk cache where a cache directory is writable; numba
+    refuses to decorate with ``cache=True`` where none is (read-only install and home), and
+    then each process compiles for itself."""
+
+    def wrap(func: Callable[..., Any]) -> Any:
+        try:
+            return numba.njit(cache=True, nogil=True, **options)(func)
+        except RuntimeError:  # "cannot cache function ...: no locator available"
+            return numba.njit(nogil=True, **options)(func)
+
+    return wrap
+
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -42,7 +60,7 @@ def unaligned_u64(data: np.ndarray) -> np.ndarray:
     return np.ndarray(shape=(data.size,), dtype="<u8", buffer=padded, offset=0, strides=(1,))
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@_compiled(inline="always")
 def _word_hash(loads: np.ndarray, start: int, end: int, low: np.ndarray) -> np.uint64:
     """Hash of the word ``data[start:end]``: a word of up to 8 bytes is its own masked load (words
     have no NUL bytes); a longer one mixes in its last 8 bytes and its length. Two long words
@@ -58,7 +76,7 @@ def _word_hash(loads: np.ndarray, start: int, end: int, low: np.ndarray) -> np.u
     return h ^ (h >> np.uint64(29))
 
 
-@numba.njit(cache=True, nogil=True)
+@_compiled()
 def _repeated_ngrams(
     data: np.ndarray,
     loads: np.ndarray,
@@ -70,9 +88,9 @@ def _repeated_ngrams(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per document: its word n-grams (``total``) and how many of them occur more than once in
     it (``dups``). An n-gram is the multiply-add chain of its word hashes; two are the same when
-    their chains agree above the low ``bits`` bits (the batch's document-index width, which the
-    numpy definition used for the document and this one keeps for identical results). Counted
-    with one open-addressing table per document, reused across documents."""
+    their chains agree above the low ``bits`` bits (the batch's document-index width: the earlier
+    numpy code kept the document index there, and dropping the same bits keeps its results).
+    Counted with one open-addressing table per document, reused across documents."""
     rows = offsets.size - 1
     total = np.zeros(rows, np.int64)
     dups = np.zeros(rows, np.int64)
@@ -173,7 +191,7 @@ def _class_table() -> np.ndarray:
 _CLASSES = _class_table()
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@_compiled(inline="always")
 def _is_space_at(data: np.ndarray, i: int, end: int) -> int:
     """Bytes of the character at ``i`` if it is Unicode White_Space (what polars' and Rust's
     ``trim`` strip), else 0. ``data`` is valid UTF-8."""
@@ -196,7 +214,7 @@ def _is_space_at(data: np.ndarray, i: int, end: int) -> int:
     return 0
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@_compiled(inline="always")
 def _line_hash(loads: np.ndarray, start: int, end: int, low: np.ndarray) -> np.uint64:
     h = np.uint64(end - start)
     i = start
@@ -209,7 +227,7 @@ def _line_hash(loads: np.ndarray, start: int, end: int, low: np.ndarray) -> np.u
     return h ^ (h >> np.uint64(32))
 
 
-@numba.njit(cache=True, nogil=True)
+@_compiled()
 def _byte_stats(
     data: np.ndarray,
     loads: np.ndarray,

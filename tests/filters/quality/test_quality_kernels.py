@@ -4,6 +4,7 @@ batches (and batch slices, whose bytes do not start at offset 0)."""
 
 from __future__ import annotations
 
+import importlib
 import random
 import re
 from collections import Counter
@@ -209,3 +210,26 @@ def test_line_kernel_on_a_slice_and_a_batch_without_bytes() -> None:
     empty = text_signals(pa.array(["", ""], pa.large_string()), ["a", "b"])
     assert empty["line_count"].to_list() == [0, 0]
     assert empty["alnum_fraction"].to_list() == [None, None]
+
+
+def test_kernels_compile_where_no_cache_directory_is_writable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """numba refuses ``cache=True`` where no cache directory is writable (read-only install and
+    home); the kernels then compile per process instead of failing the import."""
+    from numba.core import caching
+
+    from curate.filters.quality import kernels
+
+    monkeypatch.setattr(caching.CacheImpl, "_locator_classes", [])
+    try:
+        importlib.reload(kernels)
+        assert type(kernels._byte_stats._cache).__name__ == "NullCache"
+        docs = ["same line again\nsame line again\n", "a b c d e a b c d e"]
+        frame = text_signals(pa.array(docs), ["a", "b"])
+        assert frame["repeated_line_fraction"].to_list() == [0.5, 0.0]
+        assert frame["repeated_ngram_fraction"].to_list()[1] == pytest.approx(2 / 6)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(kernels)
+    assert type(kernels._byte_stats._cache).__name__ != "NullCache"
