@@ -119,12 +119,11 @@ def char_class_counts(
     counts["alnum"] = counts["alpha"] + counts["digit"]
     index = np.flatnonzero(high)
     if index.size:  # non-ASCII documents only: exact Unicode letters and digits
-        subset = content.take(pa.array(index))
-        # ASCII is stripped in Rust (polars); Python only classifies the non-ASCII remainder.
-        rest = pl.Series(subset).str.replace_all(r"[\x00-\x7f]+", "").to_list()
-        for i, runs in zip(index, rest, strict=True):
-            counts["alnum"][i] += sum(map(str.isalnum, runs))
-            counts["alpha"][i] += sum(map(str.isalpha, runs))
+        from curate.filters.quality import kernels
+
+        letters, alnum = kernels.unicode_letters(view.data, view.offsets, index)
+        counts["alpha"][index] += letters
+        counts["alnum"][index] += alnum
     return counts
 
 

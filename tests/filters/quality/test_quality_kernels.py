@@ -174,8 +174,12 @@ def _line_docs() -> list[str]:
         "\ufffd\ufffd bad bytes \ufffd\n",
         "tab\tseparated\tvalues here\r\ntab\tseparated\tvalues here\r\n",
         "😀" * 300 + "\n" + "😀" * 301,
+        # letters and digits by Python's rules: superscript two, Roman numeral, Arabic-Indic
+        # digit, a combining accent (neither), a title-case digraph, a 4-byte math letter
+        "x\u00b2 \u216b \u0663 e\u0301 \u01c5 \U0001d538 \u00a7 \u2028 \ue000\n",
     ]
     pieces = ["abc", "é", "中文", "😀", " ", "\t", "\u00a0", "\u3000", "\r", "\n", "\r\n", "0"]
+    pieces += ["\u00b2", "\u0301", "\U0001d538", "\u216b", "\u0663"]
     for _ in range(300):
         line_pool = [
             "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(5)
