@@ -7,9 +7,9 @@ non-ASCII characters, by a code-point table of Python's own ``str.isalpha``/``is
 ``repeated_ngrams`` (word hashes and n-gram repeats, the same hashes as the earlier numpy code,
 so the same values). The tests compare both
 with plain-Python definitions on Unicode, CRLF, empty, very long and mixed batches. Compiled
-once per process: ``warm_up`` (called by the annotator's ``setup``) pays the JIT, about 3 CPU-s,
+once per process: ``warm_up`` (called by the annotator's ``setup``) pays the JIT, about 7 CPU-s,
 or loads numba's on-disk cache (``cache=True``: next to this file, or numba's user cache
-directory where that is read-only), about 0.4 CPU-s; importing numba costs about 0.5 CPU-s.
+directory where that is read-only), about 0.55 CPU-s; importing numba costs about 0.5 CPU-s.
 """
 
 from __future__ import annotations
@@ -430,9 +430,12 @@ def repeated_ngrams(
 
 
 def warm_up() -> None:
-    """Compile (or load from numba's cache) every kernel, so a batch never pays the JIT."""
-    data = np.frombuffer(b"a b c d e f a b c d e f", np.uint8)
-    offsets = np.array([0, data.size], np.int64)
-    repeated_ngrams(data, offsets, 5, 1)
-    byte_stats(data, offsets, 300, 10)
-    unicode_letters(data, offsets, np.array([0], np.int64))
+    """Compile (or load from numba's cache) every kernel, so a batch never pays the JIT: for
+    writable batch bytes (Arrow buffers read from Parquet) and read-only ones (Arrow buffers
+    over Python ``bytes``), which numba compiles separately."""
+    readonly = np.frombuffer(b"a b c d e f a b c d e f \xc3\xa9", np.uint8)
+    for data in (readonly.copy(), readonly):
+        offsets = np.array([0, data.size], np.int64)
+        repeated_ngrams(data, offsets, 5, 1)
+        byte_stats(data, offsets, 300, 10)
+        unicode_letters(data, offsets, np.array([0], np.int64))

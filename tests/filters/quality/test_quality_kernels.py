@@ -9,6 +9,7 @@ import random
 import re
 from collections import Counter
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -237,3 +238,30 @@ def test_kernels_compile_where_no_cache_directory_is_writable(
         monkeypatch.undo()
         importlib.reload(kernels)
     assert type(kernels._byte_stats._cache).__name__ != "NullCache"
+
+
+def test_warm_up_compiles_what_batches_use() -> None:
+    """After ``warm_up`` (the annotator's setup) no batch compiles a kernel: batch bytes from a
+    Parquet file (writable buffers) and over Python ``bytes`` (read-only) both hit a compiled
+    specialisation."""
+    import pyarrow.parquet as pq
+
+    from curate.filters.quality import kernels
+
+    kernels.warm_up()
+    dispatchers = [kernels._repeated_ngrams, kernels._byte_stats, kernels._unicode_letters]
+    compiled = [len(d.signatures) for d in dispatchers]
+    text = "caf\u00e9 line one two three\ncaf\u00e9 line one two three\n"
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.table({"content": [text, "x"]}), sink)
+    from_parquet = pq.read_table(pa.BufferReader(sink.getvalue())).column("content")
+    data = text.encode()
+    over_bytes = pa.Array.from_buffers(
+        pa.large_string(),
+        1,
+        [None, pa.py_buffer(np.array([0, len(data)], np.int64)), pa.py_buffer(data)],
+    )
+    for content in (from_parquet, over_bytes):
+        frame = text_signals(content, ["a.txt"] * len(content))
+        assert frame["repeated_line_fraction"][0] == 0.5
+    assert [len(d.signatures) for d in dispatchers] == compiled
