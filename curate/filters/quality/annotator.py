@@ -129,6 +129,12 @@ class QualityAnnotator(Annotator):
     Config = QualityConfig
     output_schema: ClassVar[pa.Schema] = SCHEMA
 
+    def setup(self) -> None:
+        from curate.filters.quality import kernels  # numba: only where quality@1 runs
+
+        kernels.warm_up()  # the JIT (or numba's cache load) is setup cost, not a batch's
+        text_stats.pattern_prefilter()  # and so is compiling the Hyperscan database
+
     def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
         cfg: QualityConfig = self.config  # type: ignore[assignment]
         content = text_stats.as_large_string(batch.column("content"))

@@ -1,19 +1,22 @@
-"""Vectorised text signals over a whole batch of documents.
+"""Text signals over a whole batch of documents.
 
-Everything works on the batch's UTF-8 bytes as one numpy array (``ByteView``): character classes
-are byte masks built with SIMD comparisons and counted per document with ``count_nonzero``;
-words and lines are found with ``flatnonzero`` over those masks, hashed without Python loops and
-counted with one sort; polars string kernels are used only where Unicode matters (stripping and
-hashing lines). Every function takes the batch's content as an Arrow array and returns one value
-per document, nulls where a statistic is undefined (e.g. fractions of an empty file).
+Everything works on the batch's UTF-8 bytes as one numpy array (``ByteView``): the character
+classes, line statistics and word n-grams come from compiled per-document loops
+(``kernels``: one pass over the bytes each, no Python per character); the two pattern regexes
+run in polars, only on the documents that one Hyperscan pass says may match; Python touches
+characters only for the Unicode letter/digit classes of non-ASCII text. Every function takes the
+batch's content as an Arrow array and returns one value per document, nulls where a statistic
+is undefined (e.g. fractions of an empty file).
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from functools import cached_property
 
+import hyperscan
 import numpy as np
 import polars as pl
 import pyarrow as pa
@@ -33,9 +36,6 @@ _ENCODED_RE = (
 _NUMBER = r"[-+]?(?:0[xX][0-9a-fA-F]+|\d+\.?\d*(?:[eE][-+]?\d+)?)[fFlLuU]?"
 _DATA_RE = rf"(?:{_NUMBER}\s*[,;]\s*){{{DATA_MIN_ITEMS},}}{_NUMBER}?"
 
-_U8 = np.uint8
-_ONES8 = np.uint64(0x0101010101010101)  # eight True bytes read as one little-endian uint64
-
 
 def as_large_string(content: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
     if isinstance(content, pa.ChunkedArray):
@@ -49,15 +49,10 @@ def as_large_string(content: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
     return content
 
 
-def _in_range(x: np.ndarray, lo: int, count: int) -> np.ndarray:
-    """``lo <= x < lo + count`` for uint8 ``x`` in two SIMD passes (unsigned wrap-around)."""
-    return (x - _U8(lo)) < count
-
-
 @dataclass
 class ByteView:
-    """A batch's UTF-8 bytes as one uint8 array, per-document offsets into it, and byte-class
-    masks computed once and shared by the character, line, word and pattern statistics."""
+    """A batch's UTF-8 bytes as one uint8 array and per-document offsets into it, shared by the
+    character, line, word and pattern statistics."""
 
     content: pa.LargeStringArray
     offsets: np.ndarray
@@ -65,6 +60,7 @@ class ByteView:
     data: np.ndarray
     base: int
     """Absolute position of ``data[0]`` in the Arrow data buffer."""
+    _stats: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, content: pa.LargeStringArray) -> ByteView:
@@ -83,52 +79,21 @@ class ByteView:
     def sizes(self) -> np.ndarray:
         return np.diff(self.offsets)
 
-    def counts(self, mask: np.ndarray) -> np.ndarray:
-        """True values of a byte ``mask`` per document: a loop of SIMD ``count_nonzero`` calls,
-        about three times faster than ``np.add.reduceat`` on byte masks (measured)."""
-        bounds = self.offsets.tolist()
-        count = np.count_nonzero
-        return np.fromiter(
-            (count(mask[a:b]) for a, b in itertools.pairwise(bounds)),
-            np.int64,
-            len(bounds) - 1,
-        )
-
-    def doc_of(self, positions: np.ndarray) -> np.ndarray:
-        """Document index of byte positions (relative to ``data``)."""
-        return np.searchsorted(self.offsets, positions, side="right") - 1
-
     @cached_property
     def series(self) -> pl.Series:
         """The content as a polars Series (converted once per batch)."""
         return pl.Series("content", self.content)
 
-    @cached_property
-    def high_counts(self) -> np.ndarray:
-        """Bytes >= 0x80 per document (0: an ASCII-only document)."""
-        return self.counts(self.high)
+    def stats(self, long_line_chars: int = LONG_LINE_CHARS) -> dict[str, np.ndarray]:
+        """Per-document byte, character and line counts (``kernels.BYTE_FIELDS``), from one
+        compiled pass over the batch (cached: the character and line statistics share it)."""
+        if long_line_chars not in self._stats:
+            from curate.filters.quality import kernels  # numba: imported when first used
 
-    @cached_property
-    def alpha(self) -> np.ndarray:  # ASCII letters
-        return _in_range(self.data | _U8(0x20), ord("a"), 26)
-
-    @cached_property
-    def digit(self) -> np.ndarray:  # ASCII digits
-        return _in_range(self.data, ord("0"), 10)
-
-    @cached_property
-    def high(self) -> np.ndarray:  # bytes of non-ASCII characters (lead and continuation)
-        return self.data >= 0x80
-
-    @cached_property
-    def alnum(self) -> np.ndarray:  # ASCII letters and digits
-        return self.alpha | self.digit
-
-    @cached_property
-    def word(self) -> np.ndarray:  # [A-Za-z0-9_] or part of a non-ASCII character
-        mask = self.alnum | self.high
-        mask |= self.data == ord("_")
-        return mask
+            self._stats[long_line_chars] = kernels.byte_stats(
+                self.data, self.offsets, long_line_chars, REPEATED_LINE_MIN_CHARS
+            )
+        return self._stats[long_line_chars]
 
 
 def char_class_counts(
@@ -140,66 +105,30 @@ def char_class_counts(
     as in The Stack's filter); digits and whitespace are ASCII.
     """
     view = view if view is not None else ByteView.of(content)
-    data = view.data
-    space = data == ord(" ")
-    space |= _in_range(data, 9, 5)  # \t \n \v \f \r
+    stats = view.stats()
+    high, lead = stats["high"], stats["non_ascii"]
     counts = {
-        "alpha": view.counts(view.alpha),
-        "digit": view.counts(view.digit),
-        "space": view.counts(space),
+        "alpha": stats["alpha"].copy(),
+        "digit": stats["digit"],
+        "space": stats["space"],
+        "non_ascii": lead,
+        "bytes": view.sizes,
+        "chars": view.sizes - (high - lead),
+        "replacement": stats["replacement"],
     }
-    del space
-    high = view.high_counts
-    bounds = view.offsets
-    # Non-ASCII documents only: lead bytes (one per character) and exact Unicode letters.
-    index = np.flatnonzero(high)
-    lead = np.zeros(len(high), np.int64)
-    for i in index.tolist():
-        lead[i] = np.count_nonzero(data[bounds[i] : bounds[i + 1]] >= 0xC0)
-    counts["non_ascii"] = lead
-    counts["bytes"] = np.diff(bounds)
-    counts["chars"] = counts["bytes"] - (high - lead)
     counts["alnum"] = counts["alpha"] + counts["digit"]
-    replacement = np.zeros(len(high), np.int64)
-    if index.size:
-        subset = content.take(pa.array(index))
-        # ASCII is stripped in Rust (polars); Python only classifies the non-ASCII remainder.
-        rest = pl.Series(subset).str.replace_all(r"[\x00-\x7f]+", "").to_list()
-        for i, runs in zip(index, rest, strict=True):
-            counts["alnum"][i] += sum(map(str.isalnum, runs))
-            counts["alpha"][i] += sum(map(str.isalpha, runs))
-        replacement[index] = (
-            pl.Series(subset).str.count_matches("\ufffd", literal=True).fill_null(0).to_numpy()
-        )
-    counts["replacement"] = replacement
+    index = np.flatnonzero(high)
+    if index.size:  # non-ASCII documents only: exact Unicode letters and digits
+        from curate.filters.quality import kernels
+
+        letters, alnum = kernels.unicode_letters(view.data, view.offsets, index)
+        counts["alpha"][index] += letters
+        counts["alnum"][index] += alnum
     return counts
 
 
 def _null_where(values: np.ndarray, mask: np.ndarray, name: str) -> pl.Series:
     return pl.Series(name, pa.array(values, pa.float64(), mask=mask))
-
-
-def _sort(x: np.ndarray) -> np.ndarray:
-    """``x`` sorted: polars' single-threaded sort, 3-4x less CPU than ``np.sort`` on these
-    uint64/int64 arrays (measured: 5M random uint64 keys, 0.11 vs 0.42 CPU-s; polars' threaded
-    sort spends more CPU, 0.24)."""
-    return pl.Series(x).sort(multithreaded=False).to_numpy()
-
-
-def _sorted_unique(x: np.ndarray) -> np.ndarray:
-    """``np.unique`` by sorting (numpy 2.4's hash-based ``unique`` is several times slower on
-    these arrays, measured)."""
-    x = _sort(x)
-    keep = np.empty(x.size, bool)
-    keep[:1] = True
-    np.not_equal(x[1:], x[:-1], out=keep[1:])
-    return x[keep]
-
-
-def _lines_per_doc(bounds: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Segments of sorted, unique ``bounds`` (which include every document offset) per
-    document."""
-    return np.diff(np.searchsorted(bounds[:-1], offsets))
 
 
 def line_stats(
@@ -211,203 +140,123 @@ def line_stats(
     repeated_line_fraction. Row order = input order.
 
     A line is the text up to and including ``\\n`` (a final newline does not start a new line);
-    its length excludes the ``\\n`` and a ``\\r`` before it. Line boundaries come from one
-    ``flatnonzero`` over the bytes; the lines become a zero-copy Arrow array over the batch
-    buffer, which polars strips (Unicode whitespace) and hashes for the repeated-line count.
-    Character counts are byte counts except in documents with non-ASCII bytes, whose lines
-    polars measures in characters."""
+    its length in characters excludes the ``\\n`` and a ``\\r`` before it. A line repeats when,
+    stripped of Unicode whitespace (as polars' ``strip_chars``) and at least
+    ``REPEATED_LINE_MIN_CHARS`` characters long, it equals an earlier line of the document."""
     view = view if view is not None else ByteView.of(content)
-    n, data, offsets = len(content), view.data, view.offsets
-    # Every line is one segment between consecutive bounds: a byte after a newline or a document
-    # start, marked in one mask (no sort); a position marked twice is one bound, which drops the
-    # empty segments (empty documents, the end of a document that ends with a newline).
-    mark = np.empty(data.size + 1, bool)
-    mark[0] = False
-    np.equal(data, _U8(ord("\n")), out=mark[1:])
-    mark[offsets] = True
-    bounds = np.flatnonzero(mark)
-    del mark
-    starts, ends = bounds[:-1], bounds[1:]
-    line_count = _lines_per_doc(bounds, offsets)
-    doc = np.repeat(np.arange(n), line_count)
-    lines = pl.Series(
-        pa.Array.from_buffers(
-            pa.large_string(),
-            len(starts),
-            [None, pa.py_buffer(bounds + view.base), content.buffers()[2]],
-        )
-    )
-    nbytes = ends - starts
-    non_ascii = (view.high_counts > 0)[doc] if len(starts) else np.zeros(0, bool)
-    chars = nbytes.copy()
-    if non_ascii.any():
-        chars[non_ascii] = lines.filter(pl.Series(non_ascii)).str.len_chars().to_numpy()
-    if len(starts):
-        newline = data[ends - 1] == ord("\n")
-        cr = (nbytes > newline) & (data[ends - 1 - newline] == ord("\r"))
-        length = chars - newline - cr
-    else:
-        length = chars
-
-    total = np.bincount(doc, weights=length, minlength=n)
-    long = np.bincount(doc, weights=length > long_line_chars, minlength=n)
+    stats = view.stats(long_line_chars)
+    line_count, subst = stats["line_count"], stats["substantive"]
     has_lines = line_count > 0
-    max_len = np.zeros(n, np.int64)
-    if length.size:
-        first_line = (np.cumsum(line_count) - line_count)[has_lines]
-        max_len[has_lines] = np.maximum.reduceat(length, first_line)
-
-    # Repeated lines: only lines that can have >= 10 characters after stripping are stripped.
-    candidate = length >= REPEATED_LINE_MIN_CHARS
-    stripped = lines.filter(pl.Series(candidate)).str.strip_chars()
-    sizes = stripped.str.len_bytes().to_numpy()
-    substantive = sizes >= REPEATED_LINE_MIN_CHARS
-    wide = substantive & non_ascii[candidate]
-    if wide.any():
-        substantive[wide] = (
-            stripped.filter(pl.Series(wide)).str.len_chars().to_numpy() >= REPEATED_LINE_MIN_CHARS
-        )
-    subst_doc = doc[candidate][substantive]
-    subst_count = np.bincount(subst_doc, minlength=n)
-    hashes = stripped.filter(pl.Series(substantive)).hash().to_numpy()
-    repeats = _repeats_per_doc(hashes, subst_doc, n, first_only=True)
-
     with np.errstate(divide="ignore", invalid="ignore"):
         return pl.DataFrame(
             [
-                pl.Series("line_count", line_count.astype(np.int64)),
-                _null_where(total / line_count, ~has_lines, "mean_line_length"),
-                pl.Series("max_line_length", pa.array(max_len, pa.int64(), mask=~has_lines)),
-                _null_where(long / line_count, ~has_lines, "long_line_fraction"),
-                _null_where(repeats / subst_count, subst_count == 0, "repeated_line_fraction"),
+                pl.Series("line_count", line_count),
+                _null_where(stats["line_chars"] / line_count, ~has_lines, "mean_line_length"),
+                pl.Series(
+                    "max_line_length", pa.array(stats["max_line"], pa.int64(), mask=~has_lines)
+                ),
+                _null_where(stats["long_lines"] / line_count, ~has_lines, "long_line_fraction"),
+                _null_where(stats["repeated"] / subst, subst == 0, "repeated_line_fraction"),
             ]
         )
-
-
-def _repeats_per_doc(h: np.ndarray, doc: np.ndarray, rows: int, *, first_only: bool) -> np.ndarray:
-    """Per document, how many of its hashes ``h`` occur more than once in that document: all
-    occurrences (``first_only=False``) or all but the first (``first_only=True``).
-
-    The document index goes in the high bits and the hash in the rest, so one sort puts equal
-    (document, hash) keys next to each other."""
-    if h.size == 0:
-        return np.zeros(rows, np.int64)
-    bits = max(1, int(rows).bit_length())
-    shift = np.uint64(64 - bits)
-    key = h >> np.uint64(bits)
-    key |= doc.astype(np.uint64) << shift
-    key = _sort(key)
-    same = key[1:] == key[:-1]
-    if first_only:
-        hit = key[1:][same]
-    else:
-        repeated = np.zeros(key.size, bool)
-        repeated[1:] = same
-        repeated[:-1] |= same
-        hit = key[repeated]
-    return np.bincount((hit >> shift).astype(np.int64), minlength=rows)
-
-
-_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
-
-
-def _spread(x: np.ndarray) -> np.ndarray:
-    """Multiply-xorshift (in place): every input bit reaches the high bits, which the n-gram
-    keys keep, and the high bits fold back into the low ones."""
-    x *= _M1
-    x ^= x >> np.uint64(29)
-    return x
-
-
-_LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], np.uint64)
-"""``_LOW_BYTES[k]`` keeps the low ``k`` bytes of a little-endian uint64."""
-
-
-def _load_u64(data: np.ndarray) -> np.ndarray:
-    """A view where element ``i`` is the little-endian uint64 of ``data[i:i+8]`` (zero-padded):
-    gathering it at word starts loads eight bytes per word in one fancy-index pass."""
-    padded = np.concatenate([data, np.zeros(8, np.uint8)])
-    return np.ndarray(shape=(data.size,), dtype="<u8", buffer=padded, offset=0, strides=(1,))
-
-
-def _word_bounds(view: ByteView) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end of every word, in order; words never cross a document boundary."""
-    w, offsets, size = view.word, view.offsets, view.data.size
-    change = np.empty(size + 1, bool)
-    change[0], change[-1] = w[0], w[-1]
-    np.not_equal(w[1:], w[:-1], out=change[1:-1])
-    edges = np.flatnonzero(change)  # alternately a word start and a word end
-    inner = offsets[(offsets > 0) & (offsets < size)]
-    cross = inner[w[inner - 1] & w[inner]]
-    if cross.size:  # a word running over a document boundary: end it and start a new one
-        edges = np.insert(edges, np.repeat(np.searchsorted(edges, cross), 2), np.repeat(cross, 2))
-    return edges[0::2], edges[1::2]
-
-
-def _word_hashes(view: ByteView) -> tuple[np.ndarray, np.ndarray]:
-    """Hash of every word (run of ``[A-Za-z0-9_]`` or non-ASCII bytes), in order, and the
-    number of words of each document.
-
-    Words have no NUL bytes, so a word of up to 8 bytes is its own masked little-endian load;
-    a longer word mixes in its last 8 bytes and its length. Two different long words collide
-    only when they agree on first 8 bytes, last 8 bytes and length, which is irrelevant for a
-    repetition statistic."""
-    offsets = view.offsets
-    if view.data.size == 0:
-        return np.zeros(0, np.uint64), np.zeros(len(offsets) - 1, np.int64)
-    starts, ends = _word_bounds(view)
-    length = ends - starts
-    loads = _load_u64(view.data)
-    h = loads[starts]
-    h &= _LOW_BYTES[np.minimum(length, 8)]
-    long = np.flatnonzero(length > 8)
-    if long.size:
-        h[long] = h[long] * _M2 + loads[ends[long] - 8] + length[long].astype(np.uint64) * _M1
-    return _spread(h), np.diff(np.searchsorted(starts, offsets))  # starts are sorted
 
 
 def repeated_ngram_fraction(
     content: pa.LargeStringArray, n: int = NGRAM, view: ByteView | None = None
 ) -> pl.Series:
     """Fraction of a document's word n-grams that occur more than once in it (Gopher-style
-    repetition signal); null when a document has fewer than ``n`` words. Vectorised over the
-    batch's UTF-8 bytes."""
+    repetition signal; a word is a run of ``[A-Za-z0-9_]`` or non-ASCII bytes); null when a
+    document has fewer than ``n`` words. One compiled pass per document (``kernels``)."""
     rows = len(content)
     if n <= 0:
         return pl.Series("repeated_ngram_fraction", [None] * rows, dtype=pl.Float64)
     view = view if view is not None else ByteView.of(content)
-    h, words = _word_hashes(view)
-    total = np.maximum(words - (n - 1), 0)
-    dups = np.zeros(rows, np.int64)
-    if h.size >= n:
-        m = h.size - n + 1
-        g = h[:m].copy()
-        for k in range(1, n):  # a multiply-add chains the spread word hashes
-            g *= _M1
-            g += h[k : k + m]
-        doc = np.repeat(np.arange(rows, dtype=np.int64), words)
-        gdoc = doc[:m]
-        gdoc[gdoc != doc[n - 1 :]] = rows  # n-grams across documents go to a dummy document
-        dups = _repeats_per_doc(g, gdoc, rows + 1, first_only=False)[:rows]
+    # The numpy definition keyed n-grams by (document, hash) in one uint64, the hash losing the
+    # document index's width of low bits; the kernel drops the same bits (identical results).
+    bits = max(1, int(rows + 1).bit_length())
+    from curate.filters.quality import kernels  # numba: imported when first used
+
+    total, dups = kernels.repeated_ngrams(view.data, view.offsets, n, bits)
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = dups / total
     return _null_where(frac, total == 0, "repeated_ngram_fraction")
 
 
-def _encoded_candidates(view: ByteView) -> np.ndarray:
-    """Documents that may contain an encoded run: a base64 run of 64+ characters always covers
-    an aligned 32-byte block of base64 bytes (checked as four uint64 words per block), and an
-    escape run needs a literal ``\\x``. Only these documents go through the regex."""
-    data = view.data
-    b64 = (data | _U8(4)) == ord("/")  # "+" (0x2B) or "/" (0x2F)
-    b64 |= view.alnum
-    words = b64[: data.size - data.size % 32].view(np.uint64)
-    full = words[0::4] & words[1::4]
-    full &= words[2::4]
-    full &= words[3::4]
-    docs = _sorted_unique(view.doc_of(np.flatnonzero(full == _ONES8) * 32))
-    escapes = view.series.str.contains("\\x", literal=True).fill_null(False)
-    return np.union1d(docs, np.flatnonzero(escapes.to_numpy()))
+# Necessary conditions of the two pattern regexes, as byte patterns for one Hyperscan pass: a
+# match of _ENCODED_RE contains 64 base64 bytes or 16 escapes (ASCII classes: byte semantics are
+# the regex's); a match of _DATA_RE contains 16 "number, " items, where polars' Unicode \d and
+# \s are widened to any non-ASCII byte (every byte of a multi-byte digit or space is >= 0x80).
+_SPACE_B = r"[\t\n\x0b\x0c\r \x80-\xff]"
+_DIGIT_B = r"[0-9\x80-\xff]"
+_NUMBER_B = (
+    rf"[-+]?(?:0[xX][0-9a-fA-F]+|{_DIGIT_B}+\.?{_DIGIT_B}*(?:[eE][-+]?{_DIGIT_B}+)?)[fFlLuU]?"
+)
+_PREFILTERS = (
+    rf"(?:{_NUMBER_B}{_SPACE_B}*[,;]{_SPACE_B}*){{{DATA_MIN_ITEMS}}}",  # id 0: data literal
+    rf"[A-Za-z0-9+/]{{{ENCODED_MIN_RUN}}}|(?:\\x[0-9a-fA-F]{{2}}){{16}}",  # id 1: encoded
+)
+
+
+class _PatternPrefilter:
+    """The documents of a batch that may match each pattern regex: one Hyperscan block scan a
+    document, stopping at each pattern's first match. Only those documents go through the
+    (Unicode) polars regex, which gives the values."""
+
+    def __init__(self) -> None:
+        self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self.db.compile(
+            expressions=[p.encode() for p in _PREFILTERS],
+            ids=list(range(len(_PREFILTERS))),
+            elements=len(_PREFILTERS),
+            flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(_PREFILTERS),
+        )
+        self._local = threading.local()  # a scratch space serves one scan at a time
+
+    def candidates(self, view: ByteView) -> list[np.ndarray]:
+        """Per pattern id, the sorted indices of the documents with a match."""
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self.db)
+        hits: list[list[int]] = [[] for _ in _PREFILTERS]
+
+        def found(pid: int, _start: int, _end: int, _flags: int, doc: int) -> None:
+            hits[pid].append(doc)
+
+        data, scan = view.data, self.db.scan
+        bounds = view.offsets.tolist()
+        for doc, (a, b) in enumerate(itertools.pairwise(bounds)):
+            if b > a:
+                scan(data[a:b], match_event_handler=found, scratch=scratch, context=doc)
+        return [np.array(sorted(h), np.int64) for h in hits]
+
+
+_prefilter: _PatternPrefilter | None = None
+
+
+def pattern_prefilter() -> _PatternPrefilter:
+    """The process's compiled pre-filter (built on first use, or by the annotator's setup)."""
+    global _prefilter
+    if _prefilter is None:
+        _prefilter = _PatternPrefilter()
+    return _prefilter
+
+
+def _pattern_candidates(view: ByteView) -> list[np.ndarray]:
+    return pattern_prefilter().candidates(view)
+
+
+def _matched_bytes(series: pl.Series, regex: str, keep: pl.Expr | None = None) -> np.ndarray:
+    """Per string, the bytes of its (non-overlapping) matches of ``regex`` (those for which
+    ``keep`` holds)."""
+    matches = pl.element() if keep is None else pl.element().filter(keep)
+    return (
+        series.str.extract_all(regex)
+        .list.eval(matches.str.len_bytes())
+        .list.sum()
+        .fill_null(0)
+        .to_numpy()
+        .astype(np.float64)
+    )
 
 
 def pattern_fractions(
@@ -418,26 +267,13 @@ def pattern_fractions(
     view = view if view is not None else ByteView.of(content)
     rows = len(content)
     mixed = pl.element().str.contains("[0-9]") & pl.element().str.contains("[A-Za-z]")
+    data_docs, encoded_docs = _pattern_candidates(view)
     enc = np.zeros(rows, np.float64)
-    candidates = _encoded_candidates(view)
-    if candidates.size:
-        found = (
-            view.series.gather(candidates)
-            .str.extract_all(_ENCODED_RE)
-            .list.eval(pl.element().filter(mixed).str.len_bytes())
-            .list.sum()
-            .fill_null(0)
-            .to_numpy()
-        )
-        enc[candidates] = found
-    data = (
-        view.series.str.extract_all(_DATA_RE)
-        .list.eval(pl.element().str.len_bytes())
-        .list.sum()
-        .fill_null(0)
-        .to_numpy()
-        .astype(np.float64)
-    )
+    data = np.zeros(rows, np.float64)
+    if encoded_docs.size:
+        enc[encoded_docs] = _matched_bytes(view.series.gather(encoded_docs), _ENCODED_RE, mixed)
+    if data_docs.size:
+        data[data_docs] = _matched_bytes(view.series.gather(data_docs), _DATA_RE)
     empty = bytes_ == 0
     with np.errstate(divide="ignore", invalid="ignore"):
         return pl.DataFrame(
