@@ -21,13 +21,18 @@ a copy of the text when it holds one, and a non-ASCII letter of a literal gets i
 
 from __future__ import annotations
 
+import json
+import platform
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import hyperscan
+import numpy as np
+
+from curate.engine.diskcache import cached_arrays, package_version
 
 
 @dataclass(frozen=True)
@@ -84,15 +89,20 @@ def widen(pattern: str) -> str:
 class _Database:
     """One compiled Hyperscan block-mode database over (pattern, caseless) pairs."""
 
-    def __init__(self, patterns: list[tuple[str, bool]]):
-        self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self.db.compile(
+    def __init__(self, db: hyperscan.Database):
+        self.db = db
+        self._local = threading.local()  # a scratch space serves one scan at a time
+
+    @staticmethod
+    def compile(patterns: list[tuple[str, bool]]) -> hyperscan.Database:
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        db.compile(
             expressions=[p.encode() for p, _ in patterns],
             ids=list(range(len(patterns))),
             elements=len(patterns),
             flags=[hyperscan.HS_FLAG_CASELESS if nocase else 0 for _, nocase in patterns],
         )
-        self._local = threading.local()  # a scratch space serves one scan at a time
+        return db
 
     def lines(self, data: bytes) -> list[tuple[int, int, int]]:
         """``(line_index, pattern_id, end_offset)`` for every match, by line."""
@@ -117,6 +127,54 @@ class _Database:
             pos = end
             out.append((idx, pid, end))
         return out
+
+
+MIN_CACHED_COMPILE_S = 0.02
+"""Databases that compile faster than this are not written to the disk cache (a test's few
+triggers); the scanners' sets take ~0.2 CPU-s and are."""
+
+
+def _cpu_features() -> str:
+    """The CPU flags a compiled Hyperscan database may depend on (it is built for the host)."""
+    wanted = {"ssse3", "sse4_2", "popcnt", "bmi", "bmi2", "avx", "avx2", "avx512f", "avx512bw",
+              "avx512vl", "avx512vbmi"}  # fmt: skip
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return " ".join(sorted(wanted & set(line.split(":", 1)[1].split())))
+    except OSError:
+        pass
+    return "unknown"
+
+
+def _compiled(groups: dict[str, list[tuple[str, bool]]]) -> dict[str, _Database]:
+    """One database per named pattern list, through the disk cache (``hyperscan.dumpb`` /
+    ``loadb``), keyed by the exact compile input, the Hyperscan build and the CPU's features;
+    a cached database Hyperscan refuses (another platform, damaged) is recompiled."""
+
+    def build() -> dict[str, np.ndarray]:
+        return {
+            name: np.frombuffer(hyperscan.dumpb(_Database.compile(patterns)), dtype=np.uint8)
+            for name, patterns in groups.items()
+        }
+
+    def load(arrays: Mapping[str, np.ndarray]) -> dict[str, _Database]:
+        if set(arrays) != set(groups):
+            raise ValueError("database names differ")
+        return {
+            name: _Database(hyperscan.loadb(arrays[name].tobytes(), hyperscan.HS_MODE_BLOCK))
+            for name in groups
+        }
+
+    parts = [
+        json.dumps(groups, sort_keys=True),
+        "block",
+        package_version("hyperscan"),
+        platform.machine(),
+        _cpu_features(),
+    ]
+    return cached_arrays("hyperscan", parts, build, load, min_build_s=MIN_CACHED_COMPILE_S)
 
 
 _FOLDED = {"İ": "i", "ı": "i", "ſ": "s", "\u212a": "k"}
@@ -167,20 +225,22 @@ class Prefilter:
         self._needs = [
             tuple((c, needs[c]) for c in sorted(patterns[k]) if c in needs) for k in keys
         ]
-        self._ascii = _Database(keys) if keys else None
         wide = [(widen(p), nocase) for p, nocase in keys]
-        self._wide = _Database(wide) if keys else None
         # text holding a character of ``_FOLDED``: case-insensitive patterns on a folded copy
         self._split = [
             ([i for i, (_, nocase) in enumerate(keys) if nocase == fold], fold)
             for fold in (False, True)
         ]
-        self._split_dbs = [
-            _Database([wide[i] for i in ids]) if ids else None for ids, _ in self._split
-        ]
+        groups = {"ascii": keys, "wide": wide}
+        for n, (ids, _) in enumerate(self._split):
+            groups[f"split{n}"] = [wide[i] for i in ids]
+        dbs = _compiled({name: pats for name, pats in groups.items() if pats}) if keys else {}
+        self._ascii = dbs.get("ascii")
+        self._wide = dbs.get("wide")
+        self._split_dbs = [dbs.get(f"split{n}") for n in range(len(self._split))]
 
     def __reduce__(self) -> tuple[type[Prefilter], tuple[tuple[Trigger, ...]]]:
-        """Compiled databases do not pickle: a copy compiles its own."""
+        """Compiled databases do not pickle: a copy loads its own (disk cache) or compiles."""
         return (Prefilter, (self._triggers,))
 
     def candidates(self, text: str, data: bytes | None = None) -> dict[int, set[str]]:
