@@ -14,11 +14,15 @@ directory where that is read-only), about 0.55 CPU-s; importing numba costs abou
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 import numba
 import numpy as np
+
+from curate.engine.diskcache import cached_arrays
 
 
 def _compiled(**options: Any) -> Callable[[Callable[..., Any]], Any]:
@@ -360,6 +364,7 @@ def byte_stats(
     data: np.ndarray, offsets: np.ndarray, long_line_chars: int, min_chars: int
 ) -> dict[str, np.ndarray]:
     """``BYTE_FIELDS`` per document of the batch bytes ``data`` split at ``offsets``."""
+    data = readonly(data)
     loads = unaligned_u64(data)
     out = _byte_stats(data, loads, offsets, long_line_chars, min_chars, _LOW_BYTES, _CLASSES)
     return dict(zip(BYTE_FIELDS, out, strict=True))
@@ -371,15 +376,25 @@ _unicode_classes: np.ndarray | None = None
 
 def unicode_classes() -> np.ndarray:
     """Per code point, ``_LETTER`` if Python's ``str.isalpha`` and ``_ALNUM`` if ``isalnum``
-    holds for it (built once per process from Python's own Unicode database, about 0.2 CPU-s,
-    so the kernel agrees with Python on every character)."""
+    holds for it, built from Python's own Unicode database (so the kernel agrees with Python on
+    every character; about 0.2 CPU-s) once per machine and Python version, then memory-mapped
+    from the disk cache by every process."""
     global _unicode_classes
     if _unicode_classes is None:
-        size = 0x110000
-        alpha = np.fromiter((chr(i).isalpha() for i in range(size)), np.bool_, size)
-        alnum = np.fromiter((chr(i).isalnum() for i in range(size)), np.bool_, size)
-        _unicode_classes = alpha * np.uint8(_LETTER) | alnum * np.uint8(_ALNUM)
+        _unicode_classes = cached_arrays(
+            "unicode-classes",
+            [sys.version, unicodedata.unidata_version],
+            _build_unicode_classes,
+            lambda arrays: arrays["classes"],
+        )
     return _unicode_classes
+
+
+def _build_unicode_classes() -> dict[str, np.ndarray]:
+    size = 0x110000
+    alpha = np.fromiter((chr(i).isalpha() for i in range(size)), np.bool_, size)
+    alnum = np.fromiter((chr(i).isalnum() for i in range(size)), np.bool_, size)
+    return {"classes": alpha * np.uint8(_LETTER) | alnum * np.uint8(_ALNUM)}
 
 
 @_compiled()
@@ -416,7 +431,7 @@ def unicode_letters(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(letters, alnum)``: per document of ``docs`` (indices), how many of its non-ASCII
     characters Python's ``str.isalpha`` / ``str.isalnum`` accept."""
-    out = _unicode_letters(data, offsets, docs.astype(np.int64), unicode_classes())
+    out = _unicode_letters(readonly(data), offsets, docs.astype(np.int64), unicode_classes())
     return out[0], out[1]
 
 
@@ -425,17 +440,26 @@ def repeated_ngrams(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(total, dups)`` per document of the batch bytes ``data`` split at ``offsets`` (int64,
     relative to ``data``): see ``_repeated_ngrams``."""
+    data = readonly(data)
     loads = unaligned_u64(data)
     return _repeated_ngrams(data, loads, offsets, n, bits, WORD_BYTES, _LOW_BYTES)
 
 
+def readonly(data: np.ndarray) -> np.ndarray:
+    """A read-only view of ``data``: numba compiles a kernel separately for writable and
+    read-only arrays (Arrow buffers from Parquet are writable, those over Python ``bytes`` are
+    not), so every entry point passes read-only bytes and one variant serves both."""
+    if not data.flags.writeable:
+        return data
+    view = data.view()
+    view.flags.writeable = False
+    return view
+
+
 def warm_up() -> None:
-    """Compile (or load from numba's cache) every kernel, so a batch never pays the JIT: for
-    writable batch bytes (Arrow buffers read from Parquet) and read-only ones (Arrow buffers
-    over Python ``bytes``), which numba compiles separately."""
-    readonly = np.frombuffer(b"a b c d e f a b c d e f \xc3\xa9", np.uint8)
-    for data in (readonly.copy(), readonly):
-        offsets = np.array([0, data.size], np.int64)
-        repeated_ngrams(data, offsets, 5, 1)
-        byte_stats(data, offsets, 300, 10)
-        unicode_letters(data, offsets, np.array([0], np.int64))
+    """Compile (or load from numba's cache) every kernel, so a batch never pays the JIT."""
+    data = np.frombuffer(b"a b c d e f a b c d e f \xc3\xa9", np.uint8)
+    offsets = np.array([0, data.size], np.int64)
+    repeated_ngrams(data, offsets, 5, 1)
+    byte_stats(data, offsets, 300, 10)
+    unicode_letters(data, offsets, np.array([0], np.int64))
