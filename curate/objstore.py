@@ -640,17 +640,18 @@ def unpublish(path: str) -> None:
 
 
 def refresh(root: str, *, full: bool = False) -> int:
-    """Download what other nodes stored since the checkout (objects the mirror lacks), in the
-    process that checked the mirror out or in a worker (``Mirror.worker``, before each unit);
-    0 elsewhere. Every output is stored before its marker, so when the mirror has every
-    stored marker (one LIST of ``_markers/``, a few percent of the keys) there is nothing new
-    worth reading and the full LIST is skipped. ``full`` skips that shortcut: for the driver,
-    whose own whole-run markers say nothing of what its steps' tasks stored on other nodes."""
-
+    """Sync the mirror with the store (``Mirror.pull``: what other nodes stored, replaced or
+    deleted since), in the process that checked the mirror out or in a worker
+    (``Mirror.worker``, whenever a task arrives); 0 elsewhere. Every output is stored before its
+    marker, and a redone or cleared unit rewrites or deletes its marker, so when the mirror's
+    markers are the store's (``Mirror.markers_current``: one LIST of ``_markers/``, a few
+    percent of the keys) there is nothing new to read and the full LIST is skipped; a worker
+    mirror that does not exist yet is always synced. ``full`` skips that shortcut: for the
+    driver, whose own whole-run markers say nothing of what its steps' tasks stored."""
     mirror = _MIRRORS.get(root)
     if mirror is None or not (mirror.checked_out or mirror.worker):
         return 0
-    if full or not mirror.markers_current():
+    if full or not os.path.isdir(root) or not mirror.markers_current():
         return mirror.pull()
     return 0
 

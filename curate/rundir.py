@@ -151,6 +151,16 @@ class RunDir:
     def config_copy(self) -> Path:
         return self.root / "pipeline.toml"
 
+    def key(self, path: str | os.PathLike[str]) -> str:
+        """``path`` (inside this run directory) as a key relative to its root: what a task
+        carries instead of a path, because a worker on another node has its own copy of the run
+        under another root (``path`` turns it back)."""
+        return Path(path).relative_to(self.root).as_posix()
+
+    def path(self, key: str) -> Path:
+        """The file or folder of ``key`` (``RunDir.key``) in this process's copy of the run."""
+        return self.root.joinpath(*key.split("/"))
+
     @staticmethod
     def shard_file(folder: Path, shard_id: str) -> Path:
         return folder / f"{shard_id}.parquet"

@@ -75,7 +75,9 @@ class _Inputs:
     run: RunDir
     cfg: MixtureConfig
     decisions: bool
-    attributes: tuple[tuple[str, tuple[str, ...]], ...]  # (folder, columns read from it)
+    attributes: tuple[tuple[str, tuple[str, ...]], ...]
+    """(folder relative to the run directory, columns read from it): a task resolves it in its
+    own node's copy of the run, never the driver's folder."""
     span_columns: tuple[str, ...]
     signal_fields: tuple[pa.Field, ...]
     meta_span_columns: tuple[str, ...] = ()
@@ -152,7 +154,7 @@ def run_mix(run: RunDir, cfg: MixtureConfig, runner: Runner | None = None) -> di
     _write_plan(doc_plan.select("doc_uid", "shard_id", "unit_id", "copies", "tokens"), work)
 
     groups = _shard_groups(doc_plan, cfg.repo.enabled)
-    rel = work.relative_to(run.root).as_posix()
+    rel = run.key(work)
     tasks = [
         _WriteTask(inp, tuple(g), f"{rel}/plan.parquet", f"{rel}/parts", f"t{i:05d}")
         for i, g in enumerate(groups)
@@ -169,6 +171,8 @@ def run_mix(run: RunDir, cfg: MixtureConfig, runner: Runner | None = None) -> di
     manifest = _manifest(run, cfg, inp, counter, shards, n_kept, lang_plans, files, stats, seconds)
     write_json_atomic(manifest, manifest_path(run, cfg.name))
     remove(work)
+    if not any(run.work.iterdir()):
+        run.work.rmdir()  # nothing else hands off through it: leave no empty folder behind
     return manifest
 
 
@@ -224,7 +228,7 @@ def _discover(run: RunDir, cfg: MixtureConfig) -> _Inputs:
     read: dict[str, list[str]] = defaultdict(list)
     folders = run.attribute_folders()
     for c in sorted({*spans, *meta, *wanted, *(m for m in _META if m in columns)}):
-        read[str(folders[columns[c][0]])].append(c)
+        read[run.key(folders[columns[c][0]])].append(c)
     return _Inputs(
         run=run,
         cfg=cfg,
@@ -332,11 +336,12 @@ def _load_shard(
     table = inputs.read_table(RunDir.shard_file(run.documents, sid), [*_DOC_COLUMNS, "content"])
     meta = pl.from_arrow(table.drop_columns(["content"])).with_row_index("_row")
     frame = meta.join(mine, on="doc_uid", how="inner", maintain_order="left")
-    for folder, cols in inp.attributes:
-        attr = inputs.read_attribute_shard(Path(folder), sid, list(cols))
+    for key, cols in inp.attributes:
+        folder = run.path(key)
+        attr = inputs.read_attribute_shard(folder, sid, list(cols))
         if attr is None:
             log.warning("%s: no output for shard %s; its columns are null", folder, sid)
-            schema = inputs.folder_schema(Path(folder))
+            schema = inputs.folder_schema(folder)
             dtypes = pl.from_arrow(schema.empty_table()).schema if schema else {}
             frame = frame.with_columns(pl.lit(None, dtypes.get(c)).alias(c) for c in cols)
             continue
@@ -432,13 +437,13 @@ def _write_group(task: _WriteTask) -> dict[str, Any]:
     run = inp.run
     counter = TokenCounter(cfg.tokens)
     plan = (
-        pl.scan_parquet(fetch(run.root / task.plan_key))
+        pl.scan_parquet(fetch(run.path(task.plan_key)))
         .filter(pl.col("shard_id").is_in(list(task.shards)))
         .collect()
     )
     schema = output_schema(inp.signal_fields)
     writer = PartWriter(
-        run.root / task.out_key,
+        run.path(task.out_key),
         task.prefix,
         schema,
         cfg.target_file_bytes,
@@ -467,7 +472,7 @@ def _write_group(task: _WriteTask) -> dict[str, Any]:
         writer.abort()
         raise
     for info in parts:  # this node's mirror path -> the run's key, which the driver resolves
-        info.path = Path(info.path).relative_to(run.root).as_posix()
+        info.path = run.key(info.path)
     return {"parts": parts, "stats": stats.to_dict()}
 
 
@@ -759,12 +764,12 @@ def _publish(run: RunDir, out_dir: Path, parts: list[PartInfo]) -> list[dict[str
     files = []
     for i, info in enumerate(p for p in parts if p.rows):
         final = out_dir / f"part-{i:05d}.parquet"
-        rename(run.root / info.path, final)
+        rename(run.path(info.path), final)
         files.append({"path": final.name, "rows": info.rows, "file_bytes": info.file_bytes,
                       "content_bytes": info.content_bytes, "tokens": info.tokens})  # fmt: skip
     for info in parts:
         if not info.rows:
-            remove(run.root / info.path)
+            remove(run.path(info.path))
     return files
 
 
