@@ -393,6 +393,7 @@ class Mirror:
                 os.unlink(tmp)
             else:
                 os.replace(tmp, self.local(rel))
+                self.known[rel] = self._stat(rel)
 
     def _drop_gone(self, listing: dict[str, dict[str, Any]], started: float) -> int:
         """Delete the mirror's files whose key the store no longer has (a worker's sync)."""
@@ -461,7 +462,6 @@ class Mirror:
         except FileNotFoundError:
             pass
         self._download([rel], {rel: info}, float("inf"))  # replace whatever is here
-        self.known[rel] = self._stat(rel)
         return True
 
     def move(self, src: str, dst: str) -> None:
