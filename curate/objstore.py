@@ -14,8 +14,10 @@ import json
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import fsspec
@@ -74,29 +76,146 @@ def read_table_if_committed(fs: Any, path: str, marker: str) -> pa.Table | None:
         return pq.read_table(fh)
 
 
-def acquire_lock(fs: Any, path: str, owner: str | None = None) -> str:
+LEASE_ENV = "CURATE_LOCK_LEASE_S"
+"""Seconds between two renewals of a held store lock (default ``DEFAULT_LEASE_S``)."""
+
+DEFAULT_LEASE_S = 30.0
+
+STALE_LEASES = 3
+"""A lock whose holder has not renewed it for this many of its leases is stale."""
+
+
+def lease_seconds() -> float:
+    """The lock lease (``CURATE_LOCK_LEASE_S``); a UserError when it is no positive number."""
+    raw = os.environ.get(LEASE_ENV, "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_LEASE_S
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise UserError(f"{LEASE_ENV}={raw!r}: not a positive number of seconds")
+    return value
+
+
+@dataclass(frozen=True)
+class LockState:
+    """The lock object as stored: its holder, lease and version."""
+
+    owner: str | None
+    etag: str
+    lease_s: float | None
+    """The holder's renewal interval; None for a holder that does not renew (older curate)."""
+    renewed: float
+    """When the holder last wrote it: the later of its own clock and the store's."""
+
+    def age(self) -> float:
+        return max(0.0, time.time() - self.renewed)
+
+    def stale_reason(self) -> str | None:
+        """Why the lock may be taken over, or None while its holder may be alive."""
+        if _is_dead_local_owner(self.owner):
+            return "a process of this host that no longer runs"
+        if self.lease_s is not None and self.age() > STALE_LEASES * self.lease_s:
+            return (
+                f"not renewed for {self.age():.0f} s (its lease: {self.lease_s:g} s, stale "
+                f"after {STALE_LEASES * self.lease_s:g} s)"
+            )
+        return None
+
+    def describe(self) -> str:
+        if self.lease_s is None:
+            return "it is not renewed: delete the lock object once that run is known to be dead"
+        return (
+            f"renewed {self.age():.0f} s ago; it is taken over once not renewed for "
+            f"{STALE_LEASES * self.lease_s:g} s"
+        )
+
+
+def _lock_body(owner: str, lease_s: float) -> bytes:
+    return json.dumps(
+        {"owner": owner, "host": socket.gethostname(), "lease_s": lease_s, "renewed": time.time()}
+    ).encode()
+
+
+def read_lock(fs: Any, path: str) -> LockState | None:
+    """The stored lock (None when there is none). Version first, then the body: a renewal in
+    between makes the body newer than the version, never older, so a take-over conditional on
+    that version fails rather than displacing a live holder."""
+    fs.invalidate_cache(path)
+    try:
+        info = fs.info(path)
+        body = json.loads(fs.cat_file(path))
+    except FileNotFoundError:
+        return None
+    modified = info.get("LastModified") or info.get("mtime")
+    stamps = [float(body.get("renewed") or 0)]
+    if hasattr(modified, "timestamp"):
+        stamps.append(modified.timestamp())
+    lease = body.get("lease_s")
+    return LockState(
+        owner=body.get("owner"),
+        etag=_version(info),
+        lease_s=float(lease) if isinstance(lease, int | float) and lease > 0 else None,
+        renewed=max(stamps),
+    )
+
+
+def _replace_lock(fs: Any, path: str, etag: str, body: bytes) -> bool:
+    """Overwrite the lock object only if it is still version ``etag`` (S3: a conditional PUT,
+    ``If-Match``; elsewhere check-then-put). False when it changed or vanished meanwhile."""
+    if "s3" in fs.protocol:
+        bucket, key, _ = fs.split_path(path)
+        try:
+            fs.call_s3("put_object", Bucket=bucket, Key=key, Body=body, IfMatch=f'"{etag}"')
+        except OSError:  # PreconditionFailed, NoSuchKey (or the store unreachable: not ours)
+            return False
+        finally:
+            fs.invalidate_cache(path)
+        return True
+    state = read_lock(fs, path)
+    if state is None or state.etag != etag:
+        return False
+    fs.pipe_file(path, body)
+    return True
+
+
+def acquire_lock(
+    fs: Any, path: str, owner: str | None = None, *, lease_s: float | None = None
+) -> str:
     """Create the lock object for ``owner``; raise UserError when another owner holds it.
 
     On S3 the lock is created with a conditional PUT (``If-None-Match: *``), so of two nodes
-    racing exactly one wins; other filesystems fall back to check-then-put. A lock whose owner
-    (``host:pid:...``) is a process of THIS host that no longer runs (a killed driver) is stale:
-    it is removed and taken once more, so a rerun after a crash needs no manual step. A lock
-    from another host is never taken over (its process cannot be checked from here)."""
+    racing exactly one wins; other filesystems fall back to check-then-put. The holder renews
+    it every ``lease_s`` seconds (``CURATE_LOCK_LEASE_S``, default 30) from a daemon thread
+    until ``release_lock``. A lock is stale, and taken over (a conditional PUT on its version:
+    of two takers one wins) with a warning naming the old holder, when its holder is a process
+    of THIS host that no longer runs, or when it was not renewed for ``STALE_LEASES`` of the
+    holder's leases, whichever host wrote it. A lock without a lease (a holder that does not
+    renew) is never taken over from another host."""
     owner = owner or uuid.uuid4().hex
-    held = _try_lock(fs, path, owner)
-    if held != owner and _is_dead_local_owner(held):
-        log.warning("run directory lock %s held by %s, a process that no longer runs: taken over",
-                    path, held)  # fmt: skip
-        fs.rm_file(path)
-        held = _try_lock(fs, path, owner)
-    if held != owner:
-        raise UserError(f"run directory is locked by owner {held} ({path}); is another run active?")
+    lease_s = lease_s or lease_seconds()
+    held = _try_lock(fs, path, owner, lease_s)
+    if held is not None and held.owner != owner:
+        reason = held.stale_reason()
+        if reason is not None:
+            log.warning(
+                "run directory lock %s held by %s, %s: taken over", path, held.owner, reason
+            )
+            if _replace_lock(fs, path, held.etag, _lock_body(owner, lease_s)):
+                held = read_lock(fs, path)
+    if held is None or held.owner != owner:
+        who = held.owner if held is not None else "(vanished)"
+        detail = f"; {held.describe()}" if held is not None else ""
+        raise UserError(
+            f"run directory is locked by owner {who} ({path}{detail}); is another run active?"
+        )
+    _start_lease(fs, path, owner, held.etag, lease_s)
     return owner
 
 
-def _try_lock(fs: Any, path: str, owner: str) -> str | None:
-    """Create the lock object for ``owner`` unless one exists; the owner it holds afterwards."""
-    body = json.dumps({"owner": owner}).encode()
+def _try_lock(fs: Any, path: str, owner: str, lease_s: float) -> LockState | None:
+    """Create the lock object for ``owner`` unless one exists; the lock as stored afterwards."""
+    body = _lock_body(owner, lease_s)
     try:
         if "s3" in fs.protocol:
             fs.pipe_file(path, body, mode="create")
@@ -106,8 +225,7 @@ def _try_lock(fs: Any, path: str, owner: str) -> str | None:
             fs.pipe_file(path, body)
     except (FileExistsError, OSError):
         pass
-    fs.invalidate_cache(path)
-    return json.loads(fs.cat_file(path)).get("owner")
+    return read_lock(fs, path)
 
 
 def _is_dead_local_owner(owner: str | None) -> bool:
@@ -124,8 +242,73 @@ def _is_dead_local_owner(owner: str | None) -> bool:
     return False
 
 
+class Lease(threading.Thread):
+    """Renews a held lock every ``lease_s`` seconds (a conditional PUT on the version it last
+    wrote). When the lock is no longer its owner's (taken over after this process stalled for
+    longer than the stale limit), it logs an error and stops: it never overwrites the new
+    holder's lock."""
+
+    def __init__(self, fs: Any, path: str, owner: str, etag: str, lease_s: float):
+        super().__init__(name=f"curate-lock-lease:{path}", daemon=True)
+        self.fs, self.path, self.owner, self.etag, self.lease_s = fs, path, owner, etag, lease_s
+        self.renewals = 0
+        self.lost_to: str | None = None
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.lease_s):
+            try:
+                self.renew()
+            except OSError as err:  # the store unreachable for a moment: try at the next beat
+                log.warning("run directory lock %s: renewal failed (%s)", self.path, err)
+
+    def renew(self) -> bool:
+        """One renewal; False when the lock is lost."""
+        if _replace_lock(self.fs, self.path, self.etag, _lock_body(self.owner, self.lease_s)):
+            state = read_lock(self.fs, self.path)
+            if state is not None and state.owner == self.owner:
+                self.etag = state.etag
+                self.renewals += 1
+                return True
+        state = read_lock(self.fs, self.path)
+        if state is not None and state.owner == self.owner:
+            self.etag = state.etag  # ours in another version: renew from it at the next beat
+            return True
+        self.lost_to = state.owner if state is not None else "(deleted)"
+        log.error(
+            "run directory lock %s is no longer held by this run (now: %s): it was not "
+            "renewed in time and was taken over; this run's further writes race with the "
+            "new holder's",
+            self.path,
+            self.lost_to,
+        )
+        self._stop_event.set()
+        return False
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        if self.is_alive() and self is not threading.current_thread():
+            self.join()
+
+
+_LEASES: dict[str, Lease] = {}
+
+
+def _start_lease(fs: Any, path: str, owner: str, etag: str, lease_s: float) -> None:
+    old = _LEASES.pop(path, None)
+    if old is not None:
+        old.stop()
+    lease = _LEASES[path] = Lease(fs, path, owner, etag, lease_s)
+    lease.start()
+
+
 def release_lock(fs: Any, path: str, owner: str) -> None:
-    if fs.exists(path) and json.loads(fs.cat_file(path)).get("owner") == owner:
+    """Stop renewing the lock and delete it, if it is still ``owner``'s."""
+    lease = _LEASES.get(path)
+    if lease is not None and lease.owner == owner:
+        _LEASES.pop(path).stop()
+    state = read_lock(fs, path)
+    if state is not None and state.owner == owner:
         fs.rm_file(path)
 
 
