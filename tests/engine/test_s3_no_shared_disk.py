@@ -90,15 +90,16 @@ DRIVER = textwrap.dedent(
 )
 
 
-def _recipe(tmp_path: Path, name: str, long_line_chars: int) -> Path:
-    """The demo recipe without ``[dedup]``, its mixture carrying ``long_line_fraction`` (a
-    column of ``quality@1`` that depends on ``long_line_chars``)."""
+def _recipe(tmp_path: Path, name: str, long_line_chars: int, *, dedup: bool = False) -> Path:
+    """The demo recipe (without ``[dedup]`` unless asked), its mixture carrying
+    ``long_line_fraction`` (a column of ``quality@1`` that depends on ``long_line_chars``)."""
     text = (ROOT / "pipelines" / "demo.toml").read_text()
-    start = text.index("\n[dedup]")
-    text = text[:start] + text[text.index("\n[[policy.rules]]", start) :]
+    if not dedup:
+        start = text.index("\n[dedup]")
+        text = text[:start] + text[text.index("\n[[policy.rules]]", start) :]
     text = text.replace("long_line_chars = 300", f"long_line_chars = {long_line_chars}")
     columns = 'columns = ["license_category", "max_line_length"]'
-    assert columns in text and "[dedup]" not in text
+    assert columns in text and ("[dedup]" in text) == dedup
     text = text.replace(columns, columns[:-1] + ', "long_line_fraction"]')
     path = tmp_path / f"{name}.toml"
     path.write_text(text)
@@ -110,6 +111,18 @@ def _local(tmp_path: Path, recipe: Path) -> Path:
     cfg = load_pipeline(recipe).with_run(input=INPUTS, output=str(out), runner="local")
     run_pipeline(cfg, LocalRunner())
     return out
+
+
+def _on_cluster(tmp_path: Path, runs: list[list[str]]) -> list[dict[str, Any]]:
+    """Start the two-node cluster (node mirrors under ``tmp_path/mirrors``), run the driver
+    in its own mount namespace once per entry of ``runs``; each run's report."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", CLUSTER, str(tmp_path / "mirrors"), DRIVER, json.dumps(runs)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-4000:]
+    return [json.loads(line) for line in done.stdout.strip().splitlines()[-len(runs) :]]
 
 
 def _can_unshare() -> bool:
@@ -129,17 +142,13 @@ def test_driver_without_a_shared_disk_writes_the_local_run_and_a_rerun_reads_no_
     url = s3_server.make_bucket("run-no-shared-disk") + "/run"
     mirrors = tmp_path / "mirrors"
     one, two = _recipe(tmp_path, "one", 300), _recipe(tmp_path, "two", 40)
-    runs = [
-        [str(one), url, json.dumps(INPUTS), str(tmp_path / "first")],
-        [str(two), url, json.dumps(INPUTS), ""],  # the rerun: quality@1 rewritten
-    ]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-c", CLUSTER, str(mirrors), DRIVER, json.dumps(runs)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-4000:]
-    first, second = (json.loads(line) for line in done.stdout.strip().splitlines()[-2:])
+    first, second = _on_cluster(
+        tmp_path,
+        [
+            [str(one), url, json.dumps(INPUTS), str(tmp_path / "first")],
+            [str(two), url, json.dumps(INPUTS), ""],  # the rerun: quality@1 rewritten
+        ],
+    )
     assert first["did_work"] and second["did_work"]
     assert first["shards"] >= 2
     # the first run, as stored then, equals a local run of the same recipe
@@ -164,3 +173,20 @@ def test_driver_without_a_shared_disk_writes_the_local_run_and_a_rerun_reads_no_
     assert _outputs(stored) == _outputs(curate.open_run(local_two))
     first_parts = _outputs(curate.open_run(tmp_path / "first"))["parts"]
     assert _outputs(stored)["parts"] != first_parts  # the change reached the mixture
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+@pytest.mark.skipif(not _can_unshare(), reason="needs unprivileged user+mount namespaces")
+@pytest.mark.xfail(
+    strict=True,
+    reason="dedup's tasks carry the driver's folder paths (VerifyTask.cc_in/sets/verify_a, "
+    "components._Task.src/dst, shuffle.CombineTask.src/dst/files, _LabelTask.converged): "
+    "on a node without the driver's disk they read nothing, near-duplicates are missed",
+)
+def test_dedup_without_a_shared_disk_equals_the_local_run(s3_server: Any, tmp_path: Path) -> None:
+    url = s3_server.make_bucket("dedup-no-shared-disk") + "/run"
+    recipe = _recipe(tmp_path, "dedup", 300, dedup=True)
+    (report,) = _on_cluster(tmp_path, [[str(recipe), url, json.dumps(INPUTS), ""]])
+    assert report["did_work"]
+    assert _outputs(curate.open_run(url)) == _outputs(curate.open_run(_local(tmp_path, recipe)))
