@@ -213,9 +213,10 @@ def acquire_lock(
     return owner
 
 
-def _try_lock(fs: Any, path: str, owner: str, lease_s: float) -> LockState | None:
+def _try_lock(fs: Any, path: str, owner: str, lease_s: float) -> LockState:
     """Create the lock object for ``owner`` unless one exists; the lock as stored afterwards."""
     body = _lock_body(owner, lease_s)
+    failed: OSError | None = None
     try:
         if "s3" in fs.protocol:
             fs.pipe_file(path, body, mode="create")
@@ -223,9 +224,14 @@ def _try_lock(fs: Any, path: str, owner: str, lease_s: float) -> LockState | Non
             raise FileExistsError(path)
         else:
             fs.pipe_file(path, body)
-    except (FileExistsError, OSError):
+    except FileExistsError:
         pass
-    return read_lock(fs, path)
+    except OSError as err:  # held (a failed precondition), or the store refuses (no bucket)
+        failed = err
+    state = read_lock(fs, path)
+    if state is None:  # neither created nor held: the store's error is the user's answer
+        raise failed or FileNotFoundError(path)
+    return state
 
 
 def _is_dead_local_owner(owner: str | None) -> bool:
