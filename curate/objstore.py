@@ -8,12 +8,16 @@ owner id, created with a conditional PUT on S3: a second owner stops with one cl
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
 import os
 import socket
+import threading
+import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import fsspec
@@ -72,29 +76,147 @@ def read_table_if_committed(fs: Any, path: str, marker: str) -> pa.Table | None:
         return pq.read_table(fh)
 
 
-def acquire_lock(fs: Any, path: str, owner: str | None = None) -> str:
+LEASE_ENV = "CURATE_LOCK_LEASE_S"
+"""Seconds between two renewals of a held store lock (default ``DEFAULT_LEASE_S``)."""
+
+DEFAULT_LEASE_S = 30.0
+
+STALE_LEASES = 3
+"""A lock whose holder has not renewed it for this many of its leases is stale."""
+
+
+def lease_seconds() -> float:
+    """The lock lease (``CURATE_LOCK_LEASE_S``); a UserError when it is no positive number."""
+    raw = os.environ.get(LEASE_ENV, "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_LEASE_S
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise UserError(f"{LEASE_ENV}={raw!r}: not a positive number of seconds")
+    return value
+
+
+@dataclass(frozen=True)
+class LockState:
+    """The lock object as stored: its holder, lease and version."""
+
+    owner: str | None
+    etag: str
+    lease_s: float | None
+    """The holder's renewal interval; None for a holder that does not renew (older curate)."""
+    renewed: float
+    """When the holder last wrote it: the later of its own clock and the store's."""
+
+    def age(self) -> float:
+        return max(0.0, time.time() - self.renewed)
+
+    def stale_reason(self) -> str | None:
+        """Why the lock may be taken over, or None while its holder may be alive."""
+        if _is_dead_local_owner(self.owner):
+            return "a process of this host that no longer runs"
+        if self.lease_s is not None and self.age() > STALE_LEASES * self.lease_s:
+            return (
+                f"not renewed for {self.age():.0f} s (its lease: {self.lease_s:g} s, stale "
+                f"after {STALE_LEASES * self.lease_s:g} s)"
+            )
+        return None
+
+    def describe(self) -> str:
+        if self.lease_s is None:
+            return "it is not renewed: delete the lock object once that run is known to be dead"
+        return (
+            f"renewed {self.age():.0f} s ago; it is taken over once not renewed for "
+            f"{STALE_LEASES * self.lease_s:g} s"
+        )
+
+
+def _lock_body(owner: str, lease_s: float) -> bytes:
+    return json.dumps(
+        {"owner": owner, "host": socket.gethostname(), "lease_s": lease_s, "renewed": time.time()}
+    ).encode()
+
+
+def read_lock(fs: Any, path: str) -> LockState | None:
+    """The stored lock (None when there is none). Version first, then the body: a renewal in
+    between makes the body newer than the version, never older, so a take-over conditional on
+    that version fails rather than displacing a live holder."""
+    fs.invalidate_cache(path)
+    try:
+        info = fs.info(path)
+        body = json.loads(fs.cat_file(path))
+    except FileNotFoundError:
+        return None
+    modified = info.get("LastModified") or info.get("mtime")
+    stamps = [float(body.get("renewed") or 0)]
+    if hasattr(modified, "timestamp"):
+        stamps.append(modified.timestamp())
+    lease = body.get("lease_s")
+    return LockState(
+        owner=body.get("owner"),
+        etag=_version(info),
+        lease_s=float(lease) if isinstance(lease, int | float) and lease > 0 else None,
+        renewed=max(stamps),
+    )
+
+
+def _replace_lock(fs: Any, path: str, etag: str, body: bytes) -> bool:
+    """Overwrite the lock object only if it is still version ``etag`` (S3: a conditional PUT,
+    ``If-Match``; elsewhere check-then-put). False when it changed or vanished meanwhile."""
+    if "s3" in fs.protocol:
+        bucket, key, _ = fs.split_path(path)
+        try:
+            fs.call_s3("put_object", Bucket=bucket, Key=key, Body=body, IfMatch=f'"{etag}"')
+        except OSError:  # PreconditionFailed, NoSuchKey (or the store unreachable: not ours)
+            return False
+        finally:
+            fs.invalidate_cache(path)
+        return True
+    state = read_lock(fs, path)
+    if state is None or state.etag != etag:
+        return False
+    fs.pipe_file(path, body)
+    return True
+
+
+def acquire_lock(
+    fs: Any, path: str, owner: str | None = None, *, lease_s: float | None = None
+) -> str:
     """Create the lock object for ``owner``; raise UserError when another owner holds it.
 
     On S3 the lock is created with a conditional PUT (``If-None-Match: *``), so of two nodes
-    racing exactly one wins; other filesystems fall back to check-then-put. A lock whose owner
-    (``host:pid:...``) is a process of THIS host that no longer runs (a killed driver) is stale:
-    it is removed and taken once more, so a rerun after a crash needs no manual step. A lock
-    from another host is never taken over (its process cannot be checked from here)."""
+    racing exactly one wins; other filesystems fall back to check-then-put. The holder renews
+    it every ``lease_s`` seconds (``CURATE_LOCK_LEASE_S``, default 30) from a daemon thread
+    until ``release_lock``. A lock is stale, and taken over (a conditional PUT on its version:
+    of two takers one wins) with a warning naming the old holder, when its holder is a process
+    of THIS host that no longer runs, or when it was not renewed for ``STALE_LEASES`` of the
+    holder's leases, whichever host wrote it. A lock without a lease (a holder that does not
+    renew) is never taken over from another host."""
     owner = owner or uuid.uuid4().hex
-    held = _try_lock(fs, path, owner)
-    if held != owner and _is_dead_local_owner(held):
-        log.warning("run directory lock %s held by %s, a process that no longer runs: taken over",
-                    path, held)  # fmt: skip
-        fs.rm_file(path)
-        held = _try_lock(fs, path, owner)
-    if held != owner:
-        raise UserError(f"run directory is locked by owner {held} ({path}); is another run active?")
+    lease_s = lease_s or lease_seconds()
+    held = _try_lock(fs, path, owner, lease_s)
+    if held is not None and held.owner != owner:
+        reason = held.stale_reason()
+        if reason is not None:
+            log.warning(
+                "run directory lock %s held by %s, %s: taken over", path, held.owner, reason
+            )
+            if _replace_lock(fs, path, held.etag, _lock_body(owner, lease_s)):
+                held = read_lock(fs, path)
+    if held is None or held.owner != owner:
+        who = held.owner if held is not None else "(vanished)"
+        detail = f"; {held.describe()}" if held is not None else ""
+        raise UserError(
+            f"run directory is locked by owner {who} ({path}{detail}); is another run active?"
+        )
+    _start_lease(fs, path, owner, held.etag, lease_s)
     return owner
 
 
-def _try_lock(fs: Any, path: str, owner: str) -> str | None:
-    """Create the lock object for ``owner`` unless one exists; the owner it holds afterwards."""
-    body = json.dumps({"owner": owner}).encode()
+def _try_lock(fs: Any, path: str, owner: str, lease_s: float) -> LockState:
+    """Create the lock object for ``owner`` unless one exists; the lock as stored afterwards."""
+    body = _lock_body(owner, lease_s)
+    failed: OSError | None = None
     try:
         if "s3" in fs.protocol:
             fs.pipe_file(path, body, mode="create")
@@ -102,10 +224,14 @@ def _try_lock(fs: Any, path: str, owner: str) -> str | None:
             raise FileExistsError(path)
         else:
             fs.pipe_file(path, body)
-    except (FileExistsError, OSError):
+    except FileExistsError:
         pass
-    fs.invalidate_cache(path)
-    return json.loads(fs.cat_file(path)).get("owner")
+    except OSError as err:  # held (a failed precondition), or the store refuses (no bucket)
+        failed = err
+    state = read_lock(fs, path)
+    if state is None:  # neither created nor held: the store's error is the user's answer
+        raise failed or FileNotFoundError(path)
+    return state
 
 
 def _is_dead_local_owner(owner: str | None) -> bool:
@@ -122,8 +248,73 @@ def _is_dead_local_owner(owner: str | None) -> bool:
     return False
 
 
+class Lease(threading.Thread):
+    """Renews a held lock every ``lease_s`` seconds (a conditional PUT on the version it last
+    wrote). When the lock is no longer its owner's (taken over after this process stalled for
+    longer than the stale limit), it logs an error and stops: it never overwrites the new
+    holder's lock."""
+
+    def __init__(self, fs: Any, path: str, owner: str, etag: str, lease_s: float):
+        super().__init__(name=f"curate-lock-lease:{path}", daemon=True)
+        self.fs, self.path, self.owner, self.etag, self.lease_s = fs, path, owner, etag, lease_s
+        self.renewals = 0
+        self.lost_to: str | None = None
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.lease_s):
+            try:
+                self.renew()
+            except OSError as err:  # the store unreachable for a moment: try at the next beat
+                log.warning("run directory lock %s: renewal failed (%s)", self.path, err)
+
+    def renew(self) -> bool:
+        """One renewal; False when the lock is lost."""
+        if _replace_lock(self.fs, self.path, self.etag, _lock_body(self.owner, self.lease_s)):
+            state = read_lock(self.fs, self.path)
+            if state is not None and state.owner == self.owner:
+                self.etag = state.etag
+                self.renewals += 1
+                return True
+        state = read_lock(self.fs, self.path)
+        if state is not None and state.owner == self.owner:
+            self.etag = state.etag  # ours in another version: renew from it at the next beat
+            return True
+        self.lost_to = state.owner if state is not None else "(deleted)"
+        log.error(
+            "run directory lock %s is no longer held by this run (now: %s): it was not "
+            "renewed in time and was taken over; this run's further writes race with the "
+            "new holder's",
+            self.path,
+            self.lost_to,
+        )
+        self._stop_event.set()
+        return False
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        if self.is_alive() and self is not threading.current_thread():
+            self.join()
+
+
+_LEASES: dict[str, Lease] = {}
+
+
+def _start_lease(fs: Any, path: str, owner: str, etag: str, lease_s: float) -> None:
+    old = _LEASES.pop(path, None)
+    if old is not None:
+        old.stop()
+    lease = _LEASES[path] = Lease(fs, path, owner, etag, lease_s)
+    lease.start()
+
+
 def release_lock(fs: Any, path: str, owner: str) -> None:
-    if fs.exists(path) and json.loads(fs.cat_file(path)).get("owner") == owner:
+    """Stop renewing the lock and delete it, if it is still ``owner``'s."""
+    lease = _LEASES.get(path)
+    if lease is not None and lease.owner == owner:
+        _LEASES.pop(path).stop()
+    state = read_lock(fs, path)
+    if state is not None and state.owner == owner:
         fs.rm_file(path)
 
 
@@ -183,6 +374,45 @@ _LOCAL_ONLY = ("_tmp", ".lock")
 MARKERS = "_markers"
 
 
+VERSION_XATTR = "user.curate.version"
+"""Extended attribute of a mirror file: the stored object's version (ETag) it is a copy of, with
+the file's size and mtime at that moment (``_record``)."""
+
+SETTLE_S = 2.0
+"""A mirror file changed less than this many seconds before a sync's listing began is left for
+the next sync: another process of the node may be between its PUT and its rename."""
+
+
+def _version(info: dict[str, Any]) -> str:
+    """An object's version as the store lists it (S3/MinIO/moto ``ETag``; else what the
+    filesystem gives)."""
+    for name in ("ETag", "etag", "md5Hash", "generation"):
+        if info.get(name):
+            return str(info[name]).strip('"')
+    return f"{info.get('size')}:{info.get('LastModified') or info.get('mtime') or ''}"
+
+
+def _record(path: str, version: str) -> None:
+    """Remember on the local file which stored version it is a copy of. Without extended
+    attributes (some tmpfs) nothing is recorded: the file then counts as unverified and a
+    worker downloads it again at its next sync (correct, only slower)."""
+    try:
+        st = os.stat(path)
+        os.setxattr(path, VERSION_XATTR, f"{version}|{st.st_size}|{st.st_mtime_ns}".encode())
+    except OSError:
+        pass
+
+
+def _recorded(path: str, st: os.stat_result) -> str | None:
+    """The stored version the local file is an unchanged copy of, or None (never recorded, or
+    changed since: a local write not on the store yet)."""
+    try:
+        version, size, mtime = os.getxattr(path, VERSION_XATTR).decode().rsplit("|", 2)
+    except (OSError, ValueError):
+        return None
+    return version if (int(size), int(mtime)) == (st.st_size, st.st_mtime_ns) else None
+
+
 def _md5(path: str) -> str:
     import hashlib
 
@@ -223,6 +453,7 @@ class Mirror:
         mirror is this node's, never checked out, kept current by ``refresh`` before each unit."""
         self.known: dict[str, tuple[int, int]] = {}
         self.puts = 0
+        self.copies = 0
         self._fs: Any = None
         self._prefix = ""
 
@@ -269,39 +500,171 @@ class Mirror:
                 out[rel] = info
         return out
 
-    def put(self, rel: str) -> None:
-        """Upload the local file ``rel`` under its final key, in one PUT."""
-        with open(self.local(rel), "rb") as fh:
+    def put(self, rel: str, source: str | None = None) -> None:
+        """Upload the local file ``rel`` under its final key, in one PUT, and record the stored
+        version on the file. ``source``: the finished temp file that the caller renames to
+        ``rel`` right after (``place``), so the file appears in the mirror already stored and
+        recorded, and no other process of the node mistakes it for a stale copy."""
+        path = source or self.local(rel)
+        with open(path, "rb") as fh:
             data = fh.read()
-        self.fs.pipe_file(self.key(rel), data)
-        self.known[rel] = self._stat(rel)
+        out = self.fs.pipe_file(self.key(rel), data)
+        if isinstance(out, dict) and out.get("ETag"):
+            version = _version(out)
+        else:
+            version = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        _record(path, version)
+        if source is None:
+            self.known[rel] = self._stat(rel)
         self.puts += 1
 
     def pull(self, *, missing_only: bool = True) -> int:
-        """Download the objects of the store that the mirror lacks and never had (all of them
-        when ``missing_only`` is false); returns how many were downloaded. A key this process
-        downloaded or wrote and then removed locally stays removed (``flush`` deletes it)."""
-        import os
-
+        """Bring the mirror in line with the store (a *sync*); returns how many objects were
+        downloaded. Downloaded: every stored object the mirror lacks (except a key this process
+        removed locally on purpose: ``flush`` deletes it), and every one whose local copy is
+        of another version than the stored one (the ETag recorded on the file, ``_record``).
+        In a worker's mirror (``worker``: it never holds a change the store lacks) also: files
+        without a valid record are downloaded again, and files whose key the store no longer
+        has are deleted. So a mirror reused across runs never serves a file the store deleted
+        or replaced. Files that changed just before or during the sync (``SETTLE_S``) are left
+        alone: another process of the node may be writing them. ``missing_only=False``: all
+        (``checkout``, into an emptied mirror)."""
+        started = time.time()
         listing = self.listing()
-        todo = [
-            r
-            for r in sorted(listing)
-            if not missing_only or (r not in self.known and not os.path.exists(self.local(r)))
-        ]
-        for rel in todo:
-            os.makedirs(os.path.dirname(self.local(rel)), exist_ok=True)
-        if todo:
-            # into hidden temp names first, then renamed: another process sharing this mirror
-            # (a second worker on the node) never reads a half-downloaded file
-            tmps = [_tmp_name(self.local(r)) for r in todo]
-            self.fs.get([self.key(r) for r in todo], tmps)
-            for rel, tmp in zip(todo, tmps, strict=True):
-                os.replace(tmp, self.local(rel))
+        todo = []
+        for rel, info in sorted(listing.items()):
+            try:
+                st = os.stat(self.local(rel))
+            except FileNotFoundError:
+                if not (missing_only and rel in self.known):
+                    todo.append(rel)
+                continue
+            if not missing_only or self._outdated(st, self.local(rel), info, started):
+                todo.append(rel)
+        self._download(todo, listing, started)
+        if self.worker:
+            self._drop_gone(listing, started)
         for rel in listing:
             if os.path.exists(self.local(rel)) and rel not in self.known:
                 self.known[rel] = self._stat(rel)
         return len(todo)
+
+    def _outdated(
+        self, st: os.stat_result, path: str, info: dict[str, Any], started: float
+    ) -> bool:
+        """Whether the local file ``path`` must be downloaded again to match the stored ``info``."""
+        if st.st_ctime > started - SETTLE_S:
+            return False  # being written by another process of this node, which PUT it first
+        recorded = _recorded(path, st)
+        if recorded is None:  # the driver's own change awaiting flush, or a copy of unknown age
+            return self.worker
+        return recorded != _version(info)
+
+    def _download(
+        self, todo: list[str], listing: dict[str, dict[str, Any]], started: float
+    ) -> None:
+        """Download ``todo`` into hidden temp names, then rename them into place: another
+        process sharing this mirror (a second worker on the node) never reads half a file, and
+        a file it wrote meanwhile (changed since the sync began) is not overwritten."""
+        if not todo:
+            return
+        for rel in todo:
+            os.makedirs(os.path.dirname(self.local(rel)), exist_ok=True)
+        tmps = [_tmp_name(self.local(r)) for r in todo]
+        self.fs.get([self.key(r) for r in todo], tmps)
+        for rel, tmp in zip(todo, tmps, strict=True):
+            _record(tmp, _version(listing[rel]))
+            try:
+                newer = os.stat(self.local(rel)).st_ctime > started - SETTLE_S
+            except FileNotFoundError:
+                newer = False
+            if newer:
+                os.unlink(tmp)
+            else:
+                os.replace(tmp, self.local(rel))
+                self.known[rel] = self._stat(rel)
+
+    def _drop_gone(self, listing: dict[str, dict[str, Any]], started: float) -> int:
+        """Delete the mirror's files whose key the store no longer has (a worker's sync)."""
+        dropped = 0
+        for dirpath, _, files in os.walk(self.root):
+            for name in files:
+                path = os.path.join(dirpath, name)
+                rel = os.path.relpath(path, self.root).replace(os.sep, "/")
+                if _local_only(rel) or rel in listing:
+                    continue
+                try:
+                    if os.lstat(path).st_ctime > started - SETTLE_S:
+                        continue
+                    os.unlink(path)
+                except FileNotFoundError:
+                    continue
+                self.known.pop(rel, None)
+                dropped += 1
+        return dropped
+
+    def markers_current(self) -> bool:
+        """Whether the mirror's markers are the store's (one LIST of ``_markers/``): none
+        stored that the mirror lacks or holds in another version, and (a worker) none held
+        that the store deleted. Every output is stored before its marker, and a cleared or
+        redone unit changes or deletes its marker, so when this holds there is nothing new to
+        read."""
+        started = time.time()
+        markers = self.listing(MARKERS)
+        for rel, info in markers.items():
+            path = self.local(rel)
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                if rel in self.known:
+                    continue  # removed here on purpose
+                return False
+            if self._outdated(st, path, info, started):
+                return False
+        if self.worker:
+            for dirpath, _, files in os.walk(self.local(MARKERS)):
+                for name in files:
+                    path = os.path.join(dirpath, name)
+                    rel = os.path.relpath(path, self.root).replace(os.sep, "/")
+                    if _local_only(rel) or rel in markers:
+                        continue
+                    try:
+                        if os.lstat(path).st_ctime <= started - SETTLE_S:
+                            return False
+                    except FileNotFoundError:
+                        continue
+        return True
+
+    def get(self, rel: str) -> bool:
+        """Make the local file ``rel`` the stored object's current version (one HEAD; one GET
+        when the local copy is missing or of another version); False when nothing is stored
+        under ``rel``."""
+        try:
+            info = self.fs.info(self.key(rel))
+        except FileNotFoundError:
+            return False
+        path = self.local(rel)
+        try:
+            st = os.stat(path)
+            if _recorded(path, st) == _version(info):
+                return True
+        except FileNotFoundError:
+            pass
+        self._download([rel], {rel: info}, float("inf"))  # replace whatever is here
+        return True
+
+    def move(self, src: str, dst: str) -> None:
+        """Rename the stored object ``src`` to ``dst`` with a server-side copy and a delete (its
+        data never passes through this process), and the local file too when the mirror has
+        it."""
+        self.fs.copy(self.key(src), self.key(dst))
+        self.fs.rm_file(self.key(src))
+        self.copies += 1
+        self.known.pop(src, None)
+        if os.path.exists(self.local(src)):
+            os.makedirs(os.path.dirname(self.local(dst)), exist_ok=True)
+            os.replace(self.local(src), self.local(dst))  # keeps its record: a copy, same ETag
+            self.known[dst] = self._stat(dst)
 
     def checkout(self) -> int:
         """Make the mirror an exact copy of what is stored (the store is the truth: a local
@@ -409,6 +772,44 @@ def publish(path: str) -> None:
         found[0].put(found[1])
 
 
+def place(tmp: str, path: str) -> None:
+    """Rename the finished temp file ``tmp`` to ``path``; in a mirror, PUT it under its key
+    first (``Mirror.put``), so the mirror never shows a file the store does not have yet."""
+    found = mirror_of(str(path)) if _MIRRORS else None
+    if found is None or _local_only(found[1]):
+        os.replace(tmp, path)
+        return
+    mirror, rel = found
+    mirror.put(rel, source=str(tmp))
+    os.replace(tmp, path)
+    mirror.known[rel] = mirror._stat(rel)
+
+
+def fetch(path: str) -> None:
+    """Make sure the run-directory file ``path`` is here and current: in a mirror, the stored
+    object is downloaded when the mirror lacks it or holds another version (``Mirror.get``);
+    nothing for a local run directory. For a file a task reads that no marker announces (the
+    mixture plan the driver wrote for its write tasks)."""
+    found = mirror_of(str(path)) if _MIRRORS else None
+    if found is not None and not _local_only(found[1]):
+        found[0].get(found[1])
+
+
+def move(src: str, dst: str) -> None:
+    """Rename the output ``src`` to ``dst`` in one run directory: a local rename, and in a
+    mirror a server-side copy on the store (``Mirror.move``), whether or not this node has the
+    file (a mixture part written on another node)."""
+    found = mirror_of(str(src)) if _MIRRORS else None
+    if found is None or _local_only(found[1]):
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        os.replace(src, dst)
+        return
+    target = mirror_of(str(dst))
+    if target is None or target[0] is not found[0]:
+        raise ValueError(f"{src} -> {dst}: not within one run directory")
+    found[0].move(found[1], target[1])
+
+
 def unpublish(path: str) -> None:
     """After a local output (file or folder) was removed: delete its key, or every key under
     it, on the store when it lies in a mirror (markers first)."""
@@ -428,23 +829,20 @@ def unpublish(path: str) -> None:
 
 
 def refresh(root: str, *, full: bool = False) -> int:
-    """Download what other nodes stored since the checkout (objects the mirror lacks), in the
-    process that checked the mirror out or in a worker (``Mirror.worker``, before each unit);
-    0 elsewhere. Every output is stored before its marker, so when the mirror has every
-    stored marker (one LIST of ``_markers/``, a few percent of the keys) there is nothing new
-    worth reading and the full LIST is skipped. ``full`` skips that shortcut: for the driver,
-    whose own whole-run markers say nothing of what its steps' tasks stored on other nodes."""
-    import os
-
+    """Sync the mirror with the store (``Mirror.pull``: what other nodes stored, replaced or
+    deleted since), in the process that checked the mirror out or in a worker
+    (``Mirror.worker``, whenever a task arrives); 0 elsewhere. Every output is stored before its
+    marker, and a redone or cleared unit rewrites or deletes its marker, so when the mirror's
+    markers are the store's (``Mirror.markers_current``: one LIST of ``_markers/``, a few
+    percent of the keys) there is nothing new to read and the full LIST is skipped; a worker
+    mirror that does not exist yet is always synced. ``full`` skips that shortcut: for the
+    driver, whose own whole-run markers say nothing of what its steps' tasks stored."""
     mirror = _MIRRORS.get(root)
     if mirror is None or not (mirror.checked_out or mirror.worker):
         return 0
-    if full:
+    if full or not os.path.isdir(root) or not mirror.markers_current():
         return mirror.pull()
-    markers = mirror.listing(MARKERS)
-    if all(r in mirror.known or os.path.exists(mirror.local(r)) for r in markers):
-        return 0
-    return mirror.pull()
+    return 0
 
 
 def flush(root: str) -> dict[str, int]:

@@ -141,8 +141,25 @@ class RunDir:
         return self.root / "_tmp"
 
     @property
+    def work(self) -> Path:
+        """Hand-offs between a whole-run step and its tasks (the mixture plan and its parts
+        before they are published). Unlike ``tmp``, stored on an object store, so tasks on
+        other nodes read and write it; the step that made a folder here removes it."""
+        return self.root / "_work"
+
+    @property
     def config_copy(self) -> Path:
         return self.root / "pipeline.toml"
+
+    def key(self, path: str | os.PathLike[str]) -> str:
+        """``path`` (inside this run directory) as a key relative to its root: what a task
+        carries instead of a path, because a worker on another node has its own copy of the run
+        under another root (``path`` turns it back)."""
+        return Path(path).relative_to(self.root).as_posix()
+
+    def path(self, key: str) -> Path:
+        """The file or folder of ``key`` (``RunDir.key``) in this process's copy of the run."""
+        return self.root.joinpath(*key.split("/"))
 
     @staticmethod
     def shard_file(folder: Path, shard_id: str) -> Path:
@@ -253,11 +270,26 @@ def _remote_run_dir(root: Path, url: str, options: dict[str, Any]) -> RunDir:
 
 def place(tmp: str | os.PathLike[str], path: str | os.PathLike[str]) -> None:
     """Put a finished temp file into place: THE way every run-directory output is committed.
-    Locally an atomic rename; in the mirror of a run directory on an object store, also one PUT
-    of the final key (atomic on the store). Markers are written after their outputs, so the
-    marker stays the commit point on both."""
-    os.replace(tmp, path)
-    objstore.publish(str(path))
+    Locally an atomic rename; in the mirror of a run directory on an object store, first one PUT
+    of the final key (atomic on the store), then the rename. Markers are written after their
+    outputs, so the marker stays the commit point on both."""
+    objstore.place(str(tmp), str(path))
+
+
+def rename(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+    """Give a committed output another name in the same run directory (the mixer's parts):
+    locally a rename; in the mirror of a run directory on an object store a server-side copy
+    and a delete on the store, also when the file was written on another node and this one
+    never had it."""
+    objstore.move(str(src), str(dst))
+
+
+def fetch(path: str | os.PathLike[str]) -> Path:
+    """``path`` in this node's copy of the run directory, downloaded first when the mirror
+    lacks it or holds another version than the store's: for a file a task reads that no
+    marker announces (the mixture plan). A local run directory: ``path`` as it is."""
+    objstore.fetch(str(path))
+    return Path(path)
 
 
 def remove(path: str | os.PathLike[str]) -> None:

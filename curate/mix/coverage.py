@@ -10,7 +10,6 @@ missing refuses the mixture before a part is written, unless ``allow_unredacted`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
@@ -35,6 +34,7 @@ class SpanFolder:
 
     key: str  # name@version
     path: str
+    """The folder relative to the run directory: a task resolves it in its own node's copy."""
     columns: tuple[str, ...]  # every span column of the folder (content and metadata)
 
 
@@ -57,7 +57,7 @@ def requirements(run: RunDir, required: tuple[str, ...]) -> Requirements:
             continue
         names.add(key.split("@")[0])
         has_metadata |= any(is_metadata_span_type(schema.field(c).type) for c in cols)  # type: ignore[union-attr]
-        folders.append(SpanFolder(key, str(folder), cols))
+        folders.append(SpanFolder(key, run.key(folder), cols))
     problems = [
         f"no {name} annotations (attributes/{name}@*/ with span columns)"
         for name in required
@@ -76,7 +76,7 @@ def uncovered(run: RunDir, folder: SpanFolder, shard_id: str, kept: pl.Series) -
     ``folder``."""
     if kept.is_empty():
         return 0
-    table = inputs.read_attribute_shard(Path(folder.path), shard_id, list(folder.columns))
+    table = inputs.read_attribute_shard(run.path(folder.path), shard_id, list(folder.columns))
     if table is None:
         return kept.len()
     attr = pl.from_arrow(table).unique("doc_uid", keep="first")

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +39,7 @@ from curate.mix.redact import is_span_type, redactor
 from curate.mix.samples import RepoFile, Sample, apply_fim, fim_rng, order_repo, repo_samples
 from curate.mix.tokens import TokenCounter
 from curate.mix.weights import UNKNOWN, assign_copies, plan_languages
-from curate.rundir import RunDir, place, remove, write_json_atomic
+from curate.rundir import RunDir, fetch, place, remove, rename, write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,9 @@ class _Inputs:
     run: RunDir
     cfg: MixtureConfig
     decisions: bool
-    attributes: tuple[tuple[str, tuple[str, ...]], ...]  # (folder, columns read from it)
+    attributes: tuple[tuple[str, tuple[str, ...]], ...]
+    """(folder relative to the run directory, columns read from it): a task resolves it in its
+    own node's copy of the run, never the driver's folder."""
     span_columns: tuple[str, ...]
     signal_fields: tuple[pa.Field, ...]
     meta_span_columns: tuple[str, ...] = ()
@@ -96,8 +98,11 @@ class _PlanTask:
 class _WriteTask:
     inputs: _Inputs
     shards: tuple[str, ...]
-    plan_path: str
-    out_dir: str
+    plan_key: str
+    """The plan's path relative to the run directory (``RunDir.work``): each node reads it
+    from its own copy of the run (``curate.rundir.fetch``), never from the driver's disk."""
+    out_key: str
+    """Where the task writes its parts, relative to the run directory."""
     prefix: str
 
 
@@ -140,18 +145,18 @@ def run_mix(run: RunDir, cfg: MixtureConfig, runner: Runner | None = None) -> di
     lang_plans = plan_languages({k: int(v) for k, v in available.items()}, counts, cfg)
     copies = assign_copies(units, lang_plans, cfg.seed)
 
-    work = run.tmp / f"mix-{cfg.name}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    plan_path = work / "plan.parquet"
+    for old in run.work.glob(f"mix-{cfg.name}-*") if run.work.is_dir() else []:
+        remove(old)  # a killed mix's hand-offs
+    work = run.work / f"mix-{cfg.name}-{uuid.uuid4().hex[:12]}"
     doc_plan = docs.join(copies.select("unit_id", "copies"), on="unit_id", how="inner").filter(
         pl.col("copies") > 0
     )
-    doc_plan.select("doc_uid", "shard_id", "unit_id", "copies", "tokens").write_parquet(plan_path)
+    _write_plan(doc_plan.select("doc_uid", "shard_id", "unit_id", "copies", "tokens"), work)
 
     groups = _shard_groups(doc_plan, cfg.repo.enabled)
+    rel = run.key(work)
     tasks = [
-        _WriteTask(inp, tuple(g), str(plan_path), str(work / "parts"), f"t{i:05d}")
+        _WriteTask(inp, tuple(g), f"{rel}/plan.parquet", f"{rel}/parts", f"t{i:05d}")
         for i, g in enumerate(groups)
     ]
     results = runner.map(_write_group, tasks, desc="mix: write")
@@ -159,14 +164,27 @@ def run_mix(run: RunDir, cfg: MixtureConfig, runner: Runner | None = None) -> di
     out_dir = run.mixture(cfg.name)
     remove(manifest_path(run, cfg.name))
     remove(legacy_manifest_path(run, cfg.name))
-    files = _publish(out_dir, [p for r in results for p in r["parts"]])
+    files = _publish(run, out_dir, [p for r in results for p in r["parts"]])
     stats = _merge_stats([r["stats"] for r in results])
     seconds = time.perf_counter() - started
     stats["problems"] = problems
     manifest = _manifest(run, cfg, inp, counter, shards, n_kept, lang_plans, files, stats, seconds)
     write_json_atomic(manifest, manifest_path(run, cfg.name))
-    shutil.rmtree(work, ignore_errors=True)
+    remove(work)
+    if not any(run.work.iterdir()):
+        run.work.rmdir()  # nothing else hands off through it: leave no empty folder behind
     return manifest
+
+
+def _write_plan(plan: pl.DataFrame, work: Path) -> None:
+    """The write tasks' plan, a stored key of the run (``RunDir.work``: on an object store every
+    node reads it from there). The folder's name is new for every mix, so no node ever holds an
+    older plan under it."""
+    path = work / "plan.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    plan.write_parquet(tmp)
+    place(tmp, path)
 
 
 # --- discovery -----------------------------------------------------------------------------
@@ -210,7 +228,7 @@ def _discover(run: RunDir, cfg: MixtureConfig) -> _Inputs:
     read: dict[str, list[str]] = defaultdict(list)
     folders = run.attribute_folders()
     for c in sorted({*spans, *meta, *wanted, *(m for m in _META if m in columns)}):
-        read[str(folders[columns[c][0]])].append(c)
+        read[run.key(folders[columns[c][0]])].append(c)
     return _Inputs(
         run=run,
         cfg=cfg,
@@ -318,11 +336,12 @@ def _load_shard(
     table = inputs.read_table(RunDir.shard_file(run.documents, sid), [*_DOC_COLUMNS, "content"])
     meta = pl.from_arrow(table.drop_columns(["content"])).with_row_index("_row")
     frame = meta.join(mine, on="doc_uid", how="inner", maintain_order="left")
-    for folder, cols in inp.attributes:
-        attr = inputs.read_attribute_shard(Path(folder), sid, list(cols))
+    for key, cols in inp.attributes:
+        folder = run.path(key)
+        attr = inputs.read_attribute_shard(folder, sid, list(cols))
         if attr is None:
             log.warning("%s: no output for shard %s; its columns are null", folder, sid)
-            schema = inputs.folder_schema(Path(folder))
+            schema = inputs.folder_schema(folder)
             dtypes = pl.from_arrow(schema.empty_table()).schema if schema else {}
             frame = frame.with_columns(pl.lit(None, dtypes.get(c)).alias(c) for c in cols)
             continue
@@ -418,13 +437,13 @@ def _write_group(task: _WriteTask) -> dict[str, Any]:
     run = inp.run
     counter = TokenCounter(cfg.tokens)
     plan = (
-        pl.scan_parquet(task.plan_path)
+        pl.scan_parquet(fetch(run.path(task.plan_key)))
         .filter(pl.col("shard_id").is_in(list(task.shards)))
         .collect()
     )
     schema = output_schema(inp.signal_fields)
     writer = PartWriter(
-        Path(task.out_dir),
+        run.path(task.out_key),
         task.prefix,
         schema,
         cfg.target_file_bytes,
@@ -452,6 +471,8 @@ def _write_group(task: _WriteTask) -> dict[str, Any]:
     except BaseException:
         writer.abort()
         raise
+    for info in parts:  # this node's mirror path -> the run's key, which the driver resolves
+        info.path = run.key(info.path)
     return {"parts": parts, "stats": stats.to_dict()}
 
 
@@ -733,20 +754,22 @@ def _merge_stats(parts: list[dict[str, Any]]) -> dict[str, Any]:
             "redactions": redactions, "redacted_rows": redacted, "meta_redacted": meta}  # fmt: skip
 
 
-def _publish(out_dir: Path, parts: list[PartInfo]) -> list[dict[str, Any]]:
-    """Replace the mixture's previous parts with the new ones, numbered in task order."""
+def _publish(run: RunDir, out_dir: Path, parts: list[PartInfo]) -> list[dict[str, Any]]:
+    """Replace the mixture's previous parts with the new ones (``info.path``: keys of the run
+    written by the tasks, on any node), numbered in task order. On an object store each part is
+    renamed by a server-side copy, so no part passes through the driver."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("part-*.parquet"):
         remove(old)
     files = []
     for i, info in enumerate(p for p in parts if p.rows):
         final = out_dir / f"part-{i:05d}.parquet"
-        place(info.path, final)
+        rename(run.path(info.path), final)
         files.append({"path": final.name, "rows": info.rows, "file_bytes": info.file_bytes,
                       "content_bytes": info.content_bytes, "tokens": info.tokens})  # fmt: skip
     for info in parts:
         if not info.rows:
-            Path(info.path).unlink(missing_ok=True)
+            remove(run.path(info.path))
     return files
 
 

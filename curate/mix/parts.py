@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from curate.rundir import place
+from curate.rundir import place, remove
 
 
 @dataclass
@@ -113,5 +113,5 @@ class PartWriter:
             self._writer.close()
         if self._tmp is not None:
             self._tmp.unlink(missing_ok=True)
-        for info in self.parts:
-            Path(info.path).unlink(missing_ok=True)
+        for info in self.parts:  # closed parts are committed (on a store too): remove them
+            remove(info.path)
