@@ -337,9 +337,11 @@ class AtomicParquetWriter:
         *,
         row_group_size: int | None = None,
         write_statistics: bool = True,
+        use_dictionary: bool | list[str] = True,
     ):
         """``write_statistics=False`` drops column min/max from the footer (a file read by its
-        own index, not by predicate, such as a dedup shuffle file)."""
+        own index, not by predicate, such as a dedup shuffle file); ``use_dictionary`` names
+        the columns worth dictionary-encoding (not random hashes)."""
         self.path = path
         self.schema = schema
         self.rows = 0
@@ -351,6 +353,7 @@ class AtomicParquetWriter:
             compression=PARQUET_COMPRESSION,
             compression_level=PARQUET_COMPRESSION_LEVEL,
             write_statistics=write_statistics,
+            use_dictionary=use_dictionary,
         )
         self._row_group_size = row_group_size
 
