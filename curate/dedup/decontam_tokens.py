@@ -19,13 +19,17 @@ import builtins
 import functools
 import keyword
 import re
+import sys
 import threading
+import unicodedata
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
+
+from curate.engine.diskcache import cached_arrays
 
 # One template for both regex engines: DIGIT / WORD / SPACE are Python's \d / \w / \s here, and
 # explicit ranges computed from Python's own classes in the Rust (polars) pattern, whose Unicode
@@ -62,7 +66,18 @@ def _rust_class(python_class: str, segments: list[tuple[int, str]]) -> str:
 
 @functools.cache
 def rust_token_pattern() -> str:
-    """``_TOKEN`` for polars' Rust regex: the same tokens on every text (tested)."""
+    """``_TOKEN`` for polars' Rust regex: the same tokens on every text (tested). Building its
+    classes walks every code point (~0.4 CPU-s), so the pattern is kept in the per-machine disk
+    cache, keyed by the Python version (its Unicode database) and the template."""
+    return cached_arrays(
+        "decontam-token-pattern",
+        [sys.version, unicodedata.unidata_version, _TEMPLATE],
+        lambda: {"pattern": np.frombuffer(_build_rust_token_pattern().encode(), np.uint8)},
+        lambda arrays: arrays["pattern"].tobytes().decode(),
+    )
+
+
+def _build_rust_token_pattern() -> str:
     # Every code point but the surrogates (not valid in UTF-8, so never in a polars string).
     segments = [
         (lo, "".join(map(chr, range(lo, hi)))) for lo, hi in ((0, 0xD800), (0xE000, 0x110000))
