@@ -27,9 +27,14 @@ class DocstringAnchors:
         uses: Counter[str] = Counter(w for ws in words for w in ws)
         ids: dict[str, int] = {}
         self.rules: list[frozenset[int]] = []
+        gate: set[str] = set()
         for ws in words:
             best = sorted(ws, key=lambda w: (uses[w], -len(w), w))[:per_text]
             self.rules.append(frozenset(ids.setdefault(w, len(ids)) for w in best))
+            gate.update(best[:1])
+        # One word of every rule: a view without any of them matches no rule (a cheap
+        # any-substring scan before the scan that finds every anchor word).
+        self._gate = sorted(gate)
         self.always = any(not r for r in self.rules)
         self._by_word: dict[int, list[frozenset[int]]] = {}
         for rule in self.rules:
@@ -57,12 +62,18 @@ class DocstringAnchors:
         if self.always:
             return np.ones(len(views), bool)
         words = [w for w, _ in sorted(self.automaton.items(), key=lambda item: item[1])]
+        out = np.zeros(len(views), bool)
         if not words or not views:
-            return np.zeros(len(views), bool)
+            return out
+        series = pl.Series(views, dtype=pl.String)
+        gated = np.flatnonzero(series.str.contains_any(self._gate).to_numpy())
+        if gated.size:
+            out[gated] = self._match_rules(series.gather(gated), words)
+        return out
+
+    def _match_rules(self, series: pl.Series, words: list[str]) -> np.ndarray:
         found = (
-            pl.DataFrame(
-                {"w": pl.Series(views, dtype=pl.String).str.extract_many(words, overlapping=True)}
-            )
+            pl.DataFrame({"w": series.str.extract_many(words, overlapping=True)})
             .with_row_index("view")
             .explode("w")
             .drop_nulls()
@@ -72,7 +83,7 @@ class DocstringAnchors:
             )
         )
         # Column len(words) is always True: it pads the rules to one width.
-        table = np.zeros((len(views), len(words) + 1), bool)
+        table = np.zeros((len(series), len(words) + 1), bool)
         table[:, len(words)] = True
         table[found["view"].to_numpy(), found["w"].to_numpy()] = True
         width = max(len(rule) for rule in self.rules)
