@@ -25,6 +25,7 @@ How each kind of pass is bounded:
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -217,12 +218,43 @@ def _walk_structure(tree: Any, deadline: Deadline) -> Structure:
                 break
 
 
-def worst_sibling_steps(tree: Any) -> int:
-    """An upper bound of a query's sibling steps read from the tree in C, without a walk: a
-    tree of N nodes has anonymous sibling runs of total length at most N, so at most N²/2
-    steps."""
-    nodes = tree.root_node.descendant_count
-    return nodes * nodes // 2
+def worst_sibling_steps(tree: Any, limit: float = 0.0, max_expand: int = 4096) -> int:
+    """An upper bound of a query's sibling steps read from the tree in C, without a walk.
+
+    A run of anonymous siblings lies among one node's children, so a node of ``c`` children
+    costs at most ``c²/2`` steps, and a subtree of ``d`` nodes at most ``d²/2`` (its child
+    counts sum to less than ``d``). Starting from the root's ``d²/2``, the largest subtrees are
+    replaced by their own children's count plus their children's subtree bounds, until the
+    bound is at most ``limit`` (or ``max_expand`` nodes were expanded, or one node's own
+    children already exceed it): most large trees then need no walk at all."""
+    root = tree.root_node
+    nodes = root.descendant_count
+    bound = nodes * nodes // 2
+    heap = [(-nodes, 0, root)]
+    tie = expanded = 0
+    while bound > limit and heap and expanded < max_expand:
+        neg, _, node = heapq.heappop(heap)
+        children = node.child_count
+        own = children * children // 2
+        if own > limit:
+            break  # this node's children alone exceed the limit: no expansion can fit
+        bound += own - neg * neg // 2
+        expanded += 1
+        for child in node.children:
+            size = child.descendant_count
+            if size > 1:
+                bound += size * size // 2
+                tie += 1
+                heapq.heappush(heap, (-size, tie, child))
+    return bound
+
+
+def fits_without_walk(tree: Any, budget: TreeBudget) -> bool:
+    """Whether the walk-free bound already shows a query over ``tree`` fits the budget."""
+    if budget.structure is not None:
+        return False
+    left = budget.left() / SIBLING_STEP_S
+    return worst_sibling_steps(tree, left) <= left
 
 
 def run_query(
@@ -231,12 +263,9 @@ def run_query(
     """``cursor.captures(node)`` (or ``.matches``) within ``budget``: refused (raises
     ``BudgetExceeded``) when the predicted cost of the tree's anonymous sibling runs exceeds
     what is left of the budget; otherwise run and charged. The prediction walks the tree only
-    when the walk-free bound (``worst_sibling_steps``) does not already fit: for trees up to
-    about 40,000 nodes at a 2 s budget, which is most files, the query runs without a walk."""
-    if budget.structure is None and worst_sibling_steps(tree) * SIBLING_STEP_S <= budget.left():
-        steps = 0
-    else:
-        steps = structure(tree, budget).sibling_steps
+    when the walk-free bound (``worst_sibling_steps``) does not already fit, which on real code
+    is only for the rare trees with long runs of anonymous siblings."""
+    steps = 0 if fits_without_walk(tree, budget) else structure(tree, budget).sibling_steps
     with budget.running() as deadline:
         if steps * SIBLING_STEP_S > deadline.left():
             raise BudgetExceeded

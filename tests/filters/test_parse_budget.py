@@ -45,9 +45,11 @@ from curate.languages.budget import (
     TreeBudget,
     document_budget,
     find_budget,
+    fits_without_walk,
     forget_documents,
     run_query,
     structure,
+    worst_sibling_steps,
 )
 from curate.languages.grammars import attach_source, parse_source_less, parse_with_budget
 from curate.languages.queries import node_queries
@@ -333,3 +335,34 @@ def test_import_extraction_treats_over_budget_as_no_tree() -> None:
     head = '#include "util.h"\nint f() '
     assert extract_imports("c", (head + "{" * 100_000).encode(), 0.1) == []
     assert extract_imports("c", (head + "{ return 0; }\n").encode(), 1.0) == ["util.h"]
+
+
+def _python_module(functions: int) -> bytes:
+    body = "    total = 0\n    for i in range(n):\n        total += i * (i + 1) % 7\n    return total\n"
+    return "".join(f"def f{i}(n):\n{body}\n" for i in range(functions)).encode()
+
+
+@pytest.mark.parametrize(
+    ("language", "source"),
+    [
+        ("Python", _python_module(2_000)),
+        ("JSON", b"[" + b", ".join(b'{"k": [1, 2, "x"]}' for _ in range(5_000)) + b"]"),
+        ("JSON", b"[" * 3_000),
+        ("C", b"int main(void) { return 0; }\n" * 3_000),
+    ],
+)
+def test_walk_free_bound_is_never_below_the_walked_steps(language: str, source: bytes) -> None:
+    tree = parse_with_budget(get_parser(language), source, 5.0, TreeBudget(5.0))
+    walked = structure(tree, TreeBudget(5.0)).sibling_steps
+    nodes = tree.root_node.descendant_count
+    for limit in (0.0, 1e3, 1e6, 1e9):
+        bound = worst_sibling_steps(tree, limit)
+        assert walked <= bound <= nodes * nodes // 2
+
+
+def test_large_ordinary_tree_fits_without_a_walk_and_anonymous_runs_do_not() -> None:
+    big = parse_with_budget(get_parser("Python"), _python_module(2_000), 5.0, TreeBudget(5.0))
+    assert big.root_node.descendant_count > 40_000  # the plain N²/2 bound would not fit 2 s
+    assert fits_without_walk(big, TreeBudget(2.0))
+    runs = parse_with_budget(get_parser("JSON"), b"[" * 60_000, 5.0, TreeBudget(5.0))
+    assert not fits_without_walk(runs, TreeBudget(2.0))

@@ -38,9 +38,9 @@ from curate.languages.budget import (
     SIBLING_STEP_S,
     BudgetExceeded,
     TreeBudget,
+    fits_without_walk,
     run_query,
     structure,
-    worst_sibling_steps,
 )
 from curate.languages.grammars import DEFAULT_TIMEOUT_S
 
@@ -107,7 +107,7 @@ def _node_bytes(node: Any, data: bytes | None) -> bytes | None:
 
 def _check_query_fits(tree: Any, budget: TreeBudget) -> None:
     """Raise ``BudgetExceeded`` where ``run_query`` would refuse a query over ``tree``."""
-    if budget.structure is None and worst_sibling_steps(tree) * SIBLING_STEP_S <= budget.left():
+    if fits_without_walk(tree, budget):
         return
     steps = structure(tree, budget).sibling_steps
     if steps * SIBLING_STEP_S > budget.left():
