@@ -1,8 +1,9 @@
 """A run written to the loopback S3 server (``s3_server``) by a real two-node Ray cluster
 (``ray.cluster_utils.Cluster``, in a child process) whose nodes have DIFFERENT local mirror
-folders (``CURATE_MIRROR_DIR`` set per node before it starts), as on a cluster without a shared
-disk: each worker refreshes its own node's mirror from the store before a unit, so units whose
-inputs another node wrote still find them, and the stored run equals a local run's."""
+folders (``CURATE_MIRROR_DIR`` set per node before it starts): each worker refreshes its own
+node's mirror from the store before a unit, so units whose inputs another node wrote still find
+them, and the stored run equals a local run's. The nodes still share one disk here; a driver
+whose files no node can see is tested in tests/engine/test_s3_no_shared_disk.py."""
 
 from __future__ import annotations
 
