@@ -38,10 +38,11 @@ def _name(proc: psutil.Process) -> str:
     return Path(head).name
 
 
-def sample(cmd: list[str], out: Path, every: float) -> int:
-    """Run ``cmd``; write samples of its process tree to ``out`` until it exits."""
+def sample(cmd: list[str], out: Path, every: float, stdout: int | None = None) -> int:
+    """Run ``cmd`` (its stdout to ``stdout``); write samples of its process tree to ``out``
+    until it exits; returns its exit status."""
     started = time.perf_counter()
-    child = subprocess.Popen(cmd)
+    child = subprocess.Popen(cmd, stdout=stdout)
     root = psutil.Process(child.pid)
     names: dict[int, str] = {}
     with out.open("w") as handle:
