@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from proc_timeline import sample
 from run_digest import folders, table_digest
 
 
@@ -31,13 +31,28 @@ def _children_cpu() -> float:
 
 
 def run_once(recipe: Path, inputs: Path, out: Path, workers: int) -> tuple[float, float]:
-    """One ``curate run``; returns (wall seconds, CPU seconds of its process tree)."""
+    """One ``curate run``; returns (wall seconds, CPU seconds of its process tree). The
+    process tree is sampled into ``out.with_suffix('.timeline.jsonl')`` (``sampled_rss``)."""
     curate = Path(sys.executable).with_name("curate")  # the venv's console script
     cmd = [str(curate), "run", str(recipe), "--input", str(inputs)]
-    cmd += ["--output", str(out), "--workers", str(workers)]
+    cmd += ["--output", str(out), "--workers", str(workers), "--quiet"]
     cpu, wall = _children_cpu(), time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=os.environ.copy())
+    if sample(cmd, out.with_suffix(".timeline.jsonl"), 0.5, subprocess.DEVNULL) != 0:
+        raise SystemExit(f"curate run failed: {' '.join(cmd)}")
     return time.perf_counter() - wall, _children_cpu() - cpu
+
+
+def sampled_rss(timeline: Path) -> list[tuple[int, float, str]]:
+    """Peak RSS (MB) of every process of the run, sampled twice a second: ``(pid, MB, name)``,
+    largest first. Catches what markers miss: tasks without markers (policy, mixer) and
+    Ray's own processes."""
+    peak: dict[int, tuple[float, str]] = {}
+    for line in timeline.read_text().splitlines():
+        row = json.loads(line)
+        old = peak.get(row["pid"], (0.0, ""))
+        name = max(old[1], row["name"], key=len)
+        peak[row["pid"]] = (max(old[0], row["rss_mb"]), name)
+    return sorted(((p, mb, n) for p, (mb, n) in peak.items()), key=lambda r: -r[1])
 
 
 def process_rss(run: Path) -> list[tuple[int, float, list[str]]]:
@@ -81,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"workers={workers}\twall_s={wall:.1f}\tcpu_s={cpu:.1f}")
             for pid, mb, steps in process_rss(out):
                 print(f"  pid {pid}: peak RSS {mb:.0f} MB ({', '.join(steps)})")
+            for pid, mb, name in sampled_rss(out.with_suffix(".timeline.jsonl"))[:6]:
+                print(f"  sampled pid {pid}: peak RSS {mb:.0f} MB ({name})")
     speedup = results[1][0] / results[2][0]
     same = results[1][2] == results[2][2] and bool(results[1][2])
     print(f"speed-up (wall, 1 -> 2 workers): {speedup:.2f}x")

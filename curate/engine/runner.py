@@ -44,10 +44,14 @@ class Runner(Protocol):
         num_cpus: float = 1.0,
         memory_bytes: int | None = None,
         progress: Callable[[R], dict[str, float]] | None = None,
+        pool: str = "",
     ) -> list[R]: ...
 
     def close(self) -> None: ...
 
+
+POOL_ENV = "CURATE_WORKER_POOL"
+"""Set in the worker processes of a named pool (``map(pool=...)``)."""
 
 PROGRESS_ENV = "CURATE_PROGRESS"
 """``off`` hides progress; a number is the seconds between lines when stderr is no terminal
@@ -135,6 +139,7 @@ class LocalRunner:
         num_cpus: float = 1.0,
         memory_bytes: int | None = None,
         progress: Callable[[R], dict[str, float]] | None = None,
+        pool: str = "",
     ) -> list[R]:
         results: list[R] = []
         with _Progress(len(items), desc, progress) as bar:
@@ -203,6 +208,7 @@ class RayRunner:
         num_cpus: float = 1.0,
         memory_bytes: int | None = None,
         progress: Callable[[R], dict[str, float]] | None = None,
+        pool: str = "",
     ) -> list[R]:
         ray = self._ray
         # Retry a task whose worker process or node died (system failure); an exception raised
@@ -214,6 +220,10 @@ class RayRunner:
         }
         if memory_bytes:
             options["memory"] = memory_bytes
+        if pool:
+            # Ray keeps one set of worker processes per runtime_env: tasks of another pool never
+            # run in a process that holds this pool's caches, and Ray ends the idle ones.
+            options["runtime_env"] = {"env_vars": {POOL_ENV: pool}}
         remote = ray.remote(fn).options(**options)
         # Keep at most `workers` tasks in flight so --workers bounds parallelism.
         pending: dict[Any, int] = {}

@@ -79,6 +79,12 @@ class Step(ABC):
     on_driver: ClassVar[bool] = False
     memory_bytes: int | None = None
     """Memory to reserve per task on Ray (None: Ray's default)."""
+    worker_pool: ClassVar[str] = "shards"
+    """The Ray worker processes the step's tasks run in. Workers keep per-process caches
+    (``worker_cache``: parsers, queries, detectors, the license corpus: ~600 MB after a shard
+    is annotated), so the per-shard steps get their own pool, and whole-run phases (``MapStep``,
+    pool ``""``; the policy's and mixer's ``runner.map``) start fresh, small processes instead
+    of working on top of those caches; Ray ends the idle ones."""
 
     @abstractmethod
     def units(self) -> Sequence[str]:
@@ -117,6 +123,7 @@ class MapStep(Step):
     items: tuple[Any, ...]
     outputs: tuple[Path, ...] = ()
     memory_bytes: int | None = None
+    worker_pool: ClassVar[str] = ""
     ids: tuple[str, ...] = ()
     """Unit ids (default: the item's index, zero-padded)."""
 
@@ -148,6 +155,7 @@ class DriverStep(Step):
     fn: Callable[[UnitContext], Any]
     counters: Callable[[Any], Mapping[str, Any]] | None = None
     on_driver: ClassVar[bool] = True
+    worker_pool: ClassVar[str] = ""
 
     def units(self) -> Sequence[str]:
         return (ALL,)
@@ -277,6 +285,7 @@ def _run_group(run: RunDir, runner: RunnerSource, group: list[Step]) -> list[Ste
                 desc=" + ".join(s.name for s in group),
                 memory_bytes=memory,
                 progress=_progress,
+                pool=group[0].worker_pool,
             )
         for task, output in zip(tasks, outputs, strict=True):
             for name, record in output.items():
@@ -315,6 +324,7 @@ def _execute(task: _UnitTask, runner: RunnerSource | None = None) -> dict[str, d
         if not todo:
             continue
         stats = StepStats()
+        started = time.time()
         cpu, wall = time.process_time(), time.perf_counter()
         ctx = UnitContext(task.run, task.unit, frozenset(todo), stats, runner)
         result = step.run_unit(ctx)
@@ -336,6 +346,7 @@ def _execute(task: _UnitTask, runner: RunnerSource | None = None) -> dict[str, d
             "stats": counters,
             "result": result,
             "worker": _worker(),
+            "time": {"start": round(started, 3), "end": round(time.time(), 3)},
         }
         markers.write_marker(task.run, step.name, task.unit, record)
         out[step.name] = record

@@ -6,6 +6,7 @@ without actors or global state shared across processes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -24,7 +25,18 @@ def clear() -> None:
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
-HEAP_KEEP_BYTES = 256 * 1024 * 1024
+HEAP_KEEP_BYTES = 64 * 1024 * 1024
+HEAP_KEEP_ENV = "CURATE_HEAP_KEEP_MB"
+"""Overrides ``HEAP_KEEP_BYTES`` (MiB; ``0`` leaves glibc's defaults alone)."""
+
+
+def heap_keep_bytes() -> int:
+    """The freed heap a worker keeps: ``CURATE_HEAP_KEEP_MB`` if set, else the default."""
+    value = os.environ.get(HEAP_KEEP_ENV, "").strip()
+    try:
+        return max(0, int(value)) * 2**20 if value else HEAP_KEEP_BYTES
+    except ValueError:
+        return HEAP_KEEP_BYTES
 
 
 def tune_allocator() -> bool:
@@ -35,6 +47,9 @@ def tune_allocator() -> bool:
     Returns whether it applied (False on other C libraries)."""
 
     def apply() -> bool:
+        keep = heap_keep_bytes()
+        if keep == 0:
+            return False
         import ctypes
         import ctypes.util
 
@@ -43,9 +58,6 @@ def tune_allocator() -> bool:
             mallopt = libc.mallopt
         except (OSError, AttributeError):
             return False
-        return bool(
-            mallopt(_M_MMAP_THRESHOLD, HEAP_KEEP_BYTES)
-            and mallopt(_M_TRIM_THRESHOLD, HEAP_KEEP_BYTES)
-        )
+        return bool(mallopt(_M_MMAP_THRESHOLD, keep) and mallopt(_M_TRIM_THRESHOLD, keep))
 
     return get_or_create(("tune_allocator",), apply)

@@ -24,6 +24,29 @@ def test_ray_runner_on_real_cluster(ray_cluster: None) -> None:
     assert ray.is_initialized()
 
 
+def _pool_of(_: int) -> tuple[int, str]:
+    import os
+
+    return os.getpid(), os.environ.get("CURATE_WORKER_POOL", "")
+
+
+def test_a_named_pool_runs_in_its_own_worker_processes(ray_cluster: None) -> None:
+    """Tasks of pool "shards" never share a process with tasks of the default pool, so a
+    whole-run phase does not run on top of the per-shard caches; the same pool reuses its
+    processes (one-time setup per worker still holds)."""
+    runner = make_runner("ray", workers=2)
+    try:
+        shards = runner.map(_pool_of, list(range(8)), pool="shards")
+        again = runner.map(_pool_of, list(range(8)), pool="shards")
+        default = runner.map(_pool_of, list(range(8)))
+    finally:
+        runner.close()
+    assert {pool for _, pool in shards} == {"shards"}
+    assert {pool for _, pool in default} == {""}
+    assert not {pid for pid, _ in shards} & {pid for pid, _ in default}
+    assert len({pid for pid, _ in shards + again}) <= 4  # reused, not one process per task
+
+
 def test_unreachable_or_malformed_address_is_one_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A wrong --address fails at once with exit 2 and writes nothing (no Ray started)."""
     import socket
