@@ -178,12 +178,6 @@ def test_driver_without_a_shared_disk_writes_the_local_run_and_a_rerun_reads_no_
 @pytest.mark.ray
 @pytest.mark.slow
 @pytest.mark.skipif(not _can_unshare(), reason="needs unprivileged user+mount namespaces")
-@pytest.mark.xfail(
-    strict=True,
-    reason="dedup's tasks carry the driver's folder paths (VerifyTask.cc_in/sets/verify_a, "
-    "components._Task.src/dst, shuffle.CombineTask.src/dst/files, _LabelTask.converged): "
-    "on a node without the driver's disk they read nothing, near-duplicates are missed",
-)
 def test_dedup_without_a_shared_disk_equals_the_local_run(s3_server: Any, tmp_path: Path) -> None:
     url = s3_server.make_bucket("dedup-no-shared-disk") + "/run"
     recipe = _recipe(tmp_path, "dedup", 300, dedup=True)
