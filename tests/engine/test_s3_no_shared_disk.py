@@ -3,8 +3,8 @@ share a disk with the nodes: the driver runs in its own mount namespace (``unsha
 mirror folder is a private tmpfs that no node can see, and each node has its own mirror folder.
 Everything between the driver and the tasks then has to go through the store (``--output
 s3://``, the loopback S3 server): the shard outputs, and the mixture's plan, inputs and parts
-(issue 15). The recipe is the demo's without ``[dedup]``: dedup's tasks still carry the
-driver's folder paths (docs/cluster.md, "Limits").
+(issue 15). The recipe is the demo's without ``[dedup]``; a second test runs it with
+``[dedup]``, whose tasks carry keys of the run (``RunDir.key``), not the driver's folders.
 
 The same cluster and node mirrors then serve a rerun into the same URL with one annotator's
 config changed: its attribute files are rewritten on the store by whichever node annotates
