@@ -66,7 +66,7 @@ def combine_step(
     Returns the folder to read. A rerun finds ``src`` gone and the step a no-op (no units, so
     nothing is cleared)."""
     dst = dst or src.with_name(src.name + "-c")
-    tasks = combine_tasks(src, dst)
+    tasks = combine_tasks(run, src, dst)
     map_step(run, runner, name, fingerprint, run_combine, tasks, outputs=[dst])
     if delete:
         _delete(src)  # read only by the combine step just committed
@@ -79,6 +79,10 @@ def partitions_for(edge_rows: int, budget_bytes: int, minimum: int = 1) -> int:
 
 @dataclass(frozen=True)
 class _Task:
+    """One partition of a large-star or small-star step; ``src`` and ``dst`` are keys of
+    ``run`` (``RunDir.key``), resolved in the worker's own copy of the run."""
+
+    run: RunDir
     src: str
     dst: str
     part: int
@@ -106,7 +110,8 @@ def _digest(df: pl.DataFrame) -> tuple[int, int]:
 
 
 def _large_star(task: _Task) -> list[int]:
-    df = read_partition(Path(task.src), task.part, EDGE).unique().filter(pl.col("u") != pl.col("v"))
+    src = task.run.path(task.src)
+    df = read_partition(src, task.part, EDGE).unique().filter(pl.col("u") != pl.col("v"))
     count, digest = _digest(df)
     if df.height:
         m = df.group_by("u").agg(pl.col("v").min().alias("m"))
@@ -121,14 +126,15 @@ def _large_star(task: _Task) -> list[int]:
             out,
             partition_of(out["u"].to_numpy(), task.parts),
             task.parts,
-            Path(task.dst),
+            task.run.path(task.dst),
             f"{task.part:05d}",
         )
     return [count, digest]
 
 
 def _small_star(task: _Task) -> int:
-    df = read_partition(Path(task.src), task.part, EDGE).unique().filter(pl.col("u") != pl.col("v"))
+    src = task.run.path(task.src)
+    df = read_partition(src, task.part, EDGE).unique().filter(pl.col("u") != pl.col("v"))
     if df.height == 0:
         return 0
     m = df.group_by("u").agg(pl.col("v").min().alias("m"))
@@ -142,7 +148,7 @@ def _small_star(task: _Task) -> int:
         .filter(pl.col("u") != pl.col("v"))
         .unique()
     )
-    write_undirected(out, task.parts, Path(task.dst), f"{task.part:05d}")
+    write_undirected(out, task.parts, task.run.path(task.dst), f"{task.part:05d}")
     return out.height
 
 
@@ -183,7 +189,7 @@ def connected_components(
         )
 
     def step(label: str, fn: object, src: Path, out: Path) -> list[object]:
-        tasks = [_Task(str(src), str(out), p, parts) for p in range(parts)]
+        tasks = [_Task(run, run.key(src), run.key(out), p, parts) for p in range(parts)]
         res = map_step(run, runner, f"{name}/{label}", fingerprint, fn, tasks, outputs=[out])  # type: ignore[arg-type]
         if combined:
             combine_step(run, runner, f"{name}/{label}-c", fingerprint, out)

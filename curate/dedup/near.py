@@ -364,12 +364,13 @@ class _LabelTask:
     plan: Plan
     unit: str
     converged: str
+    """The converged components' folder, a key of ``plan.run`` (``RunDir.key``)."""
 
 
 def _label(task: _LabelTask) -> int:
     plan, run = task.plan, task.plan.run
     members = read_partition(plan.dir("members"), task.unit, MEMBER)
-    lab = labels(Path(task.converged), int(task.unit))
+    lab = labels(run.path(task.converged), int(task.unit))
     out = members.join(lab, on="node", how="left").with_columns(
         pl.when(pl.col("has_sig")).then(pl.coalesce("label", "node")).otherwise(None).alias("label")
     )
@@ -555,9 +556,9 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
                 k,
                 plan.node_parts,
                 cfg.near.threshold,
-                str(plan.dir("cc_in")),
-                str(plan.dir("sets")),
-                str(plan.dir("verify_a")),
+                run.key(plan.dir("cc_in")),
+                run.key(plan.dir("sets")),
+                run.key(plan.dir("verify_a")),
             )
             for k in range(plan.node_parts)
         ]
@@ -597,7 +598,7 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
         "dedup/near/label",
         fp,
         _label,
-        [_LabelTask(plan, str(k), str(converged)) for k in range(plan.node_parts)],
+        [_LabelTask(plan, str(k), run.key(converged)) for k in range(plan.node_parts)],
         outputs=[near / "labeled"],
     )
     _combine(plan, runner, fp, "labeled")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -59,6 +58,7 @@ class _Task:
     parts: int
     node_parts: int
     converged: str = ""
+    """Of a label task: the converged components' folder, a key of ``run`` (``RunDir.key``)."""
 
 
 def _combine(task: _Task) -> int:
@@ -103,7 +103,7 @@ def _edges(task: _Task) -> int:
 def _label(task: _Task) -> int:
     run = task.run
     members = read_partition(run.dedup / "repos" / "members", task.unit, REPO)
-    lab = labels(Path(task.converged), int(task.unit))
+    lab = labels(run.path(task.converged), int(task.unit))
     out = members.join(lab, on="node", how="left").with_columns(
         pl.coalesce("label", "node").alias("label")
     )
@@ -211,7 +211,7 @@ def run_repo_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, i
         "dedup/repos/label",
         fp,
         _label,
-        [mk(str(k), str(converged)) for k in range(plan.node_parts)],
+        [mk(str(k), run.key(converged)) for k in range(plan.node_parts)],
         outputs=[base / "labeled"],
     )
     res = map_step(

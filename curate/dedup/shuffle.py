@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 import xxhash
 
 from curate.errors import UserError
-from curate.rundir import AtomicParquetWriter
+from curate.rundir import AtomicParquetWriter, RunDir
 
 log = logging.getLogger(__name__)
 
@@ -188,18 +188,21 @@ def combine(src: Path, files: Sequence[Path], dst: Path, group: str) -> int:
 
 @dataclass(frozen=True)
 class CombineTask:
-    """One combine task of a two-level shuffle: ``files`` of ``src`` into ``dst``."""
+    """One combine task of a two-level shuffle: ``files`` of ``src`` into ``dst``, all keys of
+    ``run`` (``RunDir.key``), so a worker on another node resolves them in its own copy of the
+    run (``RunDir.path``) and not at the driver's paths."""
 
+    run: RunDir
     src: str
     dst: str
     files: tuple[str, ...]
     group: str
 
 
-def combine_tasks(src: Path, dst: Path, group: int | None = None) -> list[CombineTask]:
-    """Tasks merging, in each range folder of ``src``, its writers' files ~sqrt(writers) (or
-    ``group``) at a time, in writer order: a task reads one range of its group (bounded
-    input), and a reader then opens one file per group."""
+def combine_tasks(run: RunDir, src: Path, dst: Path, group: int | None = None) -> list[CombineTask]:
+    """Tasks merging, in each range folder of ``src`` (a folder of ``run``), its writers' files
+    ~sqrt(writers) (or ``group``) at a time, in writer order: a task reads one range of its
+    group (bounded input), and a reader then opens one file per group."""
     writer_files(src)  # refuses an old layout
     tasks = []
     for folder in sorted(src.glob("r=*"), key=lambda d: int(d.name[2:])):
@@ -210,7 +213,11 @@ def combine_tasks(src: Path, dst: Path, group: int | None = None) -> list[Combin
         width = len(str(len(files)))
         tasks.extend(
             CombineTask(
-                str(src), str(dst), tuple(str(f) for f in files[i : i + size]), f"g{i:0{width}d}"
+                run,
+                run.key(src),
+                run.key(dst),
+                tuple(run.key(f) for f in files[i : i + size]),
+                f"g{i:0{width}d}",
             )
             for i in range(0, len(files), size)
         )
@@ -218,7 +225,10 @@ def combine_tasks(src: Path, dst: Path, group: int | None = None) -> list[Combin
 
 
 def run_combine(task: CombineTask) -> int:
-    return combine(Path(task.src), [Path(f) for f in task.files], Path(task.dst), task.group)
+    run = task.run
+    return combine(
+        run.path(task.src), [run.path(f) for f in task.files], run.path(task.dst), task.group
+    )
 
 
 def writer_files(out_dir: Path, k: int | None = None) -> list[Path]:

@@ -60,7 +60,8 @@ def write_shingle_sets(
 @dataclass(frozen=True)
 class VerifyTask:
     """One node partition's verification. ``cc_in``, ``sets`` and ``verify_a`` are the folders
-    its steps read, as the caller plans them (``<folder>-c`` when read through a combine step):
+    its steps read, as the caller plans them (``<folder>-c`` when read through a combine step),
+    as keys of ``run`` (``RunDir.key``: a worker resolves them in its own copy of the run);
     outputs are written to the raw folders under ``run``."""
 
     run: RunDir
@@ -75,9 +76,11 @@ class VerifyTask:
 def attach_first(task: VerifyTask) -> int:
     run = task.run
     edges = (
-        read_partition(Path(task.cc_in), task.part, EDGE).filter(pl.col("u") > pl.col("v")).unique()
+        read_partition(run.path(task.cc_in), task.part, EDGE)
+        .filter(pl.col("u") > pl.col("v"))
+        .unique()
     )
-    sets = read_partition(Path(task.sets), task.part, SETS).unique("node")
+    sets = read_partition(run.path(task.sets), task.part, SETS).unique("node")
     out = edges.join(sets.rename({"node": "u", "shingles": "su"}), on="u", how="left")
     write_partitioned(
         out,
@@ -101,9 +104,9 @@ def _jaccard(a: bytes | None, b: bytes | None) -> float:
 def verify_second(task: VerifyTask) -> list[int]:
     run = task.run
     rows = read_partition(
-        Path(task.verify_a), task.part, {"u": pl.Int64, "v": pl.Int64, "su": pl.Binary}
+        run.path(task.verify_a), task.part, {"u": pl.Int64, "v": pl.Int64, "su": pl.Binary}
     )
-    sets = read_partition(Path(task.sets), task.part, SETS).unique("node")
+    sets = read_partition(run.path(task.sets), task.part, SETS).unique("node")
     rows = rows.join(sets.rename({"node": "v", "shingles": "sv"}), on="v", how="left")
     keep = [_jaccard(a, b) >= task.threshold for a, b in zip(rows["su"], rows["sv"], strict=True)]
     kept = rows.filter(pl.Series(keep, dtype=pl.Boolean)).select("u", "v")

@@ -106,9 +106,11 @@ def _chain_graph(tmp_path: Path, parts: int) -> tuple[Path, dict[int, int]]:
     return tmp_path / "in", _union_find(edges)
 
 
-def _cc(run: RunDir, runner: LocalRunner, edges: Path, work: Path, parts: int):  # type: ignore[no-untyped-def]
+def _cc(run: RunDir, runner: LocalRunner, edges: Path, work: Path, parts: int, name: str = "cc"):  # type: ignore[no-untyped-def]
+    """Components of ``edges`` as the step ``name``; ``edges`` and ``work`` are folders of
+    ``run`` (its tasks carry keys of the run), runs side by side differ by ``name``."""
     out, rounds = connected_components(
-        run, runner, name="cc", edges=edges, work=work, parts=parts, fingerprint="f"
+        run, runner, name=name, edges=edges, work=work, parts=parts, fingerprint="f"
     )
     return out, rounds, pl.concat([labels(out, p) for p in range(parts)]).sort("node")
 
@@ -137,11 +139,9 @@ def test_driver_killed_mid_components_reruns_to_identical_labels(
 ) -> None:
     parts = 4
     edges, expected = _chain_graph(tmp_path, parts)
-    _, rounds, reference = _cc(
-        RunDir.at(tmp_path / "ref"), LocalRunner(), edges, tmp_path / "rw", parts
-    )
+    run = RunDir.at(tmp_path)
+    _, rounds, reference = _cc(run, LocalRunner(), edges, tmp_path / "rw", parts, "ref")
     work = tmp_path / "w"
-    run = RunDir.at(tmp_path / "run")
     killed = _Watching(work, stop_after=stop_after)
     with pytest.raises(KeyboardInterrupt):
         _cc(run, killed, edges, work, parts)
@@ -158,13 +158,14 @@ def test_driver_killed_mid_components_reruns_to_identical_labels(
 @pytest.mark.parametrize("parts", [2, 5])
 def test_two_level_shuffle_gives_identical_labels(tmp_path: Path, parts: int) -> None:
     edges, expected = _chain_graph(tmp_path, parts)
-    _, rounds, one = _cc(RunDir.at(tmp_path / "a"), LocalRunner(), edges, tmp_path / "w1", parts)
+    run = RunDir.at(tmp_path)  # every folder below is one of run's; the steps' names differ
+    _, rounds, one = _cc(run, LocalRunner(), edges, tmp_path / "w1", parts, "a")
     work = tmp_path / "w2"
     runner = _Watching(work)
     out, rounds2 = connected_components(
-        RunDir.at(tmp_path / "b"),
+        run,
         runner,
-        name="cc",
+        name="b",
         edges=edges,
         work=work,
         parts=parts,
@@ -178,10 +179,10 @@ def test_two_level_shuffle_gives_identical_labels(tmp_path: Path, parts: int) ->
     assert 0 < len(list(out.rglob("*.parquet"))) <= groups < parts  # fewer files than writers
     assert runner.peak <= 3  # a step's input, its output and the output's merged copy
     # the caller's edges (one file per writer) are merged once too, and kept
-    assert runner.steps[0] == "cc/in-c" and edges.is_dir()
+    assert runner.steps[0] == "b/in-c" and edges.is_dir()
     below = _Watching(tmp_path / "w4")
     connected_components(
-        RunDir.at(tmp_path / "d"), below, name="cc", edges=edges, work=tmp_path / "w4",
+        run, below, name="d", edges=edges, work=tmp_path / "w4",
         parts=parts, fingerprint="f", max_file_reads=parts * parts,
     )  # fmt: skip
     assert not any(s.endswith("-c") for s in below.steps)  # at the limit: one level
@@ -189,9 +190,9 @@ def test_two_level_shuffle_gives_identical_labels(tmp_path: Path, parts: int) ->
     work3 = tmp_path / "w3"
     with pytest.raises(KeyboardInterrupt):
         connected_components(
-            RunDir.at(tmp_path / "c"),
+            run,
             _Watching(work3, stop_after=parts + 1),
-            name="cc",
+            name="c",
             edges=edges,
             work=work3,
             parts=parts,
@@ -199,9 +200,9 @@ def test_two_level_shuffle_gives_identical_labels(tmp_path: Path, parts: int) ->
             max_file_reads=1,
         )
     out3, _ = connected_components(
-        RunDir.at(tmp_path / "c"),
+        run,
         LocalRunner(),
-        name="cc",
+        name="c",
         edges=edges,
         work=work3,
         parts=parts,

@@ -13,6 +13,7 @@ import pytest
 from curate.dedup import shuffle
 from curate.dedup.shuffle import INDEX_KEY, read_partition, row_groups, write_partitioned
 from curate.errors import UserError
+from curate.rundir import RunDir
 
 SCHEMA = {"key": pl.Int64, "writer": pl.String, "seq": pl.Int64}
 
@@ -183,15 +184,19 @@ def test_combine_tasks_group_writers_within_each_range_folder(
 ) -> None:
     monkeypatch.setattr(shuffle, "ROW_GROUPS_PER_FOOTER", 2)
     _write(tmp_path / "one", 4, 5, n=120)  # 3 range folders of 4 writer files
-    tasks = shuffle.combine_tasks(tmp_path / "one", tmp_path / "two", group=3)
+    run = RunDir(tmp_path)
+    tasks = shuffle.combine_tasks(run, tmp_path / "one", tmp_path / "two", group=3)
     assert [t.group for t in tasks] == ["g0", "g3"] * 3
     assert all(len({Path(f).parent for f in t.files}) == 1 for t in tasks)  # one range each
+    # the tasks carry keys of the run, not this machine's paths: they resolve in another copy
+    assert all(not Path(f).is_absolute() and f.startswith("one/r=") for t in tasks for f in t.files)
+    assert (tasks[0].src, tasks[0].dst) == ("one", "two")
     assert sum(shuffle.run_combine(t) for t in tasks) == 6
     for k in range(5):
         want = read_partition(tmp_path / "one", k, SCHEMA)
         assert read_partition(tmp_path / "two", k, SCHEMA).equals(want) and want.height
     assert len(shuffle.writer_files(tmp_path / "two", 4)) == 2  # a reader opens 2, not 4
-    assert shuffle.combine_tasks(tmp_path / "none", tmp_path / "x") == []
+    assert shuffle.combine_tasks(run, tmp_path / "none", tmp_path / "x") == []
 
 
 def test_shuffle_files_carry_no_column_statistics(tmp_path: Path) -> None:

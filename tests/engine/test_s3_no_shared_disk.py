@@ -3,8 +3,8 @@ share a disk with the nodes: the driver runs in its own mount namespace (``unsha
 mirror folder is a private tmpfs that no node can see, and each node has its own mirror folder.
 Everything between the driver and the tasks then has to go through the store (``--output
 s3://``, the loopback S3 server): the shard outputs, and the mixture's plan, inputs and parts
-(issue 15). The recipe is the demo's without ``[dedup]``: dedup's tasks still carry the
-driver's folder paths (docs/cluster.md, "Limits").
+(issue 15). The recipe is the demo's without ``[dedup]``; a second test runs it with
+``[dedup]``, whose tasks carry keys of the run (``RunDir.key``), not the driver's folders.
 
 The same cluster and node mirrors then serve a rerun into the same URL with one annotator's
 config changed: its attribute files are rewritten on the store by whichever node annotates
@@ -178,12 +178,6 @@ def test_driver_without_a_shared_disk_writes_the_local_run_and_a_rerun_reads_no_
 @pytest.mark.ray
 @pytest.mark.slow
 @pytest.mark.skipif(not _can_unshare(), reason="needs unprivileged user+mount namespaces")
-@pytest.mark.xfail(
-    strict=True,
-    reason="dedup's tasks carry the driver's folder paths (VerifyTask.cc_in/sets/verify_a, "
-    "components._Task.src/dst, shuffle.CombineTask.src/dst/files, _LabelTask.converged): "
-    "on a node without the driver's disk they read nothing, near-duplicates are missed",
-)
 def test_dedup_without_a_shared_disk_equals_the_local_run(s3_server: Any, tmp_path: Path) -> None:
     url = s3_server.make_bucket("dedup-no-shared-disk") + "/run"
     recipe = _recipe(tmp_path, "dedup", 300, dedup=True)
