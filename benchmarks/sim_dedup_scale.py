@@ -184,6 +184,7 @@ class _Pool:
         num_cpus: float = 1.0,
         memory_bytes: int | None = None,
         progress: Callable[[Any], dict[str, float]] | None = None,
+        pool: str = "",  # one process pool serves every step here
     ) -> list[Any]:
         futures = [self._pool.submit(fn, item) for item in items]
         out, t0, last = [], time.time(), time.time()
