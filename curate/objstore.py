@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -587,21 +588,28 @@ class Mirror:
     def _drop_gone(self, listing: dict[str, dict[str, Any]], started: float) -> int:
         """Delete the mirror's files whose key the store no longer has (a worker's sync)."""
         dropped = 0
-        for dirpath, _, files in os.walk(self.root):
+        for path, rel in self._stored_files(self.root):
+            if rel in listing:
+                continue
+            try:
+                if os.lstat(path).st_ctime > started - SETTLE_S:
+                    continue
+                os.unlink(path)
+            except FileNotFoundError:
+                continue
+            self.known.pop(rel, None)
+            dropped += 1
+        return dropped
+
+    def _stored_files(self, folder: str) -> Iterator[tuple[str, str]]:
+        """``(path, key)`` of every file under ``folder`` of the mirror that mirrors a stored
+        object (not the mirror's own local-only files)."""
+        for dirpath, _, files in os.walk(folder):
             for name in files:
                 path = os.path.join(dirpath, name)
                 rel = os.path.relpath(path, self.root).replace(os.sep, "/")
-                if _local_only(rel) or rel in listing:
-                    continue
-                try:
-                    if os.lstat(path).st_ctime > started - SETTLE_S:
-                        continue
-                    os.unlink(path)
-                except FileNotFoundError:
-                    continue
-                self.known.pop(rel, None)
-                dropped += 1
-        return dropped
+                if not _local_only(rel):
+                    yield path, rel
 
     def markers_current(self) -> bool:
         """Whether the mirror's markers are the store's (one LIST of ``_markers/``): none
@@ -622,17 +630,14 @@ class Mirror:
             if self._outdated(st, path, info, started):
                 return False
         if self.worker:
-            for dirpath, _, files in os.walk(self.local(MARKERS)):
-                for name in files:
-                    path = os.path.join(dirpath, name)
-                    rel = os.path.relpath(path, self.root).replace(os.sep, "/")
-                    if _local_only(rel) or rel in markers:
-                        continue
-                    try:
-                        if os.lstat(path).st_ctime <= started - SETTLE_S:
-                            return False
-                    except FileNotFoundError:
-                        continue
+            for path, rel in self._stored_files(self.local(MARKERS)):
+                if rel in markers:
+                    continue
+                try:
+                    if os.lstat(path).st_ctime <= started - SETTLE_S:
+                        return False
+                except FileNotFoundError:
+                    continue
         return True
 
     def get(self, rel: str) -> bool:
