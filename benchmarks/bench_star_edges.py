@@ -20,39 +20,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _repo  # noqa: F401  (puts the repository root on sys.path: tests.support)
 import sim_dedup_scale as sim
 
-from curate.dedup.minhash import _SHINGLE_MULT, _mix64, band_hashes
+from curate.dedup.minhash import band_hashes
 from curate.dedup.near import BAND, BAND_ROW_BYTES, star_pairs, write_bands
 from curate.dedup.shuffle import read_partition
-
-
-def reference_edges(rows: pl.DataFrame) -> pl.DataFrame:
-    """The polars star edges ``near.star_edges`` computed before session 6."""
-    rows = rows.unique()
-    centre = rows.group_by("band", "bh").agg(pl.col("node").min().alias("c"))
-    return (
-        rows.join(centre, on=["band", "bh"])
-        .filter(pl.col("node") != pl.col("c"))
-        .select(pl.col("node").alias("u"), pl.col("c").alias("v"))
-        .unique()
-    )
-
-
-def reference_band_hashes(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """The per-band loop ``minhash.band_hashes`` was before session 6."""
-    out = np.empty((sig.shape[0], bands), np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(bands):
-            h = np.full(sig.shape[0], np.uint64(j + 1) * _SHINGLE_MULT, dtype=np.uint64)
-            for k in range(j * rows, (j + 1) * rows):
-                h = _mix64(h ^ sig[:, k].astype(np.uint64))
-            out[:, j] = h
-    return out
+from tests.support.near_reference import band_hashes_reference, star_edges_reference
 
 
 def _cpu(fn, *args):  # type: ignore[no-untyped-def]
@@ -82,13 +59,13 @@ def main(argv: list[str] | None = None) -> int:
             sig0 = sig if sig0 is None else sig0
         assert sig0 is not None
         part = read_partition(tmp, args.part, BAND)
-        ref, ref_s = _cpu(reference_edges, part)
+        ref, ref_s = _cpu(star_edges_reference, part)
         (u, v), new_s = _cpu(
             star_pairs, part["band"].to_numpy(), part["bh"].to_numpy(), part["node"].to_numpy()
         )
         ref = ref.sort("u", "v")
         same = np.array_equal(ref["u"].to_numpy(), u) and np.array_equal(ref["v"].to_numpy(), v)
-        bh_ref, bh_ref_s = _cpu(reference_band_hashes, sig0, bands, rows)
+        bh_ref, bh_ref_s = _cpu(band_hashes_reference, sig0, bands, rows)
         bh_new, bh_new_s = _cpu(band_hashes, sig0, bands, rows)
         out = {
             "n": args.n,

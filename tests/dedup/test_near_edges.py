@@ -12,19 +12,11 @@ import pytest
 from curate.dedup.components import EDGE
 from curate.dedup.near import BAND, star_edges, star_pairs
 from curate.dedup.shuffle import partition_of, read_partition, write_partitioned
+from tests.support.near_reference import star_edges_reference
 
 
 def _reference(rows: pl.DataFrame) -> pl.DataFrame:
-    """Every bucket (band, bh) a star around its smallest node: join with the bucket minimum."""
-    rows = rows.unique()
-    centre = rows.group_by("band", "bh").agg(pl.col("node").min().alias("c"))
-    return (
-        rows.join(centre, on=["band", "bh"])
-        .filter(pl.col("node") != pl.col("c"))
-        .select(pl.col("node").alias("u"), pl.col("c").alias("v"))
-        .unique()
-        .sort("u", "v")
-    )
+    return star_edges_reference(rows).sort("u", "v")
 
 
 def _frame(band: np.ndarray, bh: np.ndarray, node: np.ndarray) -> pl.DataFrame:
