@@ -4,10 +4,15 @@ Shingles are word n-grams (default 5) over ``[A-Za-z_0-9]+`` tokens, lowercased 
 choice for code). A document with fewer than ``n`` tokens is one shingle of all its tokens; a
 document with no token has no signature (null).
 
-Hashing, in two layers so that a whole batch is hashed with numpy instead of per shingle:
+Hashing, in two layers:
 
-1. each distinct token of the batch is hashed once (``xxh3_64`` of its lowercased UTF-8 bytes);
+1. a token's hash is ``xxh3_64`` of its lowercased UTF-8 bytes;
 2. a shingle's 32-bit hash is a fixed polynomial mix of its token hashes (:func:`shingle_hash32`).
+
+The pipeline's path (:func:`shingle_sets`, :func:`signatures`) runs both layers, the
+per-document distinct set and the permutation minimum in compiled kernels
+(``curate.dedup.minhash_kernels``); :func:`shingle_hashes` / :func:`distinct_shingles` are the
+readable numpy versions the tests compare them with.
 
 The permutation family is datasketch 2.x's default (``scheme="affine32"``, seed 1): the shingle
 hash is pre-mixed with the MurmurHash3 32-bit finaliser and permuted as ``a*h + b mod 2**32``.
@@ -28,7 +33,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
+from curate.dedup import minhash_kernels as kernels
 from curate.dedup.ts_tokens import IDENT_MARK, tree_sitter_tokens
+from curate.engine.jit import readonly, unaligned_u64
 
 TOKEN_PATTERN = r"[A-Za-z_0-9]+"
 _WORD_RE = re.compile(TOKEN_PATTERN)
@@ -220,24 +227,12 @@ def shingle_hashes(
 
 
 def hash_tokens(tokens: pl.Series, ngram: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    """Shingle hashes of tokenised documents (see :func:`shingle_hashes`)."""
-    counts = tokens.list.len().to_numpy().astype(np.int64)
-    flat = tokens.explode().drop_nulls().to_arrow()
-    if isinstance(flat, pa.ChunkedArray):
-        flat = flat.combine_chunks()
+    """Shingle hashes of tokenised documents (see :func:`shingle_hashes`): the readable numpy
+    reference of ``minhash_kernels.shingle_sets`` (which also drops repeats)."""
+    th, counts, ident, idx = token_arrays(tokens)
     n_docs = len(counts)
-    if len(flat) == 0:
+    if len(th) == 0:
         return np.empty(0, np.uint32), np.zeros(n_docs + 1, np.int64)
-    # Lowercase the distinct tokens, not every token: tokens that differ only in case share
-    # one id (``idx`` is the identity of a name for the tree_sitter numbering).
-    encoded = pc.dictionary_encode(flat)
-    lowered = pc.dictionary_encode(_lower(encoded.dictionary))
-    remap = lowered.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    vocab = lowered.dictionary
-    vocab_hash = _vocab_hashes(vocab)
-    vocab_ident = pc.starts_with(vocab, IDENT_MARK).to_numpy(zero_copy_only=False)
-    idx = remap[encoded.indices.to_numpy(zero_copy_only=False)]
-    th = vocab_hash[idx]
     starts = np.zeros(n_docs + 1, np.int64)
     np.cumsum(counts, out=starts[1:])
     total = len(th)
@@ -249,8 +244,8 @@ def hash_tokens(tokens: pl.Series, ngram: int = 5) -> tuple[np.ndarray, np.ndarr
     tail = tail[tail >= np.repeat(starts[:-1], ngram - 1)]
     valid[tail] = False
     pad_th = np.concatenate([th, np.zeros(ngram, np.uint64)])
-    if vocab_ident.any():
-        pad_ident = np.concatenate([vocab_ident[idx], np.zeros(ngram, bool)])
+    if ident.any():
+        pad_ident = np.concatenate([ident, np.zeros(ngram, bool)])
         pad_idx = np.concatenate([idx, np.full(ngram, -1, np.int64)])
         positions = _position_hashes(pad_th, pad_ident, pad_idx, 0, ngram)
     else:  # no identifier placeholders (words, code): the token hashes as they are
@@ -265,7 +260,6 @@ def hash_tokens(tokens: pl.Series, ngram: int = 5) -> tuple[np.ndarray, np.ndarr
     out = np.empty(offsets[-1], np.uint32)
     long_docs = counts >= ngram
     out[np.repeat(long_docs, n_shingles)] = long_hash[valid]
-    ident = vocab_ident[idx]
     for i in short:  # rare: tiny documents, hashed with the same mix over fewer positions
         lo, c = starts[i], counts[i]
         one = _position_hashes(
@@ -277,6 +271,26 @@ def hash_tokens(tokens: pl.Series, ngram: int = 5) -> tuple[np.ndarray, np.ndarr
         )
         out[offsets[i]] = _combine([h[:1] for h in one])[0]
     return out, offsets
+
+
+def token_arrays(tokens: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(token hashes uint64, tokens per document int64, is identifier bool, name id int64)``
+    of the flattened token lists. ``token_hash64`` once per distinct token of the batch."""
+    counts = tokens.list.len().fill_null(0).to_numpy().astype(np.int64)
+    flat = tokens.explode().drop_nulls().to_arrow()
+    if isinstance(flat, pa.ChunkedArray):
+        flat = flat.combine_chunks()
+    if len(flat) == 0:
+        return np.empty(0, np.uint64), counts, np.empty(0, bool), np.empty(0, np.int64)
+    # Lowercase the distinct tokens, not every token: tokens that differ only in case share
+    # one id (``idx`` is the identity of a name for the tree_sitter numbering).
+    encoded = pc.dictionary_encode(flat)
+    lowered = pc.dictionary_encode(_lower(encoded.dictionary))
+    remap = lowered.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    vocab = lowered.dictionary
+    vocab_ident = pc.starts_with(vocab, IDENT_MARK).to_numpy(zero_copy_only=False)
+    idx = remap[encoded.indices.to_numpy(zero_copy_only=False)]
+    return _vocab_hashes(vocab)[idx], counts, vocab_ident[idx], idx
 
 
 def _lower(tokens: pa.Array) -> pa.Array:
@@ -314,43 +328,83 @@ def distinct_shingles(hashes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarr
     return (key & np.uint64(0xFFFFFFFF)).astype(np.uint32), out
 
 
+def shingle_sets(
+    texts: pa.Array | Sequence[str] | pl.Series,
+    ngram: int = 5,
+    tokenizer: str = "words",
+    languages: Sequence[str | None] | None = None,
+    parse_timeout_s: float = DEFAULT_PARSE_TIMEOUT_S,
+    parse_max_bytes: int = DEFAULT_PARSE_MAX_BYTES,
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Each text's distinct shingle hashes in ascending order as ``(hashes uint32, offsets
+    int64)``, and the tokenizer used per text: ``distinct_shingles(*shingle_hashes(...))``,
+    computed by the compiled kernels. ``words`` reads the texts' UTF-8 bytes directly (no token
+    becomes a Python string); the other tokenizers hash their token lists' vocabulary here."""
+    if tokenizer == "words":
+        th, counts = word_token_hashes(texts)
+        ident, idx = np.empty(0, bool), np.empty(0, np.int64)
+        used = ["words"] * len(counts)
+    else:
+        tokens, used = tokenize_batch(texts, tokenizer, languages, parse_timeout_s, parse_max_bytes)
+        th, counts, ident, idx = token_arrays(tokens)
+        if not ident.any():
+            ident = np.empty(0, bool)
+    hashes, offsets = kernels.shingle_sets(th, counts, ngram, ident, idx, _ident_hashes(ngram))
+    return hashes, offsets, used
+
+
+def word_token_hashes(texts: pa.Array | Sequence[str] | pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(token_hash64 of every words token, tokens per text)``: ASCII-lowercased in Arrow (the
+    tokens are ASCII, so this is their ``str.lower``), then tokenised and hashed in one pass
+    over the bytes by ``minhash_kernels.word_token_hashes``. Null texts have no tokens."""
+    if isinstance(texts, pl.Series):
+        arr = texts.to_arrow()
+    elif isinstance(texts, pa.Array | pa.ChunkedArray):
+        arr = texts
+    else:
+        arr = pa.array(texts, pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = pc.ascii_lower(arr.cast(pa.large_string()))
+    if arr.null_count:
+        arr = pc.fill_null(arr, "")
+    offsets = np.frombuffer(arr.buffers()[1], np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    buf = arr.buffers()[2]
+    data = np.frombuffer(buf, np.uint8) if buf is not None else np.empty(0, np.uint8)
+    lo = int(offsets[0]) if len(offsets) else 0
+    data = data[lo : int(offsets[-1])] if len(offsets) else data[:0]
+    loads = readonly(unaligned_u64(data))
+    return kernels.word_token_hashes(
+        readonly(data), loads, readonly(offsets - lo), kernels.WORD, kernels.SECRET
+    )
+
+
 def signatures(
-    hashes: np.ndarray,
-    offsets: np.ndarray,
-    num_perm: int = 256,
-    seed: int = 1,
-    chunk: int = 8192,
-    *,
-    distinct: bool = False,
+    hashes: np.ndarray, offsets: np.ndarray, num_perm: int = 256, seed: int = 1
 ) -> np.ndarray:
     """MinHash signatures ``(n_docs, num_perm) uint32``; documents without shingles get the
-    all-ones sentinel (callers treat them as "no signature"). ``distinct``: the input is
-    already :func:`distinct_shingles` (skips that sort). ``chunk`` shingles at a time: the
-    ``(num_perm, chunk)`` uint32 buffer (8 MiB at 256 x 8192) stays near the cache; 16384
-    measured about 1.8x slower on this machine, the result is the same for any chunk."""
+    all-ones sentinel (callers treat them as "no signature"). Repeated shingles and their
+    order do not matter (a minimum), so ``hashes`` need not be :func:`distinct_shingles`.
+    One compiled pass per shingle over the permutations (``minhash_kernels.min_hashes``): no
+    ``(num_perm x shingles)`` temporaries."""
     a, b = permutations(num_perm, seed)
     n_docs = len(offsets) - 1
     sig = np.full((n_docs, num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
-    if len(hashes) == 0:
-        return sig
-    if not distinct:
-        hashes, offsets = distinct_shingles(hashes, offsets)
-    doc_of = np.repeat(np.arange(n_docs), np.diff(offsets))
-    mixed = _fmix32(hashes)
-    # Permutations along axis 0 so that the per-document minimum reduces contiguous rows.
-    buf = np.empty((num_perm, chunk), np.uint32)
-    with np.errstate(over="ignore"):
-        for lo in range(0, len(mixed), chunk):
-            hi = min(lo + chunk, len(mixed))
-            phv = buf[:, : hi - lo]
-            np.multiply(a[:, None], mixed[None, lo:hi], out=phv)
-            np.add(phv, b[:, None], out=phv)
-            docs = doc_of[lo:hi]
-            seg = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
-            mins = np.minimum.reduceat(phv, seg, axis=1).T
-            ids = docs[seg]
-            sig[ids] = np.minimum(sig[ids], mins)
+    if len(hashes):
+        kernels.min_hashes(
+            readonly(np.ascontiguousarray(hashes, np.uint32)),
+            readonly(np.ascontiguousarray(offsets, np.int64)),
+            a,
+            b,
+            sig,
+        )
     return sig
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) the kernels, so a batch never pays the JIT."""
+    hashes, offsets, _ = shingle_sets(["warm Up the kernels a b c", "x", ""])
+    signatures(hashes, offsets)
 
 
 @lru_cache(maxsize=32)

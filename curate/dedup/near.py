@@ -44,12 +44,10 @@ from curate.dedup.components import (
 from curate.dedup.config import DedupConfig
 from curate.dedup.minhash import (
     band_hashes,
-    distinct_shingles,
-    hash_tokens,
     optimal_bands,
     recall_bands,
+    shingle_sets,
     signatures,
-    tokenize_batch,
 )
 from curate.dedup.shuffle import (
     id63,
@@ -88,9 +86,10 @@ MEMBER = {
 }
 BAND = {"band": pl.Int32, "bh": pl.Int64, "node": pl.Int64}
 BATCH_BYTES = 2 * 1024 * 1024
-"""Text per tokenise+MinHash batch. The vectorised shingle hashing holds ~100 bytes of temporaries
-per token, so this bounds the step's working set: on a 38 MB shard of real code, 16 MB batches
-peaked at +316 MB RSS and 2 MB at +119 MB, with identical signatures and ~18% less CPU."""
+"""Text per tokenise+MinHash batch. This bounded the numpy shingle hashing's ~100 bytes of
+temporaries per token (on a 38 MB shard, 16 MB batches peaked at +316 MB RSS, 2 MB at +119 MB);
+the compiled kernels hold about 6 bytes per text byte (``words``: a lowered copy, token hashes
+sized for the most tokens the bytes can hold), so 2 MB batches keep them in cache."""
 BAND_ROW_BYTES = 96
 LAYOUT = "shard_i+byshard-writer-files"
 """The layout of this module's shuffles, in every step's fingerprint: a run resumed from an
@@ -170,11 +169,10 @@ def shard_signatures(
     used: list[str] = []
     for lo, hi in _batches(texts):
         langs = languages[lo:hi] if languages is not None else None
-        tokens, tok_used = tokenize_batch(
-            texts[lo:hi], n.tokenizer, langs, n.parse_timeout_s, n.parse_max_bytes
+        hashes, offsets, tok_used = shingle_sets(
+            texts[lo:hi], n.ngram, n.tokenizer, langs, n.parse_timeout_s, n.parse_max_bytes
         )
-        hashes, offsets = distinct_shingles(*hash_tokens(tokens, n.ngram))
-        sig[lo:hi] = signatures(hashes, offsets, n.num_perm, n.seed, distinct=True)
+        sig[lo:hi] = signatures(hashes, offsets, n.num_perm, n.seed)
         has[lo:hi] = np.diff(offsets) > 0
         used.extend(tok_used)
         if keep_shingles:

@@ -39,7 +39,7 @@ def test_signatures_identical_to_datasketch() -> None:
         "Foo foo FOO bar baz qux",
     ]
     hashes, offsets = shingle_hashes(texts)
-    sig = signatures(hashes, offsets, 256, chunk=257)  # small chunks: documents span chunks
+    sig = signatures(hashes, offsets, 256)
     for i, text in enumerate(texts):
         assert np.array_equal(sig[i], _reference(text)), text[:40]
 
@@ -92,9 +92,7 @@ def test_distinct_shingles_per_document_sorted_and_same_signatures() -> None:
         want = np.unique(hashes[offsets[i] : offsets[i + 1]])
         assert np.array_equal(got[got_off[i] : got_off[i + 1]], want)
     assert got_off[-1] < len(hashes)  # duplicates were dropped
-    assert np.array_equal(
-        signatures(got, got_off, 64, distinct=True), signatures(hashes, offsets, 64)
-    )
+    assert np.array_equal(signatures(got, got_off, 64), signatures(hashes, offsets, 64))
 
 
 def test_batch_hashes_equal_reference_for_mixed_case_and_short_texts() -> None:

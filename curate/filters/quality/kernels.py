@@ -16,28 +16,12 @@ from __future__ import annotations
 
 import sys
 import unicodedata
-from collections.abc import Callable
-from typing import Any
 
-import numba
 import numpy as np
 
 from curate.engine.diskcache import cached_arrays
-
-
-def _compiled(**options: Any) -> Callable[[Callable[..., Any]], Any]:
-    """``numba.njit`` with numba's on-disk cache where a cache directory is writable; numba
-    refuses to decorate with ``cache=True`` where none is (read-only install and home), and
-    then each process compiles for itself."""
-
-    def wrap(func: Callable[..., Any]) -> Any:
-        try:
-            return numba.njit(cache=True, nogil=True, **options)(func)
-        except RuntimeError:  # "cannot cache function ...: no locator available"
-            return numba.njit(nogil=True, **options)(func)
-
-    return wrap
-
+from curate.engine.jit import compiled as _compiled
+from curate.engine.jit import readonly, unaligned_u64
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -57,13 +41,6 @@ WORD_BYTES = _word_table()
 
 _LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], np.uint64)
 """``_LOW_BYTES[k]`` keeps the low ``k`` bytes of a little-endian uint64."""
-
-
-def unaligned_u64(data: np.ndarray) -> np.ndarray:
-    """A view where element ``i`` is the little-endian uint64 of ``data[i:i+8]`` (zero-padded
-    past the end): one load reads a word's first (or last) eight bytes."""
-    padded = np.concatenate([data, np.zeros(8, np.uint8)])
-    return np.ndarray(shape=(data.size,), dtype="<u8", buffer=padded, offset=0, strides=(1,))
 
 
 @_compiled(inline="always")
@@ -443,17 +420,6 @@ def repeated_ngrams(
     data = readonly(data)
     loads = unaligned_u64(data)
     return _repeated_ngrams(data, loads, offsets, n, bits, WORD_BYTES, _LOW_BYTES)
-
-
-def readonly(data: np.ndarray) -> np.ndarray:
-    """A read-only view of ``data``: numba compiles a kernel separately for writable and
-    read-only arrays (Arrow buffers from Parquet are writable, those over Python ``bytes`` are
-    not), so every entry point passes read-only bytes and one variant serves both."""
-    if not data.flags.writeable:
-        return data
-    view = data.view()
-    view.flags.writeable = False
-    return view
 
 
 def warm_up() -> None:

@@ -1,0 +1,43 @@
+"""Shared helpers of the numba kernels (``curate.filters.quality.kernels``,
+``curate.dedup.minhash_kernels``): one way to compile with numba's on-disk cache, and the
+unaligned 64-bit view the byte-walking kernels load words through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numba
+import numpy as np
+
+
+def compiled(**options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """``numba.njit`` with numba's on-disk cache where a cache directory is writable; numba
+    refuses to decorate with ``cache=True`` where none is (read-only install and home), and
+    then each process compiles for itself."""
+
+    def wrap(func: Callable[..., Any]) -> Any:
+        try:
+            return numba.njit(cache=True, nogil=True, **options)(func)
+        except RuntimeError:  # "cannot cache function ...: no locator available"
+            return numba.njit(nogil=True, **options)(func)
+
+    return wrap
+
+
+def unaligned_u64(data: np.ndarray) -> np.ndarray:
+    """A view where element ``i`` is the little-endian uint64 of ``data[i:i+8]`` (zero-padded
+    past the end): one load reads a word's first (or last) eight bytes."""
+    padded = np.concatenate([data, np.zeros(8, np.uint8)])
+    return np.ndarray(shape=(data.size,), dtype="<u8", buffer=padded, offset=0, strides=(1,))
+
+
+def readonly(data: np.ndarray) -> np.ndarray:
+    """A read-only view of ``data``: numba compiles a kernel separately for writable and
+    read-only arrays (Arrow buffers from Parquet are writable, those over Python ``bytes`` are
+    not), so every entry point passes read-only bytes and one variant serves both."""
+    if not data.flags.writeable:
+        return data
+    view = data.view()
+    view.flags.writeable = False
+    return view

@@ -1,0 +1,118 @@
+"""The compiled MinHash kernels against their references: ``xxhash`` for the token hash, the numpy
+``shingle_hashes`` + ``distinct_shingles`` for the shingle sets, the session-6 numpy MinHash
+for the signatures (datasketch itself: tests/dedup/test_minhash.py)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pytest
+import xxhash
+
+from curate.dedup import minhash_kernels as kernels
+from curate.dedup.minhash import (
+    _WORD_RE,
+    distinct_shingles,
+    shingle_hashes,
+    shingle_sets,
+    signatures,
+    token_hash64,
+    word_token_hashes,
+)
+from curate.engine.jit import readonly, unaligned_u64
+from tests.support.near_reference import signatures_reference
+
+from .helpers import make_function, mutate
+
+# every XXH3 length class (0, 1-3, 4-8, 9-16, 17-128, 129-240, long) and the long hash's block
+# (1024 bytes) and stripe (64 bytes) edges
+LENGTHS = [*range(0, 260), 300, 1023, 1024, 1025, 1088, 1089, 2048, 2049, 4097, 5000]
+
+
+@pytest.mark.parametrize("start", [0, 3])
+def test_xxh3_64_equals_the_xxhash_package(start: int) -> None:
+    rng = random.Random(start)
+    for n in LENGTHS:
+        raw = bytes(rng.randrange(256) for _ in range(start + n + 5))
+        data = np.frombuffer(raw, np.uint8)
+        got = kernels.xxh3_64(
+            readonly(data), readonly(unaligned_u64(data)), start, n, kernels.SECRET
+        )
+        assert int(got) == xxhash.xxh3_64_intdigest(raw[start : start + n]), n
+
+
+TEXTS: list[str | None] = [
+    "def Foo(x):\n    FOO = foo_1 + X * x\r\n    return Foo(FOO)\n",
+    "",
+    None,
+    "ÄÖ über naïve  café_1 İx ΑΣ straße",  # non-ASCII letters separate tokens
+    "  \n\t+-",
+    "a",
+    "x" * 300 + " " + "Y_9" * 90,  # tokens of the long and mid-size hash
+    "tail without newline ab",
+]
+
+
+def _reference_tokens(text: str | None) -> list[int]:
+    return [token_hash64(t) for t in _WORD_RE.findall(text or "")]
+
+
+def test_word_token_hashes_equal_python_tokens_for_every_input_kind() -> None:
+    want = [_reference_tokens(t) for t in TEXTS]
+    sliced = pa.array(["skip me", *TEXTS], pa.large_string()).slice(1)  # a non-zero offset
+    inputs = [TEXTS, pl.Series(TEXTS, dtype=pl.String), sliced, pa.array(TEXTS, pa.string())]
+    for texts in inputs:
+        th, counts = word_token_hashes(texts)
+        assert counts.tolist() == [len(w) for w in want]
+        assert th.tolist() == [h for w in want for h in w]
+
+
+@pytest.mark.parametrize("tokenizer", ["words", "code", "tree_sitter"])
+@pytest.mark.parametrize("ngram", [1, 3, 5, 7])
+def test_shingle_sets_equal_the_numpy_reference(tokenizer: str, ngram: int) -> None:
+    rng = random.Random(ngram)
+    texts: list[str | None] = [make_function(rng, rng.randrange(1, 40)) for _ in range(20)]
+    texts += [mutate(rng, texts[0], 0.1), *TEXTS, "a b", "a a a a a a a a a"]
+    langs = ["Python"] * len(texts)
+    got, got_off, used = shingle_sets(texts, ngram, tokenizer, langs)
+    plain = [t or "" for t in texts]
+    want, want_off = distinct_shingles(*shingle_hashes(plain, ngram, tokenizer, langs))
+    assert got_off.tolist() == want_off.tolist()
+    assert np.array_equal(got, want) and got.dtype == np.uint32
+    assert len(used) == len(texts)
+    assert got_off[-1] > 0
+
+
+def test_sort_orders_every_size_and_skips_constant_bytes() -> None:
+    rng = np.random.default_rng(5)
+    hist = np.empty((4, 256), np.int64)
+    for m in [0, 1, 2, 31, 32, 33, 100, 1000, 5000]:
+        for keys in (
+            rng.integers(0, 1 << 32, m, dtype=np.uint32),
+            rng.integers(0, 3, m, dtype=np.uint32) << np.uint32(8),  # bytes 0, 2, 3 constant
+            np.full(m, 7, np.uint32),
+        ):
+            work = np.concatenate([keys, np.zeros(3, np.uint32)])  # longer than m
+            got = kernels._sort(work, m, np.empty_like(work), hist)
+            assert np.array_equal(got, np.sort(keys)), m
+
+
+def test_signatures_equal_the_numpy_reference_for_any_order_and_repeats() -> None:
+    rng = np.random.default_rng(6)
+    counts = [0, 1, 2, 3, 4, 5, 7, 8, 9, 0, 200, 1]  # around the four-shingle blocks
+    hashes = rng.integers(0, 1 << 32, sum(counts), dtype=np.uint32)
+    hashes[5:9] = hashes[4]  # repeats inside a document
+    offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    for num_perm, seed in [(256, 1), (64, 3), (13, 1)]:
+        got = signatures(hashes, offsets, num_perm, seed)
+        assert np.array_equal(got, signatures_reference(hashes, offsets, num_perm, seed))
+    sig = signatures(hashes, offsets)
+    assert (sig[0] == 0xFFFFFFFF).all() and (sig[9] == 0xFFFFFFFF).all()
+    assert not (sig[1] == 0xFFFFFFFF).any()
+    shuffled = hashes.copy()
+    lo, hi = offsets[10], offsets[11]
+    shuffled[lo:hi] = shuffled[lo:hi][::-1]
+    assert np.array_equal(signatures(shuffled, offsets), sig)
