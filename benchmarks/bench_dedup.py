@@ -145,7 +145,8 @@ def write_run(root: Path, rows: list[dict], n_shards: int = 4):  # type: ignore[
 def signatures_bench(args: argparse.Namespace) -> None:
     from datasketch import MinHash
 
-    from curate.dedup.minhash import shingle_hash32, shingle_hashes, shingles, signatures
+    from curate.dedup.minhash import shingle_hash32, shingle_sets, shingles, signatures
+    from curate.dedup.near import BATCH_BYTES
 
     corpus = load_corpus()
     texts = [r["content"] for r in corpus]
@@ -154,13 +155,14 @@ def signatures_bench(args: argparse.Namespace) -> None:
     t0 = time.process_time()
     sigs = []
     lo = 0
-    while lo < len(texts):  # 16 MB batches, as the pipeline does
+    while lo < len(texts):  # the pipeline's batches and path (near.shard_signatures)
         hi, size = lo, 0
-        while hi < len(texts) and size < 16 << 20:
+        while hi < len(texts) and size < BATCH_BYTES:
             size += len(texts[hi])
             hi += 1
         langs = ["Python" if p.endswith(".py") else None for p in paths[lo:hi]]
-        sigs.append(signatures(*shingle_hashes(texts[lo:hi], 5, args.tokenizer, langs)))
+        hashes, offsets, _ = shingle_sets(texts[lo:hi], 5, args.tokenizer, langs)
+        sigs.append(signatures(hashes, offsets))
         lo = hi
     ours = time.process_time() - t0
     if args.tokenizer != "words":  # datasketch comparison and identity: words only

@@ -63,7 +63,10 @@ def _reference_tokens(text: str | None) -> list[int]:
 def test_word_token_hashes_equal_python_tokens_for_every_input_kind() -> None:
     want = [_reference_tokens(t) for t in TEXTS]
     sliced = pa.array(["skip me", *TEXTS], pa.large_string()).slice(1)  # a non-zero offset
-    inputs = [TEXTS, pl.Series(TEXTS, dtype=pl.String), sliced, pa.array(TEXTS, pa.string())]
+    halves = [pl.Series(TEXTS[:3], dtype=pl.String), pl.Series(TEXTS[3:], dtype=pl.String)]
+    chunked = pl.concat(halves, rechunk=False)
+    assert chunked.n_chunks() == 2
+    inputs = [TEXTS, chunked, sliced, pa.chunked_array([TEXTS[:2], TEXTS[2:]], pa.string())]
     for texts in inputs:
         th, counts = word_token_hashes(texts)
         assert counts.tolist() == [len(w) for w in want]
