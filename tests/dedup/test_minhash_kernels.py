@@ -119,3 +119,13 @@ def test_signatures_equal_the_numpy_reference_for_any_order_and_repeats() -> Non
     lo, hi = offsets[10], offsets[11]
     shuffled[lo:hi] = shuffled[lo:hi][::-1]
     assert np.array_equal(signatures(shuffled, offsets), sig)
+
+
+def test_empty_and_all_null_batches() -> None:
+    empty = [[], pl.Series([], dtype=pl.String), pa.array([], pa.large_string())]
+    for texts in [*empty, [None], [""], pl.Series([None, None], dtype=pl.String)]:
+        hashes, offsets, used = shingle_sets(texts)
+        assert len(hashes) == 0 and offsets.tolist() == [0] * (len(texts) + 1)
+        assert used == ["words"] * len(texts)
+        sig = signatures(hashes, offsets)
+        assert sig.shape == (len(texts), 256) and (sig == 0xFFFFFFFF).all()
