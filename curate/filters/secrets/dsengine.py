@@ -196,9 +196,19 @@ def _distinct_chars_need(plugin: HighEntropyStringsPlugin) -> Callable[[str], bo
     return _EntropyNeed(plugin.regex, plugin.entropy_limit)
 
 
+_C_LOG2_C = tuple(c * math.log2(c) if c else 0.0 for c in range(4097))
+
+
 def _entropy(value: str) -> float:
+    """Shannon entropy in bits, as ``log2(n) - sum(c * log2(c)) / n`` over the character
+    counts ``c`` (a table for the usual short strings: no Python loop per character)."""
     n = len(value)
-    return -sum(c / n * math.log2(c / n) for c in map(value.count, set(value)))
+    counts = map(value.count, set(value))
+    if n < len(_C_LOG2_C):
+        total = sum(map(_C_LOG2_C.__getitem__, counts))
+    else:
+        total = sum(c * math.log2(c) for c in counts)
+    return math.log2(n) - total / n
 
 
 def _hits(secrets: Iterable[object]) -> set[DsHit]:
