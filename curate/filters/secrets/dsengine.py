@@ -183,13 +183,14 @@ class _EntropyNeed:
         minimum = math.ceil(2**self.limit)
         for _, value, _ in self.regex.findall(line):
             # length first: most quoted strings are short, and then no set is built
-            if (
-                len(value) >= minimum
-                and len(set(value)) >= minimum
-                and _entropy(value) > self.limit - 1e-6
-            ):
+            if len(value) >= minimum and _high_entropy(value, minimum, self.limit):
                 return True
         return False
+
+
+@functools.lru_cache(maxsize=1 << 14)  # keys and ids repeat across files (copies, translations)
+def _high_entropy(value: str, minimum: int, limit: float) -> bool:
+    return len(set(value)) >= minimum and _entropy(value) > limit - 1e-6
 
 
 def _distinct_chars_need(plugin: HighEntropyStringsPlugin) -> Callable[[str], bool]:
