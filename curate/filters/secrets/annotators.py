@@ -12,6 +12,7 @@ into that value). Always a list, also for ``too_large`` documents.
 
 from __future__ import annotations
 
+import bisect
 import logging
 from typing import ClassVar
 
@@ -117,11 +118,14 @@ class SecretsAnnotator(Annotator):
         spans, counts, density, status = [], [], [], []
         for i in range(len(ctx)):
             text = ctx.contents[i] or ""
-            result = self._scanner.scan(text, paths[i] or "", time_budget_s=cfg.time_budget_s)
+            data = ctx.content_bytes(i)  # the batch's UTF-8 bytes: no encode per document
+            result = self._scanner.scan(
+                text, paths[i] or "", data=data, time_budget_s=cfg.time_budget_s
+            )
             if result.status != "ok":
                 log.warning("secrets: %s in %s", result.status, paths[i])
             n = len(result.findings)
-            kib = len(ctx.content_bytes(i)) / 1024 if n else 1.0
+            kib = len(data) / 1024 if n else 1.0
             spans.append([f.as_span() for f in result.findings])
             counts.append(n)
             density.append(n / kib if kib > 0 else 0.0)
@@ -150,21 +154,42 @@ class SecretsAnnotator(Annotator):
     def _metadata_spans(self, batch: pa.RecordBatch, ctx: BatchContext) -> list[list[dict]]:
         """Findings in each row's ``repo`` and ``path`` values. A value is scanned once per batch
         (a repository's name repeats on all its files), without the path-based false-positive
-        rules: a token in a fixture's file name still leaks through the name."""
+        rules: a token in a fixture's file name still leaks through the name. One pre-filter
+        pass over all of a column's values (one a line) picks the few that need a scan."""
         out: list[list[dict]] = [[] for _ in range(len(ctx))]
+        budget = self.config.time_budget_s  # type: ignore[attr-defined]
         for name in METADATA_FIELDS:
             if name not in batch.schema.names:
                 continue
+            column = ctx.column(name)
+            values = list(dict.fromkeys(v for v in column if v))
             found: dict[str, list[dict]] = {}
-            for i, value in enumerate(ctx.column(name)):
-                if not value:
-                    continue
-                if value not in found:
-                    budget = self.config.time_budget_s  # type: ignore[attr-defined]
-                    findings = self._scanner.scan(value, "", time_budget_s=budget).findings
-                    found[value] = [{"field": name, **f.as_span()} for f in findings]
-                out[i].extend(found[value])
+            for value in _candidate_values(self._scanner, values):
+                findings = self._scanner.scan(value, "", time_budget_s=budget).findings
+                found[value] = [{"field": name, **f.as_span()} for f in findings]
+            for i, value in enumerate(column):
+                if value in found:
+                    out[i].extend(found[value])
         return out
+
+
+def _candidate_values(scanner: SecretScanner, values: list[str]) -> list[str]:
+    """The ``values`` on whose lines the scanner's pre-filter fires when they are scanned as
+    one text, one value a line (or several, for a value with newlines). The pre-filter works
+    line by line and no trigger matches a newline, so a value outside this list has no
+    candidate line alone either: its scan would find nothing."""
+    if not values:
+        return []
+    cands = scanner.candidates("\n".join(values))
+    if not cands:
+        return []
+    first_lines = []  # the index of each value's first line
+    line = 0
+    for value in values:
+        first_lines.append(line)
+        line += value.count("\n") + 1
+    hot = {bisect.bisect_right(first_lines, idx) - 1 for idx in cands}
+    return [values[k] for k in sorted(hot)]
 
 
 @register
@@ -189,7 +214,7 @@ class PiiAnnotator(Annotator):
         paths = ctx.column("path") if "path" in batch.schema.names else [""] * len(ctx)
         spans, emails, ips, status = [], [], [], []
         for i in range(len(ctx)):
-            found = self._scanner.scan(ctx.contents[i] or "", paths[i] or "")
+            found = self._scanner.scan(ctx.contents[i] or "", paths[i] or "", ctx.content_bytes(i))
             spans.append([f.as_span() for f in found])
             emails.append(sum(f.kind == "email" for f in found))
             ips.append(sum(f.kind in ("ipv4", "ipv6") for f in found))

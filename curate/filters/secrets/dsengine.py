@@ -13,57 +13,44 @@ called once per worker (``curate.engine.worker_cache``).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+from detect_secrets.plugins.keyword import DENYLIST as _KEYWORD_DENYLIST
 
 from curate.filters.secrets.prefilter import Trigger
 
 _LOCK = threading.Lock()
 _CONFIGURED = False
+_PLUGINS: list[Any] = []  # [detect-secrets' plugin list, those plugins by class name]
 
 # Necessary conditions per default plugin (see prefilter): ``literals`` (lower case) and
 # ``nocase`` shapes match case-insensitively, ``shapes`` case-sensitively, ``need`` is a second
 # condition on the line (a Python regex).
-_KEYWORDS = (
-    "api_key",
-    "apikey",
-    "auth_key",
-    "authkey",
-    "service_key",
-    "servicekey",
-    "account_key",
-    "accountkey",
-    "db_key",
-    "dbkey",
-    "database_key",
-    "databasekey",
-    "priv_key",
-    "privkey",
-    "private_key",
-    "privatekey",
-    "client_key",
-    "clientkey",
-    "db_pass",
-    "dbpass",
-    "database_pass",
-    "databasepass",
-    "key_pass",
-    "keypass",
-    "password",
-    "passwd",
-    "pwd",
-    "secret",
-    "contraseña",
-    "contrasena",
+# The keyword plugin's regexes (``detect_secrets.plugins.keyword``, every file type's set) all
+# hold a denylist word and ``\w*``, then: ``[]'"]{0,2}``, spaces and one of ``:``, ``:=``,
+# ``=``, ``!=``, ``=>``; or ``[n]``, spaces and ``=``/``!``; or ``.assign("``/``("``; or within
+# 50 non-spaces a quoted value and ``;``; or they are ``"value" == word``. The shapes below are
+# those necessary parts, ignoring case. ``_SP`` is Python's ``\s`` without the newline (it
+# holds ``\x1c``-``\x1f``) and, in the non-ASCII pass, any non-ASCII byte (a Unicode space).
+# The non-ASCII denylist words are plain literals.
+_KW = "(?:" + "|".join(w for w in _KEYWORD_DENYLIST if w.isascii()) + ")"
+_SP = r"[\t\x0b\x0c\r \x1c-\x1f\x80-\xff]*"
+_KEYWORD_SHAPES = (
+    _KW + r"\w*[\]'\"]{0,2}" + _SP + "[:=!]",
+    _KW + r"\w*\[[0-9]*\]" + _SP + "[!=]",
+    _KW + r"\w*(?:[^\n]{1}assign)?\(\"",
+    "[!=]{2}" + _SP + r"\w*" + _KW,
+    _KW + r"\w*[^\s]{0,50}" + _SP + r"['\"`][^\x0b'\"\n]+['\"`];",
 )
+_KEYWORD_LITERALS = tuple(w for w in _KEYWORD_DENYLIST if not w.isascii())
 # cl(oudant|ou)?[-_]?(api)?(key|pwd|pw|password|pass|token), spelled out for the literal pass;
 # its URL forms need ``cloudant.com``
 _CLOUDANT = tuple(
@@ -119,7 +106,7 @@ PLUGIN_TRIGGERS: dict[str, dict[str, Any]] = {
     "IbmCosHmacDetector": {"literals": ("secret",)},
     "IPPublicDetector": {"shapes": (r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",)},
     "JwtTokenDetector": {"literals": ("eyj",)},
-    "KeywordDetector": {"literals": _KEYWORDS},
+    "KeywordDetector": {"literals": _KEYWORD_LITERALS, "nocase": _KEYWORD_SHAPES},
     "MailchimpDetector": {"shapes": (r"-us[0-9]",)},
     "NpmDetector": {"literals": (":_authtoken=",)},
     "OpenAIDetector": {"literals": ("t3blbkfj",)},
@@ -159,10 +146,14 @@ def configure() -> dict[str, object]:
                 [{"name": cls.__name__} for cls in get_mapping_from_secret_type_to_class().values()]
             )
             _CONFIGURED = True
-        plugins = {type(p).__name__: p for p in get_plugins()}
+        loaded = get_plugins()  # cached by detect-secrets until its settings change
+        if _PLUGINS and _PLUGINS[0] is loaded:
+            return _PLUGINS[1]
+        plugins = {type(p).__name__: p for p in loaded}
     missing = set(plugins) - set(PLUGIN_TRIGGERS)
     if missing:
         raise RuntimeError(f"detect-secrets plugins without pre-filter triggers: {sorted(missing)}")
+    _PLUGINS[:] = [loaded, plugins]
     return plugins
 
 
@@ -181,28 +172,44 @@ def triggers() -> list[Trigger]:
 class _EntropyNeed:
     """A line where an entropy plugin can report: one of the quoted strings its own regex
     finds has at least 2**limit distinct characters (see ``_HEX``) and a Shannon entropy above
-    the limit (computed with a ``Counter``, within a rounding margin; the hex plugin's adjustment
-    for all-digit strings only lowers it). The plugin itself still decides on those lines. A
-    class, not a closure, so a scanner pickles."""
+    the limit (within a rounding margin; the hex plugin's adjustment for all-digit strings only
+    lowers it). The plugin itself still decides on those lines. A class, not a closure, so a
+    scanner pickles."""
 
     regex: re.Pattern[str]
     limit: float
 
     def __call__(self, line: str) -> bool:
         minimum = math.ceil(2**self.limit)
-        return any(
-            len(set(value)) >= minimum and _entropy(value) > self.limit - 1e-6
-            for _, value, _ in self.regex.findall(line)
-        )
+        for _, value, _ in self.regex.findall(line):
+            # length first: most quoted strings are short, and then no set is built
+            if len(value) >= minimum and _high_entropy(value, minimum, self.limit):
+                return True
+        return False
+
+
+@functools.lru_cache(maxsize=1 << 14)  # keys and ids repeat across files (copies, translations)
+def _high_entropy(value: str, minimum: int, limit: float) -> bool:
+    return len(set(value)) >= minimum and _entropy(value) > limit - 1e-6
 
 
 def _distinct_chars_need(plugin: HighEntropyStringsPlugin) -> Callable[[str], bool]:
     return _EntropyNeed(plugin.regex, plugin.entropy_limit)
 
 
+_C_LOG2_C = tuple(c * math.log2(c) if c else 0.0 for c in range(4097))
+
+
 def _entropy(value: str) -> float:
+    """Shannon entropy in bits, as ``log2(n) - sum(c * log2(c)) / n`` over the character
+    counts ``c`` (a table for the usual short strings: no Python loop per character)."""
     n = len(value)
-    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+    counts = map(value.count, set(value))
+    if n < len(_C_LOG2_C):
+        total = sum(map(_C_LOG2_C.__getitem__, counts))
+    else:
+        total = sum(c * math.log2(c) for c in counts)
+    return math.log2(n) - total / n
 
 
 def _hits(secrets: Iterable[object]) -> set[DsHit]:
@@ -228,26 +235,84 @@ def is_indirect_reference_fast(line: str) -> bool:
     return len(line) <= 1000 and _INDIRECT_REFERENCE.search(line) is not None
 
 
-def _line_filtered(filename: str, line: str, snippet: object) -> bool:
-    """``detect_secrets.core.scan._is_filtered_out(["line"], ...)`` with the fast equivalent
-    of ``is_indirect_reference``."""
-    from detect_secrets.core.scan import get_filters_with_parameter
-    from detect_secrets.filters.heuristic import is_indirect_reference
-    from detect_secrets.util.inject import call_function_with_arguments
+def is_line_allowlisted_fast(filename: str, line: str, context: Any) -> bool:
+    """``detect_secrets.filters.allowlist.is_line_allowlisted``: each of its comment regexes
+    holds the literal ``pragma`` (checked in the tests), so a line and previous line without
+    it are not allowlisted, without twelve regex searches."""
+    from detect_secrets.filters.allowlist import is_line_allowlisted
 
-    for filter_fn in get_filters_with_parameter("line"):
+    if "pragma" not in line and "pragma" not in context.previous_line:
+        return False
+    return is_line_allowlisted(filename, line, context)
+
+
+_FilterCall = tuple[Callable[..., Any], frozenset[str]]
+
+
+@dataclass(frozen=True)
+class _Stages:
+    """detect-secrets' filter stages (``get_filters_with_parameter``) resolved once per filter
+    configuration, each filter with the names it takes, so that calling it with those of the
+    stage's arguments is what ``call_function_with_arguments`` does, without its per-call
+    introspection. The fast equivalents above replace their originals."""
+
+    filters: list[Any]
+    line: tuple[_FilterCall, ...]
+    secret: tuple[_FilterCall, ...]
+    context: tuple[_FilterCall, ...]
+    """The ``context`` filters the line stage has not already run with the same arguments
+    (``filename``, ``line``, ``context``), for secrets whose filename is the scanned file's."""
+    context_all: tuple[_FilterCall, ...]
+
+
+_STAGES: _Stages | None = None
+
+
+def _stages() -> _Stages:
+    global _STAGES
+    from detect_secrets.core.scan import get_filters_with_parameter
+    from detect_secrets.filters.allowlist import is_line_allowlisted
+    from detect_secrets.filters.heuristic import is_indirect_reference
+    from detect_secrets.settings import get_filters
+
+    filters = get_filters()
+    if _STAGES is not None and _STAGES.filters is filters:
+        return _STAGES
+    fast = {is_indirect_reference: is_indirect_reference_fast}
+    fast[is_line_allowlisted] = is_line_allowlisted_fast
+
+    def stage(parameter: str) -> tuple[_FilterCall, ...]:
+        return tuple(
+            (fast.get(f, f), frozenset(f.injectable_variables))
+            for f in get_filters_with_parameter(parameter)
+        )
+
+    line = stage("line")
+    already = {f for f, names in line if names <= {"filename", "line", "context"}}
+    context_all = stage("context")
+    context = tuple((f, names) for f, names in context_all if f not in already)
+    _STAGES = _Stages(filters, line, stage("secret"), context, context_all)
+    return _STAGES
+
+
+def _filtered(stage: tuple[_FilterCall, ...], **kwargs: Any) -> bool:
+    """``detect_secrets.core.scan._is_filtered_out`` over one stage's filters."""
+    for fn, names in stage:
         try:
-            if filter_fn is is_indirect_reference:
-                hit = is_indirect_reference_fast(line)
-            else:
-                hit = call_function_with_arguments(
-                    filter_fn, filename=filename, line=line, context=snippet
-                )
-        except TypeError:
+            if fn(**{k: v for k, v in kwargs.items() if k in names}):
+                return True
+        except TypeError:  # a filter that needs an argument this stage lacks
             continue
-        if hit:
-            return True
     return False
+
+
+@functools.cache
+def _analyze_line_args(plugin_class: type) -> frozenset[str]:
+    """The arguments detect-secrets' injection hands a plugin's ``analyze_line``."""
+    from detect_secrets.util.inject import get_injectable_variables
+
+    offered = {"filename", "line", "line_number", "context"}
+    return frozenset(offered & set(get_injectable_variables(plugin_class.analyze_line)))
 
 
 class GuardTimeout(Exception):
@@ -260,13 +325,15 @@ def gated_scan(
     filename: str,
     deadline: float | None = None,
 ) -> set[DsHit]:
-    """The body of detect-secrets' line loop, on candidate lines with triggered plugins only.
+    """The body of detect-secrets' line loop (``_process_line_based_plugins``, ``_scan_line``,
+    ``_is_filtered_out``), on candidate lines with triggered plugins only, calling plugins and
+    filters directly.
 
     Raises ``GuardTimeout`` (carrying the hits so far in ``args[0]``) past ``deadline``."""
-    from detect_secrets.core.scan import _is_filtered_out, _scan_line
     from detect_secrets.util.code_snippet import get_code_snippet
 
     plugins = configure()
+    stages = _stages()
     out: set[DsHit] = set()
     for idx in sorted(candidates):
         names = [c[3:] for c in candidates[idx] if c.startswith("ds:")]
@@ -277,25 +344,30 @@ def gated_scan(
         line_number = idx + 1
         line = lines[idx].rstrip()
         snippet = get_code_snippet(lines=lines, line_number=line_number)
+        args = {"filename": filename, "line": line, "line_number": line_number, "context": snippet}
         # detect-secrets applies its line filters first; they are pure functions, so running
         # them only when a plugin found something gives the same result and skips the costly
         # ones (``is_indirect_reference`` is quadratic in the line length) on most lines.
-        found = [
-            (plugin, secret)
-            for plugin in (plugins[name] for name in sorted(names))
-            for secret in _scan_line(
-                plugin=plugin,
-                filename=filename,
-                line=line,
-                line_number=line_number,
-                context=snippet,
-            )
-        ]
-        if not found or _line_filtered(filename, line, snippet):
+        found = []
+        for plugin in (plugins[name] for name in sorted(names)):
+            wanted = _analyze_line_args(type(plugin))
+            for secret in plugin.analyze_line(**{k: args[k] for k in wanted}) or ():
+                if not _filtered(
+                    stages.secret,
+                    filename=secret.filename,
+                    secret=secret.secret_value,
+                    plugin=plugin,
+                    line=line,
+                ):
+                    found.append((plugin, secret))
+        if not found or _filtered(stages.line, filename=filename, line=line, context=snippet):
             continue
         for plugin, secret in found:
-            if not _is_filtered_out(
-                required_filter_parameters=["context"],
+            # the line stage passed this line with these arguments (a plugin's secrets carry
+            # the scanned filename; the full stage otherwise)
+            same = secret.filename == filename
+            if not _filtered(
+                stages.context if same else stages.context_all,
                 filename=secret.filename,
                 secret=secret.secret_value,
                 plugin=plugin,

@@ -134,16 +134,41 @@ _HEX_DIGEST = re.compile(
     r"(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}"
     r"|[0-9a-fA-F]{128})"
 )
-_HASH_WORDS = re.compile(
-    r"sha|md5|hash|digest|checksum|integrity|etag|fingerprint|commit|revision|\brev\b|crc|"
-    r"blake|shasum|\bsums?\b|\boid\b|object_id|\btree\b|\bblob\b|nonce|salt|\biv\b|signature",
-    re.IGNORECASE,
-)
+
+
+class WordTest:
+    """Does a text hold one of ``words`` (lower-case regex fragments), or of ``bounded`` as a
+    whole word, ignoring case? The same answer as searching the ignore-case alternation
+    (``full``), which Python tries at every position with every branch; on ASCII text (where
+    ``lower`` is what ignoring case means, and keeps word boundaries) a case-sensitive search
+    of the lowered text, bounded words in one group, is ~10x faster."""
+
+    def __init__(self, words: tuple[str, ...], bounded: tuple[str, ...] = ()):
+        self.full = re.compile("|".join([*words, *(rf"\b{w}\b" for w in bounded)]), re.IGNORECASE)
+        self._plain = re.compile("|".join(words))
+        self._bounded = re.compile(r"\b(?:" + "|".join(bounded) + r")\b") if bounded else None
+
+    def __call__(self, text: str) -> bool:
+        if not text.isascii():
+            return self.full.search(text) is not None
+        low = text.lower()
+        if self._plain.search(low) is not None:
+            return True
+        return self._bounded is not None and self._bounded.search(low) is not None
+
+
+_HASH_WORDS = WordTest(
+    ("sha", "md5", "hash", "digest", "checksum", "integrity", "etag", "fingerprint", "commit",
+     "revision", "crc", "blake", "shasum", "object_id", "nonce", "salt", "signature"),
+    ("rev", "sums?", "oid", "tree", "blob", "iv"),
+)  # fmt: skip
+
 _SRI = re.compile(r"^(?:sha(?:1|224|256|384|512)|md5)[-:]", re.IGNORECASE)
 _HEX_ONLY = re.compile(r"[0-9a-fA-F]+")
-_CREDENTIAL_WORDS = re.compile(
-    r"key|secret|token|passw|pwd|auth|credential|private|bearer|api|access", re.IGNORECASE
-)
+_CREDENTIAL_WORDS = WordTest(
+    ("key", "secret", "token", "passw", "pwd", "auth", "credential", "private", "bearer", "api",
+     "access"),
+)  # fmt: skip
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DATA_URI = re.compile(r"data:[\w.+\-]+/[\w.+\-]+(?:;[\w=.\-]+)*;base64,", re.IGNORECASE)
 _BASE64_MAGIC = (
@@ -275,9 +300,7 @@ def reject(
     if is_lock_path(path):
         return "lock_file"
     before = line[:value_col]
-    hash_context = (
-        _HASH_WORDS.search(line) or _HASH_WORDS.search(prev_line) or _HASH_WORDS.search(path)
-    )
+    hash_context = _HASH_WORDS(line) or _HASH_WORDS(prev_line) or _HASH_WORDS(path)
     if _HEX_DIGEST.fullmatch(value) and (hash_context or kind == "aws_secret_access_key"):
         return "hex_digest"
     if kind == "high_entropy_string" and _HEX_ONLY.fullmatch(value) and hash_context:
@@ -304,7 +327,7 @@ def reject(
         if (is_doc_path(path) or is_test_path(path)) and not is_strong(value):
             return "doc_or_test_example"
     if kind == "high_entropy_string":
-        credential_context = _CREDENTIAL_WORDS.search(line) or _CREDENTIAL_WORDS.search(prev_line)
+        credential_context = _CREDENTIAL_WORDS(line) or _CREDENTIAL_WORDS(prev_line)
         if is_doc_path(path) and not is_strong(value):
             return "doc_or_test_example"
         if _HEX_ONLY.fullmatch(value) and not credential_context:

@@ -269,26 +269,36 @@ class Prefilter:
                     buf = low.encode("utf-8", "surrogatepass")
                 hits += [(idx, ids[pid], -1 if fold else end) for idx, pid, end in db.lines(buf)]
         out: dict[int, set[str]] = {}
-        lines: list[str] | None = None
+        lines: list[str] = []
         seen: set[tuple[int, int]] = set()
+        passed: dict[tuple[int, str], bool] = {}  # a consumer's need, once per line
+
+        def line_at(idx: int, end: int) -> str:
+            if end < 0:
+                if not lines:
+                    lines.extend(text.split("\n"))
+                return lines[idx]
+            if ascii_text:  # byte offsets are character offsets
+                return text[text.rfind("\n", 0, end) + 1 : _line_end(text, "\n", end)]
+            start = data.rfind(b"\n", 0, end) + 1
+            return data[start : _line_end(data, b"\n", end)].decode("utf-8", "surrogatepass")
+
         for idx, pid, end in hits:
             if (idx, pid) in seen:  # a long run matches at every end offset
                 continue
             seen.add((idx, pid))
             consumers = self._consumers[pid]
             if self._needs[pid]:
-                if end < 0:
-                    if lines is None:
-                        lines = text.split("\n")
-                    line = lines[idx]
-                elif ascii_text:  # byte offsets are character offsets
-                    line = text[text.rfind("\n", 0, end) + 1 : _line_end(text, "\n", end)]
-                else:
-                    start = data.rfind(b"\n", 0, end) + 1
-                    line = data[start : _line_end(data, b"\n", end)].decode(
-                        "utf-8", "surrogatepass"
-                    )
-                gated = {c for c, test in self._needs[pid] if not test(line)}
+                line = None
+                gated = set()
+                for c, test in self._needs[pid]:
+                    ok = passed.get((idx, c))
+                    if ok is None:
+                        if line is None:
+                            line = line_at(idx, end)
+                        ok = passed[idx, c] = bool(test(line))
+                    if not ok:
+                        gated.add(c)
                 consumers = consumers - gated
                 if not consumers:
                     continue

@@ -399,6 +399,7 @@ _NOT_A_VALUE_PARTS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # key names repeat (password, token, ...) across lines
 def key_kind(key: str) -> str | None:
     """The kind a key name gives its value: ``password``, ``generic_secret`` or None when the
     name does not name a credential (``password_hash``, ``token_url``, ``max_pass_length``)."""
@@ -474,13 +475,18 @@ def iter_key_matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[s
         pos = m.end()
 
 
+@functools.lru_cache(maxsize=256)
+def _path_kinds(path: str) -> tuple[bool, bool]:
+    """(config-like, source code) for a path: computed once per document, not per line."""
+    return is_config_path(path), is_code_path(path)
+
+
 def iter_rule_matches(
     rule: Rule, text: str, base: int, path: str
 ) -> Iterator[tuple[int, int, str]]:
     """Yield ``(start, end, kind)`` for each match of ``rule`` in ``text`` (a line or the whole
     document; ``base`` is its offset in the document)."""
-    config = is_config_path(path)
-    code = is_code_path(path)
+    config, code = _path_kinds(path)
     matches = (
         iter_key_matches(rule.pattern, text) if rule.kind_by_key else rule.pattern.finditer(text)
     )

@@ -82,14 +82,22 @@ class SecretScanner:
         self._all_consumers = frozenset(t.consumer for t in triggers)
         self.prefilter = Prefilter(triggers)
 
-    def candidates(self, text: str) -> dict[int, set[str]]:
+    def candidates(self, text: str, data: bytes | None = None) -> dict[int, set[str]]:
         if self.use_prefilter:
-            return self.prefilter.candidates(text)
+            return self.prefilter.candidates(text, data)
         return {i: set(self._all_consumers) for i in range(text.count("\n") + 1)}
 
-    def scan(self, text: str, path: str = "", *, time_budget_s: float | None = None) -> ScanResult:
+    def scan(
+        self,
+        text: str,
+        path: str = "",
+        *,
+        data: bytes | None = None,
+        time_budget_s: float | None = None,
+    ) -> ScanResult:
+        """Findings in ``text``; ``data``: ``text`` as UTF-8, when the caller has it."""
         deadline = None if time_budget_s is None else time.monotonic() + time_budget_s
-        cands = self.candidates(text)
+        cands = self.candidates(text, data)
         result = ScanResult([], candidate_lines=len(cands))
         if not cands:
             return result

@@ -72,3 +72,43 @@ def test_every_default_plugin_has_triggers():
     plugins = dsengine.configure()
     assert set(plugins) == set(dsengine.PLUGIN_TRIGGERS)
     assert len(plugins) >= 25
+
+
+def test_fast_allowlist_matches_detect_secrets():
+    """Every allowlist regex detect-secrets builds holds ``pragma``; the fast test agrees with
+    the original on lines with and without pragmas, also through the previous line."""
+    from detect_secrets.filters.allowlist import (
+        _get_allowlist_regexes_for_file,
+        is_line_allowlisted,
+    )
+    from detect_secrets.util.code_snippet import get_code_snippet
+
+    for filename in ("a.py", "a.yaml", "a.go", "a.sql", "a.xml", ""):
+        for regexes in _get_allowlist_regexes_for_file(filename):
+            assert regexes and all("pragma" in rx.pattern for rx in regexes)
+    rng = random.Random(4)
+
+    def line() -> str:
+        return "".join(
+            rng.choice(options)
+            for options in (
+                ["", "x = 'hunter2'  ", "pw = 1 "],
+                ["#", "//", "/*", "'", "--", "<!--", "", ";"],
+                ["", " ", "\t"],
+                ["pragma:", "pragma: ", "pragma", "Pragma: "],
+                ["allowlist", "whitelist", "blocklist"],
+                ["", " nextline", "-nextline"],
+                [" secret", "-secret", "secret"],
+                ["", " */", " -->", "  "],
+            )
+        )
+
+    allowed = 0
+    for _ in range(20000):
+        lines = [line() for _ in range(2)]
+        for filename in ("a.py", "a.yaml"):
+            snippet = get_code_snippet(lines=lines, line_number=2)
+            fast = dsengine.is_line_allowlisted_fast(filename, lines[1], snippet)
+            assert fast == is_line_allowlisted(filename, lines[1], snippet), lines
+            allowed += fast
+    assert allowed > 200

@@ -177,3 +177,35 @@ def test_hex_key_ids_survive_sequence_rule(scanner):
     # "bcdef" appears in random hex often; hex needs a run of 8 to count as typed
     text = '{"type": "service_account", "private_key_id": "91b714bcdef5b66dd6d07ef809e26ac1dede70aa"}\n'
     assert [k for k, _ in _kinds(scanner, text, "sa.json")] == ["gcp_service_account_key"]
+
+
+def test_word_tests_answer_as_their_ignore_case_regexes():
+    """The hash/credential word tests give the answer of the ignore-case alternations they
+    replace, on ASCII text in any case and on text with letters Python folds onto ASCII."""
+    import re
+
+    from curate.filters.secrets import falsepos
+
+    originals = {
+        falsepos._HASH_WORDS: re.compile(
+            r"sha|md5|hash|digest|checksum|integrity|etag|fingerprint|commit|revision|\brev\b|crc|"
+            r"blake|shasum|\bsums?\b|\boid\b|object_id|\btree\b|\bblob\b|nonce|salt|\biv\b|"
+            r"signature",
+            re.IGNORECASE,
+        ),
+        falsepos._CREDENTIAL_WORDS: re.compile(
+            r"key|secret|token|passw|pwd|auth|credential|private|bearer|api|access", re.IGNORECASE
+        ),
+    }
+    rng = random.Random(8)
+    parts = ["SHA", "sha", "ſha", "Rev", "rev", "revs", "sum", "SUMS", "oid", "void", "Tree",
+             "trees", "iv", "İv", "ıv", "\u212aey", "KEY", "passW", "x", "_", " ", "-", "1", "é",
+             "blob", "api", "Token", "crc", "nonce"]  # fmt: skip
+    hits = dict.fromkeys(originals, 0)
+    for _ in range(20000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randrange(5)))
+        for test, regex in originals.items():
+            expected = regex.search(text) is not None
+            assert test(text) == expected, (text, regex.pattern[:20])
+            hits[test] += expected
+    assert min(hits.values()) > 2000

@@ -70,3 +70,29 @@ def test_oversize_documents_still_get_their_metadata_scanned() -> None:
     out = out.to_pydict()
     assert out["secret_scan_status"] == ["too_large"] and out["secret_spans"] == [None]
     assert [s["field"] for s in out["secret_metadata_spans"][0]] == ["repo"]
+
+
+def test_one_prefilter_pass_picks_every_value_with_a_finding(scanner) -> None:
+    """``_candidate_values`` (one pre-filter pass over all values, one a line) keeps every
+    value whose own scan finds something, also values with newlines, non-ASCII text and
+    letters Python folds onto ASCII, and drops plain names."""
+    import random
+
+    from curate.filters.secrets.annotators import _candidate_values
+    from tests.support import secrets_synth as synth
+
+    from .test_secrets_prefilter import _lines
+
+    rng = random.Random(21)
+    values = [v for v in _lines() if v.strip()][:600]
+    values += [synth.secret_snippet(k, "py", rng).text for k in synth.SECRET_KINDS]  # multi-line
+    values += [f"acme/{TOKEN}", f"keys/{KEY}.txt", "ſecret_token = 'q8Zr-Xb3mT1vW0pL'"]
+    values += [f"org/app{i}" for i in range(300)] + [f"src/pkg/mod{i}.py" for i in range(300)]
+    rng.shuffle(values)
+    values = list(dict.fromkeys(values))
+    picked = set(_candidate_values(scanner, values))
+    with_findings = {v for v in values if scanner.scan(v).findings}
+    assert len(with_findings) > 100
+    assert with_findings <= picked
+    assert not picked & {f"org/app{i}" for i in range(300)}
+    assert _candidate_values(scanner, []) == []

@@ -161,6 +161,67 @@ def test_key_matches_equal_finditer_of_the_assignment_rule():
     assert len(spans(iter_key_matches(ASSIGNMENT, lines[0]))) == 2
 
 
+def _keyword_lines(rng: random.Random, n: int) -> list[str]:
+    """Random lines built from the keyword plugin's parts: denylist words (any case, affixes,
+    letters Python folds onto ASCII ones), closing quotes and brackets, every operator, spaces
+    Python's ``\\s`` knows (``\\x1c``, no-break, ideographic), quotes, values, ``;``, calls;
+    in the plugin's orders (word, operator, value or value, comparison, word) and shuffled."""
+    words = ["password", "PassWd", "pwd", "secret", "api_key", "APIKEY", "db_pass", "key_pass",
+             "private_key", "contrase\u00f1a", "CONTRASE\u00d1A", "contrasena", "pa\u017f\u017fword",
+             "api_\u212aey", "my_secret", "secret\u00e9", "x"]  # fmt: skip
+    closing = ["", "", "]", "'", '"', "']", "[0]", "[]", "_1"]
+    spaces = ["", "", "", "", " ", "\t", "\x1c", "\u00a0", "\u3000", "\x0b"]
+    ops = [":", ":=", "=", "==", "===", "!=", "!==", "=>", "!", "!!", "(", ".assign(", "xassign(",
+           "", "=@", " = @", "(", ".assign("]  # fmt: skip
+    quotes = ["'", '"', "`", ""]
+    values = ["hunter2", "q8Zr-Xb3", "\u00e9t\u00e9", "$x", "abc def", "a,b", "x`y", "", "{x}"]
+    tails = ["", "", ";", ")", " ;", ",", "  "]
+    lines = []
+    for _ in range(n):
+        q = rng.choice(quotes)
+        quoted = q + rng.choice(values) + rng.choice([q, q, rng.choice(quotes)])
+        word = rng.choice(["", "", "get_", "$"]) + rng.choice(words) + rng.choice(closing)
+        op = rng.choice(spaces) + rng.choice(ops) + rng.choice(spaces)
+        order = rng.randrange(3)
+        if order == 0:
+            parts = [word, op, quoted, rng.choice(tails)]
+        elif order == 1:
+            parts = [quoted, op, word, rng.choice(tails)]
+        else:
+            parts = [word, op, quoted, word, op, quoted]
+            rng.shuffle(parts)
+        lines.append(rng.choice(["", "  ", "x = "]) + "".join(parts))
+    return lines
+
+
+def test_keyword_shapes_hold_wherever_a_keyword_regex_matches():
+    """Every regex of detect-secrets' keyword plugin, for every file type, matches only on
+    lines the keyword trigger reports (its shapes are necessary conditions), and the shapes
+    still drop most lines that merely name a keyword."""
+    from detect_secrets.plugins import keyword
+
+    regexes = {rx for table in keyword.REGEX_BY_FILETYPE.values() for rx in table}
+    regexes |= set(keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP)
+    trigger = next(t for t in dsengine.triggers() if t.consumer == "ds:KeywordDetector")
+    prefilter = Prefilter([trigger])
+    rng = random.Random(13)
+    matched = dict.fromkeys(regexes, 0)
+    for line in _keyword_lines(rng, 40000):
+        hits = [rx for rx in regexes if rx.search(line.rstrip())]
+        for rx in hits:
+            matched[rx] += 1
+        if hits:
+            assert prefilter.candidates(line) == {0: {trigger.consumer}}, repr(line)
+    assert min(matched.values()) > 20, sorted(matched.values())
+    mentions = [
+        'self.assertEqual(form["password1"].errors, [])',
+        "def check_password(self, raw):",
+        "# the secret is read from the environment",
+        "user.set_password(new)",
+    ]
+    assert all(prefilter.candidates(line) == {} for line in mentions)
+
+
 def test_entropy_need_holds_wherever_the_entropy_plugins_report():
     """The second test for the entropy plugins (distinct characters and entropy of their own
     quoted strings) is true on every line where the plugin itself reports, and false on
