@@ -43,3 +43,5 @@ def test_attribute_row_groups_follow_the_documents_row_groups(tmp_path: Path) ->
     table = out.read()
     assert table["doc_uid"].to_pylist() == [r["doc_uid"] for r in rows]
     assert table.num_columns > 1
+    counters = stats.to_dict()["optout@1"]
+    assert counters["documents"] == 90 and counters["begin_shard_cpu_s"] >= 0.0
