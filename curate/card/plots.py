@@ -136,7 +136,7 @@ def histogram(
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.2))
     if log_scale:
-        ax.set_xscale("log")
+        _plain_log_axis(ax)
     ax.hist([values[kept], values[~kept]], bins=bins, stacked=True, label=["kept", "dropped"],
             color=["#4c9a5a", "#d0704a"])  # fmt: skip
     drawn, undrawn = [], []
@@ -161,6 +161,16 @@ def histogram(
             + "."
         )
     return Plot(path, caption, tuple(drawn))
+
+
+def _plain_log_axis(ax: Any) -> None:
+    """A log x axis with plain-text tick labels (``1000``, ``1e+04``): the default labels are
+    mathtext (``$10^{3}$``), whose parser was a third of a log histogram's rendering CPU."""
+    from matplotlib.ticker import LogFormatter
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(LogFormatter())
+    ax.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False))
 
 
 def _in_view(value: float, lo: float, hi: float, log_scale: bool) -> bool:

@@ -13,7 +13,6 @@ from curate.ingest.config import IngestConfig
 from curate.ingest.emit import Emitter
 from curate.ingest.fsio import (
     STREAM_ERRORS,
-    ShortReads,
     basename,
     display_uri,
     open_decompressed,
@@ -22,6 +21,7 @@ from curate.ingest.fsio import (
 from curate.ingest.paths import clean_name, normalize_member
 from curate.ingest.readers import nonempty
 from curate.ingest.records import RawFile, SkipRecord
+from curate.ingest.streams import ForwardReader
 from curate.ingest.tarheaders import FastTarInfo
 
 ARCHIVE_SUFFIXES = (
@@ -130,13 +130,7 @@ def member_sizes(fs: Any, path: str, kind: str) -> list[int]:
     with fs.open(path, "rb") as raw:
         if kind == "zip":
             return [0 if i.is_dir() else i.file_size for i in zipfile.ZipFile(raw).infolist()]
-        tf = tarfile.open(  # noqa: SIM115
-            fileobj=_short_reads(open_decompressed(raw)),
-            mode="r|",
-            bufsize=1 << 16,
-            tarinfo=FastTarInfo,
-        )
-        return [m.size if m.isreg() else 0 for m in tf]
+        return [m.size if m.isreg() else 0 for m in _open_tar(raw)]
 
 
 def member_ranges(sizes: list[int], parts: int) -> list[tuple[int, int]]:
@@ -178,13 +172,7 @@ def _read_tar_stream(
 ) -> Iterator[RawFile | SkipRecord]:
     out: Emitter | None = None
     try:
-        # Closed with `raw` by read_tar; stream mode ("r|") never seeks, so memory stays flat.
-        tf = tarfile.open(  # noqa: SIM115
-            fileobj=_short_reads(open_decompressed(raw)),
-            mode="r|",
-            bufsize=1 << 16,
-            tarinfo=FastTarInfo,
-        )
+        tf = _open_tar(raw)  # closed with `raw` by read_tar
         first = tf.next()
     except (tarfile.TarError, *STREAM_ERRORS) as err:
         yield SkipRecord(
@@ -218,8 +206,14 @@ def _read_tar_stream(
     yield from out.flush()
 
 
-def _short_reads(stream: Any) -> Any:
-    return ShortReads(stream) if hasattr(stream, "read1") else stream
+def _open_tar(raw: Any) -> tarfile.TarFile:
+    """A tar reader of `raw` (any compression) that only reads forward, so memory stays flat.
+    Not tarfile's stream mode ("r|"): its buffer is re-joined on every header read, while
+    `ForwardReader` slices one buffer (module doc of curate.ingest.streams); members are read
+    in order, so `TarFile` never seeks back."""
+    return tarfile.TarFile(
+        fileobj=ForwardReader(open_decompressed(raw)), mode="r", tarinfo=FastTarInfo
+    )
 
 
 def _truncated(tf: tarfile.TarFile) -> bool:
