@@ -4,7 +4,7 @@ rounds interleaved; reports the best round of each side and every round's paired
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_parse_floor.py --mb 40 [--repeat 2]
     PYTHONPATH=. .venv/bin/python benchmarks/bench_parse_floor.py \
-        --archives /work/main/.bench/e2e/archives/numpy-2.1.3.tar.gz --repeat 3
+        --archives /work/main/.bench/e2e/archives/numpy-2.1.3.tar.gz --repeat 3 [--set counts=false]
 
 Documents: ``<run>/documents/*.parquet`` (default the e2e benchmark's run), in file order until
 ``--mb`` MB of content; or, with ``--archives``, the documents each round ingests from those
@@ -13,12 +13,14 @@ caps: what a pipeline worker does for a shard). Batches are cut as the annotate 
 (one row group at a time, at most ``run.annotate_batch_bytes``), and the process tunes its
 allocator as a pipeline worker does. The bare parse covers only documents whose ``language``
 has a grammar; the annotator sees every document (it skips the rest cheaply), so the ratio is
-the annotator's whole cost over the parse it cannot avoid.
+the annotator's whole cost over the parse it cannot avoid. ``--set KEY=VALUE`` overrides a key
+of the recipe's parse config (a JSON value, else a string), e.g. ``counts=false``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import tempfile
 import time
@@ -90,6 +92,18 @@ def cpu(fn: Callable[[Any], object], items: list[Any]) -> float:
     return time.process_time() - started
 
 
+def _sets(items: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` overrides: the value as JSON (``false``, ``2.0``), else as a string."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", type=Path, default=Path("/work/main/.bench/e2e/run"))
@@ -97,13 +111,16 @@ def main() -> None:
     ap.add_argument("--recipe", type=Path, default=ROOT / "pipelines" / "default.toml")
     ap.add_argument("--mb", type=float, default=40.0, help="documents of --run (0: all)")
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     args = ap.parse_args()
 
     worker_cache.tune_allocator()
     cfg = load_pipeline(args.recipe)
     batch_bytes = cfg.run.annotate_batch_bytes
     spec = next(s for s in cfg.annotator_specs() if s.key.startswith("parse@"))
-    annotator = spec.cls(spec.config)
+    annotator = spec.cls(
+        spec.cls.Config.model_validate({**spec.config.model_dump(), **_sets(args.set)})
+    )
     annotator.setup()
     tmp = Path(tempfile.mkdtemp(prefix="parse-floor-"))
     archives = [str(Path(a).resolve()) for a in args.archives or ()]
