@@ -50,6 +50,17 @@ def test_parse_depth_is_offered_to_the_policy_only_when_computed(tmp_path: Path)
     assert unprovided_policy_columns(parse_pipeline(recipe)) == {}
 
 
+def test_parse_counts_are_offered_to_the_policy_only_when_computed(tmp_path: Path) -> None:
+    from curate.recipe_check import unprovided_policy_columns
+
+    recipe = _recipe(tmp_path, "parse_comment_bytes >= 0 and parse_error_fraction < 0.5")
+    recipe["annotators"] = {"parse": {"counts": False}}
+    found = unprovided_policy_columns(parse_pipeline(recipe))
+    assert found == {"r": ({"parse_comment_bytes"}, False)}
+    recipe["annotators"] = {"parse": {}}
+    assert unprovided_policy_columns(parse_pipeline(recipe)) == {}
+
+
 def test_dedup_keep_quality_column_nothing_writes_is_a_warning(tmp_path: Path) -> None:
     from curate.recipe_check import recipe_problems
 

@@ -19,6 +19,9 @@ Columns (nulls where a value does not exist, never magic numbers):
   module, class or function body when it is a string; Elixir: ``@doc``/``@moduledoc``); null
   for languages without docstrings.
 
+These four come from one tree-sitter query over the whole tree (most of the annotator's cost
+above the parse); with ``counts = false`` they are null and no query runs.
+
 Trees come from the batch's ``TreeProvider`` (``curate.engine.trees``) so other annotators
 share them; when ``parse@1`` is in a segment its ``timeout_s`` and ``max_doc_bytes`` are the
 guards of every tree handed out (``tree_guards``). Statistics are computed on the budgeted
@@ -38,7 +41,14 @@ from tree_sitter import Node, QueryCursor, Tree
 
 from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, register
 from curate.engine.trees import DEFAULT_MAX_DOC_BYTES, DEFAULT_TIMEOUT_S, TreeGuards, TreeProvider
-from curate.languages.budget import BudgetExceeded, TreeBudget, find_budget, run_query, structure
+from curate.languages.budget import (
+    CHECK_EVERY,
+    BudgetExceeded,
+    TreeBudget,
+    find_budget,
+    run_query,
+    structure,
+)
 from curate.languages.grammars import get_parser
 from curate.languages.queries import node_queries, query_source
 from curate.languages.registry import Language, find_language
@@ -53,6 +63,13 @@ class ParseConfig(AnnotatorConfig):
     """Compute ``parse_max_depth``. It needs a Python walk over every node, which costs about
     as much as the parse itself, so it is off unless asked for; when off the column is null
     and a policy rule that reads it is refused before the run (``curate check``)."""
+    counts: bool = True
+    """Compute ``parse_function_count``, ``parse_class_count``, ``parse_comment_bytes`` and
+    ``parse_docstring_bytes``: one tree-sitter query over every node of every tree (0.25-0.4x
+    the parse, the larger part of this annotator's cost above the parse itself). Off: those
+    columns are null, no query runs (a tree with errors gets its ERROR bytes from a walk that
+    enters only subtrees with errors) and a policy rule that reads them is refused before the
+    run (``curate check``). Status, error fraction and node count are the same either way."""
 
 
 # --- tree statistics -----------------------------------------------------------------------
@@ -115,6 +132,42 @@ def covered_bytes(nodes: list[Node]) -> int:
     return total + cur_end - cur_start
 
 
+def error_bytes(tree: Tree, budget: TreeBudget) -> int:
+    """Bytes covered by the ERROR nodes of ``tree`` (nested ones count once), by a budgeted
+    TreeCursor walk that enters only nodes with ``has_error`` and stops at each outermost
+    ERROR node: on most trees with errors a small part of the tree. Raises
+    ``BudgetExceeded``."""
+    cursor = tree.walk()
+    node = cursor.node
+    if node.is_error:
+        return node.end_byte - node.start_byte
+    if not cursor.goto_first_child():
+        return 0
+    first_child = cursor.goto_first_child
+    next_sibling = cursor.goto_next_sibling
+    parent = cursor.goto_parent
+    mask = CHECK_EVERY - 1
+    total = visited = 0
+    depth = 1
+    with budget.running() as deadline:
+        while True:
+            node = cursor.node
+            visited += 1
+            if not visited & mask:
+                deadline.check()
+            if node.has_error:
+                if node.is_error:
+                    total += node.end_byte - node.start_byte
+                elif first_child():
+                    depth += 1
+                    continue
+            while not next_sibling():
+                parent()
+                depth -= 1
+                if depth == 0:
+                    return total
+
+
 def tree_stats(
     tree: Tree,
     lang: Language,
@@ -122,25 +175,34 @@ def tree_stats(
     budget: TreeBudget | None = None,
     *,
     depth: bool = True,
+    counts: bool = True,
 ) -> TreeStats:
     """All parse signals of one tree of ``lang`` over a document of ``n_bytes`` bytes
-    (``max_depth`` None unless ``depth``).
+    (``max_depth`` None unless ``depth``; the query's counts and sizes None unless
+    ``counts``).
 
-    The walk and the query are charged to the document's ``budget`` (a fresh one of
-    ``DEFAULT_TIMEOUT_S`` without it); raises ``BudgetExceeded`` when they do not fit."""
+    The walks and the query are charged to the document's ``budget`` (a fresh one of
+    ``DEFAULT_TIMEOUT_S`` without it); raises ``BudgetExceeded`` when they do not fit. The
+    query runs only when it yields a column (``counts`` and the language tabulates some node
+    type); it then captures the ERROR nodes too, else ``error_bytes`` finds them."""
     if budget is None:
         budget = TreeBudget(DEFAULT_TIMEOUT_S)
     root = tree.root_node
     # depth, and the query's cost, before the query runs (run_query walks only if it must)
     deepest = structure(tree, budget).max_depth if depth else None
-    queries = node_queries(lang)
+    queries = node_queries(lang) if counts else None
+    if queries is not None and not queries.tabulated:
+        queries = None
     captures: dict[str, list[Node]] = {}
     if queries is not None:
         captures = run_query(QueryCursor(queries.query), root, tree, budget)
     if root.has_error:
         status = "error"
-        error_bytes = covered_bytes(captures.get("error", []))
-        error_fraction = error_bytes / n_bytes if n_bytes else 0.0
+        if queries is not None:
+            covered = covered_bytes(captures.get("error", []))
+        else:
+            covered = error_bytes(tree, budget)
+        error_fraction = covered / n_bytes if n_bytes else 0.0
     else:
         status, error_fraction = "ok", 0.0
 
@@ -178,6 +240,12 @@ OUTPUT_SCHEMA = pa.schema(
     ]
 )
 _STAT_COLUMNS = OUTPUT_SCHEMA.names[1:]
+COUNT_COLUMNS = (
+    "parse_function_count",
+    "parse_class_count",
+    "parse_comment_bytes",
+    "parse_docstring_bytes",
+)
 
 
 @register
@@ -198,7 +266,11 @@ class ParseAnnotator(Annotator):
     @classmethod
     def provided_columns(cls, config: AnnotatorConfig) -> set[str]:
         columns = set(OUTPUT_SCHEMA.names)
-        return columns if getattr(config, "max_depth", False) else columns - {"parse_max_depth"}
+        if not getattr(config, "max_depth", False):
+            columns.discard("parse_max_depth")
+        if not getattr(config, "counts", True):
+            columns -= set(COUNT_COLUMNS)
+        return columns
 
     def _stats(
         self, trees: TreeProvider, ctx: BatchContext, i: int, lang: Language | None
@@ -210,12 +282,20 @@ class ParseAnnotator(Annotator):
         # unless the language's query has text predicates. A tree another annotator already
         # asked for is reused (same cache).
         parser = get_parser(lang.name)
-        tree, status = trees.parse(lang.name, data, need_source=_needs_source(lang))
+        need_source = self.config.counts and _needs_source(lang)
+        tree, status = trees.parse(lang.name, data, need_source=need_source)
         if tree is None:  # "parsed" without a tree: the re-attach found the budget spent
             return ("timeout" if status == "parsed" else status), None
         budget = find_budget(parser, data) or TreeBudget(trees.timeout_s)
         try:
-            stats = tree_stats(tree, lang, len(data), budget, depth=self.config.max_depth)
+            stats = tree_stats(
+                tree,
+                lang,
+                len(data),
+                budget,
+                depth=self.config.max_depth,
+                counts=self.config.counts,
+            )
         except BudgetExceeded:
             return "timeout", None
         return stats.status, stats

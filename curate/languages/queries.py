@@ -27,6 +27,12 @@ class NodeQueries:
     has_comments: bool
     has_docstrings: bool
 
+    @property
+    def tabulated(self) -> bool:
+        """Whether any count or size comes from the query (else it would only find ERROR
+        nodes, which the has_error-guided walk finds without visiting every node)."""
+        return self.has_functions or self.has_classes or self.has_comments or self.has_docstrings
+
 
 def _pattern(spec: str, capture: str) -> str:
     node, _, field = spec.partition(":")

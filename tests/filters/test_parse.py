@@ -8,7 +8,14 @@ import pytest
 from curate.engine.annotate import annotate_batch
 from curate.engine.annotator import REGISTRY, BatchContext
 from curate.engine.trees import TreeProvider
-from curate.filters.parse import OUTPUT_SCHEMA, ParseAnnotator, ParseConfig
+from curate.filters.parse import (
+    COUNT_COLUMNS,
+    OUTPUT_SCHEMA,
+    ParseAnnotator,
+    ParseConfig,
+    covered_bytes,
+    error_bytes,
+)
 
 PY = '''"""Module docstring."""
 # leading comment
@@ -304,3 +311,53 @@ def test_empty_and_non_ascii_documents() -> None:
     assert rows[1]["parse_error_fraction"] == pytest.approx(
         len("€€ ?".encode()) / len(src.encode())
     )
+
+
+BROKEN = {
+    # nested and scattered ERROR nodes, a MISSING node, a whole-file error
+    "Python": ["x = 1\n$$$ ?\ny = (2\ndef f(:\n  pass\n", "def f(:\n    pass\n", "))) (((\n"],
+    "JavaScript": ["function f( { return [1, 2; }\nlet x = @@;\nclass {", "}}}{{{"],
+    "C": ["int main( { return 0 }\nstruct s { int ; };\n#if\n", "/* open"],
+    "JSON": ['{"a": [1, 2,, 3], "b": }', "[[[["],
+    "CSV": ['a,b\n"1,2\n3,4\n'],
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "source"), [(lang, src) for lang, srcs in BROKEN.items() for src in srcs]
+)
+def test_error_walk_covers_the_bytes_of_every_error_node(language, source) -> None:
+    """``error_bytes`` (the walk into subtrees with errors) finds what a query of every ERROR
+    node finds."""
+    from tree_sitter import Query, QueryCursor
+
+    from curate.languages.budget import TreeBudget
+    from curate.languages.grammars import get_parser, get_ts_language
+
+    tree = get_parser(language).parse(source.encode())
+    query = Query(get_ts_language(language), "(ERROR) @error")
+    errors = QueryCursor(query).captures(tree.root_node).get("error", [])
+    assert error_bytes(tree, TreeBudget(2.0)) == covered_bytes(errors)
+
+
+def test_without_counts_the_query_columns_are_null_and_the_rest_is_the_same() -> None:
+    sources = [PY, JS, RUST, ELIXIR, *BROKEN["Python"], *BROKEN["JavaScript"], *BROKEN["JSON"]]
+    languages = ["Python", "JavaScript", "Rust", "Elixir"] + ["Python"] * 3
+    languages += ["JavaScript"] * 2 + ["JSON"] * 2
+    full = annotate(sources, languages)
+    fast = annotate(sources, languages, ParseConfig(counts=False))
+    counted = set(COUNT_COLUMNS)
+    assert any(row["parse_status"] == "error" and row["parse_error_fraction"] > 0 for row in fast)
+    for row, ref in zip(fast, full, strict=True):
+        assert all(row[c] is None for c in counted)
+        assert {k: v for k, v in row.items() if k not in counted} == {
+            k: v for k, v in ref.items() if k not in counted
+        }
+    assert full[0]["parse_function_count"] == 4
+
+
+def test_columns_provided_follow_the_config() -> None:
+    default = ParseAnnotator.provided_columns(ParseConfig())
+    assert default == set(OUTPUT_SCHEMA.names) - {"parse_max_depth"}
+    fast = ParseAnnotator.provided_columns(ParseConfig(counts=False, max_depth=True))
+    assert fast == set(OUTPUT_SCHEMA.names) - set(COUNT_COLUMNS)
