@@ -11,12 +11,15 @@ docstrings of the benchmark set using them, then longest). No docstring match is
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 
 import ahocorasick
 import numpy as np
 import polars as pl
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class DocstringAnchors:
@@ -34,7 +37,9 @@ class DocstringAnchors:
             gate.update(best[:1])
         # One word of every rule: a view without any of them matches no rule (a cheap
         # any-substring scan before the scan that finds every anchor word).
-        self._gate = sorted(gate)
+        from curate.dedup.decontam_scan import WordGate  # numba: where an index is built
+
+        self._gate = WordGate(sorted(gate))
         self.always = any(not r for r in self.rules)
         self._by_word: dict[int, list[frozenset[int]]] = {}
         for rule in self.rules:
@@ -55,20 +60,28 @@ class DocstringAnchors:
         found = {i for _, i in self.automaton.iter(view)}
         return any(rule <= found for i in found for rule in self._by_word[i])
 
-    def may_match_batch(self, views: list[str]) -> np.ndarray:
-        """``[self.may_match(v) for v in views]`` from one polars (Rust Aho-Corasick) scan of
-        all views: the anchor words found in each view (every occurrence, overlapping), then each
-        rule (a set of words) checked on a views x words table."""
+    def may_match_batch(
+        self, views: list[str], data: np.ndarray, offsets: np.ndarray
+    ) -> np.ndarray:
+        """``[self.may_match(v) for v in views]``; ``data`` / ``offsets``: the views' bytes
+        (``decontam_tokens.encode``). A compiled scan for one word of each rule (the gate) on the
+        bytes, then, on the few views that pass, one polars (Rust Aho-Corasick) scan for every
+        anchor word and the rules checked on a views x words table. A passing view with lone
+        surrogates (not valid UTF-8 for polars) is checked alone."""
         if self.always:
             return np.ones(len(views), bool)
         words = [w for w, _ in sorted(self.automaton.items(), key=lambda item: item[1])]
         out = np.zeros(len(views), bool)
         if not words or not views:
             return out
-        series = pl.Series(views, dtype=pl.String)
-        gated = np.flatnonzero(series.str.contains_any(self._gate).to_numpy())
-        if gated.size:
-            out[gated] = self._match_rules(series.gather(gated), words)
+        gated = np.flatnonzero(self._gate.holds_any(data, offsets)).tolist()
+        valid = [i for i in gated if views[i].isascii() or not _SURROGATE.search(views[i])]
+        if valid:
+            out[valid] = self._match_rules(
+                pl.Series([views[i] for i in valid], dtype=pl.String), words
+            )
+        for i in set(gated) - set(valid):
+            out[i] = self.may_match(views[i])
         return out
 
     def _match_rules(self, series: pl.Series, words: list[str]) -> np.ndarray:

@@ -16,28 +16,12 @@ from __future__ import annotations
 
 import sys
 import unicodedata
-from collections.abc import Callable
-from typing import Any
 
-import numba
 import numpy as np
 
 from curate.engine.diskcache import cached_arrays
-
-
-def _compiled(**options: Any) -> Callable[[Callable[..., Any]], Any]:
-    """``numba.njit`` with numba's on-disk cache where a cache directory is writable; numba
-    refuses to decorate with ``cache=True`` where none is (read-only install and home), and
-    then each process compiles for itself."""
-
-    def wrap(func: Callable[..., Any]) -> Any:
-        try:
-            return numba.njit(cache=True, nogil=True, **options)(func)
-        except RuntimeError:  # "cannot cache function ...: no locator available"
-            return numba.njit(nogil=True, **options)(func)
-
-    return wrap
-
+from curate.engine.jit import compiled as _compiled
+from curate.engine.jit import readonly
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -443,17 +427,6 @@ def repeated_ngrams(
     data = readonly(data)
     loads = unaligned_u64(data)
     return _repeated_ngrams(data, loads, offsets, n, bits, WORD_BYTES, _LOW_BYTES)
-
-
-def readonly(data: np.ndarray) -> np.ndarray:
-    """A read-only view of ``data``: numba compiles a kernel separately for writable and
-    read-only arrays (Arrow buffers from Parquet are writable, those over Python ``bytes`` are
-    not), so every entry point passes read-only bytes and one variant serves both."""
-    if not data.flags.writeable:
-        return data
-    view = data.view()
-    view.flags.writeable = False
-    return view
 
 
 def warm_up() -> None:
