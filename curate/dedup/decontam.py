@@ -249,8 +249,7 @@ class DecontamIndex:
         """``[check(t) for t in texts]``: the batch's views are encoded once, the compiled
         tokeniser hashes them all and keeps only the grams the bit table may hold, and the
         docstring pre-filter runs on the batch."""
-        views = [self._with_decoded(t) for t in texts]
-        data, offsets = encode(views)
+        views, data, offsets = self._decoded_views(texts)
         grams, gram_offsets = self.hasher.candidate_grams(data, offsets, self.ngram, self._table)
         ends = gram_offsets.tolist()
         may = [None] * len(texts)
@@ -263,6 +262,40 @@ class DecontamIndex:
                 self._ngram_hits(grams[ends[i] : ends[i + 1]], hits)
             matches.append(self._match(hits) if hits else Match())
         return matches
+
+    def _decoded_views(self, texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """``_with_decoded`` of each text, and the views' bytes and offsets (``encode``): the
+        JSON strings are found by the compiled scan (``decontam_scan.json_string_spans``) and
+        only the texts that hold one are extended."""
+        data, offsets = encode(texts)
+        owners, starts, ends = self.hasher._scan.json_string_spans(data, offsets)
+        if not len(owners):
+            return texts, data, offsets
+        parts: dict[int, list[str]] = defaultdict(list)
+        raw = data.tobytes()
+        for i, a, b in zip(owners.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            try:
+                decoded = json.loads(raw[a:b].decode("utf-8", "surrogatepass"))
+            except ValueError:
+                continue
+            parts[i].append(decoded)
+        if not parts:
+            return texts, data, offsets
+        views = list(texts)
+        pieces = []
+        grown = np.zeros(len(texts) + 1, np.int64)  # bytes added up to each text
+        bounds = offsets.tolist()
+        done = 0
+        for i in sorted(parts):
+            extra = "\n" + "\n".join(parts[i])
+            views[i] = texts[i] + extra
+            added = extra.encode("utf-8", "surrogatepass")
+            pieces += [raw[done : bounds[i + 1]], added]
+            done = bounds[i + 1]
+            grown[i + 1] = len(added)
+        pieces.append(raw[done:])
+        data = np.frombuffer(b"".join(pieces), np.uint8)
+        return views, data, offsets + np.cumsum(grown)
 
     @staticmethod
     def _with_decoded(text: str) -> str:

@@ -63,14 +63,6 @@ def _r64(a: np.ndarray, i: int) -> np.uint64:
 
 
 @compiled(inline="always")
-def _r32(a: np.ndarray, i: int) -> np.uint64:
-    v = np.uint64(0)
-    for k in range(4):
-        v |= np.uint64(a[i + k]) << np.uint64(8 * k)
-    return v
-
-
-@compiled(inline="always")
 def _fold(a: np.uint64, b: np.uint64) -> np.uint64:
     """The 128-bit product ``a * b``, its low and high halves xor-ed (from 32-bit halves)."""
     a_lo, a_hi = a & _LO32, a >> np.uint64(32)
@@ -145,33 +137,87 @@ def _xxh3_long(a: np.ndarray, start: int, n: int, s: np.ndarray) -> np.uint64:
 
 
 @compiled()
+def _xxh3_over_128(a: np.ndarray, start: int, n: int, s: np.ndarray) -> np.uint64:
+    """XXH3-64 (seed 0) of more than 128 bytes."""
+    if n <= 240:
+        h = np.uint64(n) * _P64_1
+        for k in range(8):
+            h += _mix16(a, start + 16 * k, s, 16 * k)
+        h = _avalanche(h)
+        for k in range(8, n // 16):
+            h += _mix16(a, start + 16 * k, s, 16 * (k - 8) + 3)
+        h += _mix16(a, start + n - 16, s, 136 - 17)
+        return _avalanche(h)
+    return _xxh3_long(a, start, n, s)
+
+
+def _secret_word(offset: int, size: int = 8) -> np.uint64:
+    return np.uint64(int.from_bytes(SECRET[offset : offset + size].tobytes(), "little"))
+
+
+# The secret's words that inputs of up to 16 bytes use (compile-time constants).
+_S_1TO3 = _secret_word(0, 4) ^ _secret_word(4, 4)
+_S_4TO8 = _secret_word(8) ^ _secret_word(16)
+_S_9TO16_LO = _secret_word(24) ^ _secret_word(32)
+_S_9TO16_HI = _secret_word(40) ^ _secret_word(48)
+_S_EMPTY = _secret_word(56) ^ _secret_word(64)
+
+
+@compiled(inline="always")
+def _load(a: np.ndarray, i: int, n: int) -> np.uint64:
+    """Little-endian uint64 of the ``n`` (at most 8) bytes ``a[i:i + n]``, zero-padded."""
+    v = np.uint64(0)
+    for k in range(n):
+        v |= np.uint64(a[i + k]) << np.uint64(8 * k)
+    return v
+
+
+@compiled()
+def _xxh3_short(n: int, first: np.uint64, last: np.uint64) -> np.uint64:
+    """XXH3-64 (seed 0, default secret) of ``n <= 16`` bytes, from scalars only (so a call costs
+    no reference counting): ``first`` / ``last`` are the little-endian loads of the first and
+    the last ``min(n, 8)`` bytes."""
+    if n > 8:
+        lo = first ^ _S_9TO16_LO
+        hi = last ^ _S_9TO16_HI
+        swapped = np.uint64(0)
+        for k in range(8):
+            swapped |= ((lo >> np.uint64(8 * k)) & np.uint64(255)) << np.uint64(56 - 8 * k)
+        return _avalanche(np.uint64(n) + swapped + hi + _fold(lo, hi))
+    if n >= 4:
+        tail = (first >> np.uint64(8 * (n - 4))) & _LO32
+        h = (tail + ((first & _LO32) << np.uint64(32))) ^ _S_4TO8
+        h ^= _rotl(h, 49) ^ _rotl(h, 24)
+        h *= _MX2
+        h ^= (h >> np.uint64(35)) + np.uint64(n)
+        h *= _MX2
+        return h ^ (h >> np.uint64(28))
+    if n > 0:
+        c1 = first & np.uint64(255)
+        c2 = (first >> np.uint64(8 * (n >> 1))) & np.uint64(255)
+        c3 = (first >> np.uint64(8 * (n - 1))) & np.uint64(255)
+        combined = (
+            (c1 << np.uint64(16)) | (c2 << np.uint64(24)) | c3 | (np.uint64(n) << np.uint64(8))
+        )
+        return _avalanche64(combined ^ _S_1TO3)
+    return _avalanche64(_S_EMPTY)
+
+
+@compiled(inline="always")
+def _hash_at(a: np.ndarray, start: int, n: int) -> np.uint64:
+    """``_xxh3`` of ``a[start:start + n]``, inlined for short tokens (most), a call otherwise."""
+    if n <= 16:
+        k = min(n, 8)
+        return _xxh3_short(n, _load(a, start, k), _load(a, start + n - k, k))
+    return _xxh3(a, start, n, SECRET)
+
+
+@compiled()
 def _xxh3(a: np.ndarray, start: int, n: int, s: np.ndarray) -> np.uint64:
     """XXH3-64 with seed 0 and the default secret ``s`` of the bytes ``a[start:start + n]``."""
     if n <= 16:
-        if n > 8:
-            lo = _r64(a, start) ^ (_r64(s, 24) ^ _r64(s, 32))
-            hi = _r64(a, start + n - 8) ^ (_r64(s, 40) ^ _r64(s, 48))
-            swapped = np.uint64(0)
-            for k in range(8):
-                swapped |= ((lo >> np.uint64(8 * k)) & np.uint64(255)) << np.uint64(56 - 8 * k)
-            return _avalanche(np.uint64(n) + swapped + hi + _fold(lo, hi))
-        if n >= 4:
-            x = _r32(a, start + n - 4) + (_r32(a, start) << np.uint64(32))
-            h = x ^ (_r64(s, 8) ^ _r64(s, 16))
-            h ^= _rotl(h, 49) ^ _rotl(h, 24)
-            h *= _MX2
-            h ^= (h >> np.uint64(35)) + np.uint64(n)
-            h *= _MX2
-            return h ^ (h >> np.uint64(28))
-        if n > 0:
-            c1 = np.uint64(a[start])
-            c2 = np.uint64(a[start + (n >> 1)])
-            c3 = np.uint64(a[start + n - 1])
-            combined = (
-                (c1 << np.uint64(16)) | (c2 << np.uint64(24)) | c3 | (np.uint64(n) << np.uint64(8))
-            )
-            return _avalanche64(combined ^ (_r32(s, 0) ^ _r32(s, 4)))
-        return _avalanche64(_r64(s, 56) ^ _r64(s, 64))
+        k = min(n, 8)
+        return _xxh3_short(n, _load(a, start, k), _load(a, start + n - k, k))
     if n <= 128:
         h = np.uint64(n) * _P64_1
         if n > 32:
@@ -186,16 +232,7 @@ def _xxh3(a: np.ndarray, start: int, n: int, s: np.ndarray) -> np.uint64:
         h += _mix16(a, start, s, 0)
         h += _mix16(a, start + n - 16, s, 16)
         return _avalanche(h)
-    if n <= 240:
-        h = np.uint64(n) * _P64_1
-        for k in range(8):
-            h += _mix16(a, start + 16 * k, s, 16 * k)
-        h = _avalanche(h)
-        for k in range(8, n // 16):
-            h += _mix16(a, start + 16 * k, s, 16 * (k - 8) + 3)
-        h += _mix16(a, start + n - 16, s, 136 - 17)
-        return _avalanche(h)
-    return _xxh3_long(a, start, n, s)
+    return _xxh3_over_128(a, start, n, s)
 
 
 @compiled()
@@ -262,9 +299,9 @@ def _kept_name(
     keep_at: np.ndarray,
     words: np.ndarray,
 ) -> bool:
-    """Whether ``data[i:i + n]`` (of hash ``h``) is a kept name: an open-addressing table of
-    hashes ``keep_hash`` and (start, length) rows ``keep_at`` into ``words``, a hit confirmed
-    byte by byte."""
+    """Whether ``data[i:i + n]`` (of FNV-1a hash ``h``, ``fnv1a``) is a kept name: an
+    open-addressing table of hashes ``keep_hash`` and (start, length) rows ``keep_at`` into
+    ``words``, a hit confirmed byte by byte."""
     mask = keep_hash.size - 1
     slot = np.int64(h & np.uint64(mask))
     while keep_at[slot, 1] != 0:
@@ -297,7 +334,6 @@ def _token_hashes(
     token_offsets = np.zeros(offsets.size, np.int64)
     scratch = np.empty(2 + 4 * SHORT_STRING + 4, np.uint8)
     scratch[0], scratch[1] = 83, 58  # "S:"
-    s = SECRET
     count = 0
     for d in range(offsets.size - 1):
         a, b = offsets[d], offsets[d + 1]
@@ -338,7 +374,7 @@ def _token_hashes(
                         break
                     j += 1
                 if not closed:  # the quote alone: an empty body
-                    out[count] = _xxh3(scratch, 0, 2, s)
+                    out[count] = _hash_at(scratch, 0, 2)
                     count += 1
                     after_dot = False
                     i += 1
@@ -349,8 +385,9 @@ def _token_hashes(
                         chars += 1
                 if chars <= SHORT_STRING:
                     body = j - i - 1
-                    scratch[2 : 2 + body] = data[i + 1 : j]
-                    out[count] = _xxh3(scratch, 0, 2 + body, s)
+                    for k in range(body):  # a loop: a slice would be a reference-counted view
+                        scratch[2 + k] = data[i + 1 + k]
+                    out[count] = _hash_at(scratch, 0, 2 + body)
                     count += 1
                     after_dot = False
                 i = j + 1
@@ -361,14 +398,18 @@ def _token_hashes(
                 continue
             if (65 <= c <= 90) or (97 <= c <= 122) or c == 95:  # [A-Za-z_][A-Za-z_0-9]*
                 j = i + 1
+                key = (_FNV_BASIS ^ np.uint64(c)) * _FNV_PRIME
                 while j < b:
                     x = data[j]
                     if (65 <= x <= 90) or (97 <= x <= 122) or (48 <= x <= 57) or x == 95:
+                        key = (key ^ np.uint64(x)) * _FNV_PRIME
                         j += 1
                     else:
                         break
-                h = _xxh3(data, i, j - i, s)
-                if not after_dot and not _kept_name(data, i, j - i, h, keep_hash, keep_at, words):
+                # Only a kept name or one after "." needs its hash; any other is "ID".
+                if after_dot or _kept_name(data, i, j - i, key, keep_hash, keep_at, words):
+                    h = _hash_at(data, i, j - i)
+                else:
                     h = id_hash
                 out[count] = h
                 count += 1
@@ -392,7 +433,7 @@ def _token_hashes(
                         j += size
                     else:
                         break
-                out[count] = _xxh3(data, i, j - i, s)
+                out[count] = _hash_at(data, i, j - i)
                 count += 1
                 after_dot = False
                 i = j
@@ -400,7 +441,7 @@ def _token_hashes(
             if cls & SPACE:
                 i += size
                 continue
-            h = _xxh3(data, i, size, s)  # one non-space character
+            h = _hash_at(data, i, size)  # one non-space character
             if cls & ALPHA and cp > 127 and not after_dot:
                 h = id_hash  # a non-ASCII letter is a name (never a kept one)
             out[count] = h
@@ -411,24 +452,37 @@ def _token_hashes(
     return out[:count].copy(), token_offsets
 
 
+_FNV_BASIS = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+def fnv1a(name: bytes) -> int:
+    """64-bit FNV-1a of ``name``: the cheap key of the kept-name table (the tokeniser computes
+    it while it scans a name)."""
+    h = int(_FNV_BASIS)
+    for byte in name:
+        h = ((h ^ byte) * int(_FNV_PRIME)) & (2**64 - 1)
+    return h
+
+
 def keep_table(names: frozenset[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The kept names as an open-addressing table (``_kept_name``): hashes, (start, length)
-    rows, and the names' concatenated bytes."""
+    """The kept names as an open-addressing table (``_kept_name``): FNV-1a hashes, (start,
+    length) rows, and the names' concatenated bytes."""
     ordered = sorted(names)
-    data = np.frombuffer(b"".join(ordered), np.uint8)
-    lengths = np.array([len(w) for w in ordered], np.int64)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     size = 16
     while size < 4 * len(ordered):
         size *= 2
     keep_hash = np.zeros(size, np.uint64)
     keep_at = np.zeros((size, 2), np.int64)
-    for h, start, length in zip(xxh3_many(data, starts, lengths), starts, lengths, strict=True):
-        slot = int(h) & (size - 1)
+    start = 0
+    for name in ordered:
+        h = fnv1a(name)
+        slot = h & (size - 1)
         while keep_at[slot, 1]:
             slot = (slot + 1) & (size - 1)
-        keep_hash[slot], keep_at[slot] = h, (start, length)
-    return keep_hash, keep_at, readonly(data)
+        keep_hash[slot], keep_at[slot] = h, (start, len(name))
+        start += len(name)
+    return keep_hash, keep_at, readonly(np.frombuffer(b"".join(ordered), np.uint8))
 
 
 _classes: np.ndarray | None = None
@@ -573,3 +627,71 @@ class WordGate:
             self.lengths,
             self.words,
         )
+
+
+@compiled()
+def _json_string_spans(
+    data: np.ndarray, offsets: np.ndarray, min_items: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Byte spans of the matches of ``decontam._JSON_STRING`` (a JSON string literal of at
+    least ``min_items`` characters or escapes) in each text that hold a backslash followed by
+    ``n``, as (text, start, end) arrays. An attempt from a quote is deterministic (only the
+    first unescaped quote can close it); a failed one resumes at the next character, a match
+    after its end, as ``finditer`` does. Texts without a backslash-``n`` are skipped at once."""
+    most = data.size // (min_items + 2) + 1  # a match takes min_items + 2 bytes at least
+    texts = np.empty(most, np.int64)
+    starts = np.empty(most, np.int64)
+    ends = np.empty(most, np.int64)
+    count = 0
+    for d in range(offsets.size - 1):
+        a, b = offsets[d], offsets[d + 1]
+        has = False
+        for k in range(a, b - 1):
+            if data[k] == 92 and data[k + 1] == 110:
+                has = True
+                break
+        if not has:
+            continue
+        p = a
+        while p < b:
+            if data[p] != 34:
+                p += 1
+                continue
+            j = p + 1
+            items = 0
+            closed = False
+            while j < b:
+                x = data[j]
+                if x == 34:
+                    closed = True
+                    break
+                if x == 10:
+                    break
+                if x == 92:  # an escape: a backslash and any character but a newline
+                    if j + 1 < b and data[j + 1] != 10:
+                        items += 1
+                        j += 2
+                        continue
+                    break
+                if x & 0xC0 != 0x80:  # a character (its first byte)
+                    items += 1
+                j += 1
+            if not closed or items < min_items:
+                p += 1
+                continue
+            for k in range(p + 1, j - 1):
+                if data[k] == 92 and data[k + 1] == 110:
+                    texts[count], starts[count], ends[count] = d, p, j + 1
+                    count += 1
+                    break
+            p = j + 1
+    return texts[:count].copy(), starts[:count].copy(), ends[:count].copy()
+
+
+def json_string_spans(
+    data: np.ndarray, offsets: np.ndarray, min_items: int = 40
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(text, start, end) of each JSON string literal of at least ``min_items`` characters
+    holding an escaped newline, in the texts ``data[offsets[d]:offsets[d + 1]]`` (see
+    ``_json_string_spans``; ``decontam.decoded_json_strings`` is the readable definition)."""
+    return _json_string_spans(readonly(data), offsets, min_items)

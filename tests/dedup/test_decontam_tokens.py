@@ -209,6 +209,31 @@ def test_code_point_classes_are_pythons() -> None:
     assert classes[0x1C] == decontam_scan.SPACE and classes[0xBD] == decontam_scan.WORD
 
 
+def _json_texts(count: int) -> list[str]:
+    """JSON-like texts: string literals around the 40-character floor, with escaped newlines,
+    escaped quotes and backslashes, invalid escapes, real newlines, unclosed quotes."""
+    rng = random.Random(10)
+    pieces = ['"', '"', "a", "é", "€", "\\n", "\\\\", '\\"', "\\q", "\\u00e9", "\\ud800", "\n"]
+    pieces += ["x" * 20, "y" * 39, ": ", ", ", "\\", "\\\\n", "n"]
+    out = []
+    for _ in range(count):
+        parts = [rng.choice(pieces) for _ in range(rng.randrange(0, 40))]
+        out.append("".join(parts))
+    out.append(json.dumps({"prompt": "def f():\n" + "    return 1\n" * 5, "k": "z" * 50}))
+    return out
+
+
+def test_compiled_json_strings_equal_the_definition(indexes) -> None:
+    _, index, _ = indexes
+    texts = _json_texts(3000)
+    views, data, offsets = index._decoded_views(texts)
+    expected = [index._with_decoded(t) for t in texts]
+    assert views == expected
+    assert sum(v != t for v, t in zip(views, texts, strict=True)) > 50
+    want_data, want_offsets = encode(expected)
+    assert np.array_equal(data, want_data) and np.array_equal(offsets, want_offsets)
+
+
 def test_word_gate_finds_any_substring() -> None:
     rng = random.Random(9)
     alphabet = ["a", "b", "x", "f(5", ")", "palin", "drome", "grö", "ße", "€", "tail", ".", " "]
