@@ -552,80 +552,104 @@ def gram_hashes(
 
 
 @compiled()
-def _any_word(
+def _find_words(
     data: np.ndarray,
     offsets: np.ndarray,
+    docs: np.ndarray,
+    first_only: bool,
     width: int,
     bitmap: np.ndarray,
     prefixes: np.ndarray,
     starts: np.ndarray,
     lengths: np.ndarray,
+    ids: np.ndarray,
     words: np.ndarray,
+    count: int,
 ) -> np.ndarray:
-    """Per text, whether it holds any of the words (``words[starts[w]:starts[w] + lengths[w]]``,
-    sorted by ``prefixes``: the big-endian key of each word's first ``width`` bytes). A rolling
-    key of the last ``width`` bytes is looked up in ``bitmap`` and, on a hit, in ``prefixes``;
-    the words with that prefix are compared in full."""
-    out = np.zeros(offsets.size - 1, np.bool_)
+    """Per text of ``docs``, which of ``count`` words it holds (row ``k``, column ``ids[w]`` for
+    the word ``words[starts[w]:starts[w] + lengths[w]]``; words sorted by ``prefixes``, the
+    big-endian key of their first ``width`` bytes); ``first_only``: stop at a text's first
+    word. A rolling key of the last ``width`` bytes is looked up in ``bitmap`` and, on a hit,
+    in ``prefixes``; the words with that prefix are compared in full."""
+    out = np.zeros((docs.size, count), np.bool_)
     key_mask = (np.uint64(1) << np.uint64(8 * width)) - np.uint64(1)
     shift = np.uint64(64 - 16)
-    for d in range(offsets.size - 1):
-        a, b = offsets[d], offsets[d + 1]
+    for r in range(docs.size):
+        a, b = offsets[docs[r]], offsets[docs[r] + 1]
         key = np.uint64(0)
+        done = False
         for i in range(a, b):
             key = ((key << np.uint64(8)) | np.uint64(data[i])) & key_mask
             if i - a + 1 < width or not bitmap[np.int64((key * MIX) >> shift)]:
                 continue
             start = i - width + 1
             w = np.searchsorted(prefixes, key)
-            found = False
-            while w < prefixes.size and prefixes[w] == key and not found:
+            while w < prefixes.size and prefixes[w] == key:
                 n = lengths[w]
                 if start + n <= b:
-                    found = True
+                    same = True
                     for k in range(width, n):
                         if data[start + k] != words[starts[w] + k]:
-                            found = False
+                            same = False
+                            break
+                    if same:
+                        out[r, ids[w]] = True
+                        if first_only:
+                            done = True
                             break
                 w += 1
-            if found:
-                out[d] = True
+            if done:
                 break
     return out
 
 
-class WordGate:
-    """``holds_any(data, offsets)``: which texts hold any of ``words`` as a substring, by
-    compiled search on UTF-8 bytes (a byte match of valid UTF-8 starts at a character)."""
+class WordFinder:
+    """Which of ``words`` (distinct, non-empty) texts hold as substrings, by a compiled search
+    on their UTF-8 bytes (a byte match of valid UTF-8 starts at a character)."""
 
     def __init__(self, words: list[str]):
-        encoded = sorted({w.encode() for w in words if w})
-        self.empty = not encoded
+        encoded = [w.encode() for w in words]
+        if len(set(encoded)) != len(encoded) or not all(encoded):
+            raise ValueError("words must be distinct and non-empty")
+        self.count = len(encoded)
         self.width = min([4, *map(len, encoded)])
         keys = [int.from_bytes(w[: self.width], "big") for w in encoded]
         order = np.argsort(np.array(keys, np.uint64), kind="stable")
-        encoded = [encoded[i] for i in order]
-        self.prefixes = np.array([keys[i] for i in order], np.uint64)
-        self.lengths = np.array([len(w) for w in encoded], np.int64)
+        self.ids = order.astype(np.int64)
+        self.prefixes = np.array(keys, np.uint64)[order]
+        self.lengths = np.array([len(encoded[i]) for i in order], np.int64)
         self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
-        self.words = readonly(np.frombuffer(b"".join(encoded) or b"\0", np.uint8))
+        self.words = readonly(np.frombuffer(b"".join(encoded[i] for i in order) or b"\0", np.uint8))
         self.bitmap = np.zeros(1 << 16, np.bool_)
         with np.errstate(over="ignore"):
             self.bitmap[((self.prefixes * MIX) >> np.uint64(48)).astype(np.intp)] = True
         self.holds_any(readonly(np.zeros(8, np.uint8)), np.array([0, 8]))  # compile or load
 
+    def found(self, data: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """Bools (``len(docs)`` x ``len(words)``): which words each text of ``docs`` holds."""
+        return self._find(data, offsets, docs, False)
+
     def holds_any(self, data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        if self.empty:
-            return np.zeros(offsets.size - 1, np.bool_)
-        return _any_word(
+        """Per text of ``data`` split at ``offsets``: does it hold any of the words."""
+        docs = np.arange(offsets.size - 1, dtype=np.int64)
+        return self._find(data, offsets, docs, True).any(axis=1)
+
+    def _find(self, data: np.ndarray, offsets: np.ndarray, docs: np.ndarray, first: bool):
+        if not self.count:
+            return np.zeros((docs.size, 0), np.bool_)
+        return _find_words(
             readonly(data),
             offsets,
+            docs.astype(np.int64),
+            first,
             self.width,
             self.bitmap,
             self.prefixes,
             self.starts,
             self.lengths,
+            self.ids,
             self.words,
+            self.count,
         )
 
 

@@ -234,19 +234,26 @@ def test_compiled_json_strings_equal_the_definition(indexes) -> None:
     assert np.array_equal(data, want_data) and np.array_equal(offsets, want_offsets)
 
 
-def test_word_gate_finds_any_substring() -> None:
+def test_word_finder_finds_every_substring() -> None:
     rng = random.Random(9)
     alphabet = ["a", "b", "x", "f(5", ")", "palin", "drome", "grö", "ße", "€", "tail", ".", " "]
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(12))) for _ in range(3000)]
+    texts += ["\ud800palindrome", "x\udfff"]  # lone surrogates: their surrogatepass bytes
     encoded = encode(texts)
     for words in (
         ["f(5)", "palindrome", "größe", "x", "ab", "€€", "tail."],  # 1-byte keys
         ["palindrome", "drome", "größe"],  # 4-byte keys, shared prefixes
     ):
-        got = decontam_scan.WordGate(words).holds_any(*encoded).tolist()
+        finder = decontam_scan.WordFinder(words)
+        got = finder.holds_any(*encoded).tolist()
         assert got == [any(w in t for w in words) for t in texts]
         assert 0 < sum(got) < len(texts)
-    assert not decontam_scan.WordGate([]).holds_any(*encoded).any()
+        docs = np.arange(0, len(texts), 3)
+        table = finder.found(*encoded, docs)
+        assert table.tolist() == [[w in texts[d] for w in words] for d in docs.tolist()]
+    assert not decontam_scan.WordFinder([]).holds_any(*encoded).any()
+    with pytest.raises(ValueError):
+        decontam_scan.WordFinder(["a", "a"])
 
 
 def test_batch_attribute_rule_stays_inside_a_text() -> None:
