@@ -20,7 +20,6 @@ import unicodedata
 import numpy as np
 import xxhash
 
-from curate.dedup.decontam_tokens import MIX, SHORT_STRING
 from curate.engine.diskcache import cached_arrays
 from curate.engine.jit import compiled, readonly
 
@@ -325,6 +324,7 @@ def _token_hashes(
     words: np.ndarray,
     id_hash: np.uint64,
     byte_hash: np.ndarray,
+    short_string: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Normalised token hashes of each text ``data[offsets[d]:offsets[d + 1]]``, concatenated,
     and the offsets of each text's slice. Left-most-first alternation as in ``_TOKEN``: triple-
@@ -332,7 +332,7 @@ def _token_hashes(
     character."""
     out = np.empty(max(data.size, 1), np.uint64)
     token_offsets = np.zeros(offsets.size, np.int64)
-    scratch = np.empty(2 + 4 * SHORT_STRING + 4, np.uint8)
+    scratch = np.empty(2 + 4 * short_string, np.uint8)  # S: and a body of 4-byte characters
     scratch[0], scratch[1] = 83, 58  # "S:"
     count = 0
     for d in range(offsets.size - 1):
@@ -383,7 +383,7 @@ def _token_hashes(
                 for k in range(i + 1, j):
                     if data[k] & 0xC0 != 0x80:
                         chars += 1
-                if chars <= SHORT_STRING:
+                if chars <= short_string:
                     body = j - i - 1
                     for k in range(body):  # a loop: a slice would be a reference-counted view
                         scratch[2 + k] = data[i + 1 + k]
@@ -495,25 +495,31 @@ def token_hashes(
     offsets: np.ndarray,
     keep: tuple[np.ndarray, np.ndarray, np.ndarray],
     id_hash: int,
+    short_string: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Normalised token hashes of the texts ``data[offsets[d]:offsets[d + 1]]`` (UTF-8 with
-    ``surrogatepass``) and the offsets of each text's slice (see ``_token_hashes``)."""
+    ``surrogatepass``) and the offsets of each text's slice (see ``_token_hashes``); the rules'
+    constants (``ID``'s hash, the longest short string) come from ``decontam_tokens``."""
     global _classes
     if _classes is None:
         _classes = code_point_classes()
-    return _token_hashes(readonly(data), offsets, _classes, *keep, np.uint64(id_hash), _BYTE_HASH)
-
-
-_MIX_INVERSE = np.uint64(pow(int(MIX), -1, 1 << 64))
+    return _token_hashes(
+        readonly(data), offsets, _classes, *keep, np.uint64(id_hash), _BYTE_HASH, short_string
+    )
 
 
 @compiled()
 def _grams(
-    th: np.ndarray, offsets: np.ndarray, n: int, table: np.ndarray
+    th: np.ndarray,
+    offsets: np.ndarray,
+    n: int,
+    mix: np.uint64,
+    mix_inverse: np.uint64,
+    table: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per text, the hash of the ``n``-gram at each token position (one gram of all tokens
-    when fewer than ``n``): ``sum(th[i + j] * M**j)`` modulo 2**64, rolled from one gram to the
-    next (``M`` is odd, so the division by ``M`` is exact). Only grams whose low bits are set in
+    when fewer than ``n``): ``sum(th[i + j] * M**j)`` modulo 2**64 (``M``: ``mix``), rolled from
+    one gram to the next (``M`` is odd, so the division by ``M`` is exact). Only grams whose low bits are set in
     ``table`` (a power-of-two size) are kept; returns them and each text's offsets in them."""
     out = np.empty(max(th.size, 1), np.uint64)
     gram_offsets = np.zeros(offsets.size, np.int64)
@@ -526,12 +532,12 @@ def _grams(
             top = np.uint64(1)  # M ** (k - 1)
             g = np.uint64(0)
             for j in range(k - 1, -1, -1):
-                g = g * MIX + th[a + j]
+                g = g * mix + th[a + j]
                 if j:
-                    top *= MIX
+                    top *= mix
             for i in range(a, b - k + 1):
                 if i > a:
-                    g = (g - th[i - 1]) * _MIX_INVERSE + th[i + k - 1] * top
+                    g = (g - th[i - 1]) * mix_inverse + th[i + k - 1] * top
                 if table[np.int64(g & mask)]:
                     out[count] = g
                     count += 1
@@ -543,12 +549,17 @@ _ALL = np.ones(1, np.bool_)
 
 
 def gram_hashes(
-    th: np.ndarray, offsets: np.ndarray, n: int, table: np.ndarray = _ALL
+    th: np.ndarray, offsets: np.ndarray, n: int, mix: np.uint64, table: np.ndarray = _ALL
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The ``n``-gram hashes of each text's token hashes ``th[offsets[d]:offsets[d + 1]]``,
-    concatenated, and each text's offsets in them; with ``table`` (bools, a power-of-two size)
-    only the grams whose low bits it holds (see ``_grams``)."""
-    return _grams(th, offsets, n, table)
+    """The ``n``-gram hashes (multiplier ``mix``, odd) of each text's token hashes
+    ``th[offsets[d]:offsets[d + 1]]``, concatenated, and each text's offsets in them; with
+    ``table`` (bools, a power-of-two size) only the grams whose low bits it holds."""
+    inverse = np.uint64(pow(int(mix), -1, 1 << 64))
+    return _grams(th, offsets, n, np.uint64(mix), inverse, table)
+
+
+_SPREAD = np.uint64(0x9E3779B97F4A7C15)
+"""Multiplier that spreads a word key into the bitmap index (its top 16 bits)."""
 
 
 @compiled()
@@ -580,7 +591,7 @@ def _find_words(
         done = False
         for i in range(a, b):
             key = ((key << np.uint64(8)) | np.uint64(data[i])) & key_mask
-            if i - a + 1 < width or not bitmap[np.int64((key * MIX) >> shift)]:
+            if i - a + 1 < width or not bitmap[np.int64((key * _SPREAD) >> shift)]:
                 continue
             start = i - width + 1
             w = np.searchsorted(prefixes, key)
@@ -622,7 +633,7 @@ class WordFinder:
         self.words = readonly(np.frombuffer(b"".join(encoded[i] for i in order) or b"\0", np.uint8))
         self.bitmap = np.zeros(1 << 16, np.bool_)
         with np.errstate(over="ignore"):
-            self.bitmap[((self.prefixes * MIX) >> np.uint64(48)).astype(np.intp)] = True
+            self.bitmap[((self.prefixes * _SPREAD) >> np.uint64(48)).astype(np.intp)] = True
         self.holds_any(readonly(np.zeros(8, np.uint8)), np.array([0, 8]))  # compile or load
 
     def found(self, data: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> np.ndarray:

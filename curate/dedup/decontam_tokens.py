@@ -119,7 +119,7 @@ class TokenHasher:
         self, data: np.ndarray, offsets: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """``batch_token_hashes`` of texts already encoded (``decontam_scan.encode``)."""
-        return self._scan.token_hashes(data, offsets, self._keep, _ID_HASH)
+        return self._scan.token_hashes(data, offsets, self._keep, _ID_HASH, SHORT_STRING)
 
     def batch_token_hashes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """``token_hashes`` of every text, concatenated, and the offsets of each text's slice
@@ -145,4 +145,6 @@ class TokenHasher:
         ``table`` (bools, a power-of-two size) only the grams whose low bits it holds."""
         grams = self._scan.gram_hashes
         th, token_offsets = self.encoded_token_hashes(data, offsets)
-        return grams(th, token_offsets, n) if table is None else grams(th, token_offsets, n, table)
+        if table is None:
+            return grams(th, token_offsets, n, MIX)
+        return grams(th, token_offsets, n, MIX, table)
