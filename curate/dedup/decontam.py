@@ -34,7 +34,7 @@ import ahocorasick
 import numpy as np
 
 from curate.dedup.decontam_anchors import DocstringAnchors
-from curate.dedup.decontam_tokens import TokenHasher, gram_hashes, normalized_tokens
+from curate.dedup.decontam_tokens import TokenHasher, encode, gram_hashes, normalized_tokens
 from curate.errors import ConfigError
 
 __all__ = ["DecontamIndex", "Match", "Task", "build_index", "load_benchmark", "normalized_tokens"]
@@ -63,7 +63,6 @@ def ngram_hashes(tokens: list[str], n: int) -> np.ndarray:
 
 _TABLE_SIZE = 1 << 20
 _JSON_STRING = re.compile(r'"(?:\\.|[^"\\\n]){40,}"')
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _COMMENT_MARK = re.compile(r"^[ \t]*(?:#|//)[ \t]?", re.M)
 
 
@@ -247,34 +246,56 @@ class DecontamIndex:
         return self._match(hits)
 
     def check_batch(self, texts: list[str]) -> list[Match]:
-        """``[check(t) for t in texts]``, with the n-gram hashes of the batch computed at once
-        (``TokenHasher.batch_gram_hashes``). A text with lone surrogates (possible in decoded
-        JSON strings, not valid UTF-8 for polars) keeps the per-text hasher and pre-filter."""
-        views = [self._with_decoded(t) for t in texts]
-        batched = [i for i, v in enumerate(views) if v.isascii() or not _SURROGATE.search(v)]
-        grams, offsets = self.hasher.batch_gram_hashes([views[i] for i in batched], self.ngram)
-        # Only the grams that may be indexed, grouped by text (most texts keep none).
-        maybe = np.flatnonzero(self._maybe_indexed(grams))
-        owner = np.searchsorted(offsets, maybe, side="right") - 1
-        found = np.searchsorted(owner, np.arange(len(batched) + 1))
-        per_text: list[np.ndarray | None] = [None] * len(texts)
-        none = np.empty(0, np.uint64)
-        for j, i in enumerate(batched):
-            per_text[i] = grams[maybe[found[j] : found[j + 1]]] if found[j + 1] > found[j] else none
-        may: list[bool | None] = [None] * len(texts)
+        """``[check(t) for t in texts]``: the batch's views are encoded once, the compiled
+        tokeniser hashes them all and keeps only the grams the bit table may hold, and the
+        docstring pre-filter runs on the batch."""
+        views, data, offsets = self._decoded_views(texts)
+        grams, gram_offsets = self.hasher.candidate_grams(data, offsets, self.ngram, self._table)
+        ends = gram_offsets.tolist()
+        may = [None] * len(texts)
         if self._has_words:
-            batch_may = self.docstring_filter.may_match_batch([views[i] for i in batched])
-            for i, m in zip(batched, batch_may.tolist(), strict=True):
-                may[i] = m
+            may = self.docstring_filter.may_match_batch(views, data, offsets).tolist()
         matches = []
-        for view, hashes, may_match in zip(views, per_text, may, strict=True):
-            hits = self._docstring_hits(view, may_match)
-            if hashes is None:
-                hashes = self.hasher.gram_hashes(view, self.ngram)
-            if len(hashes):
-                self._ngram_hits(hashes, hits)
+        for i, view in enumerate(views):
+            hits = self._docstring_hits(view, may[i])
+            if ends[i + 1] > ends[i]:
+                self._ngram_hits(grams[ends[i] : ends[i + 1]], hits)
             matches.append(self._match(hits) if hits else Match())
         return matches
+
+    def _decoded_views(self, texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """``_with_decoded`` of each text, and the views' bytes and offsets (``encode``): the
+        JSON strings are found by the compiled scan (``decontam_scan.json_string_spans``) and
+        only the texts that hold one are extended."""
+        data, offsets = encode(texts)
+        owners, starts, ends = self.hasher._scan.json_string_spans(data, offsets)
+        if not len(owners):
+            return texts, data, offsets
+        parts: dict[int, list[str]] = defaultdict(list)
+        raw = data.tobytes()
+        for i, a, b in zip(owners.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            try:
+                decoded = json.loads(raw[a:b].decode("utf-8", "surrogatepass"))
+            except ValueError:
+                continue
+            parts[i].append(decoded)
+        if not parts:
+            return texts, data, offsets
+        views = list(texts)
+        pieces = []
+        grown = np.zeros(len(texts) + 1, np.int64)  # bytes added up to each text
+        bounds = offsets.tolist()
+        done = 0
+        for i in sorted(parts):
+            extra = "\n" + "\n".join(parts[i])
+            views[i] = texts[i] + extra
+            added = extra.encode("utf-8", "surrogatepass")
+            pieces += [raw[done : bounds[i + 1]], added]
+            done = bounds[i + 1]
+            grown[i + 1] = len(added)
+        pieces.append(raw[done:])
+        data = np.frombuffer(b"".join(pieces), np.uint8)
+        return views, data, offsets + np.cumsum(grown)
 
     @staticmethod
     def _with_decoded(text: str) -> str:

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 
 import ahocorasick
 import numpy as np
-import polars as pl
 
 
 class DocstringAnchors:
@@ -34,7 +33,9 @@ class DocstringAnchors:
             gate.update(best[:1])
         # One word of every rule: a view without any of them matches no rule (a cheap
         # any-substring scan before the scan that finds every anchor word).
-        self._gate = sorted(gate)
+        from curate.dedup.decontam_scan import WordFinder  # numba: where an index is built
+
+        self._gate = WordFinder(sorted(gate))
         self.always = any(not r for r in self.rules)
         self._by_word: dict[int, list[frozenset[int]]] = {}
         for rule in self.rules:
@@ -46,6 +47,12 @@ class DocstringAnchors:
         self._empty = not ids
         if not self._empty:
             self.automaton.make_automaton()
+        self._words = WordFinder(sorted(ids, key=ids.__getitem__))  # column i: word of id i
+        # Rule r as the word ids it needs, padded with the always-true column len(ids).
+        width = max((len(rule) for rule in self.rules), default=0)
+        self._rule_table = np.full((len(self.rules), width), len(ids), np.int64)
+        for r, rule in enumerate(self.rules):
+            self._rule_table[r, : len(rule)] = sorted(rule)
 
     def may_match(self, view: str) -> bool:
         if self.always:
@@ -55,39 +62,21 @@ class DocstringAnchors:
         found = {i for _, i in self.automaton.iter(view)}
         return any(rule <= found for i in found for rule in self._by_word[i])
 
-    def may_match_batch(self, views: list[str]) -> np.ndarray:
-        """``[self.may_match(v) for v in views]`` from one polars (Rust Aho-Corasick) scan of
-        all views: the anchor words found in each view (every occurrence, overlapping), then each
-        rule (a set of words) checked on a views x words table."""
+    def may_match_batch(
+        self, views: list[str], data: np.ndarray, offsets: np.ndarray
+    ) -> np.ndarray:
+        """``[self.may_match(v) for v in views]``; ``data`` / ``offsets``: the views' bytes
+        (``decontam_tokens.encode``). A compiled scan for one word of each rule (the gate),
+        then, on the few views that pass, one for every anchor word; the rules are checked on
+        the views x words table."""
         if self.always:
             return np.ones(len(views), bool)
-        words = [w for w, _ in sorted(self.automaton.items(), key=lambda item: item[1])]
         out = np.zeros(len(views), bool)
-        if not words or not views:
+        if self._empty or not views:
             return out
-        series = pl.Series(views, dtype=pl.String)
-        gated = np.flatnonzero(series.str.contains_any(self._gate).to_numpy())
+        gated = np.flatnonzero(self._gate.holds_any(data, offsets))
         if gated.size:
-            out[gated] = self._match_rules(series.gather(gated), words)
+            table = np.ones((gated.size, self._words.count + 1), bool)  # the last: padding
+            table[:, :-1] = self._words.found(data, offsets, gated)
+            out[gated] = table[:, self._rule_table].all(axis=2).any(axis=1)
         return out
-
-    def _match_rules(self, series: pl.Series, words: list[str]) -> np.ndarray:
-        found = (
-            pl.DataFrame({"w": series.str.extract_many(words, overlapping=True)})
-            .with_row_index("view")
-            .explode("w")
-            .drop_nulls()
-            .unique()
-            .select(
-                "view", pl.col("w").replace_strict(words, range(len(words)), return_dtype=pl.Int64)
-            )
-        )
-        # Column len(words) is always True: it pads the rules to one width.
-        table = np.zeros((len(series), len(words) + 1), bool)
-        table[:, len(words)] = True
-        table[found["view"].to_numpy(), found["w"].to_numpy()] = True
-        width = max(len(rule) for rule in self.rules)
-        rules = np.full((len(self.rules), width), len(words), np.int64)
-        for r, rule in enumerate(self.rules):
-            rules[r, : len(rule)] = sorted(rule)
-        return table[:, rules].all(axis=2).any(axis=1)

@@ -6,19 +6,21 @@ from __future__ import annotations
 import copy
 import json
 import random
+import re
 
 import numpy as np
-import polars as pl
 import pytest
+import xxhash
 
+from curate.dedup import decontam_scan
 from curate.dedup.decontam import build_index, load_benchmark
 from curate.dedup.decontam_anchors import DocstringAnchors
 from curate.dedup.decontam_tokens import (
-    _TOKEN,
     TokenHasher,
+    encode,
     gram_hashes,
     normalized_tokens,
-    rust_token_pattern,
+    token_hash,
 )
 from tests.support.decontam_forms import FORMS, HARD_NEGATIVES
 
@@ -41,7 +43,8 @@ EDGE_CASES = [
     # Short strings are counted in characters, not UTF-8 bytes (24 kept, 25 dropped).
     "a = '" + "\u00e9" * 24 + "' + '" + "\u20ac" * 25 + "' + \"" + "\U0001f600" * 24 + '"',
 ]
-# Lone surrogates (decoded JSON escapes) only reach the per-text path.
+# Lone surrogates (decoded JSON escapes): tokenised from their surrogatepass bytes.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 SURROGATES = ["s = '\ud800' + \udfff.x + '" + "\ud800" * 25 + "' # \udc00", "\ud83d.\u00e9"]
 
 
@@ -57,7 +60,7 @@ def _texts() -> list[str]:
 
 @pytest.mark.parametrize("n", [1, 3, 10])
 def test_fast_hasher_equals_reference(n: int) -> None:
-    hasher = TokenHasher(max_cached=50)  # tiny cache: resets between texts are exercised too
+    hasher = TokenHasher()
     for text in _texts():
         expected = gram_hashes(normalized_tokens(text), n)
         got = hasher.gram_hashes(text, n)
@@ -112,29 +115,145 @@ def _batch_texts() -> list[str]:
     return _texts() + _unicode_texts() + ["", "", " \n\t"] + comments + crlf + [CLASS_EDGES]
 
 
-def test_rust_pattern_gives_the_python_tokens() -> None:
-    texts = [*_unicode_texts(), CLASS_EDGES, "x\x1cy", "1\xbd + 2\u0301"]
-    python = [_TOKEN.findall(t) for t in texts]
-    assert pl.Series(texts).str.extract_all(rust_token_pattern()).to_list() == python
-    # The explicit classes are needed: Rust's own \d \w \s give other tokens on these texts.
-    naive = pl.Series(texts).str.extract_all(_TOKEN.pattern).to_list()
-    assert naive != python
-    assert _TOKEN.findall("x\x1cy") == ["x", "y"]  # "\x1c" is whitespace for Python
-
-
 @pytest.mark.parametrize("n", [1, 3, 10])
 def test_batch_hasher_equals_reference(n: int) -> None:
     texts = _batch_texts()
     random.Random(n).shuffle(texts)  # neighbours of every kind
-    hasher = TokenHasher(max_cached=50)
+    hasher = TokenHasher()
     grams, offsets = hasher.batch_gram_hashes(texts, n)
     tokens, token_offsets = hasher.batch_token_hashes(texts)
     assert grams.dtype == np.uint64 and len(offsets) == len(texts) + 1 == len(token_offsets)
     for i, text in enumerate(texts):
         expected = gram_hashes(normalized_tokens(text), n)
         assert np.array_equal(grams[offsets[i] : offsets[i + 1]], expected), text[:80]
-        expected_tokens = hasher.token_hashes(text)
-        assert np.array_equal(tokens[token_offsets[i] : token_offsets[i + 1]], expected_tokens)
+        expected_tokens = [token_hash(t) for t in normalized_tokens(text)]
+        assert tokens[token_offsets[i] : token_offsets[i + 1]].tolist() == expected_tokens
+
+
+# Fragments where a compiled tokeniser could part from ``_TOKEN`` / ``normalized_tokens``.
+FRAGMENTS = [
+    *("self", "len", "print", "List", "x", "_y9", "obj", "lower", "ID", "S", "match", "None"),
+    *(".", "obj.", ". ", "..", "1.5e3", "0x1F", "1..2", "2_000", ".5", "9x.y", "1\u00e9"),
+    *("größe", "π", "naïve", "変数", "é", "x\u00b5", "\u02b0", "\u2160", "\u0301", "e\u0301"),
+    *("\u00bd", "\u00b2", "\u0663\u0664", "\u0966", "\uff10", "3\u00bd", "\u0663.x", "7\u0301"),
+    *("\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\xa0", "\u2028", "\u3000", "\t", "\x0b", "\x0c"),
+    *('"', "'", '"""', "'''", '""', "''", "\\", '\\"', "\\'", "\\\n", "\n", "\r\n", "\\x"),
+    *("#", "# c", "//", "/", "/ /", "#!", "'abc'", '"q\\"q"', "'" + "é" * 24 + "'"),
+    *("'" + "€" * 25 + "'", '"' + "\U0001f600" * 24 + '"', "😀", "\U0010ffff", "\x00"),
+    *("\ud800", "\udfff", "\ud83d\ude00", "x.\ud800", "'\udc00'", "\ud800" * 3),
+]
+
+
+def _fuzz_texts(count: int, seed: int) -> list[str]:
+    """Random concatenations of ``FRAGMENTS``, whitespace and random code points (surrogates
+    included: the tokeniser reads ``surrogatepass`` bytes like any others)."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        parts = []
+        for _ in range(rng.randrange(0, 80)):
+            r = rng.random()
+            if r < 0.1:
+                parts.append(chr(rng.randrange(0x110000)))
+            elif r < 0.25:
+                parts.append(rng.choice([" ", "\n", "\r\n", "  "]))
+            else:
+                parts.append(rng.choice(FRAGMENTS))
+        out.append("".join(parts))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_compiled_tokeniser_equals_reference_on_fuzzed_texts(seed: int) -> None:
+    texts = _fuzz_texts(1500, seed)
+    assert any(_SURROGATE.search(t) for t in texts) and any("\x1c" in t for t in texts)
+    hasher = TokenHasher()
+    tokens, token_offsets = hasher.batch_token_hashes(texts)
+    grams, offsets = hasher.batch_gram_hashes(texts, 10)
+    for i, text in enumerate(texts):
+        expected = [token_hash(t) for t in normalized_tokens(text)]
+        assert tokens[token_offsets[i] : token_offsets[i + 1]].tolist() == expected, repr(text)
+        want = gram_hashes(normalized_tokens(text), 10)
+        assert np.array_equal(grams[offsets[i] : offsets[i + 1]], want), repr(text)
+
+
+def test_rolled_grams_equal_the_definition_on_a_long_text() -> None:
+    text = "\n".join(t.code + t.test for t in load_benchmark("humaneval"))
+    grams = TokenHasher().gram_hashes(text, 10)
+    assert len(grams) > 20_000
+    assert np.array_equal(grams, gram_hashes(normalized_tokens(text), 10))
+
+
+def test_compiled_xxh3_equals_xxhash_on_every_length_class() -> None:
+    rng = random.Random(8)
+    lengths = [*range(300), 1023, 1024, 1025, 2047, 2048, 2049, 5000, 20_000]
+    blobs = [rng.randbytes(n) for n in lengths]
+    starts = np.cumsum([0, *lengths[:-1]])
+    data = np.frombuffer(b"".join(blobs), np.uint8)
+    got = decontam_scan.xxh3_many(data, starts, np.array(lengths))
+    assert got.tolist() == [xxhash.xxh3_64_intdigest(b) for b in blobs]
+
+
+def test_code_point_classes_are_pythons() -> None:
+    classes = decontam_scan.code_point_classes()
+    points = [*range(0, 0x110000, 97), *map(ord, CLASS_EDGES), 0xD800, 0xDFFF, 0x1C, 0x5F]
+    for cp in points:
+        ch = chr(cp)
+        bits = (
+            (decontam_scan.DIGIT if re.match(r"\d", ch) else 0)
+            | (decontam_scan.WORD if re.match(r"\w", ch) else 0)
+            | (decontam_scan.SPACE if re.match(r"\s", ch) else 0)
+            | (decontam_scan.ALPHA if ch.isalpha() else 0)
+        )
+        assert classes[cp] == bits, hex(cp)
+    assert classes[0x1C] == decontam_scan.SPACE and classes[0xBD] == decontam_scan.WORD
+
+
+def _json_texts(count: int) -> list[str]:
+    """JSON-like texts: string literals around the 40-character floor, with escaped newlines,
+    escaped quotes and backslashes, invalid escapes, real newlines, unclosed quotes."""
+    rng = random.Random(10)
+    pieces = ['"', '"', "a", "é", "€", "\\n", "\\\\", '\\"', "\\q", "\\u00e9", "\\ud800", "\n"]
+    pieces += ["x" * 20, "y" * 39, ": ", ", ", "\\", "\\\\n", "n"]
+    out = []
+    for _ in range(count):
+        parts = [rng.choice(pieces) for _ in range(rng.randrange(0, 40))]
+        out.append("".join(parts))
+    out.append(json.dumps({"prompt": "def f():\n" + "    return 1\n" * 5, "k": "z" * 50}))
+    return out
+
+
+def test_compiled_json_strings_equal_the_definition(indexes) -> None:
+    _, index, _ = indexes
+    texts = _json_texts(3000)
+    views, data, offsets = index._decoded_views(texts)
+    expected = [index._with_decoded(t) for t in texts]
+    assert views == expected
+    assert sum(v != t for v, t in zip(views, texts, strict=True)) > 50
+    want_data, want_offsets = encode(expected)
+    assert np.array_equal(data, want_data) and np.array_equal(offsets, want_offsets)
+
+
+def test_word_finder_finds_every_substring() -> None:
+    rng = random.Random(9)
+    alphabet = ["a", "b", "x", "f(5", ")", "palin", "drome", "grö", "ße", "€", "tail", ".", " "]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(12))) for _ in range(3000)]
+    texts += ["\ud800palindrome", "x\udfff"]  # lone surrogates: their surrogatepass bytes
+    encoded = encode(texts)
+    for words in (
+        ["f(5)", "palindrome", "größe", "x", "ab", "€€", "tail."],  # 1-byte keys
+        ["palindrome", "drome", "größe"],  # 4-byte keys, shared prefixes
+    ):
+        finder = decontam_scan.WordFinder(words)
+        got = finder.holds_any(*encoded).tolist()
+        assert got == [any(w in t for w in words) for t in texts]
+        assert 0 < sum(got) < len(texts)
+        docs = np.arange(0, len(texts), 3)
+        table = finder.found(*encoded, docs)
+        assert table.tolist() == [[w in texts[d] for w in words] for d in docs.tolist()]
+    assert not decontam_scan.WordFinder([]).holds_any(*encoded).any()
+    with pytest.raises(ValueError):
+        decontam_scan.WordFinder(["a", "a"])
 
 
 def test_batch_attribute_rule_stays_inside_a_text() -> None:
@@ -214,8 +333,9 @@ def test_may_match_batch_equals_may_match(indexes) -> None:
     tasks, index, unfiltered = indexes
     texts = [*_check_texts(tasks), "# " + "\n# ".join(tasks[12].texts[0].split())]
     anchors = index.docstring_filter
-    got = anchors.may_match_batch(texts)
+    encoded = encode(texts)
+    got = anchors.may_match_batch(texts, *encoded)
     assert got.tolist() == [anchors.may_match(t) for t in texts]
     assert 0 < got.sum() < len(texts)
-    assert unfiltered.docstring_filter.may_match_batch(texts).all()
-    assert not DocstringAnchors([]).may_match_batch(texts).any()
+    assert unfiltered.docstring_filter.may_match_batch(texts, *encoded).all()
+    assert not DocstringAnchors([]).may_match_batch(texts, *encoded).any()

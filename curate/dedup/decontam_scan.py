@@ -1,0 +1,732 @@
+"""Compiled (numba) tokeniser and hasher for the decontamination n-grams.
+
+``token_hashes`` walks a batch's UTF-8 bytes (``surrogatepass``, so lone surrogates are three
+bytes like any other character) once, text by text, with exactly the grammar of
+``decontam_tokens._TOKEN`` and the rules of ``normalized_tokens``: docstrings, comments and
+strings over 24 characters dropped, identifiers as ``ID`` unless kept (keywords, builtins) or
+right after a ``.``, short strings as ``S:body``. Each kept token is hashed in place with XXH3-64
+(``_xxh3``, written from the XXH3 specification; equal to ``xxhash.xxh3_64_intdigest``, tested
+on every length class), so no token ever goes back to Python. Unicode classes (Python's ``re``
+``\\d``, ``\\w``, ``\\s`` and ``str.isalpha``) come from a code-point table built from Python
+itself (``code_point_classes``), once per machine, from the disk cache after that.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+
+import numpy as np
+import xxhash
+
+from curate.engine.diskcache import cached_arrays
+from curate.engine.jit import compiled, readonly
+
+DIGIT, WORD, SPACE, ALPHA = 1, 2, 4, 8
+"""Bits of ``code_point_classes``: Python ``re``'s ``\\d``, ``\\w``, ``\\s``; ``str.isalpha``."""
+
+
+# XXH3's default secret (192 bytes) and primes, from the XXH3 specification.
+SECRET = np.frombuffer(
+    bytes.fromhex(
+        "b8fe6c3923a44bbe7c01812cf721ad1cded46de9839097db7240a4a4b7b3671f"
+        "cb79e64eccc0e578825ad07dccff7221b8084674f743248ee03590e6813a264c"
+        "3c2852bb91c300cb88d0658b1b532ea371644897a20df94e3819ef46a9deacd8"
+        "a8fa763fe39c343ff9dcbbc7c70b4f1d8a51e04bcdb45931c89f7ec9d9787364"
+        "eac5ac8334d3ebc3c581a0fffa1363eb170ddd51b7f0da49d316552629d4689e"
+        "2b16be587d47a1fc8ff8b8d17ad031ce45cb3a8f95160428afd7fbcabb4b407e"
+    ),
+    np.uint8,
+)
+_P32_1 = np.uint64(0x9E3779B1)
+_P32_2 = np.uint64(0x85EBCA77)
+_P32_3 = np.uint64(0xC2B2AE3D)
+_P64_1 = np.uint64(0x9E3779B185EBCA87)
+_P64_2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_P64_3 = np.uint64(0x165667B19E3779F9)
+_P64_4 = np.uint64(0x85EBCA77C2B2AE63)
+_P64_5 = np.uint64(0x27D4EB2F165667C5)
+_MX1 = np.uint64(0x165667919E3779F9)
+_MX2 = np.uint64(0x9FB21C651E98DF25)
+_LO32 = np.uint64(0xFFFFFFFF)
+
+
+@compiled(inline="always")
+def _r64(a: np.ndarray, i: int) -> np.uint64:
+    """Little-endian uint64 of ``a[i:i + 8]``."""
+    v = np.uint64(0)
+    for k in range(8):
+        v |= np.uint64(a[i + k]) << np.uint64(8 * k)
+    return v
+
+
+@compiled(inline="always")
+def _fold(a: np.uint64, b: np.uint64) -> np.uint64:
+    """The 128-bit product ``a * b``, its low and high halves xor-ed (from 32-bit halves)."""
+    a_lo, a_hi = a & _LO32, a >> np.uint64(32)
+    b_lo, b_hi = b & _LO32, b >> np.uint64(32)
+    lo_lo = a_lo * b_lo
+    hi_lo = a_hi * b_lo
+    lo_hi = a_lo * b_hi
+    cross = (lo_lo >> np.uint64(32)) + (hi_lo & _LO32) + lo_hi
+    upper = (hi_lo >> np.uint64(32)) + (cross >> np.uint64(32)) + a_hi * b_hi
+    return (a * b) ^ upper
+
+
+@compiled(inline="always")
+def _rotl(x: np.uint64, r: int) -> np.uint64:
+    return (x << np.uint64(r)) | (x >> np.uint64(64 - r))
+
+
+@compiled(inline="always")
+def _avalanche64(h: np.uint64) -> np.uint64:
+    h ^= h >> np.uint64(33)
+    h *= _P64_2
+    h ^= h >> np.uint64(29)
+    h *= _P64_3
+    return h ^ (h >> np.uint64(32))
+
+
+@compiled(inline="always")
+def _avalanche(h: np.uint64) -> np.uint64:
+    h ^= h >> np.uint64(37)
+    h *= _MX1
+    return h ^ (h >> np.uint64(32))
+
+
+@compiled(inline="always")
+def _mix16(a: np.ndarray, i: int, s: np.ndarray, j: int) -> np.uint64:
+    return _fold(_r64(a, i) ^ _r64(s, j), _r64(a, i + 8) ^ _r64(s, j + 8))
+
+
+@compiled(inline="always")
+def _acc512(acc: np.ndarray, a: np.ndarray, i: int, s: np.ndarray, j: int) -> None:
+    for k in range(8):
+        value = _r64(a, i + 8 * k)
+        key = value ^ _r64(s, j + 8 * k)
+        acc[k ^ 1] += value
+        acc[k] += (key & _LO32) * (key >> np.uint64(32))
+
+
+@compiled()
+def _xxh3_long(a: np.ndarray, start: int, n: int, s: np.ndarray) -> np.uint64:
+    """XXH3-64 (seed 0) of more than 240 bytes: 8 accumulators over 64-byte stripes."""
+    acc = np.empty(8, np.uint64)
+    acc[0], acc[1], acc[2], acc[3] = _P32_3, _P64_1, _P64_2, _P64_3
+    acc[4], acc[5], acc[6], acc[7] = _P64_4, _P32_2, _P64_5, _P32_1
+    stripes = (s.size - 64) // 8
+    block = 64 * stripes
+    blocks = (n - 1) // block
+    for b in range(blocks):
+        for k in range(stripes):
+            _acc512(acc, a, start + b * block + 64 * k, s, 8 * k)
+        for k in range(8):  # scramble
+            x = acc[k]
+            x ^= x >> np.uint64(47)
+            x ^= _r64(s, s.size - 64 + 8 * k)
+            acc[k] = x * _P32_1
+    for k in range(((n - 1) - block * blocks) // 64):
+        _acc512(acc, a, start + blocks * block + 64 * k, s, 8 * k)
+    _acc512(acc, a, start + n - 64, s, s.size - 64 - 7)
+    h = np.uint64(n) * _P64_1
+    for k in range(4):
+        h += _fold(acc[2 * k] ^ _r64(s, 11 + 16 * k), acc[2 * k + 1] ^ _r64(s, 19 + 16 * k))
+    return _avalanche(h)
+
+
+@compiled()
+def _xxh3_over_128(a: np.ndarray, start: int, n: int, s: np.ndarray) -> np.uint64:
+    """XXH3-64 (seed 0) of more than 128 bytes."""
+    if n <= 240:
+        h = np.uint64(n) * _P64_1
+        for k in range(8):
+            h += _mix16(a, start + 16 * k, s, 16 * k)
+        h = _avalanche(h)
+        for k in range(8, n // 16):
+            h += _mix16(a, start + 16 * k, s, 16 * (k - 8) + 3)
+        h += _mix16(a, start + n - 16, s, 136 - 17)
+        return _avalanche(h)
+    return _xxh3_long(a, start, n, s)
+
+
+def _secret_word(offset: int, size: int = 8) -> np.uint64:
+    return np.uint64(int.from_bytes(SECRET[offset : offset + size].tobytes(), "little"))
+
+
+# The secret's words that inputs of up to 16 bytes use (compile-time constants).
+_S_1TO3 = _secret_word(0, 4) ^ _secret_word(4, 4)
+_S_4TO8 = _secret_word(8) ^ _secret_word(16)
+_S_9TO16_LO = _secret_word(24) ^ _secret_word(32)
+_S_9TO16_HI = _secret_word(40) ^ _secret_word(48)
+_S_EMPTY = _secret_word(56) ^ _secret_word(64)
+
+
+@compiled(inline="always")
+def _load(a: np.ndarray, i: int, n: int) -> np.uint64:
+    """Little-endian uint64 of the ``n`` (at most 8) bytes ``a[i:i + n]``, zero-padded."""
+    v = np.uint64(0)
+    for k in range(n):
+        v |= np.uint64(a[i + k]) << np.uint64(8 * k)
+    return v
+
+
+@compiled()
+def _xxh3_short(n: int, first: np.uint64, last: np.uint64) -> np.uint64:
+    """XXH3-64 (seed 0, default secret) of ``n <= 16`` bytes, from scalars only (so a call costs
+    no reference counting): ``first`` / ``last`` are the little-endian loads of the first and
+    the last ``min(n, 8)`` bytes."""
+    if n > 8:
+        lo = first ^ _S_9TO16_LO
+        hi = last ^ _S_9TO16_HI
+        swapped = np.uint64(0)
+        for k in range(8):
+            swapped |= ((lo >> np.uint64(8 * k)) & np.uint64(255)) << np.uint64(56 - 8 * k)
+        return _avalanche(np.uint64(n) + swapped + hi + _fold(lo, hi))
+    if n >= 4:
+        tail = (first >> np.uint64(8 * (n - 4))) & _LO32
+        h = (tail + ((first & _LO32) << np.uint64(32))) ^ _S_4TO8
+        h ^= _rotl(h, 49) ^ _rotl(h, 24)
+        h *= _MX2
+        h ^= (h >> np.uint64(35)) + np.uint64(n)
+        h *= _MX2
+        return h ^ (h >> np.uint64(28))
+    if n > 0:
+        c1 = first & np.uint64(255)
+        c2 = (first >> np.uint64(8 * (n >> 1))) & np.uint64(255)
+        c3 = (first >> np.uint64(8 * (n - 1))) & np.uint64(255)
+        combined = (
+            (c1 << np.uint64(16)) | (c2 << np.uint64(24)) | c3 | (np.uint64(n) << np.uint64(8))
+        )
+        return _avalanche64(combined ^ _S_1TO3)
+    return _avalanche64(_S_EMPTY)
+
+
+@compiled(inline="always")
+def _hash_at(a: np.ndarray, start: int, n: int) -> np.uint64:
+    """``_xxh3`` of ``a[start:start + n]``, inlined for short tokens (most), a call otherwise."""
+    if n <= 16:
+        k = min(n, 8)
+        return _xxh3_short(n, _load(a, start, k), _load(a, start + n - k, k))
+    return _xxh3(a, start, n, SECRET)
+
+
+@compiled()
+def _xxh3(a: np.ndarray, start: int, n: int, s: np.ndarray) -> np.uint64:
+    """XXH3-64 with seed 0 and the default secret ``s`` of the bytes ``a[start:start + n]``."""
+    if n <= 16:
+        k = min(n, 8)
+        return _xxh3_short(n, _load(a, start, k), _load(a, start + n - k, k))
+    if n <= 128:
+        h = np.uint64(n) * _P64_1
+        if n > 32:
+            if n > 64:
+                if n > 96:
+                    h += _mix16(a, start + 48, s, 96)
+                    h += _mix16(a, start + n - 64, s, 112)
+                h += _mix16(a, start + 32, s, 64)
+                h += _mix16(a, start + n - 48, s, 80)
+            h += _mix16(a, start + 16, s, 32)
+            h += _mix16(a, start + n - 32, s, 48)
+        h += _mix16(a, start, s, 0)
+        h += _mix16(a, start + n - 16, s, 16)
+        return _avalanche(h)
+    return _xxh3_over_128(a, start, n, s)
+
+
+@compiled()
+def _xxh3_many(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    out = np.empty(starts.size, np.uint64)
+    for k in range(starts.size):
+        out[k] = _xxh3(data, starts[k], lengths[k], SECRET)
+    return out
+
+
+def xxh3_many(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``xxh3_64_intdigest(data[s:s + n])`` for each start ``s`` and length ``n`` (for tests
+    and the keep table)."""
+    return _xxh3_many(readonly(data), starts.astype(np.int64), lengths.astype(np.int64))
+
+
+def code_point_classes() -> np.ndarray:
+    """Per code point (surrogates included), the ``DIGIT`` / ``WORD`` / ``SPACE`` bits Python's
+    ``re`` gives it and ``ALPHA`` for ``str.isalpha``: the tokeniser then agrees with ``_TOKEN``
+    on every character. Built (about 0.5 CPU-s) once per machine and Python version."""
+    return cached_arrays(
+        "decontam-code-points",
+        [sys.version, unicodedata.unidata_version],
+        _build_classes,
+        lambda arrays: arrays["classes"],
+    )
+
+
+def _build_classes() -> dict[str, np.ndarray]:
+    size = 0x110000
+    chars = "".join(map(chr, range(size)))
+    table = np.zeros(size, np.uint8)
+    for bit, cls in ((DIGIT, r"\d"), (WORD, r"\w"), (SPACE, r"\s")):
+        for m in re.finditer(cls + "+", chars):
+            table[m.start() : m.end()] |= bit
+    table |= np.fromiter(map(str.isalpha, chars), np.bool_, size) * np.uint8(ALPHA)
+    return {"classes": table}
+
+
+@compiled(inline="always")
+def _decode(data: np.ndarray, i: int, end: int) -> tuple[int, int]:
+    """Code point at ``i`` and its length in bytes (generic decoding: surrogates included)."""
+    c = np.int64(data[i])
+    if c < 0x80:
+        return c, 1
+    if c >= 0xF0 and i + 3 < end:
+        cp = (c & 7) << 18 | (np.int64(data[i + 1]) & 63) << 12
+        return cp | (np.int64(data[i + 2]) & 63) << 6 | (np.int64(data[i + 3]) & 63), 4
+    if c >= 0xE0 and i + 2 < end:
+        cp = (c & 15) << 12 | (np.int64(data[i + 1]) & 63) << 6
+        return cp | (np.int64(data[i + 2]) & 63), 3
+    if c >= 0xC0 and i + 1 < end:
+        return (c & 31) << 6 | (np.int64(data[i + 1]) & 63), 2
+    return c, 1  # not reached for valid UTF-8
+
+
+@compiled(inline="always")
+def _kept_name(
+    data: np.ndarray,
+    i: int,
+    n: int,
+    h: np.uint64,
+    keep_hash: np.ndarray,
+    keep_at: np.ndarray,
+    words: np.ndarray,
+) -> bool:
+    """Whether ``data[i:i + n]`` (of FNV-1a hash ``h``, ``fnv1a``) is a kept name: an
+    open-addressing table of hashes ``keep_hash`` and (start, length) rows ``keep_at`` into
+    ``words``, a hit confirmed byte by byte."""
+    mask = keep_hash.size - 1
+    slot = np.int64(h & np.uint64(mask))
+    while keep_at[slot, 1] != 0:
+        if keep_hash[slot] == h and keep_at[slot, 1] == n:
+            w = keep_at[slot, 0]
+            for k in range(n):  # noqa: SIM110 (a loop numba compiles)
+                if words[w + k] != data[i + k]:
+                    return False
+            return True
+        slot = (slot + 1) & mask
+    return False
+
+
+@compiled()
+def _token_hashes(
+    data: np.ndarray,
+    offsets: np.ndarray,
+    classes: np.ndarray,
+    keep_hash: np.ndarray,
+    keep_at: np.ndarray,
+    words: np.ndarray,
+    id_hash: np.uint64,
+    byte_hash: np.ndarray,
+    short_string: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised token hashes of each text ``data[offsets[d]:offsets[d + 1]]``, concatenated,
+    and the offsets of each text's slice. Left-most-first alternation as in ``_TOKEN``: triple-
+    quoted string, quoted string, ``#`` / ``//`` comment, ASCII name, number, one non-space
+    character."""
+    out = np.empty(max(data.size, 1), np.uint64)
+    token_offsets = np.zeros(offsets.size, np.int64)
+    scratch = np.empty(2 + 4 * short_string, np.uint8)  # S: and a body of 4-byte characters
+    scratch[0], scratch[1] = 83, 58  # "S:"
+    count = 0
+    for d in range(offsets.size - 1):
+        a, b = offsets[d], offsets[d + 1]
+        after_dot = False
+        # A triple-quote search from here on finds no close (one from there failed), per quote.
+        no_triple_34 = no_triple_39 = b
+        i = a
+        while i < b:
+            c = data[i]
+            if c == 34 or c == 39:  # a quote
+                no_triple = no_triple_34 if c == 34 else no_triple_39
+                if i + 2 < b and data[i + 1] == c and data[i + 2] == c and i < no_triple:
+                    j = i + 3
+                    while j + 2 < b and not (
+                        data[j] == c and data[j + 1] == c and data[j + 2] == c
+                    ):
+                        j += 1
+                    if j + 2 < b:
+                        i = j + 3  # docstring or long text: dropped
+                        continue
+                    if c == 34:
+                        no_triple_34 = i
+                    else:
+                        no_triple_39 = i
+                j = i + 1
+                closed = False
+                while j < b:
+                    x = data[j]
+                    if x == c:
+                        closed = True
+                        break
+                    if x == 10:
+                        break
+                    if x == 92:  # backslash: escapes any character but a newline
+                        if j + 1 < b and data[j + 1] != 10:
+                            j += 2
+                            continue
+                        break
+                    j += 1
+                if not closed:  # the quote alone: an empty body
+                    out[count] = _hash_at(scratch, 0, 2)
+                    count += 1
+                    after_dot = False
+                    i += 1
+                    continue
+                chars = 0
+                for k in range(i + 1, j):
+                    if data[k] & 0xC0 != 0x80:
+                        chars += 1
+                if chars <= short_string:
+                    body = j - i - 1
+                    for k in range(body):  # a loop: a slice would be a reference-counted view
+                        scratch[2 + k] = data[i + 1 + k]
+                    out[count] = _hash_at(scratch, 0, 2 + body)
+                    count += 1
+                    after_dot = False
+                i = j + 1
+                continue
+            if c == 35 or (c == 47 and i + 1 < b and data[i + 1] == 47):  # "#" or "//"
+                while i < b and data[i] != 10:
+                    i += 1
+                continue
+            if (65 <= c <= 90) or (97 <= c <= 122) or c == 95:  # [A-Za-z_][A-Za-z_0-9]*
+                j = i + 1
+                key = (_FNV_BASIS ^ np.uint64(c)) * _FNV_PRIME
+                while j < b:
+                    x = data[j]
+                    if (65 <= x <= 90) or (97 <= x <= 122) or (48 <= x <= 57) or x == 95:
+                        key = (key ^ np.uint64(x)) * _FNV_PRIME
+                        j += 1
+                    else:
+                        break
+                # Only a kept name or one after "." needs its hash; any other is "ID".
+                if after_dot or _kept_name(data, i, j - i, key, keep_hash, keep_at, words):
+                    h = _hash_at(data, i, j - i)
+                else:
+                    h = id_hash
+                out[count] = h
+                count += 1
+                after_dot = False
+                i = j
+                continue
+            if c < 128 and not 48 <= c <= 57:  # ASCII space or punctuation
+                if classes[c] & SPACE == 0:
+                    out[count] = byte_hash[c]
+                    count += 1
+                    after_dot = c == 46
+                i += 1
+                continue
+            cp, size = _decode(data, i, b)
+            cls = classes[cp]
+            if cls & DIGIT:  # [\d][\w.]*
+                j = i + size
+                while j < b:
+                    cp, size = _decode(data, j, b)
+                    if cp == 46 or classes[cp] & WORD:
+                        j += size
+                    else:
+                        break
+                out[count] = _hash_at(data, i, j - i)
+                count += 1
+                after_dot = False
+                i = j
+                continue
+            if cls & SPACE:
+                i += size
+                continue
+            h = _hash_at(data, i, size)  # one non-space character
+            if cls & ALPHA and cp > 127 and not after_dot:
+                h = id_hash  # a non-ASCII letter is a name (never a kept one)
+            out[count] = h
+            count += 1
+            after_dot = cp == 46
+            i += size
+        token_offsets[d + 1] = count
+    return out[:count].copy(), token_offsets
+
+
+_FNV_BASIS = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+def fnv1a(name: bytes) -> int:
+    """64-bit FNV-1a of ``name``: the cheap key of the kept-name table (the tokeniser computes
+    it while it scans a name)."""
+    h = int(_FNV_BASIS)
+    for byte in name:
+        h = ((h ^ byte) * int(_FNV_PRIME)) & (2**64 - 1)
+    return h
+
+
+def keep_table(names: frozenset[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The kept names as an open-addressing table (``_kept_name``): FNV-1a hashes, (start,
+    length) rows, and the names' concatenated bytes."""
+    ordered = sorted(names)
+    size = 16
+    while size < 4 * len(ordered):
+        size *= 2
+    keep_hash = np.zeros(size, np.uint64)
+    keep_at = np.zeros((size, 2), np.int64)
+    start = 0
+    for name in ordered:
+        h = fnv1a(name)
+        slot = h & (size - 1)
+        while keep_at[slot, 1]:
+            slot = (slot + 1) & (size - 1)
+        keep_hash[slot], keep_at[slot] = h, (start, len(name))
+        start += len(name)
+    return keep_hash, keep_at, readonly(np.frombuffer(b"".join(ordered), np.uint8))
+
+
+_classes: np.ndarray | None = None
+_BYTE_HASH = np.array([xxhash.xxh3_64_intdigest(bytes([c])) for c in range(128)], np.uint64)
+"""XXH3 of each one-byte (ASCII) token."""
+
+
+def token_hashes(
+    data: np.ndarray,
+    offsets: np.ndarray,
+    keep: tuple[np.ndarray, np.ndarray, np.ndarray],
+    id_hash: int,
+    short_string: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised token hashes of the texts ``data[offsets[d]:offsets[d + 1]]`` (UTF-8 with
+    ``surrogatepass``) and the offsets of each text's slice (see ``_token_hashes``); the rules'
+    constants (``ID``'s hash, the longest short string) come from ``decontam_tokens``."""
+    global _classes
+    if _classes is None:
+        _classes = code_point_classes()
+    return _token_hashes(
+        readonly(data), offsets, _classes, *keep, np.uint64(id_hash), _BYTE_HASH, short_string
+    )
+
+
+@compiled()
+def _grams(
+    th: np.ndarray,
+    offsets: np.ndarray,
+    n: int,
+    mix: np.uint64,
+    mix_inverse: np.uint64,
+    table: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per text, the hash of the ``n``-gram at each token position (one gram of all tokens
+    when fewer than ``n``): ``sum(th[i + j] * M**j)`` modulo 2**64 (``M``: ``mix``), rolled from
+    one gram to the next (``M`` is odd, so the division by ``M`` is exact). Only grams whose low bits are set in
+    ``table`` (a power-of-two size) are kept; returns them and each text's offsets in them."""
+    out = np.empty(max(th.size, 1), np.uint64)
+    gram_offsets = np.zeros(offsets.size, np.int64)
+    mask = np.uint64(table.size - 1)
+    count = 0
+    for d in range(offsets.size - 1):
+        a, b = offsets[d], offsets[d + 1]
+        if b > a:
+            k = min(n, b - a)
+            top = np.uint64(1)  # M ** (k - 1)
+            g = np.uint64(0)
+            for j in range(k - 1, -1, -1):
+                g = g * mix + th[a + j]
+                if j:
+                    top *= mix
+            for i in range(a, b - k + 1):
+                if i > a:
+                    g = (g - th[i - 1]) * mix_inverse + th[i + k - 1] * top
+                if table[np.int64(g & mask)]:
+                    out[count] = g
+                    count += 1
+        gram_offsets[d + 1] = count
+    return out[:count].copy(), gram_offsets
+
+
+_ALL = np.ones(1, np.bool_)
+
+
+def gram_hashes(
+    th: np.ndarray, offsets: np.ndarray, n: int, mix: np.uint64, table: np.ndarray = _ALL
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``n``-gram hashes (multiplier ``mix``, odd) of each text's token hashes
+    ``th[offsets[d]:offsets[d + 1]]``, concatenated, and each text's offsets in them; with
+    ``table`` (bools, a power-of-two size) only the grams whose low bits it holds."""
+    inverse = np.uint64(pow(int(mix), -1, 1 << 64))
+    return _grams(th, offsets, n, np.uint64(mix), inverse, table)
+
+
+_SPREAD = np.uint64(0x9E3779B97F4A7C15)
+"""Multiplier that spreads a word key into the bitmap index (its top 16 bits)."""
+
+
+@compiled()
+def _find_words(
+    data: np.ndarray,
+    offsets: np.ndarray,
+    docs: np.ndarray,
+    first_only: bool,
+    width: int,
+    bitmap: np.ndarray,
+    prefixes: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    ids: np.ndarray,
+    words: np.ndarray,
+    count: int,
+) -> np.ndarray:
+    """Per text of ``docs``, which of ``count`` words it holds (row ``k``, column ``ids[w]`` for
+    the word ``words[starts[w]:starts[w] + lengths[w]]``; words sorted by ``prefixes``, the
+    big-endian key of their first ``width`` bytes); ``first_only``: stop at a text's first
+    word. A rolling key of the last ``width`` bytes is looked up in ``bitmap`` and, on a hit,
+    in ``prefixes``; the words with that prefix are compared in full."""
+    out = np.zeros((docs.size, count), np.bool_)
+    key_mask = (np.uint64(1) << np.uint64(8 * width)) - np.uint64(1)
+    shift = np.uint64(64 - 16)
+    for r in range(docs.size):
+        a, b = offsets[docs[r]], offsets[docs[r] + 1]
+        key = np.uint64(0)
+        done = False
+        for i in range(a, b):
+            key = ((key << np.uint64(8)) | np.uint64(data[i])) & key_mask
+            if i - a + 1 < width or not bitmap[np.int64((key * _SPREAD) >> shift)]:
+                continue
+            start = i - width + 1
+            w = np.searchsorted(prefixes, key)
+            while w < prefixes.size and prefixes[w] == key:
+                n = lengths[w]
+                if start + n <= b:
+                    same = True
+                    for k in range(width, n):
+                        if data[start + k] != words[starts[w] + k]:
+                            same = False
+                            break
+                    if same:
+                        out[r, ids[w]] = True
+                        if first_only:
+                            done = True
+                            break
+                w += 1
+            if done:
+                break
+    return out
+
+
+class WordFinder:
+    """Which of ``words`` (distinct, non-empty) texts hold as substrings, by a compiled search
+    on their UTF-8 bytes (a byte match of valid UTF-8 starts at a character)."""
+
+    def __init__(self, words: list[str]):
+        encoded = [w.encode() for w in words]
+        if len(set(encoded)) != len(encoded) or not all(encoded):
+            raise ValueError("words must be distinct and non-empty")
+        self.count = len(encoded)
+        self.width = min([4, *map(len, encoded)])
+        keys = [int.from_bytes(w[: self.width], "big") for w in encoded]
+        order = np.argsort(np.array(keys, np.uint64), kind="stable")
+        self.ids = order.astype(np.int64)
+        self.prefixes = np.array(keys, np.uint64)[order]
+        self.lengths = np.array([len(encoded[i]) for i in order], np.int64)
+        self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
+        self.words = readonly(np.frombuffer(b"".join(encoded[i] for i in order) or b"\0", np.uint8))
+        self.bitmap = np.zeros(1 << 16, np.bool_)
+        with np.errstate(over="ignore"):
+            self.bitmap[((self.prefixes * _SPREAD) >> np.uint64(48)).astype(np.intp)] = True
+        self.holds_any(readonly(np.zeros(8, np.uint8)), np.array([0, 8]))  # compile or load
+
+    def found(self, data: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """Bools (``len(docs)`` x ``len(words)``): which words each text of ``docs`` holds."""
+        return self._find(data, offsets, docs, False)
+
+    def holds_any(self, data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Per text of ``data`` split at ``offsets``: does it hold any of the words."""
+        docs = np.arange(offsets.size - 1, dtype=np.int64)
+        return self._find(data, offsets, docs, True).any(axis=1)
+
+    def _find(self, data: np.ndarray, offsets: np.ndarray, docs: np.ndarray, first: bool):
+        if not self.count:
+            return np.zeros((docs.size, 0), np.bool_)
+        return _find_words(
+            readonly(data),
+            offsets,
+            docs.astype(np.int64),
+            first,
+            self.width,
+            self.bitmap,
+            self.prefixes,
+            self.starts,
+            self.lengths,
+            self.ids,
+            self.words,
+            self.count,
+        )
+
+
+@compiled()
+def _json_string_spans(
+    data: np.ndarray, offsets: np.ndarray, min_items: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Byte spans of the matches of ``decontam._JSON_STRING`` (a JSON string literal of at
+    least ``min_items`` characters or escapes) in each text that hold a backslash followed by
+    ``n``, as (text, start, end) arrays. An attempt from a quote is deterministic (only the
+    first unescaped quote can close it); a failed one resumes at the next character, a match
+    after its end, as ``finditer`` does. Texts without a backslash-``n`` are skipped at once."""
+    most = data.size // (min_items + 2) + 1  # a match takes min_items + 2 bytes at least
+    texts = np.empty(most, np.int64)
+    starts = np.empty(most, np.int64)
+    ends = np.empty(most, np.int64)
+    count = 0
+    for d in range(offsets.size - 1):
+        a, b = offsets[d], offsets[d + 1]
+        has = False
+        for k in range(a, b - 1):
+            if data[k] == 92 and data[k + 1] == 110:
+                has = True
+                break
+        if not has:
+            continue
+        p = a
+        while p < b:
+            if data[p] != 34:
+                p += 1
+                continue
+            j = p + 1
+            items = 0
+            closed = False
+            while j < b:
+                x = data[j]
+                if x == 34:
+                    closed = True
+                    break
+                if x == 10:
+                    break
+                if x == 92:  # an escape: a backslash and any character but a newline
+                    if j + 1 < b and data[j + 1] != 10:
+                        items += 1
+                        j += 2
+                        continue
+                    break
+                if x & 0xC0 != 0x80:  # a character (its first byte)
+                    items += 1
+                j += 1
+            if not closed or items < min_items:
+                p += 1
+                continue
+            for k in range(p + 1, j - 1):
+                if data[k] == 92 and data[k + 1] == 110:
+                    texts[count], starts[count], ends[count] = d, p, j + 1
+                    count += 1
+                    break
+            p = j + 1
+    return texts[:count].copy(), starts[:count].copy(), ends[:count].copy()
+
+
+def json_string_spans(
+    data: np.ndarray, offsets: np.ndarray, min_items: int = 40
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(text, start, end) of each JSON string literal of at least ``min_items`` characters
+    holding an escaped newline, in the texts ``data[offsets[d]:offsets[d + 1]]`` (see
+    ``_json_string_spans``; ``decontam.decoded_json_strings`` is the readable definition)."""
+    return _json_string_spans(readonly(data), offsets, min_items)
