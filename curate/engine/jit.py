@@ -1,6 +1,7 @@
 """Shared helpers of the numba kernels (``curate.filters.quality.kernels``,
-``curate.dedup.minhash_kernels``, ``curate.dedup.decontam_scan``): one way to compile with numba's on-disk cache, and the
-unaligned 64-bit view the byte-walking kernels load words through."""
+``curate.dedup.minhash_kernels``, ``curate.dedup.decontam_scan``): one way to compile with
+numba's on-disk cache, and the unaligned 64-bit view the byte-walking kernels load words
+through."""
 
 from __future__ import annotations
 
