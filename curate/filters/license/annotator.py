@@ -27,6 +27,7 @@ from curate.filters.license.detect import (
     detect_repo,
     is_license_relevant,
     metadata_verdict,
+    reads_file_tree,
 )
 from curate.filters.license.similarity import references
 from curate.filters.license.textmatch import scanner
@@ -81,6 +82,13 @@ class LicenseAnnotator(Annotator):
         for repo, path, content in relevant.iter_rows():
             by_repo.setdefault(repo, {})[path] = content or ""
         self._repos = {repo: detect_repo(files) for repo, files in by_repo.items()}
+
+    def tree_rows(self, ctx: BatchContext) -> list[int]:
+        """Files whose head mentions a license without an SPDX line (~28% of the e2e bytes)."""
+        if not self.config.scan_headers:  # type: ignore[attr-defined]
+            return []
+        paths, contents = ctx.column("path"), ctx.contents
+        return [i for i in range(len(ctx)) if reads_file_tree(paths[i], contents[i] or "")]
 
     def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
         config: LicenseConfig = self.config  # type: ignore[assignment]

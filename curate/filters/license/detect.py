@@ -24,7 +24,7 @@ from typing import Any
 from curate.filters.license.categories import category_of
 from curate.filters.license.expression import equivalent, license_ids, simplify, to_spdx
 from curate.filters.license.families import reconcile
-from curate.filters.license.headers import file_license
+from curate.filters.license.headers import file_license, reads_tree
 from curate.filters.license.manifests import Declaration, declaration, reader_for
 from curate.filters.license.similarity import closest_license
 from curate.filters.license.textmatch import drop_implied, match_text
@@ -361,6 +361,11 @@ def stated_license(text: str) -> str | None:
         if spdx:
             return spdx
     return None
+
+
+def reads_file_tree(path: str, content: str) -> bool:
+    """Whether ``detect_file`` would ask for this file's tree (see ``headers.reads_tree``)."""
+    return not is_license_file(path) and reads_tree(content)
 
 
 def detect_file(path: str, content: str, repo: RepoLicenses, *, tree: Any | None = None) -> Verdict:

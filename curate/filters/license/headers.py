@@ -153,6 +153,13 @@ def _line_header(head: str) -> str:
     return "\n".join(out).strip()
 
 
+def reads_tree(content: str) -> bool:
+    """Whether ``file_license`` would ask for the file's tree: its head mentions a license but
+    has no SPDX line (the engine keeps only the trees that are read)."""
+    head = content[:HEAD_CHARS]
+    return ("SPDX" in head or mentions_license(head)) and not spdx_identifier(head)
+
+
 def file_license(content: str, tree: Any | None = None) -> FileLicense | None:
     """License a file states about itself, or ``None``. ``tree`` may be a tree-sitter tree or a
     zero-argument callable returning one, called only when the head mentions a license."""
