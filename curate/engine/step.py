@@ -327,6 +327,7 @@ def _execute(task: _UnitTask, runner: RunnerSource | None = None) -> dict[str, d
         cpu, wall = time.process_time(), time.perf_counter()
         ctx = UnitContext(task.run, task.unit, frozenset(todo), stats, runner)
         result = step.run_unit(ctx)
+        worker_cache.release_arrow_pool()
         stats.add("cpu_s", round(time.process_time() - cpu, 4))
         stats.add("wall_s", round(time.perf_counter() - wall, 4))
         stats.add("units", 1)
