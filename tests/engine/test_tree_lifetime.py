@@ -90,3 +90,17 @@ def test_only_read_trees_are_kept_each_document_parsed_once(
     keep_all = loop.annotate(_batch())
     assert held["license"] == 5 and len(parses) == 5
     assert [b.to_pylist() for b in selective] == [b.to_pylist() for b in keep_all]
+
+
+def test_license_head_states_serve_the_batch_and_are_not_kept() -> None:
+    from curate.filters.license.headers import file_license, head_state
+
+    assert head_state(JS_SPDX) == "MIT" and head_state(JS_HEADER) is True
+    assert head_state(JS_PLAIN) is False
+    for text in (JS_SPDX, JS_HEADER, JS_PLAIN):  # a known state gives the same answer
+        assert file_license(text, None, head_state(text)) == file_license(text)
+    loop = _loop(["parse", "license"])
+    license_annotator = loop.annotators[1]
+    out = loop.annotate(_batch())
+    assert license_annotator._heads is None  # type: ignore[attr-defined]
+    assert out[1].column("license_spdx").to_pylist()[3] == "MIT"
