@@ -80,7 +80,10 @@ class AnnotateLoop:
         self.annotators = list(annotators)
         self.trees = tree_provider(self.annotators)
         self.stats = stats or StepStats()
-        self._keep_trees = any(a.uses_trees for a in self.annotators)
+        readers = [i for i, a in enumerate(self.annotators) if a.uses_trees]
+        self._readers = [self.annotators[i] for i in readers]
+        self._last_reader = readers[-1] if readers else -1
+        """After this annotator no one reads the batch's trees: they are freed there."""
 
     def begin_shard(self, documents: pl.LazyFrame) -> None:
         """Each annotator's shard-level pass, its CPU in the annotator's ``begin_shard_cpu_s``
@@ -93,12 +96,12 @@ class AnnotateLoop:
 
     def annotate(self, batch: pa.RecordBatch) -> list[pa.RecordBatch]:
         """Each annotator's output for ``batch``, in annotator order."""
-        self.trees.begin_batch(self._keep_trees)  # trees live for one batch at most
         ctx = BatchContext(batch, self.trees)
+        self.trees.begin_batch(bool(self._readers), self._kept_trees(ctx))
         sizes = _sizes(batch)
         outputs = []
         try:
-            for annotator in self.annotators:
+            for index, annotator in enumerate(self.annotators):
                 stats = self.stats.child(annotator.key())
                 cpu, wall = time.process_time(), time.perf_counter()
                 out = guarded(annotator, batch, ctx, sizes, stats)
@@ -108,9 +111,21 @@ class AnnotateLoop:
                 stats.add("bytes", int(sizes.sum()))
                 ctx.attributes[annotator.key()] = out
                 outputs.append(out)
+                if index == self._last_reader:
+                    self.trees.begin_batch(False)  # the last reader is done: free the trees
         finally:
             self.trees.begin_batch(True)  # free this batch's trees
         return outputs
+
+    def _kept_trees(self, ctx: BatchContext) -> list[bytes] | None:
+        """The documents whose trees a reader will ask for (None: all of them)."""
+        rows: set[int] = set()
+        for reader in self._readers:
+            wanted = reader.tree_rows(ctx) if reader.config.enabled else ()
+            if wanted is None:
+                return None
+            rows.update(wanted)
+        return [ctx.content_bytes(i) for i in sorted(rows)]
 
 
 def annotate_batch(

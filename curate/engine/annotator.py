@@ -17,7 +17,7 @@ annotators of one batch through ``BatchContext.tree``.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import polars as pl
@@ -154,6 +154,13 @@ class Annotator(ABC):
 
     def begin_shard(self, documents: pl.LazyFrame) -> None:  # noqa: B027 - optional hook
         """Called once per shard before its batches, with all of the shard's documents."""
+
+    def tree_rows(self, ctx: BatchContext) -> Iterable[int] | None:
+        """The rows of ``ctx`` whose trees ``annotate`` will read (only asked when
+        ``uses_trees``); None: any row. The engine keeps only those rows' trees after
+        ``parse@1`` built them (trees take 20-80x their source: holding a 2 MiB batch's trees
+        was most of a worker's peak); a tree asked for outside them is parsed again."""
+        return None
 
     def tree_guards(self) -> TreeGuards | None:
         """The guards of every tree handed out in a segment with this annotator (``parse@1``

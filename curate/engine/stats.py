@@ -10,6 +10,7 @@ totals over shards, workers and nodes are one ``merge_counts`` away.
 
 from __future__ import annotations
 
+import resource
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -32,6 +33,21 @@ def merge_counts(items: Iterable[Mapping[str, Any]]) -> Counters:
                 else:
                     merged[key] = merged.get(key, 0) + value
     return merged
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak RSS in MB: ``VmHWM`` of ``/proc/self/status`` on Linux, else
+    ``ru_maxrss``. Linux's ``ru_maxrss`` also counts the parent's peak RSS from before ``exec``
+    (measured: a child of a process that once held 1 GiB reports 1036 MB from its first line,
+    ``VmHWM`` 11 MB), so a driver started by a large benchmark process looked 1 GB large."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 class StepStats:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import resource
 import socket
 import sys
 import time
@@ -37,7 +36,7 @@ from typing import Any, ClassVar
 from curate import objstore
 from curate.engine import markers, worker_cache
 from curate.engine.runner import Runner
-from curate.engine.stats import Counters, StepStats, merge_counts
+from curate.engine.stats import Counters, StepStats, merge_counts, peak_rss_mb
 from curate.rundir import RunDir, remove, write_json_atomic
 
 WHOLE = ""
@@ -328,12 +327,11 @@ def _execute(task: _UnitTask, runner: RunnerSource | None = None) -> dict[str, d
         cpu, wall = time.process_time(), time.perf_counter()
         ctx = UnitContext(task.run, task.unit, frozenset(todo), stats, runner)
         result = step.run_unit(ctx)
+        worker_cache.release_arrow_pool()
         stats.add("cpu_s", round(time.process_time() - cpu, 4))
         stats.add("wall_s", round(time.perf_counter() - wall, 4))
         stats.add("units", 1)
-        stats.peak(
-            "max_rss_mb", round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-        )
+        stats.peak("max_rss_mb", peak_rss_mb())
         counters = stats.to_dict()
         previous = markers.read_marker(task.run, step.name, task.unit) or {}
         for part in parts:  # keep the counters of parts that did not rerun

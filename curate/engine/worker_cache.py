@@ -39,6 +39,16 @@ def heap_keep_bytes() -> int:
         return HEAP_KEEP_BYTES
 
 
+def release_arrow_pool() -> None:
+    """Hand Arrow's pool's free pages back after a unit. Arrow allocates from its own pool
+    (mimalloc or jemalloc), which keeps the freed pages of the unit's largest batches where no
+    other allocator can reuse them: ~40-75 MB of a shard worker with nothing allocated
+    (``pa.total_allocated_bytes() == 0``). Costs ~0.1 ms."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
 def tune_allocator() -> bool:
     """Once per process, on glibc: serve batch-sized temporaries (numpy arrays of tens of MB)
     from the heap and keep up to ``HEAP_KEEP_BYTES`` of freed heap, instead of a fresh ``mmap``

@@ -25,9 +25,11 @@ from curate.filters.license.detect import (
     RepoLicenses,
     detect_file,
     detect_repo,
+    file_head_state,
     is_license_relevant,
     metadata_verdict,
 )
+from curate.filters.license.headers import HeadState
 from curate.filters.license.similarity import references
 from curate.filters.license.textmatch import scanner
 
@@ -62,6 +64,7 @@ class LicenseAnnotator(Annotator):
     def __init__(self, config: LicenseConfig | None = None):
         super().__init__(config)
         self._repos: dict[str, RepoLicenses] = {}
+        self._heads: tuple[pa.RecordBatch, list[HeadState]] | None = None
 
     def setup(self) -> None:
         scanner()
@@ -82,15 +85,29 @@ class LicenseAnnotator(Annotator):
             by_repo.setdefault(repo, {})[path] = content or ""
         self._repos = {repo: detect_repo(files) for repo, files in by_repo.items()}
 
+    def tree_rows(self, ctx: BatchContext) -> list[int]:
+        """Files whose head mentions a license without an SPDX line (~28% of the e2e bytes).
+        The head states are kept for this batch's ``annotate`` (not computed twice)."""
+        if not self.config.scan_headers:  # type: ignore[attr-defined]
+            return []
+        paths, contents = ctx.column("path"), ctx.contents
+        states = [file_head_state(paths[i], contents[i] or "") for i in range(len(ctx))]
+        self._heads = (ctx.batch, states)
+        return [i for i, state in enumerate(states) if state is True]
+
     def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
         config: LicenseConfig = self.config  # type: ignore[assignment]
-        return self._verdicts(ctx, scan_headers=config.scan_headers)
+        heads, self._heads = self._heads, None  # never hold a batch past its annotate
+        states = heads[1] if heads is not None and heads[0] is ctx.batch else None
+        return self._verdicts(ctx, scan_headers=config.scan_headers, heads=states)
 
     def annotate_oversize(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
         """Files over the size guard are not read: they get their repository's verdict."""
         return self._verdicts(ctx, scan_headers=False)
 
-    def _verdicts(self, ctx: BatchContext, *, scan_headers: bool) -> pa.RecordBatch:
+    def _verdicts(
+        self, ctx: BatchContext, *, scan_headers: bool, heads: list[HeadState] | None = None
+    ) -> pa.RecordBatch:
         repos, paths, contents = ctx.column("repo"), ctx.column("path"), ctx.contents
         has_metadata = "source_licenses" in ctx.batch.schema.names
         metadata = ctx.column("source_licenses") if has_metadata else None
@@ -105,7 +122,11 @@ class LicenseAnnotator(Annotator):
             if scan_headers:
                 content = contents[i] or ""
                 verdict = detect_file(
-                    paths[i], content, repo, tree=lambda i=i: ctx.tree(i, need_source=False)
+                    paths[i],
+                    content,
+                    repo,
+                    tree=lambda i=i: ctx.tree(i, need_source=False),
+                    head=None if heads is None else heads[i],
                 )
             else:
                 verdict = repo.for_path(paths[i])

@@ -24,7 +24,7 @@ from typing import Any
 from curate.filters.license.categories import category_of
 from curate.filters.license.expression import equivalent, license_ids, simplify, to_spdx
 from curate.filters.license.families import reconcile
-from curate.filters.license.headers import file_license
+from curate.filters.license.headers import HeadState, file_license, head_state
 from curate.filters.license.manifests import Declaration, declaration, reader_for
 from curate.filters.license.similarity import closest_license
 from curate.filters.license.textmatch import drop_implied, match_text
@@ -363,9 +363,22 @@ def stated_license(text: str) -> str | None:
     return None
 
 
-def detect_file(path: str, content: str, repo: RepoLicenses, *, tree: Any | None = None) -> Verdict:
-    """One file's license: its own SPDX line or header, else what its directory inherits."""
-    own = file_license(content, tree) if not is_license_file(path) else None
+def file_head_state(path: str, content: str) -> HeadState:
+    """What ``detect_file`` learns from the file's head (True: it will read the tree)."""
+    return False if is_license_file(path) else head_state(content)
+
+
+def detect_file(
+    path: str,
+    content: str,
+    repo: RepoLicenses,
+    *,
+    tree: Any | None = None,
+    head: HeadState | None = None,
+) -> Verdict:
+    """One file's license: its own SPDX line or header, else what its directory inherits.
+    ``head``: ``file_head_state`` if already known."""
+    own = file_license(content, tree, head) if not is_license_file(path) else None
     if own is not None:
         return _verdict(own.spdx, own.confidence, [Evidence(path, own.method, own.spdx)])
     return repo.for_path(path)

@@ -153,15 +153,33 @@ def _line_header(head: str) -> str:
     return "\n".join(out).strip()
 
 
-def file_license(content: str, tree: Any | None = None) -> FileLicense | None:
-    """License a file states about itself, or ``None``. ``tree`` may be a tree-sitter tree or a
-    zero-argument callable returning one, called only when the head mentions a license."""
+HeadState = str | bool
+"""What a file's head says before any tree: its SPDX expression, True (a license is mentioned
+without an SPDX line: the header block decides, from the tree) or False (nothing)."""
+
+
+def head_state(content: str) -> HeadState:
+    """The head's ``HeadState``; True is exactly when ``file_license`` reads the tree (the
+    engine keeps only the trees that are read)."""
     head = content[:HEAD_CHARS]
     if "SPDX" not in head and not mentions_license(head):
+        return False
+    return spdx_identifier(head) or True
+
+
+def file_license(
+    content: str, tree: Any | None = None, state: HeadState | None = None
+) -> FileLicense | None:
+    """License a file states about itself, or ``None``. ``tree`` may be a tree-sitter tree or a
+    zero-argument callable returning one, called only when the head mentions a license.
+    ``state``: the head's ``head_state`` if already known."""
+    head = content[:HEAD_CHARS]
+    if state is None:
+        state = head_state(content)
+    if state is False:
         return None
-    spdx = spdx_identifier(head)
-    if spdx:
-        return FileLicense(spdx, "spdx_identifier", 1.0)
+    if isinstance(state, str):
+        return FileLicense(state, "spdx_identifier", 1.0)
     if callable(tree):
         tree = tree()
     block = header_block(head, tree)

@@ -175,6 +175,13 @@ class QualityAnnotator(Annotator):
             columns["html_visible_text_chars"][i] = chars
             columns["html_visible_text_fraction"][i] = frac
 
+    def tree_rows(self, ctx: BatchContext) -> list[int]:
+        """The Python and C-family files (the tree-based signals)."""
+        cfg: QualityConfig = self.config  # type: ignore[assignment]
+        if not cfg.language_signals or "language" not in ctx.batch.schema.names:
+            return []
+        return [i for i, lang in enumerate(ctx.column("language")) if lang_signals.needs_tree(lang)]
+
     @staticmethod
     def _tree_signals(ctx: BatchContext, columns: dict) -> None:
         """The tree columns from the source-less tree that ``parse@1`` already built (no
