@@ -36,8 +36,11 @@ R = TypeVar("R")
 @dataclass(frozen=True)
 class Warmup:
     """Worker processes to start for the work that follows a ``map``: their pool and the
-    modules its tasks import. Started once every item is handed out and a worker has come free,
-    they are ready when the next step begins instead of starting then (~1.5 CPU-s each)."""
+    modules its tasks import. Started once every item is handed out and a worker has come free
+    while others still run, they are ready when the next step begins instead of starting then
+    (~1.5 CPU-s each). With one worker there is no such moment, and none are started: started
+    at the end they would race the next step's tasks, which then start processes of their own
+    (measured: one extra process, reaped unused)."""
 
     pool: str = ""
     imports: tuple[str, ...] = ()
@@ -215,6 +218,7 @@ class RayRunner:
             self._owns_cluster = True
         total = int(ray.cluster_resources().get("CPU", 1))
         self.workers = min(workers, total) if workers else total
+        self._warming: list[Any] = []  # the refs of the last warm-up's tasks
 
     def map(
         self,
@@ -257,7 +261,7 @@ class RayRunner:
                     bar.done(results[index])
                 for index, item in _take(queue, len(done)):
                     pending[remote.remote(item)] = index
-                if warmup is not None and len(pending) < self.workers:
+                if warmup is not None and 0 < len(pending) < self.workers:
                     self._warm(warmup, list(pending))
                     warmup = None
         return results
@@ -312,8 +316,7 @@ def _warm_up(modules: tuple[str, ...], running: list[Any]) -> int:
     for name in modules:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
-    if running:
-        ray.wait(running, num_returns=len(running), fetch_local=False)
+    ray.wait(running, num_returns=len(running), fetch_local=False)
     return os.getpid()
 
 
