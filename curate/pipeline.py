@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -235,8 +236,13 @@ def _run_locked(cfg: PipelineConfig, run: RunDir, runner: Runner | None) -> RunR
     report.plan_seconds = time.perf_counter() - started
 
     runners = _LazyRunner(cfg, run, runner)
+    steps = pipeline_steps(cfg, shards)
+    # the steps after the last one that needs the runner run while it shuts down
+    cut = max((i + 1 for i, s in enumerate(steps) if s.needs_runner), default=0)
     try:
-        report.steps = run_steps(run, runners.get, pipeline_steps(cfg, shards))
+        report.steps = run_steps(run, runners.get, steps[:cut])
+        runners.close(wait=False)
+        report.steps += run_steps(run, runners.get, steps[cut:])
     finally:
         runners.close()
     shutil.rmtree(run.tmp, ignore_errors=True)
@@ -273,12 +279,16 @@ def pipeline_steps(cfg: PipelineConfig, shards: list[ShardSpec]) -> list[Step]:
         if section is None or not getattr(section, "enabled", True):
             continue
         upstream = _chain(upstream, name, cfg.fingerprint(name))
-        steps.append(DriverStep(name, upstream, _barrier(name, section), _COUNTERS[name]))
+        fn = _barrier(name, section)
+        steps.append(DriverStep(name, upstream, fn, _COUNTERS[name], _TASK_MODULES[name]))
     card_cfg = cfg.section("card")
     if card_cfg is not None and getattr(card_cfg, "enabled", True):
         upstream = _chain(upstream, "card", cfg.fingerprint("card"))
-        steps.append(DriverStep("card", upstream, _card(card_cfg, cfg.source_text)))
-    steps.append(DriverStep("summary", _chain(upstream, "summary"), _summary, dict))
+        card = _card(card_cfg, cfg.source_text)
+        steps.append(DriverStep("card", upstream, card, needs_runner=False))
+    steps.append(
+        DriverStep("summary", _chain(upstream, "summary"), _summary, dict, needs_runner=False)
+    )
     return steps
 
 
@@ -318,6 +328,12 @@ def _mixture_counters(manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 _COUNTERS = {"dedup": _dedup_counters, "policy": _policy_counters, "mixture": _mixture_counters}
+_TASK_MODULES = {
+    "dedup": ("curate.dedup.exact", "curate.dedup.near"),
+    "policy": ("curate.policy.decisions",),
+    "mixture": ("curate.mix.mixer",),
+}
+"""The modules of each whole-run step's tasks (its workers import them while started early)."""
 
 
 def _card(card_cfg: Any, source_text: str) -> Callable[[UnitContext], Any]:
@@ -338,12 +354,16 @@ def _summary(ctx: UnitContext) -> dict[str, Any]:
 
 
 class _LazyRunner:
-    """Starts the configured runner only when there is work (Ray takes seconds to start)."""
+    """Starts the configured runner only when there is work (Ray takes seconds to start), and
+    can end it in the background (Ray's shutdown waits ~1 s for its processes)."""
 
     def __init__(self, cfg: PipelineConfig, run: RunDir, given: Runner | None):
         self._cfg, self._run, self._runner, self._owned = cfg, run, given, False
+        self._closing: threading.Thread | None = None
 
     def get(self) -> Runner:
+        if self._closing is not None:
+            raise RuntimeError("the runner was closed: a step that uses it has needs_runner=False")
         if self._runner is None:
             c = self._cfg.run
             self._runner = make_runner(
@@ -356,9 +376,16 @@ class _LazyRunner:
             self._owned = True
         return self._runner
 
-    def close(self) -> None:
-        if self._owned and self._runner is not None:
-            self._runner.close()
+    def close(self, *, wait: bool = True) -> None:
+        """Close the runner this object started; ``wait=False`` closes it in a thread that a
+        later ``close()`` joins."""
+        if self._closing is None and self._owned and self._runner is not None:
+            self._closing = threading.Thread(
+                target=self._runner.close, name="curate-runner-close", daemon=True
+            )
+            self._closing.start()
+        if wait and self._closing is not None:
+            self._closing.join()
 
 
 def ingest_only(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport:

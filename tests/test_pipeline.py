@@ -335,3 +335,25 @@ def test_an_unwritable_output_is_one_clear_error(tmp_path: Path) -> None:
     inputs = _make_inputs(tmp_path, repos=1)
     with pytest.raises(UserError, match="cannot write the run directory"):
         run_pipeline(_cfg(inputs, Path("/sys/curate-test/run")), LocalRunner())
+
+
+def test_runner_shuts_down_while_the_steps_that_do_not_use_it_run(tmp_path: Path) -> None:
+    """Ray's shutdown (~1 s of waiting) overlaps the card and the summary: those steps say they
+    need no runner, every step before them does, and asking for the runner once it is closing
+    is an error rather than a second cluster."""
+    from curate.config import load_pipeline
+    from curate.engine.shards import ShardSpec
+    from curate.pipeline import _LazyRunner, pipeline_steps
+    from curate.rundir import RunDir
+
+    root = Path(__file__).resolve().parents[1]
+    cfg = load_pipeline(root / "pipelines" / "default.toml").with_run(runner="local")
+    steps = pipeline_steps(cfg, [ShardSpec("0" * 16, ())])
+    assert [s.name for s in steps if not s.needs_runner] == ["card", "summary"]
+    assert all(s.needs_runner for s in steps[: len(steps) - 2])
+    runners = _LazyRunner(cfg, RunDir.at(tmp_path / "run"), None)
+    assert runners.get().map(abs, [-2]) == [2]
+    runners.close(wait=False)
+    with pytest.raises(RuntimeError, match="needs_runner"):
+        runners.get()
+    runners.close()

@@ -509,6 +509,13 @@ def plan_near(run: RunDir, cfg: DedupConfig) -> tuple[Plan, list[str]]:
     return plan, shards
 
 
+def _content_bytes(run: RunDir, shard: str) -> int:
+    """A shard's documents table, uncompressed bytes (from its footer): the size of the
+    shard's MinHash work, so the largest shards start first."""
+    meta = pq.read_metadata(RunDir.shard_file(run.documents, shard))
+    return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+
+
 def _combine(plan: Plan, runner: Runner, fp: str, *names: str) -> None:
     """The combine step of each shuffle in ``names`` that ``plan`` reads combined."""
     for name in names:
@@ -531,6 +538,7 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
         _bands,
         [_Task(plan, s, i) for i, s in enumerate(shards)],
         outputs=[near / "bands", near / "members", near / "sets"],
+        weights=[_content_bytes(run, s) for s in shards],
     )
     _combine(plan, runner, fp, "bands", "members", "sets")
     edge_res = map_step(

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -32,6 +33,19 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+@dataclass(frozen=True)
+class Warmup:
+    """Worker processes to start for the work that follows a ``map``: their pool and the
+    modules its tasks import. Started once every item is handed out and a worker has come free
+    while others still run, they are ready when the next step begins instead of starting then
+    (~1.5 CPU-s each). With one worker there is no such moment, and none are started: started
+    at the end they would race the next step's tasks, which then start processes of their own
+    (measured: one extra process, reaped unused)."""
+
+    pool: str = ""
+    imports: tuple[str, ...] = ()
+
+
 class Runner(Protocol):
     workers: int
 
@@ -45,13 +59,15 @@ class Runner(Protocol):
         memory_bytes: int | None = None,
         progress: Callable[[R], dict[str, float]] | None = None,
         pool: str = "",
+        warmup: Warmup | None = None,
     ) -> list[R]: ...
 
     def close(self) -> None: ...
 
 
 POOL_ENV = "CURATE_WORKER_POOL"
-"""Set in the worker processes of a named pool (``map(pool=...)``)."""
+"""Set in the worker processes of every pool (``map(pool=...)``) but the first one a cluster
+runs, which gets the processes Ray starts with the cluster (see ``RayRunner``)."""
 
 PROGRESS_ENV = "CURATE_PROGRESS"
 """``off`` hides progress; a number is the seconds between lines when stderr is no terminal
@@ -140,6 +156,7 @@ class LocalRunner:
         memory_bytes: int | None = None,
         progress: Callable[[R], dict[str, float]] | None = None,
         pool: str = "",
+        warmup: Warmup | None = None,
     ) -> list[R]:
         results: list[R] = []
         with _Progress(len(items), desc, progress) as bar:
@@ -156,7 +173,10 @@ class RayRunner:
     """Runs items as Ray tasks. ``address=None`` starts an embedded local cluster.
 
     Worker processes are reused by Ray between tasks, so per-process caches
-    (``curate.engine.worker_cache``) give each worker a one-time ``setup``.
+    (``curate.engine.worker_cache``) give each worker a one-time ``setup``. Ray keeps one set of
+    processes per runtime_env; a pool (``map(pool=...)``) is a runtime_env with ``POOL_ENV``
+    set, except the first pool of a job, which runs with none: Ray starts those processes
+    with the cluster (one per CPU), so the first step does not wait for new ones.
     """
 
     def __init__(
@@ -198,6 +218,7 @@ class RayRunner:
             self._owns_cluster = True
         total = int(ray.cluster_resources().get("CPU", 1))
         self.workers = min(workers, total) if workers else total
+        self._warming: list[Any] = []  # the refs of the last warm-up's tasks
 
     def map(
         self,
@@ -209,6 +230,7 @@ class RayRunner:
         memory_bytes: int | None = None,
         progress: Callable[[R], dict[str, float]] | None = None,
         pool: str = "",
+        warmup: Warmup | None = None,
     ) -> list[R]:
         ray = self._ray
         # Retry a task whose worker process or node died (system failure); an exception raised
@@ -220,10 +242,9 @@ class RayRunner:
         }
         if memory_bytes:
             options["memory"] = memory_bytes
-        if pool:
-            # Ray keeps one set of worker processes per runtime_env: tasks of another pool never
-            # run in a process that holds this pool's caches, and Ray ends the idle ones.
-            options["runtime_env"] = {"env_vars": {POOL_ENV: pool}}
+        # Ray keeps one set of worker processes per runtime_env: tasks of another pool never
+        # run in a process that holds this pool's caches, and Ray ends the idle ones.
+        options.update(self._pool_options(pool))
         remote = ray.remote(fn).options(**options)
         # Keep at most `workers` tasks in flight so --workers bounds parallelism.
         pending: dict[Any, int] = {}
@@ -240,7 +261,25 @@ class RayRunner:
                     bar.done(results[index])
                 for index, item in _take(queue, len(done)):
                     pending[remote.remote(item)] = index
+                if warmup is not None and 0 < len(pending) < self.workers:
+                    self._warm(warmup, list(pending))
+                    warmup = None
         return results
+
+    def _pool_options(self, pool: str) -> dict[str, Any]:
+        """The task options that put a task in ``pool``'s worker processes."""
+        job = self._ray.get_runtime_context().get_job_id()
+        if _FIRST_POOL.setdefault(job, pool) == pool:
+            return {}
+        return {"runtime_env": {"env_vars": {POOL_ENV: pool}}}
+
+    def _warm(self, warmup: Warmup, running: list[Any]) -> None:
+        """Start ``workers`` processes of ``warmup.pool`` with zero-CPU tasks that import
+        ``warmup.imports`` while the ``running`` tasks finish, and stay busy until they have:
+        Ray ends idle workers beyond one per CPU, and would end these before the next step."""
+        options = {"num_cpus": 0, "max_retries": 0, **self._pool_options(warmup.pool)}
+        remote = self._ray.remote(_warm_up).options(**options)
+        self._warming = [remote.remote(warmup.imports, running) for _ in range(self.workers)]
 
     def _own_temp_dir(self, wanted: str | os.PathLike[str] | None) -> str:
         """Ray's session folder. Ray puts Unix sockets there (at most 107 bytes of path, ASCII
@@ -260,6 +299,25 @@ class RayRunner:
         made = getattr(self, "_made_temp", None)
         if made:
             shutil.rmtree(made, ignore_errors=True)
+
+
+_FIRST_POOL: dict[str, str] = {}
+"""Ray job id -> the pool that runs in the job's runtime_env (the processes Ray prestarts)."""
+
+
+def _warm_up(modules: tuple[str, ...], running: list[Any]) -> int:
+    """A warm-up task: import what the next step's tasks need, then wait for the ``running``
+    tasks (object refs in a list, so Ray passes them unresolved); the worker's process id. A
+    module that does not import is left to the task that needs it (which reports the error)."""
+    import importlib
+
+    import ray
+
+    for name in modules:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    ray.wait(running, num_returns=len(running), fetch_local=False)
+    return os.getpid()
 
 
 _BANNERS = ("Token authentication is enabled for this Ray cluster",)

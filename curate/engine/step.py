@@ -21,6 +21,7 @@ its context and may run sub-steps with ``ctx.run_steps`` — the same function, 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
@@ -35,7 +36,7 @@ from typing import Any, ClassVar
 
 from curate import objstore
 from curate.engine import markers, worker_cache
-from curate.engine.runner import Runner
+from curate.engine.runner import Runner, Warmup
 from curate.engine.stats import Counters, StepStats, merge_counts, peak_rss_mb
 from curate.rundir import RunDir, remove, write_json_atomic
 
@@ -84,6 +85,12 @@ class Step(ABC):
     is annotated), so the per-shard steps get their own pool, and whole-run phases (``MapStep``,
     pool ``""``; the policy's and mixer's ``runner.map``) start fresh, small processes instead
     of working on top of those caches; Ray ends the idle ones."""
+    imports: tuple[str, ...] = ()
+    """Modules the step's tasks import: the processes started for it ahead of time (while the
+    step before it finishes) import them first."""
+    needs_runner: bool = True
+    """False for a driver step that never uses ``ctx.runner``: the runner may be shutting
+    down while it runs."""
 
     @abstractmethod
     def units(self) -> Sequence[str]:
@@ -111,6 +118,10 @@ class Step(ABC):
     def clear(self, run: RunDir) -> None:  # noqa: B027 - optional hook
         """Remove the step's outputs before it runs from scratch."""
 
+    def warmup(self) -> Warmup:
+        """The worker processes to start before this step begins."""
+        return Warmup(self.worker_pool, tuple(self.imports))
+
 
 @dataclass(frozen=True)
 class MapStep(Step):
@@ -125,19 +136,28 @@ class MapStep(Step):
     worker_pool: ClassVar[str] = ""
     ids: tuple[str, ...] = ()
     """Unit ids (default: the item's index, zero-padded)."""
+    weights: tuple[int, ...] = ()
+    """Per item, the expected size of its work (``unit_weight``; default: unknown)."""
 
     def units(self) -> Sequence[str]:
         return self.ids or tuple(f"{i:05d}" for i in range(len(self.items)))
+
+    def unit_weight(self, unit: str) -> int:
+        return self.weights[list(self.units()).index(unit)] if self.weights else 0
 
     def parts(self, unit: str) -> Mapping[str, str]:
         return {WHOLE: self.fingerprint}
 
     def for_unit(self, unit: str) -> Step:
         index = list(self.units()).index(unit)
-        return dataclasses.replace(self, items=(self.items[index],), ids=(unit,))
+        weights = self.weights[index : index + 1]
+        return dataclasses.replace(self, items=(self.items[index],), ids=(unit,), weights=weights)
 
     def run_unit(self, ctx: UnitContext) -> Any:
         return self.fn(self.items[list(self.units()).index(ctx.unit)])
+
+    def warmup(self) -> Warmup:
+        return Warmup(self.worker_pool, (self.fn.__module__,))
 
     def clear(self, run: RunDir) -> None:
         for out in self.outputs:
@@ -153,6 +173,9 @@ class DriverStep(Step):
     fingerprint: str
     fn: Callable[[UnitContext], Any]
     counters: Callable[[Any], Mapping[str, Any]] | None = None
+    imports: tuple[str, ...] = ()
+    """Modules of the tasks ``fn`` runs (``ctx.runner.map``, sub-steps)."""
+    needs_runner: bool = True
     on_driver: ClassVar[bool] = True
     worker_pool: ClassVar[str] = ""
 
@@ -206,8 +229,9 @@ def stats_path(run: RunDir, step: str) -> Path:
 def run_steps(run: RunDir, runner: RunnerSource, steps: Sequence[Step]) -> list[StepReport]:
     """Run ``steps`` in order: skip what is done, run the rest, record statistics and markers."""
     reports: list[StepReport] = []
-    for group in _fused(steps):
-        reports.extend(_run_group(run, runner, group))
+    groups = list(_fused(steps))
+    for group, after in zip(groups, [*groups[1:], None], strict=True):
+        reports.extend(_run_group(run, runner, group, after[0] if after else None))
     return reports
 
 
@@ -247,7 +271,11 @@ def _stale_parts(run: RunDir, step: Step, unit: str, record: dict[str, Any] | No
     return [part for part, fp in step.parts(unit).items() if done.get(part) != fp]
 
 
-def _run_group(run: RunDir, runner: RunnerSource, group: list[Step]) -> list[StepReport]:
+def _run_group(
+    run: RunDir, runner: RunnerSource, group: list[Step], after: Step | None = None
+) -> list[StepReport]:
+    """Run one fused group; ``after`` (the next step) gets its worker processes started while
+    this group's last units run, when it uses another pool and has work to do."""
     if run.url is not None:  # plan on what every node stored so far, not this mirror's view
         objstore.refresh(str(run.root), full=True)
     units = list(group[0].units())
@@ -278,6 +306,11 @@ def _run_group(run: RunDir, runner: RunnerSource, group: list[Step]) -> list[Ste
             outputs = [_execute(task, runner) for task in tasks]
         else:
             memory = max((s.memory_bytes or 0 for s in group), default=0) or None
+            # (passed only when there is one: a runner written before ``warmup`` still works)
+            extra: dict[str, Any] = {}
+            other_pool = after is not None and after.worker_pool != group[0].worker_pool
+            if after is not None and other_pool and pending(run, [after]):
+                extra["warmup"] = after.warmup()
             outputs = _runner(runner).map(
                 _execute,
                 tasks,
@@ -285,6 +318,7 @@ def _run_group(run: RunDir, runner: RunnerSource, group: list[Step]) -> list[Ste
                 memory_bytes=memory,
                 progress=_progress,
                 pool=group[0].worker_pool,
+                **extra,
             )
         for task, output in zip(tasks, outputs, strict=True):
             for name, record in output.items():
@@ -361,8 +395,10 @@ def _worker() -> dict[str, Any]:
         "curate": str(Path(__file__).resolve().parents[1]),
     }
     ray = sys.modules.get("ray")
-    if ray is not None and ray.is_initialized():
-        where["ray_node"] = ray.get_runtime_context().get_node_id()
+    # (a driver step may run while the runner shuts Ray down in another thread)
+    with contextlib.suppress(Exception):
+        if ray is not None and ray.is_initialized():
+            where["ray_node"] = ray.get_runtime_context().get_node_id()
     return where
 
 
@@ -392,9 +428,13 @@ def map_step(
     *,
     outputs: Sequence[Path] = (),
     memory_bytes: int | None = None,
+    weights: Sequence[int] = (),
 ) -> list[Any]:
     """Run ``fn`` over ``items`` as the step ``name`` (one unit per item); the per-item
-    results, also for items already done."""
-    step = MapStep(name, fingerprint, fn, tuple(items), tuple(outputs), memory_bytes)
+    results, also for items already done. ``weights``: each item's expected size of work
+    (items start largest first)."""
+    step = MapStep(
+        name, fingerprint, fn, tuple(items), tuple(outputs), memory_bytes, weights=tuple(weights)
+    )
     (report,) = run_steps(run, runner, [step])
     return report.results

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from curate.engine.runner import LocalRunner
-from curate.engine.step import MapStep, run_steps
+from curate.engine.step import MapStep, map_step, run_steps
 from curate.rundir import RunDir
 
 STARTED: list[int] = []
@@ -34,3 +34,13 @@ def test_largest_unit_starts_first_and_results_keep_unit_order(tmp_path: Path) -
     (plain,) = run_steps(run, LocalRunner(), [MapStep("plain", "fp", _record, sizes)])
     assert list(sizes) == STARTED  # no weights: unit order, as before
     assert plain.results == [s * 10 for s in sizes]
+
+
+def test_map_step_weights_start_the_heaviest_items_first(tmp_path: Path) -> None:
+    """``map_step(weights=...)`` (e.g. near-dedup's bands: a shard's content bytes) orders the
+    units like ``unit_weight``; the results stay in item order."""
+    run = RunDir.at(tmp_path / "run")
+    STARTED.clear()
+    results = map_step(run, LocalRunner(), "w", "fp", _record, [1, 2, 3, 4], weights=[5, 40, 0, 9])
+    assert STARTED == [2, 4, 1, 3]
+    assert results == [10, 20, 30, 40]
