@@ -5,8 +5,8 @@ bytes like any other character) once, text by text, with exactly the grammar of
 ``decontam_tokens._TOKEN`` and the rules of ``normalized_tokens``: docstrings, comments and
 strings over 24 characters dropped, identifiers as ``ID`` unless kept (keywords, builtins) or
 right after a ``.``, short strings as ``S:body``. Each kept token is hashed in place with XXH3-64
-(``_xxh3``, written from the XXH3 specification; equal to ``xxhash.xxh3_64_intdigest``, tested
-on every length class), so no token ever goes back to Python. Unicode classes (Python's ``re``
+(``curate.engine.xxh3.hash_at``, equal to ``xxhash.xxh3_64_intdigest``), so no token ever goes
+back to Python. Unicode classes (Python's ``re``
 ``\\d``, ``\\w``, ``\\s`` and ``str.isalpha``) come from a code-point table built from Python
 itself (``code_point_classes``), once per machine, from the disk cache after that.
 """
@@ -20,232 +20,12 @@ import unicodedata
 import numpy as np
 import xxhash
 
+from curate.engine import xxh3
 from curate.engine.diskcache import cached_arrays
-from curate.engine.jit import compiled, readonly
+from curate.engine.jit import compiled, readonly, with_loads
 
 DIGIT, WORD, SPACE, ALPHA = 1, 2, 4, 8
 """Bits of ``code_point_classes``: Python ``re``'s ``\\d``, ``\\w``, ``\\s``; ``str.isalpha``."""
-
-
-# XXH3's default secret (192 bytes) and primes, from the XXH3 specification.
-SECRET = np.frombuffer(
-    bytes.fromhex(
-        "b8fe6c3923a44bbe7c01812cf721ad1cded46de9839097db7240a4a4b7b3671f"
-        "cb79e64eccc0e578825ad07dccff7221b8084674f743248ee03590e6813a264c"
-        "3c2852bb91c300cb88d0658b1b532ea371644897a20df94e3819ef46a9deacd8"
-        "a8fa763fe39c343ff9dcbbc7c70b4f1d8a51e04bcdb45931c89f7ec9d9787364"
-        "eac5ac8334d3ebc3c581a0fffa1363eb170ddd51b7f0da49d316552629d4689e"
-        "2b16be587d47a1fc8ff8b8d17ad031ce45cb3a8f95160428afd7fbcabb4b407e"
-    ),
-    np.uint8,
-)
-_P32_1 = np.uint64(0x9E3779B1)
-_P32_2 = np.uint64(0x85EBCA77)
-_P32_3 = np.uint64(0xC2B2AE3D)
-_P64_1 = np.uint64(0x9E3779B185EBCA87)
-_P64_2 = np.uint64(0xC2B2AE3D27D4EB4F)
-_P64_3 = np.uint64(0x165667B19E3779F9)
-_P64_4 = np.uint64(0x85EBCA77C2B2AE63)
-_P64_5 = np.uint64(0x27D4EB2F165667C5)
-_MX1 = np.uint64(0x165667919E3779F9)
-_MX2 = np.uint64(0x9FB21C651E98DF25)
-_LO32 = np.uint64(0xFFFFFFFF)
-
-
-@compiled(inline="always")
-def _r64(a: np.ndarray, i: int) -> np.uint64:
-    """Little-endian uint64 of ``a[i:i + 8]``."""
-    v = np.uint64(0)
-    for k in range(8):
-        v |= np.uint64(a[i + k]) << np.uint64(8 * k)
-    return v
-
-
-@compiled(inline="always")
-def _fold(a: np.uint64, b: np.uint64) -> np.uint64:
-    """The 128-bit product ``a * b``, its low and high halves xor-ed (from 32-bit halves)."""
-    a_lo, a_hi = a & _LO32, a >> np.uint64(32)
-    b_lo, b_hi = b & _LO32, b >> np.uint64(32)
-    lo_lo = a_lo * b_lo
-    hi_lo = a_hi * b_lo
-    lo_hi = a_lo * b_hi
-    cross = (lo_lo >> np.uint64(32)) + (hi_lo & _LO32) + lo_hi
-    upper = (hi_lo >> np.uint64(32)) + (cross >> np.uint64(32)) + a_hi * b_hi
-    return (a * b) ^ upper
-
-
-@compiled(inline="always")
-def _rotl(x: np.uint64, r: int) -> np.uint64:
-    return (x << np.uint64(r)) | (x >> np.uint64(64 - r))
-
-
-@compiled(inline="always")
-def _avalanche64(h: np.uint64) -> np.uint64:
-    h ^= h >> np.uint64(33)
-    h *= _P64_2
-    h ^= h >> np.uint64(29)
-    h *= _P64_3
-    return h ^ (h >> np.uint64(32))
-
-
-@compiled(inline="always")
-def _avalanche(h: np.uint64) -> np.uint64:
-    h ^= h >> np.uint64(37)
-    h *= _MX1
-    return h ^ (h >> np.uint64(32))
-
-
-@compiled(inline="always")
-def _mix16(a: np.ndarray, i: int, s: np.ndarray, j: int) -> np.uint64:
-    return _fold(_r64(a, i) ^ _r64(s, j), _r64(a, i + 8) ^ _r64(s, j + 8))
-
-
-@compiled(inline="always")
-def _acc512(acc: np.ndarray, a: np.ndarray, i: int, s: np.ndarray, j: int) -> None:
-    for k in range(8):
-        value = _r64(a, i + 8 * k)
-        key = value ^ _r64(s, j + 8 * k)
-        acc[k ^ 1] += value
-        acc[k] += (key & _LO32) * (key >> np.uint64(32))
-
-
-@compiled()
-def _xxh3_long(a: np.ndarray, start: int, n: int, s: np.ndarray) -> np.uint64:
-    """XXH3-64 (seed 0) of more than 240 bytes: 8 accumulators over 64-byte stripes."""
-    acc = np.empty(8, np.uint64)
-    acc[0], acc[1], acc[2], acc[3] = _P32_3, _P64_1, _P64_2, _P64_3
-    acc[4], acc[5], acc[6], acc[7] = _P64_4, _P32_2, _P64_5, _P32_1
-    stripes = (s.size - 64) // 8
-    block = 64 * stripes
-    blocks = (n - 1) // block
-    for b in range(blocks):
-        for k in range(stripes):
-            _acc512(acc, a, start + b * block + 64 * k, s, 8 * k)
-        for k in range(8):  # scramble
-            x = acc[k]
-            x ^= x >> np.uint64(47)
-            x ^= _r64(s, s.size - 64 + 8 * k)
-            acc[k] = x * _P32_1
-    for k in range(((n - 1) - block * blocks) // 64):
-        _acc512(acc, a, start + blocks * block + 64 * k, s, 8 * k)
-    _acc512(acc, a, start + n - 64, s, s.size - 64 - 7)
-    h = np.uint64(n) * _P64_1
-    for k in range(4):
-        h += _fold(acc[2 * k] ^ _r64(s, 11 + 16 * k), acc[2 * k + 1] ^ _r64(s, 19 + 16 * k))
-    return _avalanche(h)
-
-
-@compiled()
-def _xxh3_over_128(a: np.ndarray, start: int, n: int, s: np.ndarray) -> np.uint64:
-    """XXH3-64 (seed 0) of more than 128 bytes."""
-    if n <= 240:
-        h = np.uint64(n) * _P64_1
-        for k in range(8):
-            h += _mix16(a, start + 16 * k, s, 16 * k)
-        h = _avalanche(h)
-        for k in range(8, n // 16):
-            h += _mix16(a, start + 16 * k, s, 16 * (k - 8) + 3)
-        h += _mix16(a, start + n - 16, s, 136 - 17)
-        return _avalanche(h)
-    return _xxh3_long(a, start, n, s)
-
-
-def _secret_word(offset: int, size: int = 8) -> np.uint64:
-    return np.uint64(int.from_bytes(SECRET[offset : offset + size].tobytes(), "little"))
-
-
-# The secret's words that inputs of up to 16 bytes use (compile-time constants).
-_S_1TO3 = _secret_word(0, 4) ^ _secret_word(4, 4)
-_S_4TO8 = _secret_word(8) ^ _secret_word(16)
-_S_9TO16_LO = _secret_word(24) ^ _secret_word(32)
-_S_9TO16_HI = _secret_word(40) ^ _secret_word(48)
-_S_EMPTY = _secret_word(56) ^ _secret_word(64)
-
-
-@compiled(inline="always")
-def _load(a: np.ndarray, i: int, n: int) -> np.uint64:
-    """Little-endian uint64 of the ``n`` (at most 8) bytes ``a[i:i + n]``, zero-padded."""
-    v = np.uint64(0)
-    for k in range(n):
-        v |= np.uint64(a[i + k]) << np.uint64(8 * k)
-    return v
-
-
-@compiled()
-def _xxh3_short(n: int, first: np.uint64, last: np.uint64) -> np.uint64:
-    """XXH3-64 (seed 0, default secret) of ``n <= 16`` bytes, from scalars only (so a call costs
-    no reference counting): ``first`` / ``last`` are the little-endian loads of the first and
-    the last ``min(n, 8)`` bytes."""
-    if n > 8:
-        lo = first ^ _S_9TO16_LO
-        hi = last ^ _S_9TO16_HI
-        swapped = np.uint64(0)
-        for k in range(8):
-            swapped |= ((lo >> np.uint64(8 * k)) & np.uint64(255)) << np.uint64(56 - 8 * k)
-        return _avalanche(np.uint64(n) + swapped + hi + _fold(lo, hi))
-    if n >= 4:
-        tail = (first >> np.uint64(8 * (n - 4))) & _LO32
-        h = (tail + ((first & _LO32) << np.uint64(32))) ^ _S_4TO8
-        h ^= _rotl(h, 49) ^ _rotl(h, 24)
-        h *= _MX2
-        h ^= (h >> np.uint64(35)) + np.uint64(n)
-        h *= _MX2
-        return h ^ (h >> np.uint64(28))
-    if n > 0:
-        c1 = first & np.uint64(255)
-        c2 = (first >> np.uint64(8 * (n >> 1))) & np.uint64(255)
-        c3 = (first >> np.uint64(8 * (n - 1))) & np.uint64(255)
-        combined = (
-            (c1 << np.uint64(16)) | (c2 << np.uint64(24)) | c3 | (np.uint64(n) << np.uint64(8))
-        )
-        return _avalanche64(combined ^ _S_1TO3)
-    return _avalanche64(_S_EMPTY)
-
-
-@compiled(inline="always")
-def _hash_at(a: np.ndarray, start: int, n: int) -> np.uint64:
-    """``_xxh3`` of ``a[start:start + n]``, inlined for short tokens (most), a call otherwise."""
-    if n <= 16:
-        k = min(n, 8)
-        return _xxh3_short(n, _load(a, start, k), _load(a, start + n - k, k))
-    return _xxh3(a, start, n, SECRET)
-
-
-@compiled()
-def _xxh3(a: np.ndarray, start: int, n: int, s: np.ndarray) -> np.uint64:
-    """XXH3-64 with seed 0 and the default secret ``s`` of the bytes ``a[start:start + n]``."""
-    if n <= 16:
-        k = min(n, 8)
-        return _xxh3_short(n, _load(a, start, k), _load(a, start + n - k, k))
-    if n <= 128:
-        h = np.uint64(n) * _P64_1
-        if n > 32:
-            if n > 64:
-                if n > 96:
-                    h += _mix16(a, start + 48, s, 96)
-                    h += _mix16(a, start + n - 64, s, 112)
-                h += _mix16(a, start + 32, s, 64)
-                h += _mix16(a, start + n - 48, s, 80)
-            h += _mix16(a, start + 16, s, 32)
-            h += _mix16(a, start + n - 32, s, 48)
-        h += _mix16(a, start, s, 0)
-        h += _mix16(a, start + n - 16, s, 16)
-        return _avalanche(h)
-    return _xxh3_over_128(a, start, n, s)
-
-
-@compiled()
-def _xxh3_many(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    out = np.empty(starts.size, np.uint64)
-    for k in range(starts.size):
-        out[k] = _xxh3(data, starts[k], lengths[k], SECRET)
-    return out
-
-
-def xxh3_many(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """``xxh3_64_intdigest(data[s:s + n])`` for each start ``s`` and length ``n`` (for tests
-    and the keep table)."""
-    return _xxh3_many(readonly(data), starts.astype(np.int64), lengths.astype(np.int64))
 
 
 def code_point_classes() -> np.ndarray:
@@ -317,6 +97,7 @@ def _kept_name(
 @compiled()
 def _token_hashes(
     data: np.ndarray,
+    loads: np.ndarray,
     offsets: np.ndarray,
     classes: np.ndarray,
     keep_hash: np.ndarray,
@@ -325,15 +106,17 @@ def _token_hashes(
     id_hash: np.uint64,
     byte_hash: np.ndarray,
     short_string: int,
+    scratch: np.ndarray,
+    scratch_loads: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Normalised token hashes of each text ``data[offsets[d]:offsets[d + 1]]``, concatenated,
-    and the offsets of each text's slice. Left-most-first alternation as in ``_TOKEN``: triple-
+    and the offsets of each text's slice (``loads``, ``scratch_loads``: the ``unaligned_u64``
+    views of ``data`` and of ``scratch``, which holds ``S:`` and a short string's body). Left-most-first alternation as in ``_TOKEN``: triple-
     quoted string, quoted string, ``#`` / ``//`` comment, ASCII name, number, one non-space
     character."""
     out = np.empty(max(data.size, 1), np.uint64)
     token_offsets = np.zeros(offsets.size, np.int64)
-    scratch = np.empty(2 + 4 * short_string, np.uint8)  # S: and a body of 4-byte characters
-    scratch[0], scratch[1] = 83, 58  # "S:"
+    scratch[0], scratch[1] = 83, 58  # "S:", then a body of up to short_string 4-byte characters
     count = 0
     for d in range(offsets.size - 1):
         a, b = offsets[d], offsets[d + 1]
@@ -374,7 +157,7 @@ def _token_hashes(
                         break
                     j += 1
                 if not closed:  # the quote alone: an empty body
-                    out[count] = _hash_at(scratch, 0, 2)
+                    out[count] = xxh3.hash_at(scratch_loads, 0, 2)
                     count += 1
                     after_dot = False
                     i += 1
@@ -387,7 +170,7 @@ def _token_hashes(
                     body = j - i - 1
                     for k in range(body):  # a loop: a slice would be a reference-counted view
                         scratch[2 + k] = data[i + 1 + k]
-                    out[count] = _hash_at(scratch, 0, 2 + body)
+                    out[count] = xxh3.hash_at(scratch_loads, 0, 2 + body)
                     count += 1
                     after_dot = False
                 i = j + 1
@@ -408,7 +191,7 @@ def _token_hashes(
                         break
                 # Only a kept name or one after "." needs its hash; any other is "ID".
                 if after_dot or _kept_name(data, i, j - i, key, keep_hash, keep_at, words):
-                    h = _hash_at(data, i, j - i)
+                    h = xxh3.hash_at(loads, i, j - i)
                 else:
                     h = id_hash
                 out[count] = h
@@ -433,7 +216,7 @@ def _token_hashes(
                         j += size
                     else:
                         break
-                out[count] = _hash_at(data, i, j - i)
+                out[count] = xxh3.hash_at(loads, i, j - i)
                 count += 1
                 after_dot = False
                 i = j
@@ -441,7 +224,7 @@ def _token_hashes(
             if cls & SPACE:
                 i += size
                 continue
-            h = _hash_at(data, i, size)  # one non-space character
+            h = xxh3.hash_at(loads, i, size)  # one non-space character
             if cls & ALPHA and cp > 127 and not after_dot:
                 h = id_hash  # a non-ASCII letter is a name (never a kept one)
             out[count] = h
@@ -503,8 +286,19 @@ def token_hashes(
     global _classes
     if _classes is None:
         _classes = code_point_classes()
+    data, loads = with_loads(data)
+    scratch, scratch_loads = with_loads(np.zeros(2 + 4 * short_string, np.uint8))
     return _token_hashes(
-        readonly(data), offsets, _classes, *keep, np.uint64(id_hash), _BYTE_HASH, short_string
+        readonly(data),
+        readonly(loads),
+        offsets,
+        _classes,
+        *keep,
+        np.uint64(id_hash),
+        _BYTE_HASH,
+        short_string,
+        scratch,
+        scratch_loads,
     )
 
 

@@ -3,8 +3,8 @@ batch-wide numpy passes (regex token lists, a dictionary encoding, ``ngram`` shi
 the token hashes, a sort of ``document << 32 | hash`` keys, ``(perms x shingles)`` products):
 
 - ``word_token_hashes``: the ``[A-Za-z_0-9]+`` tokens of ASCII-lowercased UTF-8 text and
-  their ``xxh3_64`` (the xxHash XXH3 64-bit hash, seed 0, default secret), computed here so
-  that no token becomes a Python string;
+  their ``xxh3_64`` (``curate.engine.xxh3``, read through the ``unaligned_u64`` loads),
+  computed here so that no token becomes a Python string;
 - ``shingle_sets``: each document's distinct shingle hashes, ascending (the same polynomial mix
   and ``<idK>`` identifier placeholders as ``minhash.hash_tokens``);
 - ``min_hashes``: the datasketch ``affine32`` permutation minimum of every document.
@@ -18,31 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from curate.engine.jit import compiled, readonly, unaligned_u64
-
-_P32_1 = np.uint64(0x9E3779B1)
-_P32_2 = np.uint64(0x85EBCA77)
-_P32_3 = np.uint64(0xC2B2AE3D)
-_P64_1 = np.uint64(0x9E3779B185EBCA87)
-_P64_2 = np.uint64(0xC2B2AE3D27D4EB4F)
-_P64_3 = np.uint64(0x165667B19E3779F9)
-_P64_4 = np.uint64(0x85EBCA77C2B2AE63)
-_P64_5 = np.uint64(0x27D4EB2F165667C5)
-_PMX1 = np.uint64(0x165667919E3779F9)
-_PMX2 = np.uint64(0x9FB21C651E98DF25)
-_M32 = np.uint64(0xFFFFFFFF)
-_SECRET_BYTES = bytes.fromhex(
-    "b8fe6c3923a44bbe7c01812cf721ad1cded46de9839097db7240a4a4b7b3671f"
-    "cb79e64eccc0e578825ad07dccff7221b8084674f743248ee03590e6813a264c"
-    "3c2852bb91c300cb88d0658b1b532ea371644897a20df94e3819ef46a9deacd8"
-    "a8fa763fe39c343ff9dcbbc7c70b4f1d8a51e04bcdb45931c89f7ec9d9787364"
-    "eac5ac8334d3ebc3c581a0fffa1363eb170ddd51b7f0da49d316552629d4689e"
-    "2b16be587d47a1fc8ff8b8d17ad031ce45cb3a8f95160428afd7fbcabb4b407e"
-)
-"""XXH3's default 192-byte secret (a constant of the algorithm's specification)."""
-SECRET = readonly(unaligned_u64(np.frombuffer(_SECRET_BYTES, np.uint8)))
-"""The secret as unaligned little-endian uint64 loads (``SECRET[i]`` = bytes ``i..i+7``)."""
-_SECRET_LEN = 192
+from curate.engine import xxh3
+from curate.engine.jit import compiled
 
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -61,141 +38,12 @@ WORD = _word_table()
 """``[A-Za-z_0-9]``: the bytes of a ``words`` token (``minhash.TOKEN_PATTERN``)."""
 
 
-@compiled(inline="always")
-def _fold(a: np.uint64, b: np.uint64) -> np.uint64:
-    """Low xor high half of the 128-bit product ``a * b`` (XXH3's ``mul128_fold64``)."""
-    a_lo, a_hi = a & _M32, a >> np.uint64(32)
-    b_lo, b_hi = b & _M32, b >> np.uint64(32)
-    lo_lo, hi_lo = a_lo * b_lo, a_hi * b_lo
-    lo_hi, hi_hi = a_lo * b_hi, a_hi * b_hi
-    cross = (lo_lo >> np.uint64(32)) + (hi_lo & _M32) + lo_hi
-    upper = (hi_lo >> np.uint64(32)) + (cross >> np.uint64(32)) + hi_hi
-    lower = (cross << np.uint64(32)) | (lo_lo & _M32)
-    return lower ^ upper
-
-
-@compiled(inline="always")
-def _avalanche(h: np.uint64) -> np.uint64:
-    h ^= h >> np.uint64(37)
-    h *= _PMX1
-    return h ^ (h >> np.uint64(32))
-
-
-@compiled(inline="always")
-def _mix16(loads: np.ndarray, i: int, secret: np.ndarray, s: int) -> np.uint64:
-    return _fold(loads[i] ^ secret[s], loads[i + 8] ^ secret[s + 8])
-
-
-@compiled(inline="always")
-def _stripe(acc: np.ndarray, loads: np.ndarray, i: int, secret: np.ndarray, s: int) -> None:
-    for k in range(8):
-        value = loads[i + 8 * k]
-        key = value ^ secret[s + 8 * k]
-        acc[k ^ 1] += value
-        acc[k] += (key & _M32) * (key >> np.uint64(32))
-
-
-@compiled()
-def _xxh3_long(loads: np.ndarray, start: int, length: int, secret: np.ndarray) -> np.uint64:
-    """XXH3 64 of more than 240 bytes: 64-byte stripes into eight accumulators."""
-    acc = np.empty(8, np.uint64)
-    acc[0], acc[1], acc[2], acc[3] = _P32_3, _P64_1, _P64_2, _P64_3
-    acc[4], acc[5], acc[6], acc[7] = _P64_4, _P32_2, _P64_5, _P32_1
-    per_block = (_SECRET_LEN - 64) // 8
-    block = 64 * per_block
-    blocks = (length - 1) // block
-    for n in range(blocks):
-        for k in range(per_block):
-            _stripe(acc, loads, start + n * block + 64 * k, secret, 8 * k)
-        for k in range(8):
-            a = acc[k]
-            a ^= a >> np.uint64(47)
-            a ^= secret[_SECRET_LEN - 64 + 8 * k]
-            acc[k] = a * _P32_1
-    stripes = ((length - 1) - block * blocks) // 64
-    for k in range(stripes):
-        _stripe(acc, loads, start + blocks * block + 64 * k, secret, 8 * k)
-    _stripe(acc, loads, start + length - 64, secret, _SECRET_LEN - 64 - 7)
-    h = np.uint64(length) * _P64_1
-    for k in range(4):
-        h += _fold(acc[2 * k] ^ secret[11 + 16 * k], acc[2 * k + 1] ^ secret[19 + 16 * k])
-    return _avalanche(h)
-
-
-@compiled(inline="always")
-def xxh3_64(
-    data: np.ndarray, loads: np.ndarray, start: int, length: int, secret: np.ndarray
-) -> np.uint64:
-    """``xxhash.xxh3_64_intdigest(data[start:start + length])`` (``loads``: the unaligned
-    uint64 view of ``data``, readable 8 bytes past every position)."""
-    n = np.uint64(length)
-    if length <= 16:
-        if length > 8:
-            lo = loads[start] ^ (secret[24] ^ secret[32])
-            hi = loads[start + length - 8] ^ (secret[40] ^ secret[48])
-            swapped = np.uint64(0)
-            x = lo
-            for _ in range(8):
-                swapped = (swapped << np.uint64(8)) | (x & np.uint64(0xFF))
-                x >>= np.uint64(8)
-            return _avalanche(n + swapped + hi + _fold(lo, hi))
-        if length >= 4:
-            first = loads[start] & _M32
-            last = loads[start + length - 4] & _M32
-            h = (last + (first << np.uint64(32))) ^ (secret[8] ^ secret[16])
-            h ^= ((h << np.uint64(49)) | (h >> np.uint64(15))) ^ (
-                (h << np.uint64(24)) | (h >> np.uint64(40))
-            )
-            h *= _PMX2
-            h ^= (h >> np.uint64(35)) + n
-            h *= _PMX2
-            return h ^ (h >> np.uint64(28))
-        if length > 0:
-            c1 = np.uint64(data[start])
-            c2 = np.uint64(data[start + (length >> 1)])
-            c3 = np.uint64(data[start + length - 1])
-            combined = (c1 << np.uint64(16)) | (c2 << np.uint64(24)) | c3 | (n << np.uint64(8))
-            h = combined ^ ((secret[0] & _M32) ^ (secret[4] & _M32))
-        else:
-            h = secret[56] ^ secret[64]
-        h ^= h >> np.uint64(33)
-        h *= _P64_2
-        h ^= h >> np.uint64(29)
-        h *= _P64_3
-        return h ^ (h >> np.uint64(32))
-    if length <= 128:
-        h = n * _P64_1
-        if length > 32:
-            if length > 64:
-                if length > 96:
-                    h += _mix16(loads, start + 48, secret, 96)
-                    h += _mix16(loads, start + length - 64, secret, 112)
-                h += _mix16(loads, start + 32, secret, 64)
-                h += _mix16(loads, start + length - 48, secret, 80)
-            h += _mix16(loads, start + 16, secret, 32)
-            h += _mix16(loads, start + length - 32, secret, 48)
-        h += _mix16(loads, start, secret, 0)
-        h += _mix16(loads, start + length - 16, secret, 16)
-        return _avalanche(h)
-    if length <= 240:
-        h = n * _P64_1
-        for k in range(8):
-            h += _mix16(loads, start + 16 * k, secret, 16 * k)
-        end = _mix16(loads, start + length - 16, secret, 136 - 17)
-        h = _avalanche(h)
-        for k in range(8, length // 16):
-            end += _mix16(loads, start + 16 * k, secret, 16 * (k - 8) + 3)
-        return _avalanche(h + end)
-    return _xxh3_long(loads, start, length, secret)
-
-
 @compiled()
 def word_token_hashes(
     data: np.ndarray,
     loads: np.ndarray,
     offsets: np.ndarray,
     table: np.ndarray,
-    secret: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(token hashes uint64, tokens per document int64)`` of the documents
     ``data[offsets[i]:offsets[i + 1]]``: a token is a maximal run of ``table`` bytes, hashed
@@ -214,7 +62,7 @@ def word_token_hashes(
             j = i + 1
             while j < end and table[data[j]]:
                 j += 1
-            out[count] = xxh3_64(data, loads, i, j - i, secret)
+            out[count] = xxh3.hash_at(loads, i, j - i)
             count += 1
             i = j
         counts[d] = count - first

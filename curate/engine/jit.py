@@ -1,7 +1,7 @@
 """Shared helpers of the numba kernels (``curate.filters.quality.kernels``,
-``curate.dedup.minhash_kernels``, ``curate.dedup.decontam_scan``): one way to compile with
-numba's on-disk cache, and the unaligned 64-bit view the byte-walking kernels load words
-through."""
+``curate.dedup.minhash_kernels``, ``curate.dedup.decontam_scan``, ``curate.engine.xxh3``): one
+way to compile with numba's on-disk cache, and the unaligned 64-bit view the byte-walking
+kernels load words through."""
 
 from __future__ import annotations
 
@@ -30,7 +30,19 @@ def unaligned_u64(data: np.ndarray) -> np.ndarray:
     """A view where element ``i`` is the little-endian uint64 of ``data[i:i+8]`` (zero-padded
     past the end): one load reads a word's first (or last) eight bytes."""
     padded = np.concatenate([data, np.zeros(8, np.uint8)])
-    return np.ndarray(shape=(data.size,), dtype="<u8", buffer=padded, offset=0, strides=(1,))
+    return _words(padded, data.size)
+
+
+def with_loads(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A writable copy of ``data`` and its ``unaligned_u64`` view over the same memory: a
+    kernel reading bytes through the first and words through the second touches one buffer
+    (the bytes it just tokenised are in cache), and bytes it writes are hashed as written."""
+    padded = np.concatenate([data, np.zeros(8, np.uint8)])
+    return padded[: data.size], _words(padded, data.size)
+
+
+def _words(padded: np.ndarray, size: int) -> np.ndarray:
+    return np.ndarray(shape=(size,), dtype="<u8", buffer=padded, offset=0, strides=(1,))
 
 
 def readonly(data: np.ndarray) -> np.ndarray:

@@ -10,7 +10,6 @@ import re
 
 import numpy as np
 import pytest
-import xxhash
 
 from curate.dedup import decontam_scan
 from curate.dedup.decontam import build_index, load_benchmark
@@ -182,16 +181,6 @@ def test_rolled_grams_equal_the_definition_on_a_long_text() -> None:
     grams = TokenHasher().gram_hashes(text, 10)
     assert len(grams) > 20_000
     assert np.array_equal(grams, gram_hashes(normalized_tokens(text), 10))
-
-
-def test_compiled_xxh3_equals_xxhash_on_every_length_class() -> None:
-    rng = random.Random(8)
-    lengths = [*range(300), 1023, 1024, 1025, 2047, 2048, 2049, 5000, 20_000]
-    blobs = [rng.randbytes(n) for n in lengths]
-    starts = np.cumsum([0, *lengths[:-1]])
-    data = np.frombuffer(b"".join(blobs), np.uint8)
-    got = decontam_scan.xxh3_many(data, starts, np.array(lengths))
-    assert got.tolist() == [xxhash.xxh3_64_intdigest(b) for b in blobs]
 
 
 def test_code_point_classes_are_pythons() -> None:

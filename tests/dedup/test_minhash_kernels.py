@@ -1,6 +1,6 @@
-"""The compiled MinHash kernels against their references: ``xxhash`` for the token hash, the numpy
-``shingle_hashes`` + ``distinct_shingles`` for the shingle sets, the session-6 numpy MinHash
-for the signatures (datasketch itself: tests/dedup/test_minhash.py)."""
+"""The compiled MinHash kernels against their references: ``token_hash64`` (``xxhash``) for the
+token hash, the numpy ``shingle_hashes`` + ``distinct_shingles`` for the shingle sets, the
+session-6 numpy MinHash for the signatures (datasketch itself: tests/dedup/test_minhash.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 import pytest
-import xxhash
 
 from curate.dedup import minhash_kernels as kernels
 from curate.dedup.minhash import (
@@ -22,27 +21,9 @@ from curate.dedup.minhash import (
     token_hash64,
     word_token_hashes,
 )
-from curate.engine.jit import readonly, unaligned_u64
 from tests.support.near_reference import signatures_reference
 
 from .helpers import make_function, mutate
-
-# every XXH3 length class (0, 1-3, 4-8, 9-16, 17-128, 129-240, long) and the long hash's block
-# (1024 bytes) and stripe (64 bytes) edges
-LENGTHS = [*range(0, 260), 300, 1023, 1024, 1025, 1088, 1089, 2048, 2049, 4097, 5000]
-
-
-@pytest.mark.parametrize("start", [0, 3])
-def test_xxh3_64_equals_the_xxhash_package(start: int) -> None:
-    rng = random.Random(start)
-    for n in LENGTHS:
-        raw = bytes(rng.randrange(256) for _ in range(start + n + 5))
-        data = np.frombuffer(raw, np.uint8)
-        got = kernels.xxh3_64(
-            readonly(data), readonly(unaligned_u64(data)), start, n, kernels.SECRET
-        )
-        assert int(got) == xxhash.xxh3_64_intdigest(raw[start : start + n]), n
-
 
 TEXTS: list[str | None] = [
     "def Foo(x):\n    FOO = foo_1 + X * x\r\n    return Foo(FOO)\n",
