@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from curate.engine import xxh3
-from curate.engine.jit import compiled
+from curate.engine.jit import ASCII_WORD_CHARS, byte_table, compiled
 
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -27,14 +27,7 @@ _SHINGLE_MULT = np.uint64(0x9E3779B97F4A7C15)
 _SHINGLE_SEED = np.uint64(0x243F6A8885A308D3)
 
 
-def _word_table() -> np.ndarray:
-    table = np.zeros(256, np.bool_)
-    for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_":
-        table[c] = True
-    return table
-
-
-WORD = _word_table()
+WORD = byte_table(ASCII_WORD_CHARS)
 """``[A-Za-z_0-9]``: the bytes of a ``words`` token (``minhash.TOKEN_PATTERN``)."""
 
 

@@ -54,3 +54,16 @@ def readonly(data: np.ndarray) -> np.ndarray:
     view = data.view()
     view.flags.writeable = False
     return view
+
+
+ASCII_WORD_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+
+
+def byte_table(members: bytes, *, non_ascii: bool = False) -> np.ndarray:
+    """A 256-entry boolean table, true for the bytes in ``members`` (and for every byte >= 0x80
+    when ``non_ascii``): how the byte-walking kernels test a byte's class in one load."""
+    table = np.zeros(256, np.bool_)
+    table[np.frombuffer(members, np.uint8)] = True
+    if non_ascii:
+        table[0x80:] = True
+    return table

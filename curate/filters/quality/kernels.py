@@ -20,22 +20,14 @@ import unicodedata
 import numpy as np
 
 from curate.engine.diskcache import cached_arrays
+from curate.engine.jit import ASCII_WORD_CHARS, byte_table, readonly, unaligned_u64
 from curate.engine.jit import compiled as _compiled
-from curate.engine.jit import readonly, unaligned_u64
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
 
-def _word_table() -> np.ndarray:
-    table = np.zeros(256, np.bool_)
-    for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_":
-        table[c] = True
-    table[0x80:] = True
-    return table
-
-
-WORD_BYTES = _word_table()
+WORD_BYTES = byte_table(ASCII_WORD_CHARS, non_ascii=True)
 """``[A-Za-z0-9_]`` or a byte of a non-ASCII character: the bytes words are made of."""
 
 
