@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -189,7 +189,10 @@ def parse_pipeline(data: Mapping[str, Any], *, source: str = "", text: str = "")
             sections[name] = validate_section(
                 _load_model(SECTION_MODELS[name]), data[name], name, source
             )
-    return PipelineConfig(run, ingest, tuple(annotators), sections, text, source)
+    from curate.recipe_check import resolve_on_demand
+
+    parsed = PipelineConfig(run, ingest, tuple(annotators), sections, text, source)
+    return replace(parsed, annotators=resolve_on_demand(parsed))
 
 
 def load_pipeline(path: str | Path) -> PipelineConfig:

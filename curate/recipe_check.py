@@ -37,6 +37,52 @@ def provided_columns(cfg: Any, run: RunDir | None = None) -> set[str]:
     return names
 
 
+def read_columns(cfg: Any) -> set[str]:
+    """Columns the recipe's later steps read: enabled policy rules and the expressions of its
+    overrides (built-in ones included), mixture columns, the dedup keep column."""
+    from curate.policy.expr import compile_expr
+
+    names: set[str] = set()
+    policy = cfg.section("policy")
+    if policy is not None:
+        for rule in policy.rules:
+            if rule.enabled:
+                names |= compile_expr(rule.name, rule.expr, rule.params).columns
+        overrides = list(policy.overrides)
+        if policy.builtin_overrides:
+            from curate.policy.config import builtin_overrides
+
+            overrides += builtin_overrides()
+        for override in overrides:
+            if override.expr is not None:
+                names |= compile_expr(override.rule, override.expr, override.params).columns
+    mixture = cfg.section("mixture")
+    if mixture is not None:
+        names |= set(mixture.columns)
+    keep = getattr(cfg.section("dedup"), "keep", None)
+    if keep is not None and keep.quality_column:
+        names.add(keep.quality_column)
+    return names
+
+
+def resolve_on_demand(cfg: Any) -> tuple[tuple[str, Any], ...]:
+    """The recipe's annotator configs with every ``"auto"`` option of ``Annotator.on_demand``
+    resolved: true when ``read_columns`` holds one of the option's columns, else false."""
+    from curate.engine.annotator import REGISTRY
+
+    wanted = read_columns(cfg)
+    resolved: list[tuple[str, Any]] = []
+    for name, section in cfg.annotators:
+        on_demand = REGISTRY[name].on_demand if name in REGISTRY else {}
+        update = {
+            option: bool(wanted & set(columns))
+            for option, columns in on_demand.items()
+            if getattr(section, option) == "auto"
+        }
+        resolved.append((name, section.model_copy(update=update) if update else section))
+    return tuple(resolved)
+
+
 def unprovided_policy_columns(
     cfg: Any, run: RunDir | None = None
 ) -> dict[str, tuple[set[str], bool]]:

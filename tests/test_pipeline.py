@@ -47,7 +47,7 @@ def _make_inputs(root: Path, repos: int = 6) -> Path:
     return inputs
 
 
-def _cfg(inputs: Path, out: Path, **run: object):
+def _cfg(inputs: Path, out: Path, parse: dict | None = None, **run: object):
     return parse_pipeline(
         {
             "run": {
@@ -57,7 +57,7 @@ def _cfg(inputs: Path, out: Path, **run: object):
                 "shard_target_bytes": 600,
                 **run,
             },
-            "annotators": {"parse": {}},
+            "annotators": {"parse": parse or {}},
         }
     )
 
@@ -71,7 +71,7 @@ def _snapshot(out: Path) -> dict[str, pl.DataFrame]:
 
 def test_every_input_file_is_a_document_or_a_skip(tmp_path: Path) -> None:
     inputs = _make_inputs(tmp_path)
-    report = run_pipeline(_cfg(inputs, tmp_path / "run"), LocalRunner())
+    report = run_pipeline(_cfg(inputs, tmp_path / "run", {"counts": True}), LocalRunner())
     assert report.shards >= 3
     run = curate.open_run(tmp_path / "run")
     docs = run.documents.collect()

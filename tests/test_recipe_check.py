@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from curate.config import parse_pipeline
@@ -44,7 +45,7 @@ def test_parse_depth_is_offered_to_the_policy_only_when_computed(tmp_path: Path)
     from curate.recipe_check import unprovided_policy_columns
 
     recipe = _recipe(tmp_path, "parse_max_depth <= 200")
-    recipe["annotators"] = {"parse": {}}
+    recipe["annotators"] = {"parse": {"max_depth": False}}
     assert unprovided_policy_columns(parse_pipeline(recipe)) == {"r": ({"parse_max_depth"}, False)}
     recipe["annotators"] = {"parse": {"max_depth": True}}
     assert unprovided_policy_columns(parse_pipeline(recipe)) == {}
@@ -57,8 +58,52 @@ def test_parse_counts_are_offered_to_the_policy_only_when_computed(tmp_path: Pat
     recipe["annotators"] = {"parse": {"counts": False}}
     found = unprovided_policy_columns(parse_pipeline(recipe))
     assert found == {"r": ({"parse_comment_bytes"}, False)}
-    recipe["annotators"] = {"parse": {}}
+    recipe["annotators"] = {"parse": {"counts": True}}
     assert unprovided_policy_columns(parse_pipeline(recipe)) == {}
+
+
+def test_on_demand_parse_columns_are_computed_only_when_the_recipe_reads_them(
+    tmp_path: Path,
+) -> None:
+    """``"auto"`` (the default) resolves per recipe: on for a rule, an override or a mixture
+    column that reads the option's columns, off otherwise; explicit values stay as given."""
+
+    def parse_config(recipe: dict) -> object:
+        return dict(parse_pipeline(recipe).annotators)["parse"]
+
+    recipe = _recipe(tmp_path, "max_line_length <= 1000")
+    recipe["annotators"] = {"parse": {}}
+    off = parse_config(recipe)
+    assert (off.counts, off.max_depth) == (False, False)
+    recipe["annotators"] = {"parse": {"counts": True, "max_depth": True}}
+    assert (parse_config(recipe).counts, parse_config(recipe).max_depth) == (True, True)
+
+    recipe = _recipe(tmp_path, "parse_max_depth <= 200 and parse_error_fraction < 0.5")
+    recipe["annotators"] = {"parse": {}}
+    on = parse_config(recipe)
+    assert (on.max_depth, on.counts) == (True, False)
+
+    recipe = _recipe(tmp_path, "max_line_length <= 1000")
+    recipe["annotators"] = {"parse": {}}
+    recipe["policy"]["overrides"] = [
+        {"rule": "r", "languages": ["Python"], "expr": "parse_function_count >= 1"}
+    ]
+    assert parse_config(recipe).counts is True
+
+    recipe = _recipe(tmp_path, "max_line_length <= 1000")
+    recipe["annotators"] = {"parse": {}}
+    recipe["mixture"] = {"columns": ["parse_class_count"]}
+    assert parse_config(recipe).counts is True
+
+
+def test_on_demand_rule_reading_counts_runs_with_them(tmp_path: Path) -> None:
+    recipe = _recipe(tmp_path, "fill_null(parse_function_count, 0) >= 0")
+    recipe["annotators"] = {"parse": {}}
+    cfg = parse_pipeline(recipe)
+    assert run_pipeline(cfg, LocalRunner()).did_work
+    run = Path(cfg.run.output)
+    counts = pl.read_parquet(run / "attributes" / "parse@1" / "*.parquet")["parse_function_count"]
+    assert counts.null_count() < len(counts)
 
 
 def test_dedup_keep_quality_column_nothing_writes_is_a_warning(tmp_path: Path) -> None:

@@ -17,7 +17,8 @@ annotators of one batch through ``BatchContext.tree``.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import polars as pl
@@ -136,11 +137,22 @@ class Annotator(ABC):
     """A string column that says why a row has no values; the engine writes ``too_large`` there
     for documents over the size guard."""
 
+    on_demand: ClassVar[Mapping[str, tuple[str, ...]]] = MappingProxyType({})
+    """Boolean config options that may be ``"auto"`` -> the output columns each one fills. A
+    recipe resolves ``"auto"`` to true only when something it configures reads one of those
+    columns (``curate.recipe_check.resolve_on_demand``: policy rules and overrides, mixture
+    columns, the dedup keep column), so costly columns nobody reads are not computed."""
+
     @classmethod
     def provided_columns(cls, config: AnnotatorConfig) -> set[str]:
         """The output columns that ``config`` fills (a column an option turns off is null and
-        not offered to policy rules)."""
-        return set(cls.output_schema.names)
+        not offered to policy rules; an ``"auto"`` option's columns are provided, since a
+        recipe that reads them turns the option on)."""
+        columns = set(cls.output_schema.names)
+        for option, option_columns in cls.on_demand.items():
+            if getattr(config, option) is False:
+                columns -= set(option_columns)
+        return columns
 
     def __init__(self, config: AnnotatorConfig | None = None):
         self.config = config if config is not None else self.Config()

@@ -9,8 +9,8 @@ Columns (nulls where a value does not exist, never magic numbers):
 - ``parse_error_fraction``: bytes covered by ERROR nodes / document bytes (MISSING nodes are
   zero-width: they make the status ``error`` but add no bytes).
 - ``parse_node_count``: all nodes, named and anonymous, root included.
-- ``parse_max_depth``: edges on the longest root-to-node path (a lone root is 0); only with
-  ``max_depth = true`` (a Python walk over every node, about the cost of the parse), else null.
+- ``parse_max_depth``: edges on the longest root-to-node path (a lone root is 0); only when
+  ``max_depth`` is on (a Python walk over every node, about the cost of the parse), else null.
 - ``parse_function_count`` / ``parse_class_count``: nodes of the language's function and
   class node types (see curate/languages/languages.toml); null when the table lists none.
 - ``parse_comment_bytes``: bytes inside comment nodes (doc comments such as JSDoc/Javadoc
@@ -20,7 +20,13 @@ Columns (nulls where a value does not exist, never magic numbers):
   for languages without docstrings.
 
 These four come from one tree-sitter query over the whole tree (most of the annotator's cost
-above the parse); with ``counts = false`` they are null and no query runs.
+above the parse); with ``counts`` off they are null and no query runs.
+
+``max_depth`` and ``counts`` are ``"auto"`` by default: a recipe turns each on only when one of
+its policy rules, overrides, mixture columns or the dedup keep column reads a column it fills
+(``curate.recipe_check.resolve_on_demand``), so a run computes them only when they are used
+(``true`` computes them always, ``false`` never). Outside a recipe (an annotator built
+directly, the datatrove step) ``"auto"`` means on for ``counts`` and off for ``max_depth``.
 
 Trees come from the batch's ``TreeProvider`` (``curate.engine.trees``) so other annotators
 share them; when ``parse@1`` is in a segment its ``timeout_s`` and ``max_doc_bytes`` are the
@@ -34,6 +40,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
 
 import pyarrow as pa
 from pydantic import Field
@@ -59,17 +67,29 @@ class ParseConfig(AnnotatorConfig):
     """Documents larger than this (UTF-8 bytes) are not parsed: status ``too_large``."""
     timeout_s: float = Field(DEFAULT_TIMEOUT_S, gt=0)
     """Per-document parse time budget in seconds: status ``timeout`` when exceeded."""
-    max_depth: bool = False
+    max_depth: bool | Literal["auto"] = "auto"
     """Compute ``parse_max_depth``. It needs a Python walk over every node, which costs about
-    as much as the parse itself, so it is off unless asked for; when off the column is null
-    and a policy rule that reads it is refused before the run (``curate check``)."""
-    counts: bool = True
+    as much as the parse itself. ``"auto"``: on only when the recipe reads the column (a policy
+    rule, override, mixture column); ``false``: the column is null and a policy rule that reads
+    it is refused before the run (``curate check``)."""
+    counts: bool | Literal["auto"] = "auto"
     """Compute ``parse_function_count``, ``parse_class_count``, ``parse_comment_bytes`` and
     ``parse_docstring_bytes``: one tree-sitter query over every node of every tree (0.25-0.4x
-    the parse, the larger part of this annotator's cost above the parse itself). Off: those
-    columns are null, no query runs (a tree with errors gets its ERROR bytes from a walk that
-    enters only subtrees with errors) and a policy rule that reads them is refused before the
-    run (``curate check``). Status, error fraction and node count are the same either way."""
+    the parse, the larger part of this annotator's cost above the parse itself). ``"auto"``: on
+    only when the recipe reads one of them; off: those columns are null, no query runs (a tree
+    with errors gets its ERROR bytes from a walk that enters only subtrees with errors) and a
+    policy rule that reads them is refused before the run (``curate check``). Status, error
+    fraction and node count are the same either way."""
+
+    @property
+    def counts_on(self) -> bool:
+        """``counts`` with ``"auto"`` unresolved (no recipe) read as on."""
+        return self.counts is not False
+
+    @property
+    def max_depth_on(self) -> bool:
+        """``max_depth`` with ``"auto"`` unresolved (no recipe) read as off."""
+        return self.max_depth is True
 
 
 # --- tree statistics -----------------------------------------------------------------------
@@ -263,14 +283,7 @@ class ParseAnnotator(Annotator):
     def tree_guards(self) -> TreeGuards:
         return TreeGuards(self.config.timeout_s, self.config.max_doc_bytes)
 
-    @classmethod
-    def provided_columns(cls, config: AnnotatorConfig) -> set[str]:
-        columns = set(OUTPUT_SCHEMA.names)
-        if not getattr(config, "max_depth", False):
-            columns.discard("parse_max_depth")
-        if not getattr(config, "counts", True):
-            columns -= set(COUNT_COLUMNS)
-        return columns
+    on_demand = MappingProxyType({"max_depth": ("parse_max_depth",), "counts": COUNT_COLUMNS})
 
     def _stats(
         self, trees: TreeProvider, ctx: BatchContext, i: int, lang: Language | None
@@ -282,7 +295,7 @@ class ParseAnnotator(Annotator):
         # unless the language's query has text predicates. A tree another annotator already
         # asked for is reused (same cache).
         parser = get_parser(lang.name)
-        need_source = self.config.counts and _needs_source(lang)
+        need_source = self.config.counts_on and _needs_source(lang)
         tree, status = trees.parse(lang.name, data, need_source=need_source)
         if tree is None:  # "parsed" without a tree: the re-attach found the budget spent
             return ("timeout" if status == "parsed" else status), None
@@ -293,8 +306,8 @@ class ParseAnnotator(Annotator):
                 lang,
                 len(data),
                 budget,
-                depth=self.config.max_depth,
-                counts=self.config.counts,
+                depth=self.config.max_depth_on,
+                counts=self.config.counts_on,
             )
         except BudgetExceeded:
             return "timeout", None

@@ -357,7 +357,10 @@ def test_without_counts_the_query_columns_are_null_and_the_rest_is_the_same() ->
 
 
 def test_columns_provided_follow_the_config() -> None:
-    default = ParseAnnotator.provided_columns(ParseConfig())
-    assert default == set(OUTPUT_SCHEMA.names) - {"parse_max_depth"}
+    default = ParseAnnotator.provided_columns(ParseConfig())  # "auto": on if a rule reads it
+    assert default == set(OUTPUT_SCHEMA.names)
+    assert ParseAnnotator.provided_columns(ParseConfig(max_depth=False)) == set(
+        OUTPUT_SCHEMA.names
+    ) - {"parse_max_depth"}
     fast = ParseAnnotator.provided_columns(ParseConfig(counts=False, max_depth=True))
     assert fast == set(OUTPUT_SCHEMA.names) - set(COUNT_COLUMNS)
