@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from curate.card.stats import CardStats, numeric_values
 from curate.card.thresholds import Threshold
@@ -121,10 +122,13 @@ def histogram(
     policy: str,
     path: Path,
     thresholds: list[Threshold] | tuple[Threshold, ...] = (),
+    data: pl.DataFrame | None = None,
 ) -> Plot | None:
     """Kept and dropped files stacked over ``column``, one vertical line per policy threshold on
-    it (solid: every file; dashed: an override's scope); the caption lists them."""
-    data = numeric_values(run, column, policy)
+    it (solid: every file; dashed: an override's scope); the caption lists them. ``data``: the
+    column's ``numeric_values`` when already read (``numeric_values_by_column``)."""
+    if data is None:
+        data = numeric_values(run, column, policy)
     if data.is_empty():
         return None
     values = data["value"].cast(float).to_numpy()
