@@ -19,6 +19,9 @@ def late():
     time.sleep(0.2)
     print("thread done")
 threading.Thread(target=late).start()
+import concurrent.futures
+pool = concurrent.futures.ThreadPoolExecutor(2)  # idle workers, never shut down
+pool.submit(int).result()
 sys.stdout.write("buffered ")
 exit_now({code!r})
 """
