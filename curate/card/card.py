@@ -9,7 +9,7 @@ from typing import Any
 
 from curate.card import front_matter, plots, render, thresholds
 from curate.card.config import CardConfig
-from curate.card.stats import CardStats, collect
+from curate.card.stats import CardStats, collect, numeric_values_by_column
 from curate.rundir import RunDir, place
 
 log = logging.getLogger(__name__)
@@ -124,9 +124,11 @@ def _plots(run: RunDir, stats: CardStats, cfg: CardConfig, out: Path) -> dict[st
     for col in columns:
         if col not in stats.numeric_columns:
             log.warning("card: no numeric attribute column %s to plot", col)
-            continue
+    columns = [c for c in columns if c in stats.numeric_columns]
+    values = numeric_values_by_column(run, columns, cfg.policy)
+    for col in columns:
         made[f"hist:{col}"] = plots.histogram(
-            run, col, cfg.policy, folder / f"hist-{col}.png", lines.get(col, [])
+            run, col, cfg.policy, folder / f"hist-{col}.png", lines.get(col, []), values[col]
         )
     return {k: v for k, v in made.items() if v is not None}
 

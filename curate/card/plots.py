@@ -8,26 +8,39 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from curate.card.stats import CardStats, numeric_values
 from curate.card.thresholds import Threshold
 from curate.card.units import human
 from curate.rundir import RunDir, place
 
+DPI = 110
 
-def _pyplot():  # type: ignore[no-untyped-def]
-    import matplotlib
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+def _axes(figsize: tuple[float, float]) -> tuple[Any, Any]:
+    """A figure on its own Agg canvas and its axes (no pyplot: no global figure registry to
+    close figures from, nothing imported for interactive backends)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    return plt
+    fig = Figure(figsize=figsize, dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots()
 
 
 def _save(fig: Any, path: Path) -> None:
+    """Write ``fig`` cropped to its tight bounding box, like ``bbox_inches="tight"`` (the same
+    pixels) with one layout pass less: ``savefig`` with "tight" first draws the whole figure
+    (without rendering) to place its artists, then measures them again for the box; measuring
+    places them too, so the box comes from one measurement here. Each pass lays out every
+    tick label: the extra one was a third of a plot's CPU."""
+    from matplotlib import rcParams
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(rcParams["savefig.pad_inches"])
+    fig.savefig(tmp, dpi=DPI, bbox_inches=bbox)
     place(tmp, path)
 
 
@@ -65,15 +78,13 @@ def language_shares(stats: CardStats, path: Path, top: int = 20) -> Plot | None:
             f"Top {top} of {len(present)} languages by {label}; the other {len(rest)}: "
             f"{sum(r['kept_files'] for r in rest):,} kept files, {amount} ({share:.2%})."
         )
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(rows) + 1.2))
+    fig, ax = _axes((7, 0.35 * len(rows) + 1.2))
     names = [r["language"] for r in rows][::-1]
     shares = [r[key] / total * 100 for r in rows][::-1]
     ax.barh(names, shares, color="#4878a8")
     ax.set_xlabel(f"share of {label} (%)")
     ax.set_title(title)
     _save(fig, path)
-    plt.close(fig)
     return Plot(path, caption)
 
 
@@ -81,15 +92,13 @@ def funnel(stats: CardStats, path: Path) -> Plot | None:
     rows = [r for r in stats.funnel if r["files"] or r["kind"] == "kept"]
     if not rows:
         return None
-    plt = _pyplot()
     colors = {"skip": "#b0b0b0", "rule": "#d0704a", "kept": "#4c9a5a"}
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(rows) + 1.2))
+    fig, ax = _axes((7, 0.35 * len(rows) + 1.2))
     ax.barh([r["stage"] for r in rows][::-1], [r["files"] for r in rows][::-1],
             color=[colors[r["kind"]] for r in rows][::-1])  # fmt: skip
     ax.set_xlabel("files")
     ax.set_title(f"Filter funnel ({stats.documents + stats.skipped} input files)")
     _save(fig, path)
-    plt.close(fig)
     return Plot(path)
 
 
@@ -98,14 +107,12 @@ def drops(stats: CardStats, path: Path) -> Plot | None:
     rows = [r for r in stats.drops if r["files"]]
     if not rows:
         return None
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(rows) + 1.2))
+    fig, ax = _axes((7, 0.35 * len(rows) + 1.2))
     ax.barh([r["category"] for r in rows][::-1], [r["files"] for r in rows][::-1],
             color="#d0704a")  # fmt: skip
     ax.set_xlabel("files")
     ax.set_title(f"Files not kept, by category ({sum(r['files'] for r in rows):,})")
     _save(fig, path)
-    plt.close(fig)
     return Plot(path)
 
 
@@ -115,10 +122,13 @@ def histogram(
     policy: str,
     path: Path,
     thresholds: list[Threshold] | tuple[Threshold, ...] = (),
+    data: pl.DataFrame | None = None,
 ) -> Plot | None:
     """Kept and dropped files stacked over ``column``, one vertical line per policy threshold on
-    it (solid: every file; dashed: an override's scope); the caption lists them."""
-    data = numeric_values(run, column, policy)
+    it (solid: every file; dashed: an override's scope); the caption lists them. ``data``: the
+    column's ``numeric_values`` when already read (``numeric_values_by_column``)."""
+    if data is None:
+        data = numeric_values(run, column, policy)
     if data.is_empty():
         return None
     values = data["value"].cast(float).to_numpy()
@@ -133,12 +143,15 @@ def histogram(
         if log_scale
         else np.linspace(lo, hi, 40)
     )
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    fig, ax = _axes((6, 3.2))
     if log_scale:
         _plain_log_axis(ax)
-    ax.hist([values[kept], values[~kept]], bins=bins, stacked=True, label=["kept", "dropped"],
-            color=["#4c9a5a", "#d0704a"])  # fmt: skip
+    # one filled outline per series, not a rectangle per bin: the same picture, a fifth of the
+    # artists to create and draw (the legend names the series in their own order: matplotlib
+    # lists stacked outlines top first)
+    labels = ["kept", "dropped"]
+    *_, series = ax.hist([values[kept], values[~kept]], bins=bins, stacked=True, label=labels,
+                         color=["#4c9a5a", "#d0704a"], histtype="stepfilled")  # fmt: skip
     drawn, undrawn = [], []
     for t in thresholds:
         if _in_view(t.value, float(bins[0]), float(bins[-1]), log_scale):
@@ -148,9 +161,8 @@ def histogram(
             undrawn.append(t)
     ax.set_title(column)
     ax.set_ylabel("files")
-    ax.legend()
+    ax.legend([patches[0] for patches in series], labels)
     _save(fig, path)
-    plt.close(fig)
     caption = ""
     if drawn:
         caption = "Policy thresholds (vertical lines): " + "; ".join(t.label() for t in drawn) + "."

@@ -421,17 +421,36 @@ def _breakdown(frame: pl.DataFrame, column: str) -> list[dict[str, Any]]:
 
 def numeric_values(run: RunDir, column: str, policy: str, limit: int = 200_000) -> pl.DataFrame:
     """``value`` and ``kept`` of one numeric attribute column (for histograms)."""
-    columns = run.attribute_columns()
-    key = columns[column][0]
-    folder = run.attribute_folders()[key]
-    vals = pl.scan_parquet(str(folder / "*.parquet")).select(
-        "doc_uid", pl.col(column).alias("value")
-    )
+    return numeric_values_by_column(run, [column], policy, limit)[column]
+
+
+def numeric_values_by_column(
+    run: RunDir, columns: list[str], policy: str, limit: int = 200_000
+) -> dict[str, pl.DataFrame]:
+    """``doc_uid``, ``value`` and ``kept`` of each numeric attribute column (for histograms):
+    one read of each attribute folder and of the decisions for all the columns, at most
+    ``limit`` non-null values each."""
+    attributes = run.attribute_columns()
+    folders = run.attribute_folders()
+    by_folder: dict[str, list[str]] = {}
+    for column in columns:
+        by_folder.setdefault(attributes[column][0], []).append(column)
     dec = _scan(run.decisions(policy))
-    if dec is not None:
-        vals = vals.join(
-            dec.select("doc_uid", pl.col("keep").alias("kept")), on="doc_uid", how="left"
-        )
-    else:
-        vals = vals.with_columns(pl.lit(True).alias("kept"))
-    return vals.drop_nulls("value").head(limit).collect()
+    kept = (
+        dec.select("doc_uid", pl.col("keep").alias("kept")).collect() if dec is not None else None
+    )
+    out: dict[str, pl.DataFrame] = {}
+    for key, cols in by_folder.items():
+        vals = pl.scan_parquet(str(folders[key] / "*.parquet")).select("doc_uid", *cols)
+        if kept is not None:
+            vals = vals.join(kept.lazy(), on="doc_uid", how="left")
+        else:
+            vals = vals.with_columns(pl.lit(True).alias("kept"))
+        frame = vals.collect()
+        for column in cols:
+            out[column] = (
+                frame.select("doc_uid", pl.col(column).alias("value"), "kept")
+                .drop_nulls("value")
+                .head(limit)
+            )
+    return out

@@ -7,6 +7,7 @@ import logging
 import pkgutil
 import sys
 
+from curate.cli._exit import exit_now
 from curate.cli.app import app
 from curate.errors import UserError
 
@@ -21,7 +22,8 @@ def _load_commands() -> None:
             importlib.import_module(f"{__name__}.{name}")
 
 
-def main() -> None:
+def run_cli() -> None:
+    """The command line in this interpreter: ends in ``SystemExit`` like any click program."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     _load_commands()
     try:
@@ -31,4 +33,15 @@ def main() -> None:
         sys.exit(err.exit_code)
 
 
-__all__ = ["app", "main"]
+def main() -> None:
+    """The ``curate`` command: ``run_cli``, then the end of the process without the
+    interpreter's teardown (``curate.cli._exit``); an unexpected exception still ends it the
+    usual way, with its traceback."""
+    try:
+        run_cli()
+    except SystemExit as stop:
+        exit_now(stop.code)
+    exit_now(0)
+
+
+__all__ = ["app", "main", "run_cli"]

@@ -1,5 +1,5 @@
 """The root typer app. Each command lives in its own module in this package and registers
-itself with ``@app.command()``; ``curate.cli.main`` imports them all."""
+itself with ``@app.command()``; ``curate.cli.run_cli`` imports them all."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 
+from curate.engine import worker_cache
 from curate.engine.runner import Runner
 from curate.policy.config import PolicyConfig
 from curate.policy.evaluate import compile_policy, decision_exprs, with_derived
@@ -21,8 +22,7 @@ log = logging.getLogger(__name__)
 def decide_shard(run: RunDir, cfg: PolicyConfig, shard: str) -> pl.DataFrame:
     """Decisions of one shard, in documents order."""
     frame = with_derived(annotated(run, shard=shard, attributes=cfg.attributes))
-    rules = compile_policy(cfg, dict(frame.collect_schema()))
-    out = frame.select("doc_uid", *decision_exprs(rules)).collect()
+    out = frame.select("doc_uid", *_decision_exprs(cfg, dict(frame.collect_schema()))).collect()
     return out.select(
         "doc_uid",
         "keep",
@@ -32,9 +32,28 @@ def decide_shard(run: RunDir, cfg: PolicyConfig, shard: str) -> pl.DataFrame:
     )
 
 
+def _decision_exprs(cfg: PolicyConfig, schema: dict[str, pl.DataType]) -> list[pl.Expr]:
+    """The policy's decision columns compiled for ``schema``, once per process and schema: a
+    run's shards share their columns, and compiling the rules (expressions, overrides, reason
+    templates) took more CPU than evaluating them on a shard. A ``ConfigError`` is not kept."""
+    key = (
+        "policy.decision_exprs",
+        cfg.model_dump_json(),
+        tuple((name, str(dtype)) for name, dtype in schema.items()),
+    )
+    return worker_cache.get_or_create(key, lambda: decision_exprs(compile_policy(cfg, schema)))
+
+
+def _config(cfg_json: str) -> PolicyConfig:
+    """The task's policy, validated once per process (validation compiles every rule too)."""
+    return worker_cache.get_or_create(
+        ("policy.config", cfg_json), lambda: PolicyConfig.model_validate_json(cfg_json)
+    )
+
+
 def _shard_task(item: tuple[RunDir, str, str]) -> dict[str, int | str]:
     run, cfg_json, shard = item
-    cfg = PolicyConfig.model_validate_json(cfg_json)
+    cfg = _config(cfg_json)
     out = decide_shard(run, cfg, shard)
     write_table_atomic(out.to_arrow(), run.shard_file(run.decisions(cfg.name), shard))
     kept = int(out["keep"].sum())
@@ -48,7 +67,7 @@ def run_decisions(run: RunDir, cfg: PolicyConfig, runner: Runner) -> dict[str, A
     if shards:
         # Fail fast, before any task: compile against the first shard's columns.
         frame = with_derived(annotated(run, shard=shards[0], attributes=cfg.attributes))
-        compile_policy(cfg, dict(frame.collect_schema()))
+        _decision_exprs(cfg, dict(frame.collect_schema()))
     items = [(run, cfg.model_dump_json(), s) for s in shards]
     results = runner.map(_shard_task, items, desc=f"decisions[{cfg.name}]")
     total = sum(int(r["documents"]) for r in results)

@@ -11,11 +11,11 @@ import pytest
 # One interpreter for all commands (each `curate` start costs about a second).
 SCRIPT = """
 import sys
-from curate.cli import main
+from curate.cli import run_cli
 for argv in sys.argv[1:]:
     sys.argv = ["curate", *argv.split("\\x1f")]
     try:
-        main()
+        run_cli()
     except SystemExit as e:
         print(f"<<exit {e.code}>>", file=sys.stderr, flush=True)
 """

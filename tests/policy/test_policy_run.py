@@ -260,3 +260,28 @@ def test_cli_whatif_names_a_null_language_unknown(tmp_path) -> None:  # type: ig
     rows = {line.split()[0]: line.split() for line in res.output.splitlines() if line[:2] == "  "}
     assert "None" not in rows
     assert rows["unknown"][1:4] == ["1", "1", "1"]  # files, kept before, kept after
+
+
+def test_rules_compile_once_per_process_and_schema(
+    run_dir: RunDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from curate.engine import worker_cache
+    from curate.policy import decisions
+
+    calls: list[int] = []
+    real = decisions.compile_policy
+
+    def counting(cfg: PolicyConfig, schema: dict | None = None) -> list:
+        calls.append(1)
+        return real(cfg, schema)
+
+    monkeypatch.setattr(decisions, "compile_policy", counting)
+    worker_cache.clear()
+    run_decisions(run_dir, PolicyConfig(), LocalRunner())
+    first = _decisions(run_dir).sort("doc_uid")
+    assert len(calls) == 1  # the driver's fail-fast check and both shards share it
+    run_decisions(run_dir, PolicyConfig(name="default", defaults=False), LocalRunner())
+    assert len(calls) == 2  # another policy compiles anew
+    worker_cache.clear()
+    run_decisions(run_dir, PolicyConfig(), LocalRunner())
+    assert _decisions(run_dir).sort("doc_uid").equals(first)
