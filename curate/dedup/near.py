@@ -375,7 +375,10 @@ def _label(task: _LabelTask) -> int:
     if plan.cfg.near.verify:
         from curate.dedup.verify import SETS
 
+        # Only a component of two or more nodes is ever split, and its nodes are exactly the
+        # labelled ones: every other row's set would be written and read for nothing.
         sets = read_partition(plan.dir("sets"), task.unit, SETS).unique("node")
+        sets = sets.join(lab.select("node"), on="node", how="semi")
         out = out.join(sets, on="node", how="left")
     parts = partition_of(out["label"].fill_null(out["node"]).to_numpy(), plan.node_parts)
     write_partitioned(
