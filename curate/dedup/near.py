@@ -91,7 +91,7 @@ temporaries per token (on a 38 MB shard, 16 MB batches peaked at +316 MB RSS, 2 
 the compiled kernels hold about 6 bytes per text byte (``words``: a lowered copy, token hashes
 sized for the most tokens the bytes can hold), so 2 MB batches keep them in cache."""
 BAND_ROW_BYTES = 96
-LAYOUT = "shard_i+byshard-writer-files"
+LAYOUT = "shard_i+byshard-writer-files+csets"
 """The layout of this module's shuffles, in every step's fingerprint: a run resumed from an
 older layout (shard names in rows, a byshard folder per shard) redoes the steps instead of
 reading nothing or failing on a missing column."""
@@ -377,7 +377,7 @@ def _label(task: _LabelTask) -> int:
 
         # Only a component of two or more nodes is ever split, and its nodes are exactly the
         # labelled ones: every other row's set would be written and read for nothing.
-        sets = read_partition(plan.dir("sets"), task.unit, SETS).unique("node")
+        sets = read_partition(plan.dir("csets"), task.unit, SETS)
         sets = sets.join(lab.select("node"), on="node", how="semi")
         out = out.join(sets, on="node", how="left")
     parts = partition_of(out["label"].fill_null(out["node"]).to_numpy(), plan.node_parts)
@@ -506,7 +506,11 @@ def plan_near(run: RunDir, cfg: DedupConfig) -> tuple[Plan, list[str]]:
         "byshard": (node_parts, n),
     }
     if cfg.near.verify:
-        shape |= {"sets": (n, node_parts), "verify_a": (node_parts, node_parts)}
+        shape |= {
+            "sets": (n, node_parts),
+            "verify_a": (node_parts, node_parts),
+            "csets": (node_parts, node_parts),
+        }
     combined = frozenset(k for k, (w, r) in shape.items() if two_level(w, r))
     plan = Plan(run, cfg, sources, bands, rows, band_parts, node_parts, n, combined)
     return plan, shards
@@ -568,6 +572,7 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
                 run.key(plan.dir("cc_in")),
                 run.key(plan.dir("sets")),
                 run.key(plan.dir("verify_a")),
+                run.key(plan.dir("csets")),
             )
             for k in range(plan.node_parts)
         ]
@@ -578,9 +583,9 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
             fp,
             verify.attach_first,
             vt,
-            outputs=[near / "verify_a"],
+            outputs=[near / "verify_a", near / "csets"],
         )
-        _combine(plan, runner, fp, "verify_a")
+        _combine(plan, runner, fp, "verify_a", "csets")
         verified = map_step(
             run,
             runner,

@@ -4,7 +4,8 @@ LSH candidates are star edges (member, bucket centre). With verification each ed
 when the exact Jaccard of the two shingle sets reaches ``near.threshold``. The shingle sets are
 written by ``near/bands`` partitioned by node; two shuffles bring both sets of an edge together:
 
-1. ``near/verify_a`` (per node partition of ``u``): attach ``u``'s set, shuffle by ``v``;
+1. ``near/verify_a`` (per node partition of ``u``): attach ``u``'s set, shuffle by ``v``; keep
+   the sets of the partition's candidate nodes (``near/csets``: no other set is read again);
 2. ``near/verify_b`` (per node partition of ``v``): attach ``v``'s set, compute Jaccard, write the
    surviving edges in components layout.
 
@@ -73,16 +74,26 @@ class VerifyTask:
     cc_in: str
     sets: str
     verify_a: str
+    csets: str
+    """The candidates' sets (``near/csets``), read by ``verify_b`` and ``near/label``."""
 
 
 def attach_first(task: VerifyTask) -> int:
+    """Attach ``u``'s set to each candidate edge ``u > v`` of the partition, shuffled by ``v``;
+    and write the sets of the partition's candidate nodes (a quarter of all sets on the e2e
+    corpus) to ``near/csets``, the only ones the later steps read."""
     run = task.run
-    edges = (
-        read_partition(run.path(task.cc_in), task.part, EDGE)
-        .filter(pl.col("u") > pl.col("v"))
-        .unique()
-    )
+    both = read_partition(run.path(task.cc_in), task.part, EDGE)  # both orientations
+    edges = both.filter(pl.col("u") > pl.col("v")).unique()
     sets = read_partition(run.path(task.sets), task.part, SETS).unique("node")
+    sets = sets.join(both.select(pl.col("u").alias("node")).unique(), on="node", how="semi")
+    write_partitioned(
+        sets,
+        partition_of(sets["node"].to_numpy(), task.parts),
+        task.parts,
+        run.dedup / "near" / "csets",
+        f"{task.part:05d}",
+    )
     out = edges.join(sets.rename({"node": "u", "shingles": "su"}), on="u", how="left")
     write_partitioned(
         out,
@@ -127,7 +138,7 @@ def verify_second(task: VerifyTask) -> list[int]:
     rows = read_partition(
         run.path(task.verify_a), task.part, {"u": pl.Int64, "v": pl.Int64, "su": pl.Binary}
     )
-    sets = read_partition(run.path(task.sets), task.part, SETS).unique("node")
+    sets = read_partition(run.path(task.csets), task.part, SETS)
     rows = rows.join(sets.rename({"node": "v", "shingles": "sv"}), on="v", how="left")
     keep = jaccards(rows["su"], rows["sv"]) >= task.threshold
     kept = rows.filter(pl.Series(keep, dtype=pl.Boolean)).select("u", "v")
