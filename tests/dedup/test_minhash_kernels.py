@@ -136,6 +136,9 @@ def test_word_token_hashes_across_block_edges_and_random_bytes() -> None:
         texts.append("".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 300))))
     # a repeated short token hashed through the cache and a colliding long one
     texts.append(" ".join(["foo", "bar", "foo", "foobarba", "foobarbaz", "foo"] * 50))
+    # more tokens than one span of edges (EDGE_SPAN), tokens open across span edges
+    for k in range(1, 40, 7):
+        texts.append(" ".join("t" * (1 + i % k) for i in range(9000)) + "y" * 70)
     want = [_reference_tokens(t) for t in texts]
     th, counts = word_token_hashes(texts)
     assert counts.tolist() == [len(w) for w in want]
