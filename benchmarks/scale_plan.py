@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from sim_dedup_scale import fit  # noqa: E402
 
 from curate.dedup.components import BYTES_PER_EDGE_ROW, MAX_FILE_READS  # noqa: E402
-from curate.dedup.config import DedupConfig  # noqa: E402
+from curate.dedup.config import EXACT_PARTITIONS, DedupConfig, minimum_partitions  # noqa: E402
 from curate.dedup.near import BAND  # noqa: E402
 from curate.dedup.shuffle import ROW_GROUPS_PER_FOOTER, write_partitioned  # noqa: E402
 
@@ -153,8 +153,8 @@ class Shuffle:
     rows_per_writer: float
     bytes: float
     steps: int = 1
-    """Steps reading it (each with ``readers`` tasks): ``near/sets`` is read by verify_a,
-    verify_b and label. The combine step, when there is one, reads it once."""
+    """Steps reading it (each with ``readers`` tasks): ``near/csets`` is read by verify_b and
+    label. The combine step, when there is one, reads it once."""
 
 
 def _opens(footer: tuple[float, float], row_groups: float) -> tuple[float, int]:
@@ -329,6 +329,7 @@ def plan(args: argparse.Namespace) -> str:
     edge_rows = 2 * files * big["phases"]["edges"]["edges"] / big["n"]  # both orientations
     per_shard = files / shards
     cfg = DedupConfig()
+    exact_parts = minimum_partitions(cfg.exact_partitions, EXACT_PARTITIONS, None)  # a cluster
     shuffles = [
         Shuffle("near/bands", shards, band_parts, per_shard * big["bands"], disk["bands"]),
         Shuffle("near/members", shards, node_parts, per_shard, 0.0),
@@ -343,14 +344,15 @@ def plan(args: argparse.Namespace) -> str:
         ),
         Shuffle("near/labeled", node_parts, node_parts, files / node_parts, 0.0),
         Shuffle("near/byshard", node_parts, shards, files / node_parts, 0.0),
-        Shuffle("exact/emit", shards, cfg.exact_partitions, per_shard, 0.0),
-        Shuffle("exact/byshard", cfg.exact_partitions, shards, files / cfg.exact_partitions, 0.0),
+        Shuffle("exact/emit", shards, exact_parts, per_shard, 0.0),
+        Shuffle("exact/byshard", exact_parts, shards, files / exact_parts, 0.0),
     ]
     if cfg.near.verify:
-        # sets: read by verify_a, verify_b and near/label
-        shuffles[2:2] = [Shuffle("near/sets (verify)", shards, node_parts, per_shard, 0.0, 3)]
+        # sets: read by verify_a; the candidates' (csets) by verify_b and near/label
+        shuffles[2:2] = [Shuffle("near/sets (verify)", shards, node_parts, per_shard, 0.0)]
         shuffles[4:4] = [
             Shuffle("near/verify_a", node_parts, node_parts, edge_rows / node_parts, 0.0),
+            Shuffle("near/csets", node_parts, node_parts, edge_rows / node_parts, 0.0, 2),
             Shuffle("near/cc_verified", node_parts, node_parts, edge_rows / node_parts, 0.0),
         ]
 

@@ -55,7 +55,12 @@ from typing import Any
 import numpy as np
 
 from curate.dedup.components import connected_components, labels, partitions_for
-from curate.dedup.config import DedupConfig
+from curate.dedup.config import (
+    BAND_PARTITIONS,
+    NODE_PARTITIONS,
+    DedupConfig,
+    minimum_partitions,
+)
 from curate.dedup.near import BAND_ROW_BYTES, lsh_params, star_edges, write_bands
 from curate.dedup.shuffle import mix64
 from curate.engine.runner import LocalRunner
@@ -235,7 +240,8 @@ def _step_counters(run: RunDir, prefix: str) -> tuple[float, float]:
 
 def _band_parts(n: int, bands: int, budget: int) -> int:
     """Band partitions of a pass over ``bands`` bands (``near.plan_near``'s formula)."""
-    return max(DedupConfig().near.band_partitions, -(-n * bands * BAND_ROW_BYTES // budget))
+    least = minimum_partitions(DedupConfig().near.band_partitions, BAND_PARTITIONS, None)
+    return max(least, -(-n * bands * BAND_ROW_BYTES // budget))
 
 
 def _pass_disk(work: Path, g: int, bands_dir: Path) -> int:
@@ -317,7 +323,9 @@ def simulate(args: argparse.Namespace) -> dict[str, object]:
     num_perm = cfg.near.num_perm
     budget = args.budget_mb * 1024 * 1024
     n = args.n
-    node_parts = partitions_for(4 * n, budget, cfg.near.min_partitions)
+    node_parts = partitions_for(
+        4 * n, budget, minimum_partitions(cfg.near.min_partitions, NODE_PARTITIONS, None)
+    )
     work = Path(args.work) / f"n{n}"
     if not args.resume:
         shutil.rmtree(work, ignore_errors=True)

@@ -338,20 +338,27 @@ class AtomicParquetWriter:
         row_group_size: int | None = None,
         write_statistics: bool = True,
         use_dictionary: bool | list[str] = True,
+        uncompressed: Sequence[str] = (),
     ):
         """``write_statistics=False`` drops column min/max from the footer (a file read by its
         own index, not by predicate, such as a dedup shuffle file); ``use_dictionary`` names
-        the columns worth dictionary-encoding (not random hashes)."""
+        the columns worth dictionary-encoding (not random hashes); ``uncompressed`` the columns
+        zstd cannot shrink (hash sets), written as they are."""
         self.path = path
         self.schema = schema
         self.rows = 0
         path.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        compression: str | dict[str, str] = PARQUET_COMPRESSION
+        level: int | dict[str, int] = PARQUET_COMPRESSION_LEVEL
+        if uncompressed:  # flat columns only: a per-column codec is keyed by the leaf's path
+            compression = {n: "none" if n in uncompressed else compression for n in schema.names}
+            level = {n: level for n in schema.names if n not in uncompressed}
         self._writer = pq.ParquetWriter(
             self._tmp,
             schema,
-            compression=PARQUET_COMPRESSION,
-            compression_level=PARQUET_COMPRESSION_LEVEL,
+            compression=compression,
+            compression_level=level,
             write_statistics=write_statistics,
             use_dictionary=use_dictionary,
         )

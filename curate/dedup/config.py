@@ -73,10 +73,14 @@ class NearConfig(_Frozen):
     ``fp_weight``/``fn_weight`` of the S-curve instead (25x10 at 0.7/256, recall 0.51 there)."""
     fp_weight: float = 0.5
     fn_weight: float = 0.5
-    band_partitions: int = Field(16, ge=1, le=4096)
+    band_partitions: int | None = Field(None, ge=1, le=4096)
+    """Minimum band-hash partitions (more when the memory budget needs them); None:
+    ``BAND_PARTITIONS``, at most the runner's workers (:func:`minimum_partitions`)."""
     memory_budget_mb: int = Field(512, ge=16)
     """Budget per clustering task; the number of edge partitions is derived from it."""
-    min_partitions: int = Field(4, ge=1, le=4096)
+    min_partitions: int | None = Field(None, ge=1, le=4096)
+    """Minimum edge (node) partitions; None: ``NODE_PARTITIONS``, at most the runner's
+    workers."""
     max_cc_rounds: int = Field(64, ge=1)
     verify: bool = True
     """Keep a candidate edge only if the exact Jaccard of the shingle sets >= ``threshold``,
@@ -105,4 +109,24 @@ class DedupConfig(_Frozen):
     near: NearConfig = NearConfig()
     keep: KeepConfig = KeepConfig()
     license_mix: LicenseMixConfig = LicenseMixConfig()
-    exact_partitions: int = Field(16, ge=1, le=4096)
+    exact_partitions: int | None = Field(None, ge=1, le=4096)
+    """Partitions of the exact step's shuffle; None: ``EXACT_PARTITIONS``, at most the
+    runner's workers."""
+
+
+EXACT_PARTITIONS = 16
+BAND_PARTITIONS = 16
+NODE_PARTITIONS = 4
+"""The partition counts a dedup shuffle uses, unless configured, on a runner of that many
+workers or more (fewer workers: one partition per worker)."""
+
+
+def minimum_partitions(configured: int | None, default: int, workers: int | None) -> int:
+    """A shuffle's partition count before the memory budget adds any: ``configured``, else
+    ``default`` capped at the runner's ``workers`` (None: not capped). Partitions beyond the
+    runner's parallelism only cost: each is a task in every step reading the shuffle, ~4 ms of
+    CPU for its Parquet footers, row groups and markers (on the e2e corpus, 16/16/4 partitions
+    instead of 1/1/1 cost the local runner's dedup step 0.6 of 3.6 CPU-s)."""
+    if configured is not None:
+        return configured
+    return default if workers is None else max(1, min(default, workers))

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from curate.dedup import keep
 from curate.dedup.components import combine_step, two_level
-from curate.dedup.config import DedupConfig
+from curate.dedup.config import EXACT_PARTITIONS, DedupConfig, minimum_partitions
 from curate.dedup.shuffle import (
     read_partition,
     string_partition,
@@ -144,8 +144,8 @@ def run_exact_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, 
         run,
         [c for c in (cfg.keep.license_column, cfg.keep.quality_column, cfg.keep.stars_column) if c],
     )
-    fp = _fingerprint(cfg, shards, sources)
-    parts = cfg.exact_partitions
+    parts = minimum_partitions(cfg.exact_partitions, EXACT_PARTITIONS, runner.workers)
+    fp = _fingerprint(cfg, shards, sources, parts)
     n = len(shards)
     shape = {"emit": (n, parts), "byshard": (parts, n)}  # (writers, readers)
     combined = frozenset(k for k, (w, r) in shape.items() if two_level(w, r))
@@ -190,11 +190,11 @@ def run_exact_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, 
     return {"docs": sum(r["docs"] for r in results), "dropped": sum(r["dropped"] for r in results)}
 
 
-def _fingerprint(cfg: DedupConfig, shards: list[str], sources: dict[str, str]) -> str:
+def _fingerprint(cfg: DedupConfig, shards: list[str], sources: dict[str, str], parts: int) -> str:
     h = hashlib.sha256(LAYOUT.encode())
     h.update(cfg.exact.model_dump_json().encode())
     h.update(cfg.keep.model_dump_json().encode())
-    h.update(str(cfg.exact_partitions).encode())
+    h.update(str(parts).encode())
     h.update(repr(sorted(sources.items())).encode())
     for s in shards:
         h.update(s.encode())

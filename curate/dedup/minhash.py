@@ -35,7 +35,7 @@ import xxhash
 
 from curate.dedup import minhash_kernels as kernels
 from curate.dedup.ts_tokens import IDENT_MARK, tree_sitter_tokens
-from curate.engine.jit import readonly, with_loads
+from curate.engine.jit import readonly, unaligned_u64
 
 TOKEN_PATTERN = r"[A-Za-z_0-9]+"
 _WORD_RE = re.compile(TOKEN_PATTERN)
@@ -373,10 +373,7 @@ def word_token_hashes(texts: pa.Array | Sequence[str] | pl.Series) -> tuple[np.n
     data = np.frombuffer(buf, np.uint8) if buf is not None else np.empty(0, np.uint8)
     lo = int(offsets[0]) if len(offsets) else 0
     data = data[lo : int(offsets[-1])] if len(offsets) else data[:0]
-    data, loads = with_loads(data)  # the bytes and their words from one buffer
-    return kernels.word_token_hashes(
-        readonly(data), readonly(loads), readonly(offsets - lo), kernels.WORD
-    )
+    return kernels.word_token_hashes(readonly(unaligned_u64(data)), readonly(offsets - lo))
 
 
 def signatures(

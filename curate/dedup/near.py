@@ -41,7 +41,12 @@ from curate.dedup.components import (
     two_level,
     write_undirected,
 )
-from curate.dedup.config import DedupConfig
+from curate.dedup.config import (
+    BAND_PARTITIONS,
+    NODE_PARTITIONS,
+    DedupConfig,
+    minimum_partitions,
+)
 from curate.dedup.minhash import (
     band_hashes,
     optimal_bands,
@@ -91,7 +96,7 @@ temporaries per token (on a 38 MB shard, 16 MB batches peaked at +316 MB RSS, 2 
 the compiled kernels hold about 6 bytes per text byte (``words``: a lowered copy, token hashes
 sized for the most tokens the bytes can hold), so 2 MB batches keep them in cache."""
 BAND_ROW_BYTES = 96
-LAYOUT = "shard_i+byshard-writer-files"
+LAYOUT = "shard_i+byshard-writer-files+csets"
 """The layout of this module's shuffles, in every step's fingerprint: a run resumed from an
 older layout (shard names in rows, a byshard folder per shard) redoes the steps instead of
 reading nothing or failing on a missing column."""
@@ -375,7 +380,10 @@ def _label(task: _LabelTask) -> int:
     if plan.cfg.near.verify:
         from curate.dedup.verify import SETS
 
-        sets = read_partition(plan.dir("sets"), task.unit, SETS).unique("node")
+        # Only a component of two or more nodes is ever split, and its nodes are exactly the
+        # labelled ones: every other row's set would be written and read for nothing.
+        sets = read_partition(plan.dir("csets"), task.unit, SETS)
+        sets = sets.join(lab.select("node"), on="node", how="semi")
         out = out.join(sets, on="node", how="left")
     parts = partition_of(out["label"].fill_null(out["node"]).to_numpy(), plan.node_parts)
     write_partitioned(
@@ -469,8 +477,13 @@ def _write(task: _Task) -> dict[str, int]:
     return {"docs": out.height, "dropped": int((~out["dup_keep"].fill_null(True)).sum())}
 
 
-def _fingerprint(cfg: DedupConfig, shards: list[str], sources: dict[str, str]) -> str:
+def _fingerprint(
+    cfg: DedupConfig, shards: list[str], sources: dict[str, str], parts: tuple[int, ...]
+) -> str:
+    """Of every near step: a resumed run with other partition counts (another runner's
+    workers) redoes the steps instead of mixing layouts."""
     h = hashlib.sha256(LAYOUT.encode())
+    h.update(repr(parts).encode())
     for part in (cfg.near, cfg.keep, cfg.license_mix):
         h.update(part.model_dump_json().encode())
     h.update(repr(sorted(sources.items())).encode())
@@ -479,33 +492,42 @@ def _fingerprint(cfg: DedupConfig, shards: list[str], sources: dict[str, str]) -
     return h.hexdigest()[:16]
 
 
-def plan_near(run: RunDir, cfg: DedupConfig) -> tuple[Plan, list[str]]:
+def plan_near(run: RunDir, cfg: DedupConfig, workers: int | None = None) -> tuple[Plan, list[str]]:
+    """The partitioning of the near-dedup shuffles; ``workers``: the runner's (caps the default
+    minimum partition counts, ``config.minimum_partitions``)."""
     shards = run.shard_ids()
     total = sum(pq.read_metadata(RunDir.shard_file(run.documents, s)).num_rows for s in shards)
     bands, rows = lsh_params(cfg)
     budget = cfg.near.memory_budget_mb * 1024 * 1024
-    band_parts = max(cfg.near.band_partitions, -(-total * bands * BAND_ROW_BYTES // budget))
+    n = cfg.near
+    band_min = minimum_partitions(n.band_partitions, BAND_PARTITIONS, workers)
+    band_parts = max(band_min, -(-total * bands * BAND_ROW_BYTES // budget))
     # Star edges: at most one per document and band before de-duplication; in practice about
     # one per document (all bands point to the same centre). Stored in both orientations.
-    node_parts = partitions_for(4 * total, budget, cfg.near.min_partitions)
+    node_min = minimum_partitions(n.min_partitions, NODE_PARTITIONS, workers)
+    node_parts = partitions_for(4 * total, budget, node_min)
     sources = keep.find_sources(
         run,
         [c for c in (cfg.keep.license_column, cfg.keep.quality_column, cfg.keep.stars_column) if c],
     )
-    n = len(shards)
+    n_shards = len(shards)
     # (writers, readers) of each shuffle read by near.py and verify.py (the verification's only
     # with ``near.verify``: without it they are never written)
     shape = {
-        "bands": (n, band_parts),
-        "members": (n, node_parts),
+        "bands": (n_shards, band_parts),
+        "members": (n_shards, node_parts),
         "cc_in": (band_parts, node_parts),
         "labeled": (node_parts, node_parts),
-        "byshard": (node_parts, n),
+        "byshard": (node_parts, n_shards),
     }
     if cfg.near.verify:
-        shape |= {"sets": (n, node_parts), "verify_a": (node_parts, node_parts)}
+        shape |= {
+            "sets": (n_shards, node_parts),
+            "verify_a": (node_parts, node_parts),
+            "csets": (node_parts, node_parts),
+        }
     combined = frozenset(k for k, (w, r) in shape.items() if two_level(w, r))
-    plan = Plan(run, cfg, sources, bands, rows, band_parts, node_parts, n, combined)
+    plan = Plan(run, cfg, sources, bands, rows, band_parts, node_parts, n_shards, combined)
     return plan, shards
 
 
@@ -527,8 +549,8 @@ def _combine(plan: Plan, runner: Runner, fp: str, *names: str) -> None:
 
 def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, object]:
     """Write ``attributes/near_dedup@1``; returns counts for stats."""
-    plan, shards = plan_near(run, cfg)
-    fp = _fingerprint(cfg, shards, plan.sources)
+    plan, shards = plan_near(run, cfg, runner.workers)
+    fp = _fingerprint(cfg, shards, plan.sources, (plan.band_parts, plan.node_parts))
     near = run.dedup / "near"
     sig_res = map_step(
         run,
@@ -565,6 +587,7 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
                 run.key(plan.dir("cc_in")),
                 run.key(plan.dir("sets")),
                 run.key(plan.dir("verify_a")),
+                run.key(plan.dir("csets")),
             )
             for k in range(plan.node_parts)
         ]
@@ -575,9 +598,9 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, o
             fp,
             verify.attach_first,
             vt,
-            outputs=[near / "verify_a"],
+            outputs=[near / "verify_a", near / "csets"],
         )
-        _combine(plan, runner, fp, "verify_a")
+        _combine(plan, runner, fp, "verify_a", "csets")
         verified = map_step(
             run,
             runner,

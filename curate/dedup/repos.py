@@ -167,11 +167,12 @@ def _write(task: _Task) -> int:
 
 def run_repo_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, int]:
     """Needs ``near.repos = true`` during ``run_near_dedup`` (partial repo signatures)."""
-    plan, shards = plan_near(run, cfg)
+    plan, shards = plan_near(run, cfg, runner.workers)  # near/bands wrote with its partitions
     bands, rows = optimal_bands(
         cfg.near.repo_threshold, cfg.near.num_perm, cfg.near.fp_weight, cfg.near.fn_weight
     )
-    h = hashlib.sha256((cfg.model_dump_json() + "".join(shards)).encode())
+    parts = f"{plan.band_parts},{plan.node_parts}"
+    h = hashlib.sha256((cfg.model_dump_json() + "".join(shards) + parts).encode())
     fp = h.hexdigest()[:16]
     base = run.dedup / "repos"
 

@@ -4,7 +4,8 @@ LSH candidates are star edges (member, bucket centre). With verification each ed
 when the exact Jaccard of the two shingle sets reaches ``near.threshold``. The shingle sets are
 written by ``near/bands`` partitioned by node; two shuffles bring both sets of an edge together:
 
-1. ``near/verify_a`` (per node partition of ``u``): attach ``u``'s set, shuffle by ``v``;
+1. ``near/verify_a`` (per node partition of ``u``): attach ``u``'s set, shuffle by ``v``; keep
+   the sets of the partition's candidate nodes (``near/csets``: no other set is read again);
 2. ``near/verify_b`` (per node partition of ``v``): attach ``v``'s set, compute Jaccard, write the
    surviving edges in components layout.
 
@@ -25,8 +26,10 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from curate.dedup import set_kernels
 from curate.dedup.components import EDGE, write_undirected
 from curate.dedup.shuffle import partition_of, read_partition, write_partitioned
+from curate.engine.jit import readonly
 from curate.rundir import RunDir
 
 SETS = {"node": pl.Int64, "shingles": pl.Binary}
@@ -71,16 +74,26 @@ class VerifyTask:
     cc_in: str
     sets: str
     verify_a: str
+    csets: str
+    """The candidates' sets (``near/csets``), read by ``verify_b`` and ``near/label``."""
 
 
 def attach_first(task: VerifyTask) -> int:
+    """Attach ``u``'s set to each candidate edge ``u > v`` of the partition, shuffled by ``v``;
+    and write the sets of the partition's candidate nodes (a quarter of all sets on the e2e
+    corpus) to ``near/csets``, the only ones the later steps read."""
     run = task.run
-    edges = (
-        read_partition(run.path(task.cc_in), task.part, EDGE)
-        .filter(pl.col("u") > pl.col("v"))
-        .unique()
-    )
+    both = read_partition(run.path(task.cc_in), task.part, EDGE)  # both orientations
+    edges = both.filter(pl.col("u") > pl.col("v")).unique()
     sets = read_partition(run.path(task.sets), task.part, SETS).unique("node")
+    sets = sets.join(both.select(pl.col("u").alias("node")).unique(), on="node", how="semi")
+    write_partitioned(
+        sets,
+        partition_of(sets["node"].to_numpy(), task.parts),
+        task.parts,
+        run.dedup / "near" / "csets",
+        f"{task.part:05d}",
+    )
     out = edges.join(sets.rename({"node": "u", "shingles": "su"}), on="u", how="left")
     write_partitioned(
         out,
@@ -92,13 +105,32 @@ def attach_first(task: VerifyTask) -> int:
     return out.height
 
 
-def _jaccard(a: bytes | None, b: bytes | None) -> float:
-    if a is None or b is None:
-        return 0.0
-    x, y = np.frombuffer(a, np.uint32), np.frombuffer(b, np.uint32)
-    inter = len(np.intersect1d(x, y, assume_unique=True))
-    union = len(x) + len(y) - inter
-    return inter / union if union else 1.0
+def _sets(blobs: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(hashes uint32, offsets int64, valid bool)`` of a column of shingle-set blobs: set ``i``
+    is ``hashes[offsets[i]:offsets[i + 1]]``, empty where the blob is null (``valid`` false)."""
+    arr = blobs.to_arrow().cast(pa.large_binary())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    valid = ~arr.is_null().to_numpy(zero_copy_only=False)
+    offsets = np.frombuffer(arr.buffers()[1], np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    buf = arr.buffers()[2]
+    raw = np.frombuffer(buf, np.uint8) if buf is not None else np.empty(0, np.uint8)
+    lo, hi = (int(offsets[0]), int(offsets[-1])) if len(offsets) else (0, 0)
+    hashes = np.ascontiguousarray(raw[lo:hi]).view(np.uint32)  # a copy only if misaligned
+    return hashes, (offsets - lo) // 4, valid
+
+
+def jaccards(a: pl.Series, b: pl.Series) -> np.ndarray:
+    """Exact Jaccard of the shingle sets ``a[i]`` and ``b[i]`` for every ``i`` (float64): 0.0
+    where either is null, 1.0 where both are empty."""
+    ha, oa, va = _sets(a)
+    hb, ob, vb = _sets(b)
+    inter = set_kernels.pair_intersections(readonly(ha), readonly(oa), readonly(hb), readonly(ob))
+    union = np.diff(oa) + np.diff(ob) - inter
+    out = np.ones(len(inter), np.float64)
+    np.divide(inter, union, out=out, where=union > 0)
+    out[~(va & vb)] = 0.0
+    return out
 
 
 def verify_second(task: VerifyTask) -> list[int]:
@@ -106,9 +138,9 @@ def verify_second(task: VerifyTask) -> list[int]:
     rows = read_partition(
         run.path(task.verify_a), task.part, {"u": pl.Int64, "v": pl.Int64, "su": pl.Binary}
     )
-    sets = read_partition(run.path(task.sets), task.part, SETS).unique("node")
+    sets = read_partition(run.path(task.csets), task.part, SETS)
     rows = rows.join(sets.rename({"node": "v", "shingles": "sv"}), on="v", how="left")
-    keep = [_jaccard(a, b) >= task.threshold for a, b in zip(rows["su"], rows["sv"], strict=True)]
+    keep = jaccards(rows["su"], rows["sv"]) >= task.threshold
     kept = rows.filter(pl.Series(keep, dtype=pl.Boolean)).select("u", "v")
     write_undirected(kept, task.parts, run.dedup / "near" / "cc_verified", f"{task.part:05d}")
     return [rows.height, kept.height]
@@ -131,10 +163,14 @@ def split_by_representative(
     Returns the relabelled rows (without ``shingles``) and how many clusters were split off
     components.
     """
-    labels = rows["label"].to_list()
-    nodes = rows["node"].to_list()
-    blobs = rows["shingles"].to_list()
-    seed_row = [0] * len(labels)
+    # Only components of two or more distinct nodes can split: the others keep one seed (-1).
+    multi = rows.select((pl.col("node").n_unique().over("label") > 1).alias("m"))["m"]
+    at = np.flatnonzero(multi.to_numpy())  # their rows, contiguous per component
+    sub = rows.filter(multi)
+    labels = sub["label"].to_list()
+    nodes = sub["node"].to_list()
+    blobs = sub["shingles"].to_list()
+    seed_row = np.full(rows.height, -1, np.int64)
     split = 0
     start = 0
     while start < len(labels):
@@ -147,13 +183,10 @@ def split_by_representative(
             if nodes[i] not in first:
                 first[nodes[i]] = len(order)
                 order.append(i)
-        if len(order) == 1:  # a singleton or exact copies only: nothing to split
-            seeds = [0]
-        else:
-            sets = [_array(blobs[i]) for i in order]
-            seeds = greedy_clusters(sets, threshold, min(floor, threshold))
+        sets = [_array(blobs[i]) for i in order]
+        seeds = greedy_clusters(sets, threshold, min(floor, threshold))
         for i in range(start, end):
-            seed_row[i] = order[seeds[first[nodes[i]]]]
+            seed_row[at[i]] = at[order[seeds[first[nodes[i]]]]]
         split += len(set(seeds)) - 1
         start = end
     out = rows.drop("shingles").with_columns(pl.Series("seed", seed_row, dtype=pl.Int64))
@@ -166,7 +199,7 @@ EPS = 1e-9
 
 
 def _array(blob: bytes | None) -> np.ndarray:
-    return np.frombuffer(blob, np.uint32) if blob is not None else np.empty(0, np.uint32)
+    return readonly(np.frombuffer(blob, np.uint32) if blob is not None else np.empty(0, np.uint32))
 
 
 class _Overlaps:
@@ -180,7 +213,7 @@ class _Overlaps:
     def inter(self, i: int, j: int) -> int:
         key = (i, j) if i < j else (j, i)
         if key not in self.cache:
-            self.cache[key] = len(np.intersect1d(self.sets[i], self.sets[j], assume_unique=True))
+            self.cache[key] = set_kernels.intersection_size(self.sets[i], self.sets[j])
         return self.cache[key]
 
     def jaccard(self, i: int, j: int) -> float:

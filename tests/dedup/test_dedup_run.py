@@ -121,7 +121,7 @@ def test_forced_two_level_verification_gives_identical_labels(
     for shards, parts in ((2, 3), (5, 8)):
         run = make_run(corpus, shards, f"c{shards}")
         report = run_dedup(run, _cfg(parts, **VERIFY), LocalRunner())
-        for name in ("sets", "cc_in", "verify_a", "members", "labeled"):
+        for name in ("sets", "cc_in", "verify_a", "csets", "members", "labeled"):
             assert (run.dedup / "near" / f"{name}-c").is_dir(), name
             assert not (run.dedup / "near" / name).exists(), name  # deleted once combined
         seen.append(_outputs(run))
@@ -142,7 +142,7 @@ def test_partly_combined_verification_gives_identical_labels(corpus, make_run, m
     monkeypatch.setattr(components, "MAX_FILE_READS", 50)
     run = make_run(corpus, 5, "mixed")
     plan, _ = plan_near(run, _cfg(8, **VERIFY))
-    assert plan.combined == {"cc_in", "verify_a", "labeled"}
+    assert plan.combined == {"cc_in", "verify_a", "csets", "labeled"}
     assert plan.dir("sets") == run.dedup / "near" / "sets"
     assert plan.dir("verify_a") == run.dedup / "near" / "verify_a-c"
     run_dedup(run, _cfg(8, **VERIFY), LocalRunner())

@@ -110,3 +110,36 @@ def test_empty_and_all_null_batches() -> None:
         assert used == ["words"] * len(texts)
         sig = signatures(hashes, offsets)
         assert sig.shape == (len(texts), 256) and (sig == 0xFFFFFFFF).all()
+
+
+def test_word_bytes_classify_every_byte_in_every_position_as_the_table() -> None:
+    from curate.dedup import minhash_kernels as kernels
+
+    for b in range(256):
+        for pos in range(8):
+            word = np.uint64(b) << np.uint64(8 * pos)
+            got = int(kernels._word_bytes(word))
+            assert got == (0x80 << (8 * pos) if kernels.WORD[b] else 0), (b, pos)
+
+
+def test_word_token_hashes_across_block_edges_and_random_bytes() -> None:
+    """Tokens of every length around the 64-byte blocks and the 8-byte cache limit, documents
+    ending inside and at block edges, and random ASCII / UTF-8 text: the Python tokens."""
+    rng = random.Random(7)
+    texts: list[str | None] = []
+    for n in (1, 7, 8, 9, 16, 17, 63, 64, 65, 128, 200):
+        for lead in (0, 1, 62, 63, 64):
+            texts.append(" " * lead + "a" * n)
+            texts.append(" " * lead + "b" * n + "+")
+    alphabet = "ab_Z09 .\n(é€"
+    for _ in range(300):
+        texts.append("".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 300))))
+    # a repeated short token hashed through the cache and a colliding long one
+    texts.append(" ".join(["foo", "bar", "foo", "foobarba", "foobarbaz", "foo"] * 50))
+    # more tokens than one span of edges (EDGE_SPAN), tokens open across span edges
+    for k in range(1, 40, 7):
+        texts.append(" ".join("t" * (1 + i % k) for i in range(9000)) + "y" * 70)
+    want = [_reference_tokens(t) for t in texts]
+    th, counts = word_token_hashes(texts)
+    assert counts.tolist() == [len(w) for w in want]
+    assert th.tolist() == [h for w in want for h in w]
