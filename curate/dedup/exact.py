@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from curate.dedup import keep
 from curate.dedup.components import combine_step, two_level
@@ -137,6 +138,21 @@ def _write(task: _Task) -> dict[str, int]:
     return {"docs": out.height, "dropped": dropped}
 
 
+EXACT_ROW_BYTES = 256
+"""Memory of one document's row in the group step (doc uid, content hash, keep keys, flags,
+and the sort's copy), a generous bound: partitions are sized so one holds ``memory_budget_mb``."""
+
+
+def exact_partitions(run: RunDir, shards: list[str], cfg: DedupConfig, workers: int | None) -> int:
+    """The exact shuffle's partitions: the configured or default minimum (capped at the
+    runner's workers), and more when the corpus's rows would not fit one partition's share of
+    ``near.memory_budget_mb`` (a 1-worker run over 100M documents is not one 25 GB task)."""
+    minimum = minimum_partitions(cfg.exact_partitions, EXACT_PARTITIONS, workers)
+    total = sum(pq.read_metadata(RunDir.shard_file(run.documents, s)).num_rows for s in shards)
+    budget = cfg.near.memory_budget_mb * 1024 * 1024
+    return max(minimum, -(-total * EXACT_ROW_BYTES // budget))
+
+
 def run_exact_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, int]:
     """Write ``attributes/exact_dedup@1``; returns ``{"docs", "dropped"}``."""
     shards = run.shard_ids()
@@ -144,7 +160,7 @@ def run_exact_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, 
         run,
         [c for c in (cfg.keep.license_column, cfg.keep.quality_column, cfg.keep.stars_column) if c],
     )
-    parts = minimum_partitions(cfg.exact_partitions, EXACT_PARTITIONS, runner.workers)
+    parts = exact_partitions(run, shards, cfg, runner.workers)
     fp = _fingerprint(cfg, shards, sources, parts)
     n = len(shards)
     shape = {"emit": (n, parts), "byshard": (parts, n)}  # (writers, readers)

@@ -408,3 +408,26 @@ def test_true_jaccard_verification_drops_loose_candidates(corpus, make_run) -> N
             assert report["edges_verified"] < report["edges"]
     # 5%-edited copies (true Jaccard about 0.85) pass loose LSH, but not a 0.95 verification
     assert joined == {False: 40, True: 0}
+
+
+def test_exact_partitions_grow_with_the_corpus_past_the_workers_cap(
+    corpus, make_run, monkeypatch
+) -> None:
+    """Capping the default at the runner's workers must not put a large corpus in one task:
+    rows beyond one partition's share of the memory budget add partitions, same results."""
+    from curate.dedup import exact
+
+    run = make_run(corpus, 2, "grow")
+    docs = sum(pq.read_metadata(f).num_rows for f in run.documents.glob("*.parquet"))
+    cfg = DedupConfig()
+    assert exact.exact_partitions(run, run.shard_ids(), cfg, workers=1) == 1
+    budget = cfg.near.memory_budget_mb * 1024 * 1024
+    monkeypatch.setattr(exact, "EXACT_ROW_BYTES", budget // (docs // 3) + 1)
+    assert exact.exact_partitions(run, run.shard_ids(), cfg, workers=1) >= 3
+    assert exact.exact_partitions(run, run.shard_ids(), DedupConfig(exact_partitions=40), 1) == 40
+    run_exact_dedup(run, cfg, LocalRunner())
+    grown = _attr(run, "exact_dedup@1")
+    monkeypatch.setattr(exact, "EXACT_ROW_BYTES", 1)
+    other = make_run(corpus, 2, "one")
+    run_exact_dedup(other, cfg, LocalRunner())
+    assert grown.equals(_attr(other, "exact_dedup@1"))
