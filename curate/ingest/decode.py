@@ -1,4 +1,11 @@
-"""Bytes to text: binary detection, BOM-aware UTF decoding, charset-normalizer fallback."""
+"""Bytes to text: binary detection, BOM-aware UTF decoding, charset-normalizer fallback.
+
+A decoded file is kept as UTF-8 bytes, not as a Python ``str``: a UTF-8 file (most source
+files) is its own decoding, checked without building a ``str`` (``bytes.isascii`` for ASCII,
+a discarded ``decode`` otherwise), and the documents writer turns the bytes into an Arrow
+string column with one copy (``curate.ingest.stage``). Other encodings are decoded and
+re-encoded once.
+"""
 
 from __future__ import annotations
 
@@ -51,8 +58,28 @@ _MAGIC_FIRST = frozenset(m[0] for m, _ in BINARY_MAGIC)
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
-    text: str
+    utf8: bytes
+    """The text as valid UTF-8 (the input itself for a UTF-8 file without a BOM)."""
     encoding: str
+
+    @classmethod
+    def of_text(cls, text: str, encoding: str) -> Decoded | Rejected:
+        """``text`` decoded from ``encoding``; a text with lone surrogates (which a codec such
+        as ``unicode_escape`` can produce) has no UTF-8 form and is undecodable."""
+        try:
+            return cls(text.encode("utf-8"), encoding)
+        except UnicodeEncodeError as err:
+            return Rejected("undecodable", f"{encoding} text not encodable as UTF-8: {err.reason}")
+
+    @property
+    def text(self) -> str:
+        return self.utf8.decode("utf-8")
+
+
+def utf8_head(utf8: bytes, chars: int) -> str:
+    """The first ``chars`` characters of valid UTF-8 ``utf8``, decoding at most ``4 * chars``
+    bytes (a character is at most 4 bytes; only a character cut at that end is dropped)."""
+    return utf8[: 4 * chars].decode("utf-8", "ignore")[:chars]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +106,20 @@ def decode_bytes(data: bytes, sniff_bytes: int = 8192, fallback: bool = True) ->
     if data[:1] in (b"\xef", b"\xff", b"\xfe", b"\x00"):
         for bom, codec, label in _BOMS:
             if data.startswith(bom):
+                body = data[len(bom) :]
                 try:
-                    return Decoded(data[len(bom) :].decode(codec), label)
+                    text = body.decode(codec)
                 except UnicodeDecodeError as err:
                     return Rejected("undecodable", f"{label} BOM but invalid: {err.reason}")
+                return Decoded(body, label) if codec == "utf-8" else Decoded.of_text(text, label)
     why = binary_signature(data, sniff_bytes)
     if why is not None:
         return Rejected("binary", why)
+    if data.isascii():
+        return Decoded(data, "utf-8")
     try:
-        return Decoded(data.decode("utf-8"), "utf-8")
+        data.decode("utf-8")  # validation only: the bytes are the decoded text
+        return Decoded(data, "utf-8")
     except UnicodeDecodeError as err:
         utf8_error = err
     if fallback:
@@ -107,19 +139,19 @@ _WESTERN = "cp1252"
 _WESTERN_SLACK = 0.1
 
 
-def _declared(data: bytes) -> Decoded | None:
+def _declared(data: bytes) -> Decoded | Rejected | None:
     head = b"\n".join(data.split(b"\n", 2)[:2])
     match = _CODING.search(head)
     if match is None:
         return None
     try:
         name = codecs.lookup(match.group(1).decode("ascii")).name
-        return Decoded(data.decode(name), name)
+        return Decoded.of_text(data.decode(name), name)
     except (LookupError, UnicodeDecodeError):
         return None
 
 
-def _guess(data: bytes) -> Decoded | None:
+def _guess(data: bytes) -> Decoded | Rejected | None:
     """charset-normalizer's best match, except that a Western European code page (cp1252
     family) within `_WESTERN_SLACK` chaos of the best wins: short accented Latin text is
     ambiguous between code pages, and cp1252/latin-1 dominate legacy source files."""
@@ -131,5 +163,5 @@ def _guess(data: bytes) -> Decoded | None:
         return None
     for match in matches:
         if _WESTERN in match.could_be_from_charset and match.chaos <= best.chaos + _WESTERN_SLACK:
-            return Decoded(str(match), match.encoding)
-    return Decoded(str(best), best.encoding)
+            return Decoded.of_text(str(match), match.encoding)
+    return Decoded.of_text(str(best), best.encoding)

@@ -123,7 +123,7 @@ class Emitter:
             repo=repo or self.repo,
             ref=ref if ref is not None else self.ref,
             path=path,
-            text=decoded.text,
+            utf8=decoded.utf8,
             encoding=decoded.encoding,
             size_bytes=size,
             content_sha=content_sha or git_blob_sha(data),

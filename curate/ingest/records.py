@@ -57,12 +57,17 @@ class RawFile:
     repo: str
     ref: str | None
     path: str
-    text: str
+    utf8: bytes
+    """The decoded text as UTF-8 (the documents' ``content``; ``curate.ingest.decode``)."""
     encoding: str
     size_bytes: int
     content_sha: str
     source_uri: str
     extra: Mapping[str, Any] = field(default_factory=dict)  # shared per source: read only
+
+    @property
+    def text(self) -> str:
+        return self.utf8.decode("utf-8")
 
 
 @dataclass(frozen=True)

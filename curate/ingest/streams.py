@@ -123,6 +123,10 @@ class ForwardReader:
         skip = pos - self._pos
         if skip < 0:
             raise io.UnsupportedOperation("seeking backwards in a forward-only stream")
+        if skip <= len(self._buf) - self._off:  # within the buffer (tar padding): no slice
+            self._off += skip
+            self._pos = pos
+            return pos
         while skip > 0:
             got = len(self.read(min(skip, 1 << 24)))
             if not got:

@@ -6,17 +6,18 @@ pure-Python member headers (sdists written by setuptools carry a pax header per 
 2.7 CPU-s ingest). Most of that is ``TarInfo.frombuf``: about 20 calls per header to ``nts`` /
 ``nti`` (each decoding a field to ``str`` before ``int``) and a checksum summed from 500
 unpacked integers. ``FastTarInfo.frombuf`` decodes the common header (octal numbers, unsigned
-checksum, no sparse map) with ``int(bytes, 8)`` and ``sum(bytes)`` and hands every other header
-(base-256 numbers, a signed-only checksum, GNU sparse members, anything it cannot read,
-truncated or end-of-archive blocks) to the standard ``TarInfo.frombuf``, so every header gives
-the same ``TarInfo`` or the same exception as with the standard class. Use it as
-``tarfile.open(..., tarinfo=FastTarInfo)``; pax and GNU long-name headers are still processed
-by ``tarfile`` itself.
+checksum, no sparse map) with ``int(bytes, 8)`` and a C-level byte sum (``_block_sum``), and
+hands every other header (base-256 numbers, a signed-only checksum, GNU sparse members,
+anything it cannot read, truncated or end-of-archive blocks) to the standard
+``TarInfo.frombuf``, so every header gives the same ``TarInfo`` or the same exception as with
+the standard class. Use it as ``tarfile.open(..., tarinfo=FastTarInfo)``; pax and GNU
+long-name headers are still processed by ``tarfile`` itself.
 """
 
 from __future__ import annotations
 
 import tarfile
+import zlib
 from typing import Any
 
 _BLOCK = tarfile.BLOCKSIZE
@@ -34,6 +35,13 @@ def _octal(field: bytes) -> int:
     return int(field.partition(b"\0")[0] or b"0", 8)
 
 
+def _block_sum(block: bytes) -> int:
+    """``sum(block)`` of a 512-byte block, from the Adler-32 of each half: its low 16 bits are
+    1 + the sum of the bytes modulo 65521, and 256 bytes sum to at most 65280, so nothing
+    wraps. One C call per half instead of 512 Python integers (~8x faster)."""
+    return (zlib.adler32(block[:256]) & 0xFFFF) + (zlib.adler32(block[256:]) & 0xFFFF) - 2
+
+
 class FastTarInfo(tarfile.TarInfo):
     """``TarInfo`` whose header decoding is a fast path of the standard one (module doc)."""
 
@@ -43,7 +51,7 @@ class FastTarInfo(tarfile.TarInfo):
             return super().frombuf(buf, encoding, errors)
         try:
             chksum = _octal(buf[148:156])
-            if sum(buf) - sum(buf[148:156]) + _CHECKSUM_SPACES != chksum:
+            if _block_sum(buf) - sum(buf[148:156]) + _CHECKSUM_SPACES != chksum:
                 raise ValueError("not the unsigned checksum")
             numbers = [_octal(buf[start:end]) for start, end in _NUMBERS]
             # tarfile.nts: each text field up to its first NUL

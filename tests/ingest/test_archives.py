@@ -12,7 +12,7 @@ import pytest
 import zstandard
 
 from curate.ingest import IngestConfig, discover_sources, git_blob_sha, read_source
-from curate.ingest.readers.archive import split_codeload
+from curate.ingest.readers.archive import _member_bytes, _open_tar, split_codeload
 from tests.ingest.helpers import LATIN1_TEXT, add_tar_member, by_path, read_all
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -167,6 +167,32 @@ def test_tar_cut_between_members_is_detected(tmp_path):
     files, skips = read_all([path])
     assert [f.path for f in files] == ["a.py"]
     assert [(s.path, s.reason) for s in skips] == [(None, "corrupt_archive")]
+
+
+def _members_read(raw: bytes, read) -> list[bytes | str]:
+    """Each regular member's bytes as ``read(tf, member)`` gives them, or the error's text."""
+    tf = _open_tar(io.BytesIO(raw))
+    out: list[bytes | str] = []
+    try:
+        for m in iter(tf.next, None):
+            if m.isreg():
+                out.append(read(tf, m))
+    except tarfile.ReadError as err:
+        out.append(f"ReadError: {err}")
+    return out
+
+
+@pytest.mark.parametrize("cut", [None, 2570, 5732])  # whole, in a header, in member data
+def test_member_bytes_are_what_extractfile_reads(cut):
+    """``_member_bytes`` (read straight from the stream) gives ``extractfile(m).read()``'s
+    bytes, and its error where a member's data is cut short."""
+    sizes = (0, 1, 511, 512, 1000, 5000)
+    raw = tar_bytes({f"m{n}.bin": bytes(i % 251 for i in range(n)) for n in sizes})
+    raw = raw if cut is None else raw[:cut]
+    want = _members_read(raw, lambda tf, m: tf.extractfile(m).read())
+    got = _members_read(raw, lambda tf, m: _member_bytes(tf, m))
+    assert got == want
+    assert any(isinstance(x, str) for x in got) == (cut == 5732)  # m5000.bin's data is cut
 
 
 @pytest.mark.parametrize(

@@ -57,11 +57,15 @@ def test_forward_reader_reads_tells_and_only_seeks_forward() -> None:
     assert reader.tell() == 5010
     assert reader.seek(9000) == 9000
     assert reader.read(3) == data[9000:9003]
+    assert reader.seek(9010) == 9010  # within the buffered chunk
+    assert reader.read(2) == data[9010:9012]
+    assert reader.seek(3, io.SEEK_CUR) == 9015
     with pytest.raises(io.UnsupportedOperation):
         reader.seek(100)
-    assert reader.read() == data[9003:]
+    assert reader.read() == data[9015:]
     assert reader.read(1) == b""
     assert reader.tell() == len(data)
+    assert reader.seek(len(data) + 100) == len(data)  # past the end: stops there
 
 
 def test_tarfile_over_forward_reader_gives_the_stream_mode_members(tmp_path) -> None:

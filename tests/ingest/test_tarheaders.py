@@ -172,3 +172,14 @@ def test_common_headers_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> N
     bad[124] = 0xFF  # base-256 size: the standard decoder's job
     outcome = _decode(FastTarInfo, bytes(bad), "surrogateescape")
     assert outcome[0] is AssertionError
+
+
+def test_block_sum_is_the_byte_sum() -> None:
+    import random
+
+    from curate.ingest.tarheaders import _block_sum
+
+    rng = random.Random(7)
+    blocks = [bytes(512), b"\xff" * 512, b"\xff" * 256 + bytes(256)]
+    blocks += [bytes(rng.randrange(256) for _ in range(512)) for _ in range(200)]
+    assert all(_block_sum(b) == sum(b) for b in blocks)

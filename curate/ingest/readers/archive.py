@@ -197,6 +197,7 @@ def _read_tar_stream(
         while member is not None and (end is None or index < end):
             if index >= start:
                 yield from _tar_member(tf, member, out, top)
+            tf.members.clear()  # read forward only: keep no TarInfo of earlier members
             member, index = tf.next(), index + 1
         if member is None and _truncated(tf):
             yield out.skip(None, "corrupt_archive", "truncated: no end-of-archive marker", None, 0)
@@ -242,13 +243,26 @@ def _tar_member(
     yield from records
     if path is None:
         return
-    f = tf.extractfile(m)
-    try:  # m.size was checked by admit; the cap bounds memory whatever the header said
-        data = f.read(out.cfg.max_file_bytes + 1) if f is not None else b""
+    try:  # m.size was checked by admit: at most max_file_bytes are read
+        data = _member_bytes(tf, m)
     except (tarfile.TarError, *STREAM_ERRORS) as err:
         yield out.skip(path, "corrupt_archive", f"member truncated: {_err(err)}", m.size)
         raise
     yield out.file(path, data)
+
+
+def _member_bytes(tf: tarfile.TarFile, m: tarfile.TarInfo) -> bytes:
+    """``tf.extractfile(m).read()`` of a regular member, read straight from the tar's forward
+    stream: the same bytes and the same ``ReadError`` on a short member, without the two file
+    objects ``extractfile`` builds per member. Sparse members take ``extractfile``."""
+    if m.sparse is not None:
+        f = tf.extractfile(m)
+        return f.read() if f is not None else b""
+    tf.fileobj.seek(m.offset_data)  # type: ignore[union-attr]
+    data = tf.fileobj.read(m.size)  # type: ignore[union-attr]
+    if len(data) != m.size:
+        raise tarfile.ReadError("unexpected end of data")
+    return data
 
 
 def _err(err: BaseException) -> str:
