@@ -277,13 +277,25 @@ def _byte_stats(
             if length >= min_chars:  # only these can have min_chars after stripping
                 s, e = start, end
                 n = chars  # characters left after stripping
-                while s < e:
-                    k = _is_space_at(data, s, e)
+                while s < e:  # ASCII whitespace (indentation) without _is_space_at: 2x
+                    c = data[s]
+                    if c == 32 or 9 <= c <= 13:
+                        s += 1
+                        n -= 1
+                        continue
+                    k = 0 if c < 0x80 else _is_space_at(data, s, e)
                     if k == 0:
                         break
                     s += k
                     n -= 1
                 while e > s:
+                    c = data[e - 1]
+                    if c == 32 or 9 <= c <= 13:
+                        e -= 1
+                        n -= 1
+                        continue
+                    if c < 0x80:
+                        break
                     j = e - 1
                     while data[j] & 0xC0 == 0x80:
                         j -= 1
@@ -318,11 +330,8 @@ def _byte_stats(
             for j in range(a, b - 2):
                 if data[j] == 0xEF and data[j + 1] == 0xBF and data[j + 2] == 0xBD:
                     repl += 1
-        for k in range(stored):  # clear the table's used slots
-            slot = np.int64(hashes[k] & np.uint64(mask))
-            while table[slot] != k:
-                slot = (slot + np.int64(1)) & np.int64(mask)
-            table[slot] = -1
+        if stored:  # clear the slots this document used
+            table[:need] = -1
         out[0, d], out[1, d], out[2, d], out[3, d] = alpha, digit, space, high
         out[4, d], out[5, d], out[6, d], out[7, d] = lead, repl, lines, total
         out[8, d], out[9, d], out[11, d] = longest, long, repeated
