@@ -71,24 +71,30 @@ def _repeated_ngrams(
     dups = np.zeros(rows, np.int64)
     drop = np.uint64(bits)
     hashes = np.empty(0, np.uint64)
+    starts = np.empty(0, np.int64)
+    ends = np.empty(0, np.int64)
     slots = np.empty(0, np.uint64)
     seen = np.zeros(0, np.int32)
     for d in range(rows):
         a, b = offsets[d], offsets[d + 1]
-        if hashes.size < (b - a) // 2 + 1:
-            hashes = np.empty((b - a) // 2 + 1, np.uint64)
-        count = 0
-        i = a
-        while i < b:
-            if not table[data[i]]:
-                i += 1
-                continue
-            j = i + 1
-            while j < b and table[data[j]]:
-                j += 1
-            hashes[count] = _word_hash(loads, i, j, low)
-            count += 1
-            i = j
+        if hashes.size < (b - a) // 2 + 2:
+            hashes = np.empty((b - a) // 2 + 2, np.uint64)
+            starts = np.empty((b - a) // 2 + 2, np.int64)
+            ends = np.empty((b - a) // 2 + 2, np.int64)
+        # Word bounds without a branch a byte (a word edge is a mispredicted branch): every
+        # byte is written as a candidate start and end, kept where the class changes.
+        count = ended = 0
+        prev = np.int64(0)
+        for i in range(a, b):
+            w = np.int64(table[data[i]])
+            starts[count] = i
+            count += w & (prev ^ 1)
+            ends[ended] = i
+            ended += prev & (w ^ 1)
+            prev = w
+        ends[ended] = b
+        for k in range(count):
+            hashes[k] = _word_hash(loads, starts[k], ends[k], low)
         m = count - n + 1
         if m <= 0:
             continue
@@ -339,11 +345,16 @@ def _byte_stats(
 
 
 def byte_stats(
-    data: np.ndarray, offsets: np.ndarray, long_line_chars: int, min_chars: int
+    data: np.ndarray,
+    offsets: np.ndarray,
+    long_line_chars: int,
+    min_chars: int,
+    loads: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """``BYTE_FIELDS`` per document of the batch bytes ``data`` split at ``offsets``."""
+    """``BYTE_FIELDS`` per document of the batch bytes ``data`` split at ``offsets``
+    (``loads``: their ``unaligned_u64`` view, where the caller holds one)."""
     data = readonly(data)
-    loads = unaligned_u64(data)
+    loads = unaligned_u64(data) if loads is None else loads
     out = _byte_stats(data, loads, offsets, long_line_chars, min_chars, _LOW_BYTES, _CLASSES)
     return dict(zip(BYTE_FIELDS, out, strict=True))
 
@@ -414,12 +425,16 @@ def unicode_letters(
 
 
 def repeated_ngrams(
-    data: np.ndarray, offsets: np.ndarray, n: int, bits: int
+    data: np.ndarray,
+    offsets: np.ndarray,
+    n: int,
+    bits: int,
+    loads: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(total, dups)`` per document of the batch bytes ``data`` split at ``offsets`` (int64,
-    relative to ``data``): see ``_repeated_ngrams``."""
+    relative to ``data``): see ``_repeated_ngrams``. ``loads``: as for ``byte_stats``."""
     data = readonly(data)
-    loads = unaligned_u64(data)
+    loads = unaligned_u64(data) if loads is None else loads
     return _repeated_ngrams(data, loads, offsets, n, bits, WORD_BYTES, _LOW_BYTES)
 
 

@@ -80,6 +80,13 @@ class ByteView:
         return np.diff(self.offsets)
 
     @cached_property
+    def loads(self) -> np.ndarray:
+        """``jit.unaligned_u64`` of the bytes, built once for the kernels that load words."""
+        from curate.engine.jit import unaligned_u64
+
+        return unaligned_u64(self.data)
+
+    @cached_property
     def series(self) -> pl.Series:
         """The content as a polars Series (converted once per batch)."""
         return pl.Series("content", self.content)
@@ -91,7 +98,7 @@ class ByteView:
             from curate.filters.quality import kernels  # numba: imported when first used
 
             self._stats[long_line_chars] = kernels.byte_stats(
-                self.data, self.offsets, long_line_chars, REPEATED_LINE_MIN_CHARS
+                self.data, self.offsets, long_line_chars, REPEATED_LINE_MIN_CHARS, self.loads
             )
         return self._stats[long_line_chars]
 
@@ -176,7 +183,7 @@ def repeated_ngram_fraction(
     bits = max(1, int(rows + 1).bit_length())
     from curate.filters.quality import kernels  # numba: imported when first used
 
-    total, dups = kernels.repeated_ngrams(view.data, view.offsets, n, bits)
+    total, dups = kernels.repeated_ngrams(view.data, view.offsets, n, bits, view.loads)
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = dups / total
     return _null_where(frac, total == 0, "repeated_ngram_fraction")

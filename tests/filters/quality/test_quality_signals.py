@@ -10,7 +10,7 @@ from collections import Counter
 import pyarrow as pa
 import pytest
 
-from curate.filters.quality import text_signals
+from curate.filters.quality import markers, text_signals
 from curate.filters.quality.text_stats import REPEATED_LINE_MIN_CHARS
 
 
@@ -252,6 +252,29 @@ def test_xml_header_and_html_visible_text(annotate) -> None:  # type: ignore[no-
     assert frac[0] > 0.5 and frac[1] < 0.05
     assert frac[2] is None and frac[3] is None
     assert frame["xml_header"].to_list() == [False, False, True, False]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "",
+        "   ",
+        "<p>a</p>",
+        "  <b>x</b>\t\n y &amp; z  ",
+        "<!-- c --> a\u3000\u00a0b\x1c\x1fc\x85d\u2028e <script>s</script>",
+        "\u200b<i>zero width</i>\u200b \r\n\x0b\x0c end",
+    ],
+)
+def test_html_visible_text_counts_the_collapsed_text(page: str) -> None:
+    """The visible length equals that of the text with every ``\\s`` run (Python's Unicode
+    whitespace, ``\\x1c``-``\\x1f`` included) collapsed to one space and stripped."""
+    text = re.sub(
+        r"&[#a-zA-Z0-9]{1,10};",
+        "x",
+        re.sub(r"(?s)<[^>]*>", " ", markers._SCRIPT_STYLE.sub(" ", page)),
+    )
+    expected = len(re.sub(r"\s+", " ", text).strip())
+    assert markers.html_visible_text(page) == (expected, expected / len(page) if page else None)
 
 
 def test_python_tree_signals(annotate) -> None:  # type: ignore[no-untyped-def]
