@@ -438,6 +438,89 @@ def repeated_ngrams(
     return _repeated_ngrams(data, loads, offsets, n, bits, WORD_BYTES, _LOW_BYTES)
 
 
+@_compiled()
+def _head_ends(data: np.ndarray, offsets: np.ndarray, max_chars: int, max_lines: int) -> np.ndarray:
+    """Per document, where its head ends (relative to ``data``): after its first ``max_chars``
+    characters or its ``max_lines``-th newline, whichever comes first."""
+    rows = offsets.size - 1
+    ends = np.empty(rows, np.int64)
+    for d in range(rows):
+        i, b = offsets[d], offsets[d + 1]
+        chars = lines = 0
+        while i < b:
+            c = data[i]
+            if c & 0xC0 != 0x80:  # the first byte of a character
+                if chars == max_chars:
+                    break
+                chars += 1
+            i += 1
+            if c == 10:
+                lines += 1
+                if lines == max_lines:
+                    break
+        ends[d] = i
+    return ends
+
+
+def head_ends(data: np.ndarray, offsets: np.ndarray, max_chars: int, max_lines: int) -> np.ndarray:
+    """``_head_ends`` of the batch bytes ``data`` split at ``offsets``."""
+    return _head_ends(readonly(data), offsets, max_chars, max_lines)
+
+
+@_compiled()
+def _gather_ranges(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``data[starts[k]:ends[k]]`` for every ``k``, end to end."""
+    out = np.empty(np.sum(ends - starts), np.uint8)
+    at = 0
+    for k in range(starts.size):
+        size = ends[k] - starts[k]
+        out[at : at + size] = data[starts[k] : ends[k]]
+        at += size
+    return out
+
+
+def gather_ranges(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    return _gather_ranges(readonly(data), starts, ends)
+
+
+@_compiled(inline="always")
+def _double(data: np.ndarray, i: int) -> bool:
+    """``data[i:i+2]`` is ``--``, ``==`` or ``##``."""
+    c = data[i]
+    return (c == 45 or c == 61 or c == 35) and data[i + 1] == c
+
+
+@_compiled()
+def _fenced_lines(data: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Per document of ``docs``: its lines that, stripped of spaces and tabs (and a ``\\r``
+    at the end), begin with ``--``, ``==``, ``##`` or ``[`` and end with ``--``, ``==``,
+    ``##`` or ``]``: a superset of the lines ``markers.EXPECTATION_SECTION_RE`` matches."""
+    counts = np.zeros(docs.size, np.int64)
+    for k in range(docs.size):
+        a, b = offsets[docs[k]], offsets[docs[k] + 1]
+        start = a
+        while start < b:
+            end = start
+            while end < b and data[end] != 10:
+                end += 1
+            s, e = start, end
+            while s < e and (data[s] == 32 or data[s] == 9):
+                s += 1
+            while e > s and (data[e - 1] == 32 or data[e - 1] == 9 or data[e - 1] == 13):
+                e -= 1
+            if e - s >= 2:
+                opens = data[s] == 91 or _double(data, s)  # [
+                closes = data[e - 1] == 93 or _double(data, e - 2)  # ]
+                counts[k] += opens and closes
+            start = end + 1
+    return counts
+
+
+def fenced_lines(data: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """``_fenced_lines`` of the documents ``docs`` (indices) of the batch bytes ``data``."""
+    return _fenced_lines(readonly(data), offsets, docs.astype(np.int64))
+
+
 def warm_up() -> None:
     """Compile (or load from numba's cache) every kernel, so a batch never pays the JIT."""
     data = np.frombuffer(b"a b c d e f a b c d e f \xc3\xa9", np.uint8)
@@ -445,3 +528,5 @@ def warm_up() -> None:
     repeated_ngrams(data, offsets, 5, 1)
     byte_stats(data, offsets, 300, 10)
     unicode_letters(data, offsets, np.array([0], np.int64))
+    gather_ranges(data, offsets[:-1], head_ends(data, offsets, 2048, 15))
+    fenced_lines(data, offsets, np.array([0], np.int64))

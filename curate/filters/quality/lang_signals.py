@@ -123,12 +123,13 @@ def _python_bodies(tree: Any, data: bytes | None, budget: TreeBudget) -> list[An
         return run_query(cursor, root, tree, budget).get("body", [])
     _check_query_fits(tree, budget)
     bodies = []
+    descendant = root.descendant_for_byte_range
     with budget.running() as deadline:
         for k, match in enumerate(_PY_DEF.finditer(data)):
             if not k % _CHECK_EVERY:
                 deadline.check()
             start = match.start()
-            keyword = root.descendant_for_byte_range(start, start + 3)
+            keyword = descendant(start, start + 3)
             if keyword is None or keyword.type != "def":
                 continue
             function = keyword.parent
@@ -140,22 +141,26 @@ def _python_bodies(tree: Any, data: bytes | None, budget: TreeBudget) -> list[An
     return bodies
 
 
+def _import_only(root: Any, data: bytes | None) -> bool:
+    """Every top-level statement is an import, a trivial statement or ``__all__`` (and there
+    is an import); stops at the first statement that is none of these."""
+    has_imports = False
+    for c in root.named_children:
+        kind = c.type
+        if kind in _IMPORTS:
+            has_imports = True
+        elif kind != "comment" and not _trivial_statement(c) and not _is_dunder_all(c, data):
+            return False
+    return has_imports
+
+
 def python_signals(
     tree: Any, budget: TreeBudget | None = None, data: bytes | None = None
 ) -> dict[str, Any]:
     """``data``: the document's bytes (required for a source-less tree; without it the
     function bodies come from a query)."""
     budget = budget or TreeBudget(DEFAULT_TIMEOUT_S)
-    root = tree.root_node
-    has_imports = has_others = False
-    for c in root.named_children:
-        kind = c.type
-        if kind == "comment":
-            continue
-        if kind in _IMPORTS:
-            has_imports = True
-        elif not has_others and not _trivial_statement(c) and not _is_dunder_all(c, data):
-            has_others = True
+    import_only = _import_only(tree.root_node, data)
     bodies = _python_bodies(tree, data, budget)
     with budget.running() as deadline:
         trivial = 0
@@ -164,7 +169,7 @@ def python_signals(
                 deadline.check()
             trivial += _trivial_body(body, data)
     return {
-        "import_only": has_imports and not has_others,
+        "import_only": import_only,
         "pass_only_function_fraction": trivial / len(bodies) if bodies else None,
     }
 

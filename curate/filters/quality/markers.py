@@ -8,6 +8,8 @@ import re
 import numpy as np
 import polars as pl
 
+from curate.filters.quality.text_stats import ByteView, as_large_string
+
 HEAD_CHARS = 2048
 HEAD_LINES = 15
 """Generated-code banners are looked for in the first 15 lines (and 2048 characters) only:
@@ -78,15 +80,14 @@ _TAG = re.compile(r"(?s)<[^>]*>")
 _ENTITY = re.compile(r"&[#a-zA-Z0-9]{1,10};")
 
 
-def path_and_header_signals(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` has ``content`` and ``path``; returns the marker columns in row order."""
+def path_and_header_signals(frame: pl.DataFrame, view: ByteView | None = None) -> pl.DataFrame:
+    """``frame`` has ``content`` and ``path``; returns the marker columns in row order.
+    ``view``: the content's ``ByteView``, where the caller holds one."""
+    if view is None:
+        view = ByteView.of(as_large_string(frame["content"].to_arrow()))
     path = pl.col("path").fill_null("")
     basename = path.str.extract(r"([^/]*)$").str.to_lowercase()
-    head = (
-        pl.col("content")
-        .str.slice(0, HEAD_CHARS)
-        .str.extract(rf"^((?:[^\n]*(?:\n|$)){{1,{HEAD_LINES}}})", 1)
-    )
+    head = pl.lit(view.heads(HEAD_CHARS, HEAD_LINES))
     out = frame.select(
         head.str.extract(f"({GENERATED_RE})", 1)
         .str.strip_chars()
@@ -103,6 +104,10 @@ def path_and_header_signals(frame: pl.DataFrame) -> pl.DataFrame:
     # Golden-file sections are looked for in test files only (one regex pass over few files).
     expectation = np.zeros(frame.height, bool)
     rows = np.flatnonzero(out["is_test_file"].fill_null(False).to_numpy())
+    if rows.size:  # only files with two lines shaped like a section line can have two
+        from curate.filters.quality import kernels  # numba: imported when first used
+
+        rows = rows[kernels.fenced_lines(view.data, view.offsets, rows) >= 2]
     if rows.size:
         sections = frame["content"].gather(rows).str.count_matches(EXPECTATION_SECTION_RE)
         expectation[rows] = sections.fill_null(0).to_numpy() >= 2

@@ -91,6 +91,23 @@ class ByteView:
         """The content as a polars Series (converted once per batch)."""
         return pl.Series("content", self.content)
 
+    def heads(self, max_chars: int, max_lines: int) -> pl.Series:
+        """Each document's first ``max_chars`` characters, cut after its ``max_lines``-th
+        newline (what ``str.slice`` and a ``^(?:[^\\n]*(?:\\n|$)){1,max_lines}`` extract give,
+        without a regex over every document), null where the content is."""
+        from curate.filters.quality import kernels  # numba: imported when first used
+
+        starts = self.offsets[:-1]
+        ends = kernels.head_ends(self.data, self.offsets, max_chars, max_lines)
+        data = kernels.gather_ranges(self.data, starts, ends)
+        offsets = np.zeros(starts.size + 1, np.int64)
+        np.cumsum(ends - starts, out=offsets[1:])
+        validity = self.content.is_valid().buffers()[1] if self.content.null_count else None
+        heads = pa.LargeStringArray.from_buffers(
+            starts.size, pa.py_buffer(offsets), pa.py_buffer(data), validity
+        )
+        return pl.Series("head", heads)
+
     def stats(self, long_line_chars: int = LONG_LINE_CHARS) -> dict[str, np.ndarray]:
         """Per-document byte, character and line counts (``kernels.BYTE_FIELDS``), from one
         compiled pass over the batch (cached: the character and line statistics share it)."""
