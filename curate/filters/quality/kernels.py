@@ -71,30 +71,28 @@ def _repeated_ngrams(
     dups = np.zeros(rows, np.int64)
     drop = np.uint64(bits)
     hashes = np.empty(0, np.uint64)
-    starts = np.empty(0, np.int64)
-    ends = np.empty(0, np.int64)
+    edges = np.empty(0, np.int64)
     slots = np.empty(0, np.uint64)
     seen = np.zeros(0, np.int32)
     for d in range(rows):
         a, b = offsets[d], offsets[d + 1]
-        if hashes.size < (b - a) // 2 + 2:
-            hashes = np.empty((b - a) // 2 + 2, np.uint64)
-            starts = np.empty((b - a) // 2 + 2, np.int64)
-            ends = np.empty((b - a) // 2 + 2, np.int64)
+        if edges.size <= b - a:
+            edges = np.empty(b - a + 1, np.int64)
+            hashes = np.empty((b - a) // 2 + 1, np.uint64)
         # Word bounds without a branch a byte (a word edge is a mispredicted branch): every
-        # byte is written as a candidate start and end, kept where the class changes.
-        count = ended = 0
+        # byte is written as a candidate edge, kept where the class changes; edges alternate
+        # word start, word end.
+        found = 0
         prev = np.int64(0)
         for i in range(a, b):
             w = np.int64(table[data[i]])
-            starts[count] = i
-            count += w & (prev ^ 1)
-            ends[ended] = i
-            ended += prev & (w ^ 1)
+            edges[found] = i
+            found += w ^ prev
             prev = w
-        ends[ended] = b
+        edges[found] = b  # the end of a word that ends the document
+        count = (found + 1) // 2
         for k in range(count):
-            hashes[k] = _word_hash(loads, starts[k], ends[k], low)
+            hashes[k] = _word_hash(loads, edges[2 * k], edges[2 * k + 1], low)
         m = count - n + 1
         if m <= 0:
             continue
