@@ -91,13 +91,16 @@ def _trivial_body(body: Any, data: bytes | None = None) -> bool:
     ``data``, one regex at the body's first byte says so without reading the tree; else the
     first statement is read alone. The list of all statements is built only when the first one
     is trivial (``named_child(k)`` is O(k): a loop of them would be quadratic)."""
-    if body.named_child_count == 0:
+    count = body.named_child_count
+    if count == 0:
         return True
     if data is not None and not _MAYBE_TRIVIAL.match(data, body.start_byte):
         return False
     if not _trivial_statement(body.named_child(0)):
         return False
-    return all(_trivial_statement(s) for s in body.named_children)
+    if count > 1 and not _trivial_statement(body.named_child(1)):
+        return False  # a docstring, then code: the common case, read without the list
+    return count <= 2 or all(_trivial_statement(s) for s in body.named_children[2:])
 
 
 def _node_bytes(node: Any, data: bytes | None) -> bytes | None:
@@ -167,7 +170,8 @@ def python_signals(
         for k, body in enumerate(bodies):
             if not k & 255:
                 deadline.check()
-            trivial += _trivial_body(body, data)
+            if _trivial_body(body, data):
+                trivial += 1
     return {
         "import_only": import_only,
         "pass_only_function_fraction": trivial / len(bodies) if bodies else None,
