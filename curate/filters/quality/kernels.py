@@ -5,8 +5,9 @@ Each kernel walks a batch's UTF-8 bytes document by document, once: ``byte_stats
 classes, line lengths, repeated lines), ``unicode_letters`` (letters and digits among the
 non-ASCII characters, by a code-point table of Python's own ``str.isalpha``/``isalnum``) and
 ``repeated_ngrams`` (word hashes and n-gram repeats, the same hashes as the earlier numpy code,
-so the same values). The tests compare both
-with plain-Python definitions on Unicode, CRLF, empty, very long and mixed batches. Compiled
+so the same values); ``head_ends`` and ``fenced_lines`` read only a document's head or a test
+file's line shapes for the markers (``markers``). The tests compare them
+with plain-Python (or the regex) definitions on Unicode, CRLF, empty, very long and mixed batches. Compiled
 once per process: ``warm_up`` (called by the annotator's ``setup``) pays the JIT, about 7 CPU-s,
 or loads numba's on-disk cache (``cache=True``: next to this file, or numba's user cache
 directory where that is read-only), about 0.55 CPU-s; importing numba costs about 0.5 CPU-s.
@@ -70,6 +71,9 @@ def _repeated_ngrams(
     total = np.zeros(rows, np.int64)
     dups = np.zeros(rows, np.int64)
     drop = np.uint64(bits)
+    lead = np.uint64(1)  # M1 ** (n - 1): the first word's factor in an n-gram's chain
+    for _ in range(n - 1):
+        lead *= _M1
     hashes = np.empty(0, np.uint64)
     edges = np.empty(0, np.int64)
     slots = np.empty(0, np.uint64)
@@ -105,10 +109,14 @@ def _repeated_ngrams(
             seen = np.zeros(size, np.int32)
         mask = size - 1
         repeated = 0
+        # The chain of n-gram s is sum(hashes[s + k] * M1 ** (n - 1 - k)) mod 2**64: rolled
+        # from the one before it (drop the first word, shift, add the next), not rebuilt.
+        g = hashes[0]
+        for k in range(1, n):
+            g = g * _M1 + hashes[k]
         for s in range(m):
-            g = hashes[s]
-            for k in range(1, n):
-                g = g * _M1 + hashes[s + k]
+            if s:
+                g = (g - hashes[s - 1] * lead) * _M1 + hashes[s + n - 1]
             key = g >> drop
             slot = np.int64((key ^ (key >> np.uint64(31))) & np.uint64(mask))
             while True:
