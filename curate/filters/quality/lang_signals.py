@@ -126,16 +126,16 @@ def _python_bodies(tree: Any, data: bytes | None, budget: TreeBudget) -> list[An
         return run_query(cursor, root, tree, budget).get("body", [])
     _check_query_fits(tree, budget)
     bodies = []
-    descendant = root.descendant_for_byte_range
+    descendant = root.named_descendant_for_byte_range
     with budget.running() as deadline:
         for k, match in enumerate(_PY_DEF.finditer(data)):
             if not k % _CHECK_EVERY:
                 deadline.check()
             start = match.start()
-            keyword = descendant(start, start + 3)
-            if keyword is None or keyword.type != "def":
-                continue
-            function = keyword.parent
+            # The smallest named node over the ``def`` bytes: a function_definition only when
+            # they are its keyword (its other anonymous children are never ``def``; inside a
+            # name, string or comment that node is found instead), one call and no .parent.
+            function = descendant(start, start + 3)
             if function is None or function.type != "function_definition":
                 continue
             body = function.child_by_field_name("body")
