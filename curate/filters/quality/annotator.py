@@ -103,7 +103,7 @@ def text_signals(
     patterns = text_stats.pattern_fractions(content, counts["bytes"], view)
     ngrams = text_stats.repeated_ngram_fraction(content, ngram, view)
     marks = markers.path_and_header_signals(
-        pl.DataFrame({"content": view.series, "path": pl.Series(paths, dtype=pl.String)})
+        pl.DataFrame({"content": view.series, "path": pl.Series(paths, dtype=pl.String)}), view
     )
     out = pl.concat([lines, frame, patterns, marks], how="horizontal").with_columns(ngrams)
     return out.with_columns(

@@ -5,8 +5,9 @@ Each kernel walks a batch's UTF-8 bytes document by document, once: ``byte_stats
 classes, line lengths, repeated lines), ``unicode_letters`` (letters and digits among the
 non-ASCII characters, by a code-point table of Python's own ``str.isalpha``/``isalnum``) and
 ``repeated_ngrams`` (word hashes and n-gram repeats, the same hashes as the earlier numpy code,
-so the same values). The tests compare both
-with plain-Python definitions on Unicode, CRLF, empty, very long and mixed batches. Compiled
+so the same values); ``head_ends`` and ``fenced_lines`` read only a document's head or a test
+file's line shapes for the markers (``markers``). The tests compare them
+with plain-Python (or the regex) definitions on Unicode, CRLF, empty, very long and mixed batches. Compiled
 once per process: ``warm_up`` (called by the annotator's ``setup``) pays the JIT, about 7 CPU-s,
 or loads numba's on-disk cache (``cache=True``: next to this file, or numba's user cache
 directory where that is read-only), about 0.55 CPU-s; importing numba costs about 0.5 CPU-s.
@@ -70,25 +71,32 @@ def _repeated_ngrams(
     total = np.zeros(rows, np.int64)
     dups = np.zeros(rows, np.int64)
     drop = np.uint64(bits)
+    lead = np.uint64(1)  # M1 ** (n - 1): the first word's factor in an n-gram's chain
+    for _ in range(n - 1):
+        lead *= _M1
     hashes = np.empty(0, np.uint64)
+    edges = np.empty(0, np.int64)
     slots = np.empty(0, np.uint64)
     seen = np.zeros(0, np.int32)
     for d in range(rows):
         a, b = offsets[d], offsets[d + 1]
-        if hashes.size < (b - a) // 2 + 1:
+        if edges.size <= b - a:
+            edges = np.empty(b - a + 1, np.int64)
             hashes = np.empty((b - a) // 2 + 1, np.uint64)
-        count = 0
-        i = a
-        while i < b:
-            if not table[data[i]]:
-                i += 1
-                continue
-            j = i + 1
-            while j < b and table[data[j]]:
-                j += 1
-            hashes[count] = _word_hash(loads, i, j, low)
-            count += 1
-            i = j
+        # Word bounds without a branch a byte (a word edge is a mispredicted branch): every
+        # byte is written as a candidate edge, kept where the class changes; edges alternate
+        # word start, word end.
+        found = 0
+        prev = np.int64(0)
+        for i in range(a, b):
+            w = np.int64(table[data[i]])
+            edges[found] = i
+            found += w ^ prev
+            prev = w
+        edges[found] = b  # the end of a word that ends the document
+        count = (found + 1) // 2
+        for k in range(count):
+            hashes[k] = _word_hash(loads, edges[2 * k], edges[2 * k + 1], low)
         m = count - n + 1
         if m <= 0:
             continue
@@ -101,10 +109,14 @@ def _repeated_ngrams(
             seen = np.zeros(size, np.int32)
         mask = size - 1
         repeated = 0
+        # The chain of n-gram s is sum(hashes[s + k] * M1 ** (n - 1 - k)) mod 2**64: rolled
+        # from the one before it (drop the first word, shift, add the next), not rebuilt.
+        g = hashes[0]
+        for k in range(1, n):
+            g = g * _M1 + hashes[k]
         for s in range(m):
-            g = hashes[s]
-            for k in range(1, n):
-                g = g * _M1 + hashes[s + k]
+            if s:
+                g = (g - hashes[s - 1] * lead) * _M1 + hashes[s + n - 1]
             key = g >> drop
             slot = np.int64((key ^ (key >> np.uint64(31))) & np.uint64(mask))
             while True:
@@ -277,13 +289,25 @@ def _byte_stats(
             if length >= min_chars:  # only these can have min_chars after stripping
                 s, e = start, end
                 n = chars  # characters left after stripping
-                while s < e:
-                    k = _is_space_at(data, s, e)
+                while s < e:  # ASCII whitespace (indentation) without _is_space_at: 2x
+                    c = data[s]
+                    if c == 32 or 9 <= c <= 13:
+                        s += 1
+                        n -= 1
+                        continue
+                    k = 0 if c < 0x80 else _is_space_at(data, s, e)
                     if k == 0:
                         break
                     s += k
                     n -= 1
                 while e > s:
+                    c = data[e - 1]
+                    if c == 32 or 9 <= c <= 13:
+                        e -= 1
+                        n -= 1
+                        continue
+                    if c < 0x80:
+                        break
                     j = e - 1
                     while data[j] & 0xC0 == 0x80:
                         j -= 1
@@ -318,11 +342,8 @@ def _byte_stats(
             for j in range(a, b - 2):
                 if data[j] == 0xEF and data[j + 1] == 0xBF and data[j + 2] == 0xBD:
                     repl += 1
-        for k in range(stored):  # clear the table's used slots
-            slot = np.int64(hashes[k] & np.uint64(mask))
-            while table[slot] != k:
-                slot = (slot + np.int64(1)) & np.int64(mask)
-            table[slot] = -1
+        if stored:  # clear the slots this document used
+            table[:need] = -1
         out[0, d], out[1, d], out[2, d], out[3, d] = alpha, digit, space, high
         out[4, d], out[5, d], out[6, d], out[7, d] = lead, repl, lines, total
         out[8, d], out[9, d], out[11, d] = longest, long, repeated
@@ -330,11 +351,16 @@ def _byte_stats(
 
 
 def byte_stats(
-    data: np.ndarray, offsets: np.ndarray, long_line_chars: int, min_chars: int
+    data: np.ndarray,
+    offsets: np.ndarray,
+    long_line_chars: int,
+    min_chars: int,
+    loads: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """``BYTE_FIELDS`` per document of the batch bytes ``data`` split at ``offsets``."""
+    """``BYTE_FIELDS`` per document of the batch bytes ``data`` split at ``offsets``
+    (``loads``: their ``unaligned_u64`` view, where the caller holds one)."""
     data = readonly(data)
-    loads = unaligned_u64(data)
+    loads = unaligned_u64(data) if loads is None else loads
     out = _byte_stats(data, loads, offsets, long_line_chars, min_chars, _LOW_BYTES, _CLASSES)
     return dict(zip(BYTE_FIELDS, out, strict=True))
 
@@ -405,13 +431,100 @@ def unicode_letters(
 
 
 def repeated_ngrams(
-    data: np.ndarray, offsets: np.ndarray, n: int, bits: int
+    data: np.ndarray,
+    offsets: np.ndarray,
+    n: int,
+    bits: int,
+    loads: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(total, dups)`` per document of the batch bytes ``data`` split at ``offsets`` (int64,
-    relative to ``data``): see ``_repeated_ngrams``."""
+    relative to ``data``): see ``_repeated_ngrams``. ``loads``: as for ``byte_stats``."""
     data = readonly(data)
-    loads = unaligned_u64(data)
+    loads = unaligned_u64(data) if loads is None else loads
     return _repeated_ngrams(data, loads, offsets, n, bits, WORD_BYTES, _LOW_BYTES)
+
+
+@_compiled()
+def _head_ends(data: np.ndarray, offsets: np.ndarray, max_chars: int, max_lines: int) -> np.ndarray:
+    """Per document, where its head ends (relative to ``data``): after its first ``max_chars``
+    characters or its ``max_lines``-th newline, whichever comes first."""
+    rows = offsets.size - 1
+    ends = np.empty(rows, np.int64)
+    for d in range(rows):
+        i, b = offsets[d], offsets[d + 1]
+        chars = lines = 0
+        while i < b:
+            c = data[i]
+            if c & 0xC0 != 0x80:  # the first byte of a character
+                if chars == max_chars:
+                    break
+                chars += 1
+            i += 1
+            if c == 10:
+                lines += 1
+                if lines == max_lines:
+                    break
+        ends[d] = i
+    return ends
+
+
+def head_ends(data: np.ndarray, offsets: np.ndarray, max_chars: int, max_lines: int) -> np.ndarray:
+    """``_head_ends`` of the batch bytes ``data`` split at ``offsets``."""
+    return _head_ends(readonly(data), offsets, max_chars, max_lines)
+
+
+@_compiled()
+def _gather_ranges(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``data[starts[k]:ends[k]]`` for every ``k``, end to end."""
+    out = np.empty(np.sum(ends - starts), np.uint8)
+    at = 0
+    for k in range(starts.size):
+        size = ends[k] - starts[k]
+        out[at : at + size] = data[starts[k] : ends[k]]
+        at += size
+    return out
+
+
+def gather_ranges(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    return _gather_ranges(readonly(data), starts, ends)
+
+
+@_compiled(inline="always")
+def _double(data: np.ndarray, i: int) -> bool:
+    """``data[i:i+2]`` is ``--``, ``==`` or ``##``."""
+    c = data[i]
+    return (c == 45 or c == 61 or c == 35) and data[i + 1] == c
+
+
+@_compiled()
+def _fenced_lines(data: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Per document of ``docs``: its lines that, stripped of spaces and tabs (and a ``\\r``
+    at the end), begin with ``--``, ``==``, ``##`` or ``[`` and end with ``--``, ``==``,
+    ``##`` or ``]``: a superset of the lines ``markers.EXPECTATION_SECTION_RE`` matches."""
+    counts = np.zeros(docs.size, np.int64)
+    for k in range(docs.size):
+        a, b = offsets[docs[k]], offsets[docs[k] + 1]
+        start = a
+        while start < b:
+            end = start
+            while end < b and data[end] != 10:
+                end += 1
+            s, e = start, end
+            while s < e and (data[s] == 32 or data[s] == 9):
+                s += 1
+            while e > s and (data[e - 1] == 32 or data[e - 1] == 9 or data[e - 1] == 13):
+                e -= 1
+            if e - s >= 2:
+                opens = data[s] == 91 or _double(data, s)  # [
+                closes = data[e - 1] == 93 or _double(data, e - 2)  # ]
+                counts[k] += opens and closes
+            start = end + 1
+    return counts
+
+
+def fenced_lines(data: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """``_fenced_lines`` of the documents ``docs`` (indices) of the batch bytes ``data``."""
+    return _fenced_lines(readonly(data), offsets, docs.astype(np.int64))
 
 
 def warm_up() -> None:
@@ -421,3 +534,5 @@ def warm_up() -> None:
     repeated_ngrams(data, offsets, 5, 1)
     byte_stats(data, offsets, 300, 10)
     unicode_letters(data, offsets, np.array([0], np.int64))
+    gather_ranges(data, offsets[:-1], head_ends(data, offsets, 2048, 15))
+    fenced_lines(data, offsets, np.array([0], np.int64))

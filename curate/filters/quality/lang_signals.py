@@ -91,13 +91,16 @@ def _trivial_body(body: Any, data: bytes | None = None) -> bool:
     ``data``, one regex at the body's first byte says so without reading the tree; else the
     first statement is read alone. The list of all statements is built only when the first one
     is trivial (``named_child(k)`` is O(k): a loop of them would be quadratic)."""
-    if body.named_child_count == 0:
+    count = body.named_child_count
+    if count == 0:
         return True
     if data is not None and not _MAYBE_TRIVIAL.match(data, body.start_byte):
         return False
     if not _trivial_statement(body.named_child(0)):
         return False
-    return all(_trivial_statement(s) for s in body.named_children)
+    if count > 1 and not _trivial_statement(body.named_child(1)):
+        return False  # a docstring, then code: the common case, read without the list
+    return count <= 2 or all(_trivial_statement(s) for s in body.named_children[2:])
 
 
 def _node_bytes(node: Any, data: bytes | None) -> bytes | None:
@@ -123,15 +126,16 @@ def _python_bodies(tree: Any, data: bytes | None, budget: TreeBudget) -> list[An
         return run_query(cursor, root, tree, budget).get("body", [])
     _check_query_fits(tree, budget)
     bodies = []
+    descendant = root.named_descendant_for_byte_range
     with budget.running() as deadline:
         for k, match in enumerate(_PY_DEF.finditer(data)):
             if not k % _CHECK_EVERY:
                 deadline.check()
             start = match.start()
-            keyword = root.descendant_for_byte_range(start, start + 3)
-            if keyword is None or keyword.type != "def":
-                continue
-            function = keyword.parent
+            # The smallest named node over the ``def`` bytes: a function_definition only when
+            # they are its keyword (its other anonymous children are never ``def``; inside a
+            # name, string or comment that node is found instead), one call and no .parent.
+            function = descendant(start, start + 3)
             if function is None or function.type != "function_definition":
                 continue
             body = function.child_by_field_name("body")
@@ -140,31 +144,36 @@ def _python_bodies(tree: Any, data: bytes | None, budget: TreeBudget) -> list[An
     return bodies
 
 
+def _import_only(root: Any, data: bytes | None) -> bool:
+    """Every top-level statement is an import, a trivial statement or ``__all__`` (and there
+    is an import); stops at the first statement that is none of these."""
+    has_imports = False
+    for c in root.named_children:
+        kind = c.type
+        if kind in _IMPORTS:
+            has_imports = True
+        elif kind != "comment" and not _trivial_statement(c) and not _is_dunder_all(c, data):
+            return False
+    return has_imports
+
+
 def python_signals(
     tree: Any, budget: TreeBudget | None = None, data: bytes | None = None
 ) -> dict[str, Any]:
     """``data``: the document's bytes (required for a source-less tree; without it the
     function bodies come from a query)."""
     budget = budget or TreeBudget(DEFAULT_TIMEOUT_S)
-    root = tree.root_node
-    has_imports = has_others = False
-    for c in root.named_children:
-        kind = c.type
-        if kind == "comment":
-            continue
-        if kind in _IMPORTS:
-            has_imports = True
-        elif not has_others and not _trivial_statement(c) and not _is_dunder_all(c, data):
-            has_others = True
+    import_only = _import_only(tree.root_node, data)
     bodies = _python_bodies(tree, data, budget)
     with budget.running() as deadline:
         trivial = 0
         for k, body in enumerate(bodies):
             if not k & 255:
                 deadline.check()
-            trivial += _trivial_body(body, data)
+            if _trivial_body(body, data):
+                trivial += 1
     return {
-        "import_only": has_imports and not has_others,
+        "import_only": import_only,
         "pass_only_function_fraction": trivial / len(bodies) if bodies else None,
     }
 

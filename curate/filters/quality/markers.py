@@ -8,6 +8,8 @@ import re
 import numpy as np
 import polars as pl
 
+from curate.filters.quality.text_stats import ByteView, as_large_string
+
 HEAD_CHARS = 2048
 HEAD_LINES = 15
 """Generated-code banners are looked for in the first 15 lines (and 2048 characters) only:
@@ -76,18 +78,16 @@ such files pair an input with machine-written output (token dumps, renderings)."
 _SCRIPT_STYLE = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>|<!--.*?-->")
 _TAG = re.compile(r"(?s)<[^>]*>")
 _ENTITY = re.compile(r"&[#a-zA-Z0-9]{1,10};")
-_WS = re.compile(r"\s+")
 
 
-def path_and_header_signals(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` has ``content`` and ``path``; returns the marker columns in row order."""
+def path_and_header_signals(frame: pl.DataFrame, view: ByteView | None = None) -> pl.DataFrame:
+    """``frame`` has ``content`` and ``path``; returns the marker columns in row order.
+    ``view``: the content's ``ByteView``, where the caller holds one."""
+    if view is None:
+        view = ByteView.of(as_large_string(frame["content"].to_arrow()))
     path = pl.col("path").fill_null("")
     basename = path.str.extract(r"([^/]*)$").str.to_lowercase()
-    head = (
-        pl.col("content")
-        .str.slice(0, HEAD_CHARS)
-        .str.extract(rf"^((?:[^\n]*(?:\n|$)){{1,{HEAD_LINES}}})", 1)
-    )
+    head = pl.lit(view.heads(HEAD_CHARS, HEAD_LINES))
     out = frame.select(
         head.str.extract(f"({GENERATED_RE})", 1)
         .str.strip_chars()
@@ -104,6 +104,10 @@ def path_and_header_signals(frame: pl.DataFrame) -> pl.DataFrame:
     # Golden-file sections are looked for in test files only (one regex pass over few files).
     expectation = np.zeros(frame.height, bool)
     rows = np.flatnonzero(out["is_test_file"].fill_null(False).to_numpy())
+    if rows.size:  # only files with two lines shaped like a section line can have two
+        from curate.filters.quality import kernels  # numba: imported when first used
+
+        rows = rows[kernels.fenced_lines(view.data, view.offsets, rows) >= 2]
     if rows.size:
         sections = frame["content"].gather(rows).str.count_matches(EXPECTATION_SECTION_RE)
         expectation[rows] = sections.fill_null(0).to_numpy() >= 2
@@ -116,8 +120,11 @@ def html_visible_text(content: str) -> tuple[int, float | None]:
     text = _SCRIPT_STYLE.sub(" ", content)
     text = _TAG.sub(" ", text)
     text = _ENTITY.sub("x", text)
-    text = _WS.sub(" ", text).strip()
-    return len(text), (len(text) / len(content) if content else None)
+    # The length of the whitespace runs collapsed to one space, stripped, without building
+    # that string: str.split's whitespace is re's str ``\s`` (both are Py_UNICODE_ISSPACE).
+    words = text.split()
+    visible = sum(map(len, words)) + len(words) - 1 if words else 0
+    return visible, (visible / len(content) if content else None)
 
 
 def is_html(path: str | None, language: str | None) -> bool:

@@ -80,9 +80,33 @@ class ByteView:
         return np.diff(self.offsets)
 
     @cached_property
+    def loads(self) -> np.ndarray:
+        """``jit.unaligned_u64`` of the bytes, built once for the kernels that load words."""
+        from curate.engine.jit import unaligned_u64
+
+        return unaligned_u64(self.data)
+
+    @cached_property
     def series(self) -> pl.Series:
         """The content as a polars Series (converted once per batch)."""
         return pl.Series("content", self.content)
+
+    def heads(self, max_chars: int, max_lines: int) -> pl.Series:
+        """Each document's first ``max_chars`` characters, cut after its ``max_lines``-th
+        newline (what ``str.slice`` and a ``^(?:[^\\n]*(?:\\n|$)){1,max_lines}`` extract give,
+        without a regex over every document), null where the content is."""
+        from curate.filters.quality import kernels  # numba: imported when first used
+
+        starts = self.offsets[:-1]
+        ends = kernels.head_ends(self.data, self.offsets, max_chars, max_lines)
+        data = kernels.gather_ranges(self.data, starts, ends)
+        offsets = np.zeros(starts.size + 1, np.int64)
+        np.cumsum(ends - starts, out=offsets[1:])
+        validity = self.content.is_valid().buffers()[1] if self.content.null_count else None
+        heads = pa.LargeStringArray.from_buffers(
+            starts.size, pa.py_buffer(offsets), pa.py_buffer(data), validity
+        )
+        return pl.Series("head", heads)
 
     def stats(self, long_line_chars: int = LONG_LINE_CHARS) -> dict[str, np.ndarray]:
         """Per-document byte, character and line counts (``kernels.BYTE_FIELDS``), from one
@@ -91,7 +115,7 @@ class ByteView:
             from curate.filters.quality import kernels  # numba: imported when first used
 
             self._stats[long_line_chars] = kernels.byte_stats(
-                self.data, self.offsets, long_line_chars, REPEATED_LINE_MIN_CHARS
+                self.data, self.offsets, long_line_chars, REPEATED_LINE_MIN_CHARS, self.loads
             )
         return self._stats[long_line_chars]
 
@@ -176,7 +200,7 @@ def repeated_ngram_fraction(
     bits = max(1, int(rows + 1).bit_length())
     from curate.filters.quality import kernels  # numba: imported when first used
 
-    total, dups = kernels.repeated_ngrams(view.data, view.offsets, n, bits)
+    total, dups = kernels.repeated_ngrams(view.data, view.offsets, n, bits, view.loads)
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = dups / total
     return _null_where(frac, total == 0, "repeated_ngram_fraction")

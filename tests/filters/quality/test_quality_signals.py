@@ -7,10 +7,11 @@ import random
 import re
 from collections import Counter
 
+import polars as pl
 import pyarrow as pa
 import pytest
 
-from curate.filters.quality import text_signals
+from curate.filters.quality import markers, text_signals, text_stats
 from curate.filters.quality.text_stats import REPEATED_LINE_MIN_CHARS
 
 
@@ -254,6 +255,29 @@ def test_xml_header_and_html_visible_text(annotate) -> None:  # type: ignore[no-
     assert frame["xml_header"].to_list() == [False, False, True, False]
 
 
+@pytest.mark.parametrize(
+    "page",
+    [
+        "",
+        "   ",
+        "<p>a</p>",
+        "  <b>x</b>\t\n y &amp; z  ",
+        "<!-- c --> a\u3000\u00a0b\x1c\x1fc\x85d\u2028e <script>s</script>",
+        "\u200b<i>zero width</i>\u200b \r\n\x0b\x0c end",
+    ],
+)
+def test_html_visible_text_counts_the_collapsed_text(page: str) -> None:
+    """The visible length equals that of the text with every ``\\s`` run (Python's Unicode
+    whitespace, ``\\x1c``-``\\x1f`` included) collapsed to one space and stripped."""
+    text = re.sub(
+        r"&[#a-zA-Z0-9]{1,10};",
+        "x",
+        re.sub(r"(?s)<[^>]*>", " ", markers._SCRIPT_STYLE.sub(" ", page)),
+    )
+    expected = len(re.sub(r"\s+", " ", text).strip())
+    assert markers.html_visible_text(page) == (expected, expected / len(page) if page else None)
+
+
 def test_python_tree_signals(annotate) -> None:  # type: ignore[no-untyped-def]
     import_only = '"""Re-exports."""\nfrom .a import b\nimport os\n__all__ = ["b"]\n'
     stubs = 'class Base:\n    def a(self):\n        pass\n\n    def b(self):\n        ...\n\n    def c(self):\n        """Doc."""\n'
@@ -328,3 +352,36 @@ def test_test_expectation_needs_a_test_path_and_golden_sections() -> None:
         ],
     )
     assert frame["is_test_expectation"].to_list() == [True, True, False, False, False]
+
+
+_SECTION_PAGES = [
+    "  [input] \n[ OUTPUT ]\t\n",
+    "\t## result ##\n## Source\t##\n",
+    "---to\u212aens---\n---\u017fource---\n",  # Kelvin sign, long s: Unicode case folding
+    "---input---\r\n---output---\r\n",  # $ does not match before \r
+    "--input--\n--output-\n",
+    "[input]\n\n[[stdout]]\n#input#\n==stderr==\n",
+    "x[input]\n[output]\n[result]",
+    "\u00a0[input]\n[output]\n",
+    "",
+]
+
+
+@pytest.mark.parametrize("content", _SECTION_PAGES)
+def test_test_expectation_is_the_section_regex(content: str) -> None:
+    """The line pre-filter of the golden-file check keeps every file the regex counts twice."""
+    sections = pl.Series([content]).str.count_matches(markers.EXPECTATION_SECTION_RE)[0]
+    frame = text_signals(pa.array([content]), ["tests/golden.txt"])
+    assert frame["is_test_expectation"][0] is (sections >= 2)
+
+
+@pytest.mark.parametrize("max_chars,max_lines", [(2048, 15), (3, 15), (2048, 1), (5, 2)])
+def test_heads_are_the_head_regex(max_chars: int, max_lines: int) -> None:
+    """``ByteView.heads``: the first characters up to the last wanted newline."""
+    pages = [None, "", "a", "\n", "\n" * 20, "x\n" * 15, "x\n" * 14 + "y", "é" * 3000, "😀" * 9]
+    pages += ["a" * 2047 + "é" * 5, "\r\n".join(["line"] * 30), "中" * 2048 + "\n"]
+    content = pa.array(pages, pa.string()).slice(1)  # a slice: bytes not at offset 0
+    heads = text_stats.ByteView.of(text_stats.as_large_string(content)).heads(max_chars, max_lines)
+    head = rf"^((?:[^\n]*(?:\n|$)){{1,{max_lines}}})"
+    expected = [None if p is None else re.match(head, p[:max_chars]).group(1) for p in pages[1:]]
+    assert heads.to_list() == expected

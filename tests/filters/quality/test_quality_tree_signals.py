@@ -37,6 +37,9 @@ PYTHON = [
     "def f():\n    \\\n    pass\n",
     "".join(f"def f{i}(x):\n    '''d'''\n    return x * {i}\n\n" for i in range(200)),
     "def f():\n" + "    pass\n" * 300,
+    "def f():\n    '''d'''\n    pass\n    return 1\n\ndef g():\n    '''d'''\n    pass\n    ...\n",
+    "def f():\n    '''d'''\n    # c\n\ndef g():\n    pass\n    x = 1\n",
+    "def xdef(a=undef) -> 'def':\n    'def'\n    # def\n\nasync  def  g(): pass\n",
 ]
 
 C = [
