@@ -460,11 +460,11 @@ class WordFinder:
 
 @compiled()
 def _json_string_spans(
-    data: np.ndarray, offsets: np.ndarray, min_items: int
+    data: np.ndarray, offsets: np.ndarray, docs: np.ndarray, min_items: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Byte spans of the matches of ``decontam._JSON_STRING`` (a JSON string literal of at
     least ``min_items`` characters or escapes) in each text that hold a backslash followed by
-    ``n``, as (text, start, end) arrays. An attempt from a quote is deterministic (only the
+    ``n``, among the texts ``docs`` (in order), as (text, start, end) arrays. An attempt from a quote is deterministic (only the
     first unescaped quote can close it); a failed one resumes at the next character, a match
     after its end, as ``finditer`` does. Texts without a backslash-``n`` are skipped at once."""
     most = data.size // (min_items + 2) + 1  # a match takes min_items + 2 bytes at least
@@ -472,7 +472,7 @@ def _json_string_spans(
     starts = np.empty(most, np.int64)
     ends = np.empty(most, np.int64)
     count = 0
-    for d in range(offsets.size - 1):
+    for d in docs:
         a, b = offsets[d], offsets[d + 1]
         has = False
         for k in range(a, b - 1):
@@ -518,9 +518,12 @@ def _json_string_spans(
 
 
 def json_string_spans(
-    data: np.ndarray, offsets: np.ndarray, min_items: int = 40
+    data: np.ndarray, offsets: np.ndarray, docs: np.ndarray | None = None, min_items: int = 40
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(text, start, end) of each JSON string literal of at least ``min_items`` characters
-    holding an escaped newline, in the texts ``data[offsets[d]:offsets[d + 1]]`` (see
-    ``_json_string_spans``; ``decontam.decoded_json_strings`` is the readable definition)."""
-    return _json_string_spans(readonly(data), offsets, min_items)
+    holding an escaped newline, in the texts ``data[offsets[d]:offsets[d + 1]]`` (those of
+    ``docs``, sorted, else all; see ``_json_string_spans``; ``decontam.decoded_json_strings``
+    is the readable definition)."""
+    if docs is None:
+        docs = np.arange(offsets.size - 1, dtype=np.int64)
+    return _json_string_spans(readonly(data), offsets, docs.astype(np.int64), min_items)
