@@ -278,9 +278,13 @@ class Prefilter:
             out |= self._consumers[pid]
         return out
 
-    def candidates(self, text: str, data: bytes | None = None) -> dict[int, set[str]]:
+    def candidates(
+        self, text: str, data: bytes | None = None, starts: dict[int, int] | None = None
+    ) -> dict[int, set[str]]:
         """``{line_index: consumers}`` for every line (0-based, split on ``\\n``) that may hold
-        a finding of some consumer. ``data``: ``text`` as UTF-8, when the caller has it."""
+        a finding of some consumer. ``data``: ``text`` as UTF-8, when the caller has it.
+        ``starts``: filled with the character offset of each such line where it comes free
+        (ASCII text: the matches' byte offsets are character offsets)."""
         if self._ascii is None:
             return {}
         if data is None:
@@ -335,6 +339,8 @@ class Prefilter:
             got = out.get(idx)
             if got is None:
                 out[idx] = set(consumers)
+                if starts is not None and ascii_text:
+                    starts[idx] = text.rfind("\n", 0, end) + 1
             else:
                 got |= consumers
         return out
