@@ -43,6 +43,10 @@ _LOCAL_RUN = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,64}")
 _DOMAIN = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
 )
+_EMAIL_GATE = r"@[A-Za-z0-9][A-Za-z0-9\-]{0,62}\.[A-Za-z0-9]"
+"""In every address ``detect`` reports: ``_DOMAIN`` matches right after its ``@``, so a first
+label, a dot and the first character of the next label or the top-level domain follow it
+(decorators, ``@media``, ``@param`` and npm scopes mostly do not)."""
 _RESERVED_DOMAINS = re.compile(
     r"(?:^|\.)(?:example\.(?:com|org|net|edu)|example|invalid|test|localhost|local|"
     r"localdomain|users\.noreply\.github\.com|noreply\.github\.com)$",
@@ -112,7 +116,7 @@ _FILE_TLDS = frozenset(
 
 class EmailDetector:
     name = "pii.email"
-    triggers = (Trigger("pii.email", literals=("@",)),)
+    triggers = (Trigger("pii.email", shapes=(_EMAIL_GATE,)),)
 
     def detect(
         self, text: str, path: str = "", triggered: Collection[str] | None = None

@@ -226,3 +226,21 @@ def test_fired_is_the_union_of_candidate_consumers(pii_scanner):
         union = set().union(*prefilter.candidates(text).values())
         assert prefilter.fired(text) == union, repr(text)
         assert prefilter.fired(text, text.encode()) == union
+
+
+def test_email_gate_is_necessary(pii_scanner):
+    """Every text in which the e-mail detector finds an address holds its trigger's shape."""
+    import re
+
+    from curate.filters.secrets.pii import _EMAIL_GATE, EmailDetector
+
+    rng = random.Random(8)
+    parts = ["a", "Bo.b", "@", "@x", "ex-ample", ".", ".com", ".io", "é", " ", "\n", "-", "9", ":"]
+    found = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randrange(2, 16)))
+        if EmailDetector().detect(text):
+            found += 1
+            assert re.search(_EMAIL_GATE, text), repr(text)
+            assert "pii.email" in pii_scanner.prefilter.fired(text)
+    assert found > 100
