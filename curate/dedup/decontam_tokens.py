@@ -108,7 +108,10 @@ def encode(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def encoded_column(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """``encode`` of an Arrow string column's values (nulls as empty texts) without an encode:
-    a view of the column's own UTF-8 buffer (read-only) and its offsets, from 0."""
+    a view of the column's own UTF-8 buffer (read-only) and its offsets, from 0. Other string
+    layouts (string views) go through ``encode``."""
+    if pa.types.is_string_view(column.type):
+        return encode([text or "" for text in column.to_pylist()])
     if column.null_count:
         column = pc.fill_null(column, "")
     if pa.types.is_large_string(column.type):

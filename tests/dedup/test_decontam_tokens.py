@@ -345,6 +345,11 @@ def test_encoded_column_is_encode_of_the_values() -> None:
             want_data, want_offsets = encode([v or "" for v in part.to_pylist()])
             assert np.array_equal(data, want_data) and np.array_equal(offsets, want_offsets)
             assert not data.flags.writeable
+    view = pa.array(values, pa.string_view())
+    assert all(
+        np.array_equal(x, y)
+        for x, y in zip(encoded_column(view), encode([v or "" for v in values]), strict=True)
+    )
     with pytest.raises(TypeError):
         encoded_column(pa.array([b"x"]))
 
