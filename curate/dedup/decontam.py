@@ -35,6 +35,7 @@ import numpy as np
 
 from curate.dedup.decontam_anchors import DocstringAnchors
 from curate.dedup.decontam_tokens import TokenHasher, encode, gram_hashes, normalized_tokens
+from curate.engine.literals import Literals
 from curate.errors import ConfigError
 
 __all__ = ["DecontamIndex", "Match", "Task", "build_index", "load_benchmark", "normalized_tokens"]
@@ -236,6 +237,8 @@ class DecontamIndex:
             self.automaton.make_automaton()
         self.docstring_filter = DocstringAnchors([w for _, (_, w) in self.automaton.items()])
         self.hasher = TokenHasher()
+        self._escaped_newline = Literals([b"\\n"])
+        """Texts without a backslash-``n`` hold no JSON string worth decoding."""
 
     def check(self, text: str, *, ngrams: bool = True) -> Match:
         """The tasks ``text`` contains; ``ngrams=False`` runs the docstring detector only."""
@@ -246,49 +249,65 @@ class DecontamIndex:
         return self._match(hits)
 
     def check_batch(self, texts: list[str]) -> list[Match]:
-        """``[check(t) for t in texts]``: the batch's views are encoded once, the compiled
-        tokeniser hashes them all and keeps only the grams the bit table may hold, and the
-        docstring pre-filter runs on the batch."""
-        views, data, offsets = self._decoded_views(texts)
+        """``[check(t) for t in texts]``, through ``check_encoded``."""
+        return self.check_encoded(*encode(texts))
+
+    def check_encoded(self, data: np.ndarray, offsets: np.ndarray) -> list[Match]:
+        """``check_batch`` of the texts ``data[offsets[d]:offsets[d + 1]]`` (UTF-8 bytes, as
+        ``encode`` or an Arrow string column gives them: ``encoded_column``). The compiled
+        tokeniser hashes the whole batch and keeps only the grams the bit table may hold, the
+        docstring pre-filter runs on the batch, the grams are looked up for the batch at once,
+        and only the few texts with a docstring candidate are decoded to ``str``."""
+        extended, data, offsets = self._decoded_views(data, offsets)
         grams, gram_offsets = self.hasher.candidate_grams(data, offsets, self.ngram, self._table)
-        ends = gram_offsets.tolist()
-        may = [None] * len(texts)
+        count = len(offsets) - 1
+        may: list[bool] = [False] * count
         if self._has_words:
-            may = self.docstring_filter.may_match_batch(views, data, offsets).tolist()
+            may = self.docstring_filter.may_match_batch(data, offsets).tolist()
+        found = self._indexed_grams(grams, gram_offsets)
         matches = []
-        for i, view in enumerate(views):
-            hits = self._docstring_hits(view, may[i])
-            if ends[i + 1] > ends[i]:
-                self._ngram_hits(grams[ends[i] : ends[i + 1]], hits)
+        for i in range(count):
+            hits: dict[int, list[str]] = {}
+            if may[i]:
+                view = extended.get(i)
+                if view is None:
+                    view = _text(data, offsets, i)
+                hits = self._docstring_hits(view, True)
+            if i in found:
+                self._count_sources(found[i], hits)
             matches.append(self._match(hits) if hits else Match())
         return matches
 
-    def _decoded_views(self, texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """``_with_decoded`` of each text, and the views' bytes and offsets (``encode``): the
-        JSON strings are found by the compiled scan (``decontam_scan.json_string_spans``) and
-        only the texts that hold one are extended."""
-        data, offsets = encode(texts)
-        owners, starts, ends = self.hasher._scan.json_string_spans(data, offsets)
+    def _decoded_views(
+        self, data: np.ndarray, offsets: np.ndarray
+    ) -> tuple[dict[int, str], np.ndarray, np.ndarray]:
+        """``_with_decoded`` of each text: the texts it extends (``{index: view}``), and the
+        views' bytes and offsets. Only texts that hold a backslash-``n`` (one literal scan)
+        go to the compiled scan for JSON strings (``decontam_scan.json_string_spans``)."""
+        escaped = np.flatnonzero(self._escaped_newline.held(data, offsets)[:, 0])
+        if not escaped.size:
+            return {}, data, offsets
+        owners, starts, ends = self.hasher._scan.json_string_spans(data, offsets, escaped)
         if not len(owners):
-            return texts, data, offsets
+            return {}, data, offsets
         parts: dict[int, list[str]] = defaultdict(list)
-        raw = data.tobytes()
+        raw = memoryview(data)
         for i, a, b in zip(owners.tolist(), starts.tolist(), ends.tolist(), strict=True):
             try:
-                decoded = json.loads(raw[a:b].decode("utf-8", "surrogatepass"))
+                decoded = json.loads(bytes(raw[a:b]).decode("utf-8", "surrogatepass"))
             except ValueError:
                 continue
             parts[i].append(decoded)
         if not parts:
-            return texts, data, offsets
-        views = list(texts)
-        pieces = []
-        grown = np.zeros(len(texts) + 1, np.int64)  # bytes added up to each text
+            return {}, data, offsets
+        views = {}
+        pieces: list[bytes | memoryview] = []
+        grown = np.zeros(len(offsets), np.int64)  # bytes added up to each text
         bounds = offsets.tolist()
         done = 0
         for i in sorted(parts):
             extra = "\n" + "\n".join(parts[i])
-            views[i] = texts[i] + extra
+            views[i] = _text(data, offsets, i) + extra
             added = extra.encode("utf-8", "surrogatepass")
             pieces += [raw[done : bounds[i + 1]], added]
             done = bounds[i + 1]
@@ -330,9 +349,36 @@ class DecontamIndex:
         pos = np.searchsorted(self.keys, hashes)
         pos[pos >= len(self.keys)] = 0
         # Distinct found grams, in key order (as from the distinct hashes of the text).
-        found = np.unique(pos[self.keys[pos] == hashes])
+        self._count_sources(np.unique(pos[self.keys[pos] == hashes]).tolist(), hits)
+
+    def _indexed_grams(self, grams: np.ndarray, gram_offsets: np.ndarray) -> dict[int, list[int]]:
+        """``_ngram_hits``' look-up for a batch at once: per text with any, the distinct
+        positions in ``keys`` of its indexed grams, in key order (``grams``: each text's
+        grams, ``gram_offsets`` their bounds)."""
+        if not len(grams) or not len(self.keys):
+            return {}
+        pos = np.searchsorted(self.keys, grams)
+        pos[pos >= len(self.keys)] = 0
+        hit = np.flatnonzero(self.keys[pos] == grams)
+        if not hit.size:
+            return {}
+        texts = np.searchsorted(gram_offsets, hit, side="right") - 1
+        # (text, key position) pairs, distinct and sorted: text-major, then key order
+        pairs = np.unique(texts * np.int64(len(self.keys)) + pos[hit])
+        owner, at = np.divmod(pairs, np.int64(len(self.keys)))
+        bounds = np.flatnonzero(np.diff(owner)) + 1
+        out = {}
+        for chunk_owner, chunk in zip(
+            owner[np.concatenate([[0], bounds])].tolist(), np.split(at, bounds), strict=True
+        ):
+            out[chunk_owner] = chunk.tolist()
+        return out
+
+    def _count_sources(self, found: list[int], hits: dict[int, list[str]]) -> None:
+        """Add to ``hits`` the sources that the distinct indexed grams ``found`` (positions in
+        ``keys``, in key order) of one text hold enough of."""
         counts: dict[int, int] = defaultdict(int)
-        for p in found.tolist():
+        for p in found:
             for i in self.owners[p]:
                 counts[i] += 1
         for src, c in counts.items():
@@ -352,6 +398,11 @@ class DecontamIndex:
             match.task_ids.append(task.task_id)
             match.evidence.append(f"{task.benchmark}/{task.task_id}: {'+'.join(hits[i])}")
         return match
+
+
+def _text(data: np.ndarray, offsets: np.ndarray, i: int) -> str:
+    """Text ``i`` of a batch's bytes (``surrogatepass``: any ``str`` ``encode`` took)."""
+    return data[offsets[i] : offsets[i + 1]].tobytes().decode("utf-8", "surrogatepass")
 
 
 def build_index(

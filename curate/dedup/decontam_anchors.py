@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import ahocorasick
 import numpy as np
 
+from curate.engine.literals import Literals
+
 
 class DocstringAnchors:
     """``may_match(view)`` is False only if no docstring of ``texts`` can be found in ``view``."""
@@ -35,7 +37,7 @@ class DocstringAnchors:
         # any-substring scan before the scan that finds every anchor word).
         from curate.dedup.decontam_scan import WordFinder  # numba: where an index is built
 
-        self._gate = WordFinder(sorted(gate))
+        self._gate = Literals([w.encode() for w in sorted(gate)])
         self.always = any(not r for r in self.rules)
         self._by_word: dict[int, list[frozenset[int]]] = {}
         for rule in self.rules:
@@ -62,19 +64,18 @@ class DocstringAnchors:
         found = {i for _, i in self.automaton.iter(view)}
         return any(rule <= found for i in found for rule in self._by_word[i])
 
-    def may_match_batch(
-        self, views: list[str], data: np.ndarray, offsets: np.ndarray
-    ) -> np.ndarray:
-        """``[self.may_match(v) for v in views]``; ``data`` / ``offsets``: the views' bytes
-        (``decontam_tokens.encode``). A compiled scan for one word of each rule (the gate),
-        then, on the few views that pass, one for every anchor word; the rules are checked on
-        the views x words table."""
+    def may_match_batch(self, data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """``[self.may_match(v) for v in views]`` for the views ``data[offsets[d]:offsets[d +
+        1]]`` (UTF-8 bytes, ``decontam_tokens.encode``). A Hyperscan pass for one word of each rule (the gate),
+        then, on the few views that pass, a compiled scan for every anchor word; the rules are
+        checked on the views x words table."""
+        count = len(offsets) - 1
         if self.always:
-            return np.ones(len(views), bool)
-        out = np.zeros(len(views), bool)
-        if self._empty or not views:
+            return np.ones(count, bool)
+        out = np.zeros(count, bool)
+        if self._empty or not count:
             return out
-        gated = np.flatnonzero(self._gate.holds_any(data, offsets))
+        gated = np.flatnonzero(self._gate.held(data, offsets).any(axis=1))
         if gated.size:
             table = np.ones((gated.size, self._words.count + 1), bool)  # the last: padding
             table[:, :-1] = self._words.found(data, offsets, gated)

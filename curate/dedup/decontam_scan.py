@@ -22,9 +22,11 @@ import xxhash
 
 from curate.engine import xxh3
 from curate.engine.diskcache import cached_arrays
-from curate.engine.jit import compiled, readonly, with_loads
+from curate.engine.jit import ASCII_WORD_CHARS, byte_table, compiled, readonly, with_loads
 
 DIGIT, WORD, SPACE, ALPHA = 1, 2, 4, 8
+_NAME_CHAR = byte_table(ASCII_WORD_CHARS)
+"""``[A-Za-z_0-9]``: the bytes that continue an ASCII name."""
 """Bits of ``code_point_classes``: Python ``re``'s ``\\d``, ``\\w``, ``\\s``; ``str.isalpha``."""
 
 
@@ -69,6 +71,20 @@ def _decode(data: np.ndarray, i: int, end: int) -> tuple[int, int]:
 
 
 @compiled(inline="always")
+def _name_key(loads: np.ndarray, i: int, n: int) -> np.uint64:
+    """``name_key`` of the ``n`` bytes at ``i`` (``loads``: their ``unaligned_u64`` view): two
+    loads, not a step per byte."""
+    head = loads[i]
+    tail = np.uint64(0)
+    if n < 8:
+        head &= (np.uint64(1) << np.uint64(8 * n)) - np.uint64(1)
+    else:
+        tail = loads[i + n - 8]
+    key = head * _KEY_HEAD + tail * _KEY_TAIL + np.uint64(n)
+    return key ^ (key >> np.uint64(31))
+
+
+@compiled(inline="always")
 def _kept_name(
     data: np.ndarray,
     i: int,
@@ -78,7 +94,7 @@ def _kept_name(
     keep_at: np.ndarray,
     words: np.ndarray,
 ) -> bool:
-    """Whether ``data[i:i + n]`` (of FNV-1a hash ``h``, ``fnv1a``) is a kept name: an
+    """Whether ``data[i:i + n]`` (of key ``h``, ``name_key``) is a kept name: an
     open-addressing table of hashes ``keep_hash`` and (start, length) rows ``keep_at`` into
     ``words``, a hit confirmed byte by byte."""
     mask = keep_hash.size - 1
@@ -126,6 +142,9 @@ def _token_hashes(
         i = a
         while i < b:
             c = data[i]
+            if c == 32 or c == 10:  # the commonest bytes, spaces: skipped, "." state kept
+                i += 1
+                continue
             if c == 34 or c == 39:  # a quote
                 no_triple = no_triple_34 if c == 34 else no_triple_39
                 if i + 2 < b and data[i + 1] == c and data[i + 2] == c and i < no_triple:
@@ -162,12 +181,14 @@ def _token_hashes(
                     after_dot = False
                     i += 1
                     continue
-                chars = 0
-                for k in range(i + 1, j):
-                    if data[k] & 0xC0 != 0x80:
-                        chars += 1
+                body = j - i - 1
+                chars = body  # a body of at most short_string bytes is short, of over 4x not
+                if short_string < body <= 4 * short_string:
+                    chars = 0
+                    for k in range(i + 1, j):
+                        if data[k] & 0xC0 != 0x80:
+                            chars += 1
                 if chars <= short_string:
-                    body = j - i - 1
                     for k in range(body):  # a loop: a slice would be a reference-counted view
                         scratch[2 + k] = data[i + 1 + k]
                     out[count] = xxh3.hash_at(scratch_loads, 0, 2 + body)
@@ -181,16 +202,13 @@ def _token_hashes(
                 continue
             if (65 <= c <= 90) or (97 <= c <= 122) or c == 95:  # [A-Za-z_][A-Za-z_0-9]*
                 j = i + 1
-                key = (_FNV_BASIS ^ np.uint64(c)) * _FNV_PRIME
-                while j < b:
-                    x = data[j]
-                    if (65 <= x <= 90) or (97 <= x <= 122) or (48 <= x <= 57) or x == 95:
-                        key = (key ^ np.uint64(x)) * _FNV_PRIME
-                        j += 1
-                    else:
-                        break
+                while j < b and _NAME_CHAR[data[j]]:
+                    j += 1
                 # Only a kept name or one after "." needs its hash; any other is "ID".
-                if after_dot or _kept_name(data, i, j - i, key, keep_hash, keep_at, words):
+                n = j - i
+                if after_dot or _kept_name(
+                    data, i, n, _name_key(loads, i, n), keep_hash, keep_at, words
+                ):
                     h = xxh3.hash_at(loads, i, j - i)
                 else:
                     h = id_hash
@@ -235,21 +253,23 @@ def _token_hashes(
     return out[:count].copy(), token_offsets
 
 
-_FNV_BASIS = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
+_KEY_HEAD = np.uint64(0x9E3779B97F4A7C15)
+_KEY_TAIL = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
-def fnv1a(name: bytes) -> int:
-    """64-bit FNV-1a of ``name``: the cheap key of the kept-name table (the tokeniser computes
-    it while it scans a name)."""
-    h = int(_FNV_BASIS)
-    for byte in name:
-        h = ((h ^ byte) * int(_FNV_PRIME)) & (2**64 - 1)
-    return h
+def name_key(name: bytes) -> int:
+    """The key of the kept-name table: the name's first and last eight bytes (little-endian,
+    zero-padded; no last for names under eight) and its length, mixed. The tokeniser reads it
+    with two loads once it has found a name's end (``_name_key``)."""
+    n = len(name)
+    head = int.from_bytes(name[:8], "little")
+    tail = int.from_bytes(name[-8:], "little") if n >= 8 else 0
+    key = (head * int(_KEY_HEAD) + tail * int(_KEY_TAIL) + n) & (2**64 - 1)
+    return key ^ (key >> 31)
 
 
 def keep_table(names: frozenset[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The kept names as an open-addressing table (``_kept_name``): FNV-1a hashes, (start,
+    """The kept names as an open-addressing table (``_kept_name``): ``name_key`` keys, (start,
     length) rows, and the names' concatenated bytes."""
     ordered = sorted(names)
     size = 16
@@ -259,7 +279,7 @@ def keep_table(names: frozenset[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndar
     keep_at = np.zeros((size, 2), np.int64)
     start = 0
     for name in ordered:
-        h = fnv1a(name)
+        h = name_key(name)
         slot = h & (size - 1)
         while keep_at[slot, 1]:
             slot = (slot + 1) & (size - 1)
@@ -460,11 +480,11 @@ class WordFinder:
 
 @compiled()
 def _json_string_spans(
-    data: np.ndarray, offsets: np.ndarray, min_items: int
+    data: np.ndarray, offsets: np.ndarray, docs: np.ndarray, min_items: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Byte spans of the matches of ``decontam._JSON_STRING`` (a JSON string literal of at
     least ``min_items`` characters or escapes) in each text that hold a backslash followed by
-    ``n``, as (text, start, end) arrays. An attempt from a quote is deterministic (only the
+    ``n``, among the texts ``docs`` (in order), as (text, start, end) arrays. An attempt from a quote is deterministic (only the
     first unescaped quote can close it); a failed one resumes at the next character, a match
     after its end, as ``finditer`` does. Texts without a backslash-``n`` are skipped at once."""
     most = data.size // (min_items + 2) + 1  # a match takes min_items + 2 bytes at least
@@ -472,7 +492,7 @@ def _json_string_spans(
     starts = np.empty(most, np.int64)
     ends = np.empty(most, np.int64)
     count = 0
-    for d in range(offsets.size - 1):
+    for d in docs:
         a, b = offsets[d], offsets[d + 1]
         has = False
         for k in range(a, b - 1):
@@ -518,9 +538,12 @@ def _json_string_spans(
 
 
 def json_string_spans(
-    data: np.ndarray, offsets: np.ndarray, min_items: int = 40
+    data: np.ndarray, offsets: np.ndarray, docs: np.ndarray | None = None, min_items: int = 40
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(text, start, end) of each JSON string literal of at least ``min_items`` characters
-    holding an escaped newline, in the texts ``data[offsets[d]:offsets[d + 1]]`` (see
-    ``_json_string_spans``; ``decontam.decoded_json_strings`` is the readable definition)."""
-    return _json_string_spans(readonly(data), offsets, min_items)
+    holding an escaped newline, in the texts ``data[offsets[d]:offsets[d + 1]]`` (those of
+    ``docs``, sorted, else all; see ``_json_string_spans``; ``decontam.decoded_json_strings``
+    is the readable definition)."""
+    if docs is None:
+        docs = np.arange(offsets.size - 1, dtype=np.int64)
+    return _json_string_spans(readonly(data), offsets, docs.astype(np.int64), min_items)

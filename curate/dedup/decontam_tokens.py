@@ -15,6 +15,8 @@ import keyword
 import re
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
 # The grammar, left-most alternative first (``decontam_scan._token_hashes`` follows it).
@@ -102,6 +104,31 @@ def encode(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     np.cumsum(np.fromiter(map(len, encoded), np.int64, len(texts)), out=offsets[1:])
     data = np.frombuffer(b"".join(encoded), np.uint8)  # over bytes: read-only
     return data, offsets
+
+
+def encoded_column(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """``encode`` of an Arrow string column's values (nulls as empty texts) without an encode:
+    a view of the column's own UTF-8 buffer (read-only) and its offsets, from 0. Other string
+    layouts (string views) go through ``encode``."""
+    if pa.types.is_string_view(column.type):
+        return encode([text or "" for text in column.to_pylist()])
+    if column.null_count:
+        column = pc.fill_null(column, "")
+    if pa.types.is_large_string(column.type):
+        width = np.int64
+    elif pa.types.is_string(column.type):
+        width = np.int32
+    else:
+        raise TypeError(f"a string column, not {column.type}")
+    _, offset_buffer, data_buffer = column.buffers()
+    offsets = np.frombuffer(offset_buffer, width)[column.offset : column.offset + len(column) + 1]
+    offsets = offsets.astype(np.int64)
+    data = (
+        np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else np.empty(0, np.uint8)
+    )
+    data = data[offsets[0] : offsets[-1]]
+    data.flags.writeable = False  # as ``encode``'s (the kernels take read-only bytes)
+    return data, offsets - offsets[0]
 
 
 class TokenHasher:

@@ -12,6 +12,7 @@ import pyarrow as pa
 from pydantic import Field, field_validator
 
 from curate.dedup.decontam import DecontamIndex, build_index, load_benchmark
+from curate.dedup.decontam_tokens import encoded_column
 from curate.engine import worker_cache
 from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, register
 from curate.errors import ConfigError
@@ -85,7 +86,8 @@ class DecontamAnnotator(Annotator):
         cfg: DecontamConfig = self.config  # type: ignore[assignment]
         index = index_for(cfg)
         cols: dict[str, list] = {f.name: [] for f in SCHEMA}
-        for m in index.check_batch([text or "" for text in ctx.contents]):
+        # the column's own UTF-8 bytes: no str per document, no encode
+        for m in index.check_encoded(*encoded_column(batch.column("content"))):
             cols["decontam_contaminated"].append(m.contaminated)
             cols["decontam_benchmarks"].append(m.benchmarks)
             cols["decontam_task_ids"].append(m.task_ids)

@@ -215,7 +215,8 @@ def _json_texts(count: int) -> list[str]:
 def test_compiled_json_strings_equal_the_definition(indexes) -> None:
     _, index, _ = indexes
     texts = _json_texts(3000)
-    views, data, offsets = index._decoded_views(texts)
+    extended, data, offsets = index._decoded_views(*encode(texts))
+    views = [extended.get(i, t) for i, t in enumerate(texts)]
     expected = [index._with_decoded(t) for t in texts]
     assert views == expected
     assert sum(v != t for v, t in zip(views, texts, strict=True)) > 50
@@ -323,8 +324,53 @@ def test_may_match_batch_equals_may_match(indexes) -> None:
     texts = [*_check_texts(tasks), "# " + "\n# ".join(tasks[12].texts[0].split())]
     anchors = index.docstring_filter
     encoded = encode(texts)
-    got = anchors.may_match_batch(texts, *encoded)
+    got = anchors.may_match_batch(*encoded)
     assert got.tolist() == [anchors.may_match(t) for t in texts]
     assert 0 < got.sum() < len(texts)
-    assert unfiltered.docstring_filter.may_match_batch(texts, *encoded).all()
-    assert not DocstringAnchors([]).may_match_batch(texts, *encoded).any()
+    assert unfiltered.docstring_filter.may_match_batch(*encoded).all()
+    assert not DocstringAnchors([]).may_match_batch(*encoded).any()
+
+
+def test_encoded_column_is_encode_of_the_values() -> None:
+    import pyarrow as pa
+
+    from curate.dedup.decontam_tokens import encoded_column
+
+    texts = [*_json_texts(300), "", "é€", "x"]
+    values = [None if i % 17 == 3 else t for i, t in enumerate(texts)]
+    for kind in (pa.string(), pa.large_string()):
+        column = pa.array(values, kind)
+        for part in (column, column.slice(5, 200), column.slice(0, 0)):
+            data, offsets = encoded_column(part)
+            want_data, want_offsets = encode([v or "" for v in part.to_pylist()])
+            assert np.array_equal(data, want_data) and np.array_equal(offsets, want_offsets)
+            assert not data.flags.writeable
+    view = pa.array(values, pa.string_view())
+    assert all(
+        np.array_equal(x, y)
+        for x, y in zip(encoded_column(view), encode([v or "" for v in values]), strict=True)
+    )
+    with pytest.raises(TypeError):
+        encoded_column(pa.array([b"x"]))
+
+
+def test_check_encoded_of_an_arrow_column_equals_check_batch(indexes) -> None:
+    import pyarrow as pa
+
+    from curate.dedup.decontam_tokens import encoded_column
+
+    tasks, index, _ = indexes
+    texts = _check_texts(tasks)
+    column = pa.array(["pad", *texts], pa.string()).slice(1)
+    assert index.check_encoded(*encoded_column(column)) == index.check_batch(texts)
+
+
+def test_json_string_spans_of_some_texts(indexes) -> None:
+    texts = _json_texts(500)
+    data, offsets = encode(texts)
+    every = decontam_scan.json_string_spans(data, offsets)
+    docs = np.arange(0, len(texts), 3)
+    some = decontam_scan.json_string_spans(data, offsets, docs)
+    keep = np.isin(every[0], docs)
+    assert all(np.array_equal(a[keep], b) for a, b in zip(every, some, strict=True))
+    assert keep.sum() > 10

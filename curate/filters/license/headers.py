@@ -9,13 +9,14 @@ cost for the many files without a header is one regular expression over the file
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from curate.filters.license.expression import to_spdx
-from curate.filters.license.textmatch import match_text
+from curate.filters.license.textmatch import FOLDS_TO_ASCII, ascii_lower, match_text
 
 HEAD_CHARS = 16_384
 """Only the head of a file is searched: license headers sit at the top."""
@@ -36,9 +37,7 @@ _LICENSEY_WORDS = (
     "public domain",
 )
 """``_LICENSEY``'s alternatives in lower case (``mentions_license``)."""
-_FOLDS_TO_ASCII = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
-"""Non-ASCII characters that ``re.IGNORECASE`` matches to an ASCII letter: dotted and dotless
-I, long s, Kelvin sign (``str.lower`` would turn the first into two characters)."""
+_FOLDS_TO_ASCII = FOLDS_TO_ASCII
 _LINE_COMMENT = re.compile(r"^\s*(#!|#|//|--|;+|%|!|'|REM\b|\*)")
 
 
@@ -57,11 +56,7 @@ def mentions_license(text: str) -> bool:
     that Python's case-insensitive matching equates with an ASCII letter (``_FOLDS_TO_ASCII``,
     checked over all of Unicode by the tests) are replaced first; ``str.lower`` maps every other
     character to one character, ASCII ones to ASCII, the rest (but the Kelvin sign) to non-ASCII."""
-    if not text.isascii():
-        for char, letter in _FOLDS_TO_ASCII.items():
-            if char in text:
-                text = text.replace(char, letter)
-    low = text.lower()
+    low = ascii_lower(text)
     return any(word in low for word in _LICENSEY_WORDS)
 
 
@@ -167,6 +162,11 @@ def head_state(content: str) -> HeadState:
     return spdx_identifier(head) or True
 
 
+_header_match = functools.lru_cache(maxsize=1024)(match_text)
+"""``match_text`` of header blocks: a repository's files often repeat one header word for word
+(blocks are at most ``HEAD_CHARS``, so the cache holds at most ~16 MB)."""
+
+
 def file_license(
     content: str, tree: Any | None = None, state: HeadState | None = None
 ) -> FileLicense | None:
@@ -185,7 +185,7 @@ def file_license(
     block = header_block(head, tree)
     if not block or not mentions_license(block):
         return None
-    result = match_text(block)
+    result = _header_match(block)
     if result.expression is None or result.matched_words < 12:
         return None
     return FileLicense(result.expression, "header", round(min(1.0, result.coverage + 0.2), 3))

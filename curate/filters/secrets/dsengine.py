@@ -18,7 +18,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -320,7 +320,7 @@ class GuardTimeout(Exception):
 
 
 def gated_scan(
-    lines: list[str],
+    lines: Sequence[str],
     candidates: dict[int, set[str]],
     filename: str,
     deadline: float | None = None,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from typing import Protocol
 
 from curate.filters.secrets.findings import Finding
@@ -43,6 +43,10 @@ _LOCAL_RUN = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,64}")
 _DOMAIN = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
 )
+_EMAIL_GATE = r"@[A-Za-z0-9][A-Za-z0-9\-]{0,62}\.[A-Za-z0-9]"
+"""In every address ``detect`` reports: ``_DOMAIN`` matches right after its ``@``, so a first
+label, a dot and the first character of the next label or the top-level domain follow it
+(decorators, ``@media``, ``@param`` and npm scopes mostly do not)."""
 _RESERVED_DOMAINS = re.compile(
     r"(?:^|\.)(?:example\.(?:com|org|net|edu)|example|invalid|test|localhost|local|"
     r"localdomain|users\.noreply\.github\.com|noreply\.github\.com)$",
@@ -112,7 +116,7 @@ _FILE_TLDS = frozenset(
 
 class EmailDetector:
     name = "pii.email"
-    triggers = (Trigger("pii.email", literals=("@",)),)
+    triggers = (Trigger("pii.email", shapes=(_EMAIL_GATE,)),)
 
     def detect(
         self, text: str, path: str = "", triggered: Collection[str] | None = None
@@ -157,11 +161,18 @@ _IPV4 = re.compile(
     r"(?![\w\-]|\.\d)",
     re.ASCII,
 )
+_IPV4_SEED = re.compile(r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]")
+"""From the first dot of any ``_IPV4`` match (1-3 characters after its start) on."""
 _VERSION_WORDS = re.compile(r"version|release|\bver\b|\brev\b|\bbuild\b|require", re.IGNORECASE)
 _VERSION_OPS = re.compile(r"(?:\bv|==|>=|<=|~=|\^|~|@)\s*$", re.IGNORECASE)
 _TIMEZONE = re.compile(r"[+-]\d{4}\b")
 _DECIMAL = re.compile(r"\d\.\d")
 _IPV6_SEED = re.compile(r":[0-9A-Fa-f]{0,4}:")
+_IPV6_GATE = r"[0-9A-Fa-f]::?[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]"
+"""In every address ``_v6`` reports: it has three non-empty groups, parts of an address that
+``ipaddress`` accepts, so two consecutive ones are hex (the only other part, an IPv4 tail,
+is the last one and starts with a digit) and one or two colons separate them (a third colon
+would be a second ``::``)."""
 _IPV6_RUN = re.compile(r"[0-9A-Fa-f:.]*")
 _PUBLIC_RESOLVERS = frozenset(
     ipaddress.ip_address(a)
@@ -213,7 +224,7 @@ class IPDetector:
     triggers = (
         # the last digit of the first octet to the first digit of the last
         Trigger("pii.ip.v4", shapes=(r"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",)),
-        Trigger("pii.ip.v6", shapes=(_IPV6_SEED.pattern,)),
+        Trigger("pii.ip.v6", shapes=(_IPV6_GATE,)),
     )
 
     def detect(
@@ -226,7 +237,7 @@ class IPDetector:
 
     def _v4(self, text: str) -> list[Finding]:
         out: list[Finding] = []
-        for m in _IPV4.finditer(text):
+        for m in _ipv4_matches(text):
             s = m.group(0)
             octets = s.split(".")
             if all(len(o) == 1 for o in octets):
@@ -282,6 +293,22 @@ class IPDetector:
         return out
 
 
+def _ipv4_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_IPV4.finditer(text)``, tried only 1-3 characters before each ``_IPV4_SEED`` (a regex
+    that starts with a lookbehind is tried at every position of the text). Its matches hold
+    digits and dots only and its lookbehind refuses a start after either, so they never overlap
+    or touch: they are exactly the ``_IPV4.match`` at each start, in order."""
+    pos = 0
+    tried = 0  # every start before this one has been tried
+    while (seed := _IPV4_SEED.search(text, pos)) is not None:
+        dot = seed.start()
+        for start in range(max(tried, dot - 3), dot):
+            if (m := _IPV4.match(text, start)) is not None:
+                yield m
+        tried = max(tried, dot)
+        pos = dot + 1
+
+
 PII_DETECTORS: dict[str, Callable[[], PiiDetector]] = {
     "email": EmailDetector,
     "ip": IPDetector,
@@ -308,9 +335,7 @@ class PiiScanner:
 
     def scan(self, text: str, path: str = "", data: bytes | None = None) -> list[Finding]:
         """Findings by position; ``data``: ``text`` as UTF-8, when the caller has it."""
-        triggered: set[str] = set()
-        for consumers in self.prefilter.candidates(text, data).values():
-            triggered |= consumers
+        triggered = self.prefilter.fired(text, data)
         found: list[Finding] = []
         for d, own in self._gated:
             if not own:

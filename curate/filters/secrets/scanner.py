@@ -4,9 +4,13 @@ part); ``scan`` is pure and thread-compatible apart from detect-secrets' global 
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from curate.filters.secrets import dsengine, falsepos
 from curate.filters.secrets.findings import Finding, merge_overlapping
@@ -82,9 +86,13 @@ class SecretScanner:
         self._all_consumers = frozenset(t.consumer for t in triggers)
         self.prefilter = Prefilter(triggers)
 
-    def candidates(self, text: str, data: bytes | None = None) -> dict[int, set[str]]:
+    def candidates(
+        self, text: str, data: bytes | None = None, starts: dict[int, int] | None = None
+    ) -> dict[int, set[str]]:
+        """Candidate lines and their consumers (``Prefilter.candidates``; every line with every
+        consumer without the pre-filter)."""
         if self.use_prefilter:
-            return self.prefilter.candidates(text, data)
+            return self.prefilter.candidates(text, data, starts)
         return {i: set(self._all_consumers) for i in range(text.count("\n") + 1)}
 
     def scan(
@@ -97,12 +105,13 @@ class SecretScanner:
     ) -> ScanResult:
         """Findings in ``text``; ``data``: ``text`` as UTF-8, when the caller has it."""
         deadline = None if time_budget_s is None else time.monotonic() + time_budget_s
-        cands = self.candidates(text, data)
+        known: dict[int, int] = {}
+        cands = self.candidates(text, data, known)
         result = ScanResult([], candidate_lines=len(cands))
         if not cands:
             return result
-        lines = text.split("\n")
-        starts = _line_starts(lines, sorted(cands))
+        lines = TextLines(text, known)
+        starts = {idx: lines.start(idx) for idx in sorted(cands)}
         raw: list[tuple[int, int, str, str]] = []  # start, end, kind, detector
         block_rules: set[str] = set()
         for idx, consumers in cands.items():
@@ -142,7 +151,7 @@ class SecretScanner:
         return result
 
     def _ds_lines(
-        self, lines: list[str], cands: dict[int, set[str]], result: ScanResult
+        self, lines: Sequence[str], cands: dict[int, set[str]], result: ScanResult
     ) -> dict[int, set[str]]:
         """Candidates for detect-secrets, without over-long lines: its keyword regexes and
         filters are quadratic in the line length (a minified bundle line would take minutes,
@@ -194,16 +203,78 @@ class SecretScanner:
         return merge_overlapping(text, kept, PRIORITY)
 
 
-def _line_starts(lines: list[str], indices: list[int]) -> dict[int, int]:
-    """Offsets in the text of the lines ``indices`` (sorted), summed over the lines between
-    them only (a document's candidate lines are few)."""
-    out: dict[int, int] = {}
-    pos = prev = 0
-    for idx in indices:
-        pos += sum(map(len, lines[prev:idx])) + idx - prev
-        out[idx] = pos
-        prev = idx
-    return out
+class TextLines(Sequence[str]):
+    """``text.split("\\n")`` read lazily: a line is cut out of ``text`` from its start, found
+    from the nearest line whose start is known (``known``: line index -> character offset, the
+    pre-filter's candidate lines) a few ``str.find`` steps away, so a large document with a few
+    candidate lines (and detect-secrets' context around them) is never split whole. Without a
+    known start close by it splits once."""
+
+    NEAR = 32
+    """How many lines a start is walked from a known one before the text is split instead."""
+
+    def __init__(self, text: str, known: dict[int, int] | None = None):
+        self.text = text
+        self._starts = dict(known or {})
+        self._known = sorted(self._starts)
+        self._split: list[str] | None = None
+        self._split_starts: list[int] = []
+        self._count: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = self.text.count("\n") + 1
+        return self._count
+
+    def start(self, idx: int) -> int:
+        """Character offset of line ``idx``."""
+        got = self._starts.get(idx)
+        if got is not None:
+            return got
+        if not 0 <= idx < len(self):
+            raise IndexError(idx)
+        at = bisect.bisect_left(self._known, idx)
+        near = min(self._known[max(0, at - 1) : at + 1], key=lambda k: abs(k - idx), default=None)
+        if idx == 0:
+            pos = 0
+        elif near is not None and abs(near - idx) <= self.NEAR:
+            pos, text = self._starts[near], self.text
+            for _ in range(near, idx):
+                pos = text.index("\n", pos) + 1
+            for _ in range(idx, near):
+                pos = text.rfind("\n", 0, pos - 1) + 1
+        else:
+            if self._split is None:
+                self._split = self.text.split("\n")
+                self._split_starts = [0, *itertools.accumulate(len(x) + 1 for x in self._split)]
+            pos = self._split_starts[idx]
+        self._starts[idx] = pos
+        return pos
+
+    def _line(self, idx: int) -> str:
+        if self._split is not None:
+            return self._split[idx]
+        start = self.start(idx)
+        end = self.text.find("\n", start)
+        if end < 0:
+            return self.text[start:]
+        self._starts.setdefault(idx + 1, end + 1)  # the next line's start, for a run of lines
+        return self.text[start:end]
+
+    @overload
+    def __getitem__(self, key: int) -> str: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> list[str]: ...
+
+    def __getitem__(self, key: int | slice) -> str | list[str]:
+        if isinstance(key, slice):
+            return [self._line(i) for i in range(*key.indices(len(self)))]
+        if key < 0:
+            key += len(self)
+        if not 0 <= key < len(self):
+            raise IndexError(key)
+        return self._line(key)
 
 
 _VALUE_EXACT = frozenset(

@@ -96,3 +96,26 @@ def test_case_folding_table_is_complete() -> None:
             lowering.add(char)
     assert folding == set(_FOLDS_TO_ASCII)
     assert not lowering
+
+
+def test_normalise_and_or_wording_skip_only_what_cannot_match() -> None:
+    """The substring gates of ``normalise`` and ``or_wording`` change nothing: the same as every
+    rewrite and the regex, on ASCII and non-ASCII text."""
+    from curate.filters.license import textmatch
+
+    def normalise_all(text: str) -> str:
+        for pattern, replacement in textmatch._EQUIVALENTS:
+            text = pattern.sub(replacement, text)
+        return text
+
+    words = ["LICENCE", "licenſe", "lİcense", "sub-licence", "Sub-License", "acknowledgement",
+             "ACKNOWLEDGMENT", "per cent", "PER  CENT", "\u2018q\u2019", "\u201cq\u201d", "`",
+             "\u00b4", "a\u2013b", "\u2212", "Dual-licensed", "dual licence", "at your option",
+             "AT YOUR CHOICE", "either of the licenses", "eıther the Licence", "choose either",
+             "SELECT ANY", "licensed under the terms of either", "licenſed under terms of any"]  # fmt: skip
+    fillers = ["int x = 1;\n", "caf\u00e9 ", "\u4e2d ", "\u0130 ", "\u212a", " ", ""]
+    rng = random.Random(1)
+    for _ in range(4000):
+        text = "".join(rng.choice(words + fillers * 2) for _ in range(rng.randint(0, 6)))
+        assert textmatch.normalise(text) == normalise_all(text), repr(text)
+        assert textmatch.or_wording(text) == bool(textmatch._OR_WORDING.search(text)), repr(text)

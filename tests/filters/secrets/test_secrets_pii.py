@@ -177,3 +177,70 @@ def test_detectors_run_only_where_their_triggers_fire(pii_scanner, monkeypatch):
         (f for d in pii_scanner.detectors for f in d.detect(text, "")), key=lambda f: f.start
     )
     assert gated == ungated and len(gated) == 3
+
+
+def _dotted_and_colon_texts(seed: int, count: int) -> list[str]:
+    """Random runs of digits, hex letters, dots, colons and separators: dense with near-IPs."""
+    rng = random.Random(seed)
+    alphabet = "0123456789" * 3 + "abcdefABCDEFxyz" + "..::::" + " -_/v@\n,=é"
+    texts = [
+        "".join(rng.choice(alphabet) for _ in range(rng.randrange(5, 120))) for _ in range(count)
+    ]
+    addresses = ["8.26.4.17", "203.0.114.9", "2a00:1450:4001:80b::200e", "::ffff:8.26.4.17"]
+    addresses += ["2001:db8::1", "1:2:3:4:5:6:7:8", "fe80::1:2", "a::b:c", "1.2.3.4.5"]
+    for _ in range(count):
+        parts = [rng.choice(addresses) if rng.random() < 0.5 else rng.choice(texts[:50])]
+        parts += [rng.choice(" :.-_a1\n"), rng.choice(addresses)]
+        texts.append("".join(parts))
+    return texts
+
+
+def test_ipv4_candidates_equal_finditer():
+    """``_ipv4_matches`` tries the regex only near a seed: the same matches as ``finditer``."""
+    from curate.filters.secrets.pii import _IPV4, _ipv4_matches
+
+    for text in _dotted_and_colon_texts(3, 3000):
+        expected = [m.span() for m in _IPV4.finditer(text)]
+        assert [m.span() for m in _ipv4_matches(text)] == expected, repr(text)
+
+
+def test_ipv6_gate_is_necessary():
+    """Every text in which ``_v6`` finds an address holds the v6 trigger's shape."""
+    import re
+
+    from curate.filters.secrets.pii import _IPV6_GATE, IPDetector
+
+    found = 0
+    for text in _dotted_and_colon_texts(5, 3000):
+        if IPDetector()._v6(text):
+            found += 1
+            assert re.search(_IPV6_GATE, text), repr(text)
+    assert found > 100
+
+
+def test_fired_is_the_union_of_candidate_consumers(pii_scanner):
+    """``Prefilter.fired`` (no needs among the PII triggers) names the consumers ``candidates``
+    gives some line, on ASCII text, non-ASCII text and text with a case-folded letter."""
+    prefilter = pii_scanner.prefilter
+    for text in [*_dotted_and_colon_texts(7, 1500), "a@b.io \u212a 1.2.3.4", "x::1:2 ı@x"]:
+        union = set().union(*prefilter.candidates(text).values())
+        assert prefilter.fired(text) == union, repr(text)
+        assert prefilter.fired(text, text.encode()) == union
+
+
+def test_email_gate_is_necessary(pii_scanner):
+    """Every text in which the e-mail detector finds an address holds its trigger's shape."""
+    import re
+
+    from curate.filters.secrets.pii import _EMAIL_GATE, EmailDetector
+
+    rng = random.Random(8)
+    parts = ["a", "Bo.b", "@", "@x", "ex-ample", ".", ".com", ".io", "é", " ", "\n", "-", "9", ":"]
+    found = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randrange(2, 16)))
+        if EmailDetector().detect(text):
+            found += 1
+            assert re.search(_EMAIL_GATE, text), repr(text)
+            assert "pii.email" in pii_scanner.prefilter.fired(text)
+    assert found > 100

@@ -272,3 +272,34 @@ def test_one_scanner_serves_several_threads(scanner):
     with ThreadPoolExecutor(4) as pool:
         for _ in range(3):
             assert list(pool.map(scanner.prefilter.candidates, texts)) == expected
+
+
+def test_text_lines_read_lazily_equal_the_split() -> None:
+    """``TextLines`` gives ``text.split("\\n")``'s lines, lengths and slices from any known
+    starts (walked to, or split when far), and the pre-filter's starts are the lines' offsets."""
+    from curate.filters.secrets.scanner import TextLines
+
+    rng = random.Random(11)
+    for _ in range(300):
+        lines = ["".join(rng.choice("ab \té") for _ in range(rng.randrange(6))) for _ in range(80)]
+        text = "\n".join(lines[: rng.randrange(1, 80)])
+        want = text.split("\n")
+        offsets = [0]
+        for line in want[:-1]:
+            offsets.append(offsets[-1] + len(line) + 1)
+        known = {i: offsets[i] for i in rng.sample(range(len(want)), min(3, len(want)))}
+        got = TextLines(text, known if rng.random() < 0.8 else {})
+        assert len(got) == len(want)
+        for _ in range(10):
+            i = rng.randrange(len(want))
+            assert got[i] == want[i] and got.start(i) == offsets[i]
+            a, b = sorted(rng.randrange(len(want) + 12) for _ in range(2))
+            assert got[a:b] == want[a:b]
+    scanner = SecretScanner()
+    plain = "x = 1\n" + "\n".join(line for line in TRICKY.split("\n") if line.isascii())
+    starts: dict[int, int] = {}
+    cands = scanner.prefilter.candidates(plain, None, starts)
+    assert cands and set(starts) == set(cands)  # ASCII text: every candidate line's start
+    assert all(plain.split("\n")[i] == plain[s:].split("\n")[0] for i, s in starts.items())
+    starts = {}
+    assert scanner.prefilter.candidates(plain + "\né", None, starts) and not starts

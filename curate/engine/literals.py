@@ -1,0 +1,69 @@
+"""Which of a few byte strings each text holds: one Hyperscan scan per text.
+
+``Literals(words).held(data, offsets)`` answers, for the texts ``data[offsets[d]:offsets[d + 1]]``
+of a batch, which words each holds as a substring. The words are compiled with Hyperscan's
+literal compiler, each single-match, so a text costs one scan and at most one callback per word
+it holds: for a set of rare words (decontam's docstring gate) several times faster than a
+byte-walking kernel (0.10 vs 0.32 CPU-s over the e2e corpus's 257 MB).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import hyperscan
+import numpy as np
+
+
+class Literals:
+    """A compiled set of distinct, non-empty byte strings (thread-safe: one scratch space per
+    thread; pickles by its words)."""
+
+    def __init__(self, words: Sequence[bytes]):
+        self.words = tuple(words)
+        if len(set(self.words)) != len(self.words) or not all(self.words):
+            raise ValueError("words must be distinct and non-empty")
+        self.count = len(self.words)
+        self._db: hyperscan.Database | None = None
+        if self.words:
+            self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            self._db.compile(
+                expressions=list(self.words),
+                ids=list(range(self.count)),
+                elements=self.count,
+                flags=hyperscan.HS_FLAG_SINGLEMATCH,
+                literal=True,
+            )
+        self._local = threading.local()
+
+    def __reduce__(self) -> tuple[type[Literals], tuple[tuple[bytes, ...]]]:
+        return (Literals, (self.words,))
+
+    def held(self, data: np.ndarray, offsets: np.ndarray, docs: Sequence[int] | None = None):
+        """Bools (texts x words): which words each text holds; ``docs``: only these texts
+        (rows in their order), else every text of ``offsets``."""
+        rows = range(len(offsets) - 1) if docs is None else docs
+        out = np.zeros((len(rows), self.count), np.bool_)
+        if self._db is None:
+            return out
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self._db)
+        hits: list[tuple[int, int]] = []
+        append = hits.append
+
+        def found(word: int, _start: int, _end: int, _flags: int, row: int) -> None:
+            append((row, word))
+
+        view = memoryview(data)
+        bounds = offsets.tolist()
+        scan = self._db.scan
+        for row, d in enumerate(rows):
+            a, b = bounds[d], bounds[d + 1]
+            if b > a:
+                scan(view[a:b], match_event_handler=found, context=row, scratch=scratch)
+        if hits:
+            at = np.array(hits, np.int64)
+            out[at[:, 0], at[:, 1]] = True
+        return out
