@@ -45,7 +45,7 @@ from typing import Literal
 
 import pyarrow as pa
 from pydantic import Field
-from tree_sitter import Node, QueryCursor, Tree
+from tree_sitter import Node, Parser, QueryCursor, Tree
 
 from curate.engine.annotator import Annotator, AnnotatorConfig, BatchContext, register
 from curate.engine.trees import DEFAULT_MAX_DOC_BYTES, DEFAULT_TIMEOUT_S, TreeGuards, TreeProvider
@@ -266,6 +266,18 @@ COUNT_COLUMNS = (
     "parse_comment_bytes",
     "parse_docstring_bytes",
 )
+_FIELD = {c: c.removeprefix("parse_") for c in _STAT_COLUMNS}
+"""Output column -> ``TreeStats`` field."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A language's parse set-up for one batch: its grammar's parser and whether the
+    statistics need the tree's source."""
+
+    lang: Language
+    parser: Parser
+    need_source: bool
 
 
 @register
@@ -285,25 +297,29 @@ class ParseAnnotator(Annotator):
 
     on_demand = MappingProxyType({"max_depth": ("parse_max_depth",), "counts": COUNT_COLUMNS})
 
-    def _stats(
-        self, trees: TreeProvider, ctx: BatchContext, i: int, lang: Language | None
-    ) -> tuple[str, TreeStats | None]:
-        if lang is None or lang.grammar is None or get_parser(lang.name) is None:
-            return "no_grammar", None
-        data = ctx.content_bytes(i)
+    def _plan(self, name: str | None) -> _Plan | None:
+        """How this annotator parses documents of the language called ``name`` (None: no
+        grammar), resolved once per language per batch rather than once per document."""
+        lang = find_language(name)
+        if lang is None or lang.grammar is None:
+            return None
+        parser = get_parser(lang.name)
+        if parser is None:
+            return None
+        return _Plan(lang, parser, self.config.counts_on and _needs_source(lang))
+
+    def _stats(self, trees: TreeProvider, data: bytes, plan: _Plan) -> tuple[str, TreeStats | None]:
         # Not ctx.tree(i): that would attach the source, which these statistics never read
         # unless the language's query has text predicates. A tree another annotator already
         # asked for is reused (same cache).
-        parser = get_parser(lang.name)
-        need_source = self.config.counts_on and _needs_source(lang)
-        tree, status = trees.parse(lang.name, data, need_source=need_source)
+        tree, status = trees.parse(plan.lang.name, data, need_source=plan.need_source)
         if tree is None:  # "parsed" without a tree: the re-attach found the budget spent
             return ("timeout" if status == "parsed" else status), None
-        budget = find_budget(parser, data) or TreeBudget(trees.timeout_s)
+        budget = find_budget(plan.parser, data) or TreeBudget(trees.timeout_s)
         try:
             stats = tree_stats(
                 tree,
-                lang,
+                plan.lang,
                 len(data),
                 budget,
                 depth=self.config.max_depth_on,
@@ -317,30 +333,32 @@ class ParseAnnotator(Annotator):
         n = batch.num_rows
         trees = ctx.trees or TreeProvider(self.tree_guards())
         names = ctx.column("language")
-        langs: dict[str | None, Language | None] = {}
+        plans: dict[str | None, _Plan | None] = {}
+        # Columns a config option turns off are all null: built at once, not row by row.
+        provided = self.provided_columns(self.config)
+        filled = [c for c in _STAT_COLUMNS if c in provided]
         status: list[str] = []
-        columns: dict[str, list[object]] = {c: [] for c in _STAT_COLUMNS}
+        columns: dict[str, list[object]] = {c: [] for c in filled}
+        appends = [(columns[c].append, _FIELD[c]) for c in filled]
         for i in range(n):
             name = names[i]
-            if name not in langs:
-                langs[name] = find_language(name)
-            row_status, stats = self._stats(trees, ctx, i, langs[name])
+            if name in plans:
+                plan = plans[name]
+            else:
+                plan = plans[name] = self._plan(name)
+            if plan is None:
+                row_status, stats = "no_grammar", None
+            else:
+                row_status, stats = self._stats(trees, ctx.content_bytes(i), plan)
             status.append(row_status)
-            values = (
-                (None,) * len(_STAT_COLUMNS)
-                if stats is None
-                else (
-                    stats.error_fraction,
-                    stats.node_count,
-                    stats.max_depth,
-                    stats.function_count,
-                    stats.class_count,
-                    stats.comment_bytes,
-                    stats.docstring_bytes,
-                )
-            )
-            for column, value in zip(_STAT_COLUMNS, values, strict=True):
-                columns[column].append(value)
+            if stats is None:
+                for append, _ in appends:
+                    append(None)
+            else:
+                for append, field in appends:
+                    append(getattr(stats, field))
         arrays = [pa.array(status, pa.string())]
-        arrays += [pa.array(columns[c], OUTPUT_SCHEMA.field(c).type) for c in _STAT_COLUMNS]
+        for c in _STAT_COLUMNS:
+            kind = OUTPUT_SCHEMA.field(c).type
+            arrays.append(pa.array(columns[c], kind) if c in columns else pa.nulls(n, kind))
         return pa.RecordBatch.from_arrays(arrays, schema=OUTPUT_SCHEMA)

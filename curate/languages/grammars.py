@@ -124,8 +124,13 @@ def parse_source_less(
         budget = document_budget(parser, data, timeout_s)
     view = memoryview(data)
     scratch = _scratch()
+    size = len(data)
 
-    def read(offset: int, _point: object) -> bytearray:
+    def read(offset: int, _point: object) -> bytes | bytearray:
+        if offset >= size:
+            # The end (tree-sitter asks ~3 times a document): the interpreter's one empty
+            # bytes object, which lives forever too, instead of a resize to nothing and back.
+            return b""
         # Resized in place to exactly the chunk: the same object every call (see above).
         scratch[:] = view[offset : offset + _CHUNK_BYTES]
         return scratch

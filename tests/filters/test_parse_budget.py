@@ -252,6 +252,22 @@ def test_a_spent_budget_stops_every_later_pass() -> None:
     assert parse_source_less(parser, data, 1.0, budget) is None
 
 
+def test_a_pass_is_charged_and_marks_the_budget_only_when_it_runs_over() -> None:
+    budget = TreeBudget(1.0)
+    with budget.running() as deadline:
+        assert 0.0 < deadline.left() <= 1.0
+    assert budget.spent > 0 and not budget.exceeded
+    with pytest.raises(ValueError), budget.running():  # another error: charged, not over
+        raise ValueError
+    assert not budget.exceeded
+    spent = budget.spent
+    with pytest.raises(BudgetExceeded), budget.running():
+        raise BudgetExceeded
+    assert budget.exceeded and budget.spent >= spent and budget.left() == 0.0
+    with pytest.raises(BudgetExceeded), budget.running():
+        pytest.fail("a spent budget starts no pass")
+
+
 def test_a_walk_stops_within_its_deadline() -> None:
     data = ("".join(f"x{i} = {i}\n" for i in range(100_000))).encode()  # ~300k nodes
     tree = parse_with_budget(get_parser("Python"), data, 10.0, TreeBudget(10.0))
