@@ -3,9 +3,12 @@ SciPy still imports normally afterwards."""
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,6 +31,7 @@ print("scipy-ok")
 """
 
 
+@pytest.mark.skipif(importlib.util.find_spec("scipy") is None, reason="SciPy not installed")
 def test_kernels_load_without_scipy_linalg(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-c", _CHILD],
