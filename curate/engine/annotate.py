@@ -99,6 +99,7 @@ class AnnotateLoop:
         ctx = BatchContext(batch, self.trees)
         self.trees.begin_batch(bool(self._readers), self._kept_trees(ctx))
         sizes = _sizes(batch)
+        total = int(sizes.sum())
         outputs = []
         try:
             for index, annotator in enumerate(self.annotators):
@@ -108,20 +109,35 @@ class AnnotateLoop:
                 stats.add("cpu_s", time.process_time() - cpu)
                 stats.add("wall_s", time.perf_counter() - wall)
                 stats.add("documents", batch.num_rows)
-                stats.add("bytes", int(sizes.sum()))
+                stats.add("bytes", total)
                 ctx.attributes[annotator.key()] = out
                 outputs.append(out)
                 if index == self._last_reader:
-                    self.trees.begin_batch(False)  # the last reader is done: free the trees
+                    self._free_trees(False)  # the last reader is done
         finally:
-            self.trees.begin_batch(True)  # free this batch's trees
+            self._free_trees(True)
         return outputs
 
+    def _free_trees(self, keep_next: bool) -> None:
+        """Free the batch's kept trees (``trees_free_cpu_s``: tree-sitter's deallocation of
+        the trees held for the readers after ``parse@1``, which frees the others itself)."""
+        cpu = time.process_time()
+        self.trees.begin_batch(keep_next)
+        self.stats.add("trees_free_cpu_s", time.process_time() - cpu)
+
     def _kept_trees(self, ctx: BatchContext) -> list[bytes] | None:
-        """The documents whose trees a reader will ask for (None: all of them)."""
+        """The documents whose trees a reader will ask for (None: all of them). Each reader's
+        ``tree_rows`` is its own work (license@1 classifies every file's head there): its CPU
+        is counted in the reader's ``cpu_s``."""
         rows: set[int] = set()
         for reader in self._readers:
-            wanted = reader.tree_rows(ctx) if reader.config.enabled else ()
+            if not reader.config.enabled:
+                continue
+            stats = self.stats.child(reader.key())
+            cpu, wall = time.process_time(), time.perf_counter()
+            wanted = reader.tree_rows(ctx)
+            stats.add("cpu_s", time.process_time() - cpu)
+            stats.add("wall_s", time.perf_counter() - wall)
             if wanted is None:
                 return None
             rows.update(wanted)
@@ -265,22 +281,28 @@ def annotate_shard(
             # One attribute row group per documents row group: the annotation batches are
             # small (a few hundred rows), and a row group each cost 3x the CPU of writing.
             pending: list[list[pa.RecordBatch]] = [[] for _ in writers]
+            cpu = time.process_time()
             batches = parquet.read_row_group(index).to_batches()
+            stats.add("read_cpu_s", time.process_time() - cpu)
             for batch in byte_capped(iter(batches), batch_bytes):
                 stats.add("files", batch.num_rows)
                 stats.add("bytes", int(_sizes(batch).sum()))
                 for held, writer, out in zip(pending, writers, loop.annotate(batch), strict=True):
                     columns = [batch.column("doc_uid"), *out.columns]
                     held.append(pa.RecordBatch.from_arrays(columns, schema=writer.schema))
+            cpu = time.process_time()
             for held, writer in zip(pending, writers, strict=True):
                 if held:
                     writer.write(pa.Table.from_batches(held, schema=writer.schema))
+            stats.add("write_cpu_s", time.process_time() - cpu)
     except BaseException:
         for writer in writers:
             writer.abort()
         raise
+    cpu = time.process_time()
     for writer in writers:
         writer.close()
+    stats.add("write_cpu_s", time.process_time() - cpu)
 
 
 def row_group_batches(parquet: pq.ParquetFile) -> Iterator[pa.RecordBatch]:

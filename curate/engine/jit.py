@@ -5,11 +5,33 @@ kernels load words through."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import numba
 import numpy as np
+
+_BLAS_PROBE = "scipy.linalg.cython_blas"
+
+
+def _load_numpy_support_without_blas() -> None:
+    """Import numba's NumPy support (``numba.np.arraymath``, loaded anyway by the first kernel
+    compile or cache load) with its BLAS probe answered "no". The probe imports
+    ``scipy.linalg`` (~0.16 CPU-s, a third of a warm worker's annotator set-up) only so that
+    ``np.dot`` and ``np.linalg`` compile; no kernel here uses them (one that does fails to
+    compile, loudly). Where SciPy's BLAS is already imported the probe is free and runs."""
+    if _BLAS_PROBE in sys.modules:
+        return
+    sys.modules[_BLAS_PROBE] = None  # type: ignore[assignment]  # import raises ImportError
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        if sys.modules.get(_BLAS_PROBE, 0) is None:
+            del sys.modules[_BLAS_PROBE]
+
+
+_load_numpy_support_without_blas()
 
 
 def compiled(**options: Any) -> Callable[[Callable[..., Any]], Any]:
