@@ -18,12 +18,15 @@ import numpy as np
 
 class Literals:
     """A compiled set of distinct, non-empty byte strings (thread-safe: one scratch space per
-    thread; pickles by its words)."""
+    thread; pickles by its words). ``caseless``: the words matched ignoring ASCII case."""
 
-    def __init__(self, words: Sequence[bytes]):
+    def __init__(self, words: Sequence[bytes], caseless: Sequence[bytes] = ()):
         self.words = tuple(words)
+        self.caseless = frozenset(caseless)
         if len(set(self.words)) != len(self.words) or not all(self.words):
             raise ValueError("words must be distinct and non-empty")
+        if not self.caseless <= set(self.words):
+            raise ValueError("caseless words must be words")
         self.count = len(self.words)
         self._db: hyperscan.Database | None = None
         if self.words:
@@ -32,17 +35,29 @@ class Literals:
                 expressions=list(self.words),
                 ids=list(range(self.count)),
                 elements=self.count,
-                flags=hyperscan.HS_FLAG_SINGLEMATCH,
+                flags=[
+                    hyperscan.HS_FLAG_SINGLEMATCH
+                    | (hyperscan.HS_FLAG_CASELESS if word in self.caseless else 0)
+                    for word in self.words
+                ],
                 literal=True,
             )
         self._local = threading.local()
 
-    def __reduce__(self) -> tuple[type[Literals], tuple[tuple[bytes, ...]]]:
-        return (Literals, (self.words,))
+    def __reduce__(self) -> tuple[type[Literals], tuple[tuple[bytes, ...], tuple[bytes, ...]]]:
+        return (Literals, (self.words, tuple(sorted(self.caseless))))
 
-    def held(self, data: np.ndarray, offsets: np.ndarray, docs: Sequence[int] | None = None):
+    def held(
+        self,
+        data: np.ndarray,
+        offsets: np.ndarray,
+        docs: Sequence[int] | None = None,
+        *,
+        head: int | None = None,
+    ):
         """Bools (texts x words): which words each text holds; ``docs``: only these texts
-        (rows in their order), else every text of ``offsets``."""
+        (rows in their order), else every text of ``offsets``; ``head``: only in each text's
+        first ``head`` bytes."""
         rows = range(len(offsets) - 1) if docs is None else docs
         out = np.zeros((len(rows), self.count), np.bool_)
         if self._db is None:
@@ -61,6 +76,8 @@ class Literals:
         scan = self._db.scan
         for row, d in enumerate(rows):
             a, b = bounds[d], bounds[d + 1]
+            if head is not None:
+                b = min(b, a + head)
             if b > a:
                 scan(view[a:b], match_event_handler=found, context=row, scratch=scratch)
         if hits:

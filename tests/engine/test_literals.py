@@ -39,3 +39,27 @@ def test_no_words_and_bad_words() -> None:
         Literals([b"a", b"a"])
     with pytest.raises(ValueError):
         Literals([b""])
+
+
+def test_caseless_words_and_head() -> None:
+    texts = [*_texts(2000), "PALINdrome", "xx" * 20 + "Palindrome", "größe"]
+    data, offsets = encode(texts)
+    words = ["palindrome", "größe", "a"]
+    literals = Literals([w.encode() for w in words], caseless=[b"palindrome"])
+    got = literals.held(data, offsets)
+    assert got.tolist() == [
+        ["palindrome" in t.lower(), "größe" in t, "a" in t] for t in texts
+    ]  # ASCII caseless: "grÖße" would not match "größe"
+    assert got[-3, 0] and got[-2, 0]
+    head = literals.held(data, offsets, head=12)
+    assert head.tolist() == [
+        [
+            w.encode() in (t.encode().lower() if w == "palindrome" else t.encode())[:12]
+            for w in words
+        ]
+        for t in texts
+    ]
+    copy = pickle.loads(pickle.dumps(literals))
+    assert np.array_equal(copy.held(data, offsets), got)
+    with pytest.raises(ValueError):
+        Literals([b"a"], caseless=[b"b"])

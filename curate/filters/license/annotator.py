@@ -29,7 +29,7 @@ from curate.filters.license.detect import (
     is_license_relevant,
     metadata_verdict,
 )
-from curate.filters.license.headers import HeadState
+from curate.filters.license.headers import HeadState, head_gate, may_mention_license
 from curate.filters.license.similarity import references
 from curate.filters.license.textmatch import scanner
 
@@ -68,6 +68,7 @@ class LicenseAnnotator(Annotator):
 
     def setup(self) -> None:
         scanner()
+        head_gate()
         references()  # the similarity index (disk-cached): built here, not on a first file
 
     def begin_shard(self, documents: pl.LazyFrame) -> None:
@@ -91,7 +92,11 @@ class LicenseAnnotator(Annotator):
         if not self.config.scan_headers:  # type: ignore[attr-defined]
             return []
         paths, contents = ctx.column("path"), ctx.contents
-        states = [file_head_state(paths[i], contents[i] or "") for i in range(len(ctx))]
+        may = may_mention_license(ctx.batch.column("content")).tolist()
+        states: list[HeadState] = [
+            file_head_state(paths[i], contents[i] or "") if may[i] else False
+            for i in range(len(ctx))
+        ]
         self._heads = (ctx.batch, states)
         return [i for i, state in enumerate(states) if state is True]
 

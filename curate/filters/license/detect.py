@@ -27,7 +27,7 @@ from curate.filters.license.families import reconcile
 from curate.filters.license.headers import HeadState, file_license, head_state
 from curate.filters.license.manifests import Declaration, declaration, reader_for
 from curate.filters.license.similarity import closest_license
-from curate.filters.license.textmatch import drop_implied, match_text
+from curate.filters.license.textmatch import drop_implied, match_text_cached
 
 UNKNOWN = "LicenseRef-unknown"
 
@@ -213,7 +213,7 @@ def _directory_verdict(paths: list[str], files: Mapping[str, str]) -> Verdict | 
     for path in paths:
         text = files[path] or ""
         if is_license_file(path):
-            result = match_text(text)
+            result = match_text_cached(text)
             choice = choice or result.offers_choice
             if result.expression and result.coverage >= 0.5:
                 texts.append((Evidence(path, "license_file", result.expression), result.coverage))
@@ -324,7 +324,7 @@ def readme_license(text: str) -> tuple[str, float] | None:
         start = m.end()
         nxt = _NEXT_HEADING.search(text, start + 1)
         section = text[start : nxt.start() if nxt else start + 4000][:4000]
-        result = match_text(section)
+        result = match_text_cached(section)
         if result.expression and result.matched_words >= 12:
             return result.expression, 0.8
         spdx = stated_license(section)

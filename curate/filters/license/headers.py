@@ -9,14 +9,19 @@ cost for the many files without a header is one regular expression over the file
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+
+from curate.dedup.decontam_tokens import encoded_column
+from curate.engine import worker_cache
+from curate.engine.literals import Literals
 from curate.filters.license.expression import to_spdx
-from curate.filters.license.textmatch import FOLDS_TO_ASCII, ascii_lower, match_text
+from curate.filters.license.textmatch import FOLDS_TO_ASCII, ascii_lower, match_text_cached
 
 HEAD_CHARS = 16_384
 """Only the head of a file is searched: license headers sit at the top."""
@@ -60,8 +65,31 @@ def mentions_license(text: str) -> bool:
     return any(word in low for word in _LICENSEY_WORDS)
 
 
+_SPDX_KEY = "spdx-license-identifier:"
+
+
 def spdx_identifier(head: str) -> str | None:
-    """The expression of the first parseable ``SPDX-License-Identifier:`` line."""
+    """The expression of the first parseable ``SPDX-License-Identifier:`` line. The lines are
+    ``_SPDX_LINE.finditer``'s matches, found as ``_SPDX_KEY`` in ``ascii_lower(head)`` (same
+    length and offsets as ``head``, a match of the key where the case-insensitive regex
+    matches, see ``mentions_license``) and matched there: ~5x cheaper than the search."""
+    low = ascii_lower(head)
+    if len(low) != len(head):  # cannot happen (``test_case_folding_table_is_complete``)
+        return _spdx_identifier_search(head)
+    start = low.find(_SPDX_KEY)
+    while start >= 0:
+        m = _SPDX_LINE.match(head, start)
+        if m is None:  # cannot happen either
+            return _spdx_identifier_search(head)
+        value = _SPDX_TRAILER.sub("", m.group(1)).strip().strip("\"'")
+        spdx = to_spdx(value)
+        if spdx:
+            return spdx
+        start = low.find(_SPDX_KEY, m.end())  # finditer's matches do not overlap
+    return None
+
+
+def _spdx_identifier_search(head: str) -> str | None:
     for m in _SPDX_LINE.finditer(head):
         value = _SPDX_TRAILER.sub("", m.group(1)).strip().strip("\"'")
         spdx = to_spdx(value)
@@ -162,9 +190,25 @@ def head_state(content: str) -> HeadState:
     return spdx_identifier(head) or True
 
 
-_header_match = functools.lru_cache(maxsize=1024)(match_text)
-"""``match_text`` of header blocks: a repository's files often repeat one header word for word
-(blocks are at most ``HEAD_CHARS``, so the cache holds at most ~16 MB)."""
+def _head_gate() -> Literals:
+    licensey = [word.encode() for word in _LICENSEY_WORDS]
+    folds = [char.encode() for char in _FOLDS_TO_ASCII]
+    return Literals([b"SPDX", *licensey, *folds], caseless=licensey)
+
+
+def head_gate() -> Literals:
+    """The ``may_mention_license`` words, compiled once per worker process."""
+    return worker_cache.get_or_create("curate.license.head_gate", _head_gate)
+
+
+def may_mention_license(contents: pa.Array) -> np.ndarray:
+    """Per text of an Arrow string column: False where ``head_state`` is certainly False, from
+    one Hyperscan scan of its first ``4 * HEAD_CHARS`` bytes (at least ``HEAD_CHARS``
+    characters) for ``SPDX``, the ``_LICENSEY_WORDS`` ignoring ASCII case, and the characters
+    ``ascii_lower`` folds to ASCII. Without any of these, no licensey word is in
+    ``ascii_lower(head)`` (``mentions_license``); with one, ``head_state`` decides."""
+    data, offsets = encoded_column(contents)
+    return head_gate().held(data, offsets, head=4 * HEAD_CHARS).any(axis=1)
 
 
 def file_license(
@@ -185,7 +229,7 @@ def file_license(
     block = header_block(head, tree)
     if not block or not mentions_license(block):
         return None
-    result = _header_match(block)
+    result = match_text_cached(block)  # files often repeat one header
     if result.expression is None or result.matched_words < 12:
         return None
     return FileLicense(result.expression, "header", round(min(1.0, result.coverage + 0.2), 3))

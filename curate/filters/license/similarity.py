@@ -246,6 +246,16 @@ class SimilarityMatch:
     ratio: float
 
 
+def _ratio_if_close(a: list[int], b: list[int]) -> float:
+    """``SequenceMatcher(a, b).ratio()`` where it may reach ``MIN_RATIO``, else 0.0: the two
+    cheap upper bounds of the ratio (length and word-count based) skip the diff of a reference
+    that cannot be close (such a ratio decides nothing in ``closest_license``)."""
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < MIN_RATIO or matcher.quick_ratio() < MIN_RATIO:
+        return 0.0
+    return matcher.ratio()
+
+
 def closest_license(text: str) -> SimilarityMatch | None:
     """The reference license ``text`` is a close variant of, or ``None``."""
     seq = words(text[:60_000])
@@ -266,10 +276,7 @@ def closest_license(text: str) -> SimilarityMatch | None:
             break
         # word ids for words: equal ids are equal words, and a word no reference has (-1)
         # equals nothing in a reference, so the ratio is the one over the word strings
-        ratio = max(
-            difflib.SequenceMatcher(None, ids, index.words(i, full), autojunk=False).ratio()
-            for full in (False, True)
-        )
+        ratio = max(_ratio_if_close(ids, index.words(i, full)) for full in (False, True))
         if ratio >= MIN_RATIO:
             found.append(SimilarityMatch(index.spdx[i], round(ratio, 3)))
     found = [m for m in found if m.ratio == max(f.ratio for f in found if f.spdx == m.spdx)]

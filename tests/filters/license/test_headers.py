@@ -119,3 +119,39 @@ def test_normalise_and_or_wording_skip_only_what_cannot_match() -> None:
         text = "".join(rng.choice(words + fillers * 2) for _ in range(rng.randint(0, 6)))
         assert textmatch.normalise(text) == normalise_all(text), repr(text)
         assert textmatch.or_wording(text) == bool(textmatch._OR_WORDING.search(text)), repr(text)
+
+
+def test_may_mention_license_is_exact_where_it_says_no() -> None:
+    """The batch gate answers False only where ``head_state`` is False, on ASCII and non-ASCII
+    text, heads past ``HEAD_CHARS`` included; and it lets few non-mentions through."""
+    import pyarrow as pa
+
+    from curate.filters.license.headers import HEAD_CHARS, head_state, may_mention_license
+
+    words = ["Licensed", "LICENCE", "GPLv2", "SPDX", "spdx", "Permission is hereby granted",
+             "lİcense", "Lıcence", "licenſe", "licen se", "publicdomain", "G P L", "\u212a"]  # fmt: skip
+    fillers = ["int x = 1;\n", "caf\u00e9 ", "\u4e2d\u6587 ", "\U0001f600", "\u0130 ", ""]
+    rng = random.Random(1)
+    texts = ["".join(rng.choice(words + fillers * 4) for _ in range(rng.randint(0, 6))) for _ in range(3000)]  # fmt: skip
+    for pad in ("x", "\u4e2d", "\U0001f600"):  # the word just inside and just past the head
+        texts += [pad * (HEAD_CHARS - 8) + "licensed", pad * HEAD_CHARS + "licensed"]
+    texts.append(None)
+    may = may_mention_license(pa.array(texts, pa.large_string())).tolist()
+    states = [head_state(t or "") for t in texts]
+    assert all(m for m, s in zip(may, states, strict=True) if s is not False)
+    assert sum(m and s is False for m, s in zip(may, states, strict=True)) < 0.2 * len(texts)
+    assert may_mention_license(pa.array(texts[:50], pa.string())).tolist() == may[:50]
+
+
+def test_spdx_identifier_agrees_with_the_search() -> None:
+    """The key-and-match reading of SPDX lines gives the regex search's answer."""
+    from curate.filters.license.headers import _spdx_identifier_search
+
+    parts = ["SPDX-License-Identifier: MIT", "spdx-license-identifier:  Apache-2.0 */",
+             "SPDX-LICENSE-IDENTIFIER:", "\u017fpdx-l\u0130cense-identifier: MIT", "\n", "x ",
+             "SPDX-Licen\u017fe-IdentifIer: GPL-2.0", " bogus", "\u212a", "caf\u00e9", "\u0131",
+             "SPDX-License-Identifier: SPDX-License-Identifier: MIT"]  # fmt: skip
+    rng = random.Random(2)
+    for _ in range(5000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randint(0, 6)))
+        assert spdx_identifier(text) == _spdx_identifier_search(text), repr(text)

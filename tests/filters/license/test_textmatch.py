@@ -107,3 +107,25 @@ def test_similarity_fallback_handles_edits_the_templates_reject(
 
 def test_similarity_fallback_rejects_prose() -> None:
     assert closest_license(textwrap.dedent("just a few words about nothing at all " * 5)) is None
+
+
+def test_ratio_bound_and_cached_match(license_text: Callable[..., str]) -> None:
+    """The diff is skipped only where the ratio is below ``MIN_RATIO``; a cached match is the
+    match."""
+    import difflib
+
+    from curate.filters.license import textmatch
+    from curate.filters.license.similarity import MIN_RATIO, _ratio_if_close
+
+    rng = random.Random(5)
+    for _ in range(300):
+        a = [rng.randrange(6) for _ in range(rng.randrange(1, 40))]
+        b = a[:] if rng.random() < 0.5 else [rng.randrange(6) for _ in range(rng.randrange(1, 40))]
+        for _ in range(rng.randrange(4)):
+            b.insert(rng.randrange(len(b) + 1), rng.randrange(6))
+        ratio = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+        close = _ratio_if_close(a, b)
+        assert close == ratio if ratio >= MIN_RATIO else close < MIN_RATIO
+    text = license_text("MIT")
+    assert textmatch.match_text_cached(text) == match_text(text)
+    assert textmatch.match_text_cached(text) is textmatch.match_text_cached(text)
