@@ -203,12 +203,23 @@ def head_gate() -> Literals:
 
 def may_mention_license(contents: pa.Array) -> np.ndarray:
     """Per text of an Arrow string column: False where ``head_state`` is certainly False, from
-    one Hyperscan scan of its first ``4 * HEAD_CHARS`` bytes (at least ``HEAD_CHARS``
-    characters) for ``SPDX``, the ``_LICENSEY_WORDS`` ignoring ASCII case, and the characters
-    ``ascii_lower`` folds to ASCII. Without any of these, no licensey word is in
-    ``ascii_lower(head)`` (``mentions_license``); with one, ``head_state`` decides."""
+    a Hyperscan scan of its head for ``SPDX``, the ``_LICENSEY_WORDS`` ignoring ASCII case, and
+    the characters ``ascii_lower`` folds to ASCII. Without any of these, no licensey word is in
+    ``ascii_lower(head)`` (``mentions_license``); with one, ``head_state`` decides. The head is
+    the first ``HEAD_CHARS`` bytes, and for a text with a non-ASCII byte among those (fewer
+    characters) a second scan of its first ``4 * HEAD_CHARS`` bytes."""
     data, offsets = encoded_column(contents)
-    return head_gate().held(data, offsets, head=4 * HEAD_CHARS).any(axis=1)
+    gate = head_gate()
+    may = gate.held(data, offsets, head=HEAD_CHARS).any(axis=1)
+    view, bounds = memoryview(data), offsets.tolist()
+    short = [
+        d
+        for d in np.flatnonzero(~may & (np.diff(offsets) > HEAD_CHARS)).tolist()
+        if not view[bounds[d] : bounds[d] + HEAD_CHARS].tobytes().isascii()
+    ]
+    if short:
+        may[short] = gate.held(data, offsets, short, head=4 * HEAD_CHARS).any(axis=1)
+    return may
 
 
 def file_license(
