@@ -26,6 +26,7 @@ from curate.engine.diskcache import (
     package_version,
     unpack_strings,
 )
+from curate.filters.license.textcache import by_text_digest
 
 MIN_RATIO = 0.85
 """Diff ratio a text needs to count as a variant of a reference license."""
@@ -256,8 +257,10 @@ def _ratio_if_close(a: list[int], b: list[int]) -> float:
     return matcher.ratio()
 
 
+@by_text_digest(256)
 def closest_license(text: str) -> SimilarityMatch | None:
-    """The reference license ``text`` is a close variant of, or ``None``."""
+    """The reference license ``text`` is a close variant of, or ``None`` (remembered by
+    digest: the same edited text ships in many repositories)."""
     seq = words(text[:60_000])
     if len(seq) < 20:
         return None

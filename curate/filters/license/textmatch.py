@@ -18,12 +18,10 @@ wildcards to the templates already.)
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 
-import xxhash
-
 from curate.engine import worker_cache
+from curate.filters.license.textcache import by_text_digest
 
 MAX_TEXT_CHARS = 200_000
 """Size guard: longer texts are cut here (license files are rarely above 40 KB)."""
@@ -149,23 +147,11 @@ def match_text(text: str) -> TextResult:
     return TextResult(_combine(matches, choice), coverage.percent / 100.0, tuple(matches), choice)
 
 
-MATCH_CACHE_SIZE = 1024
-_matched: OrderedDict[tuple[int, bytes], TextResult] = OrderedDict()
-
-
+@by_text_digest(1024)
 def match_text_cached(text: str) -> TextResult:
-    """``match_text``, remembered (least recently used, ``MATCH_CACHE_SIZE`` texts) by the
-    text's length and 128-bit digest, not the text: a repository's files repeat one header
-    word for word, and repositories ship the same license files and README sections."""
-    key = (len(text), xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass")))
-    found = _matched.get(key)
-    if found is not None:
-        _matched.move_to_end(key)
-        return found
-    result = _matched[key] = match_text(text)
-    if len(_matched) > MATCH_CACHE_SIZE:
-        _matched.popitem(last=False)
-    return result
+    """``match_text``, remembered by digest: a repository's files repeat one header word for
+    word, and repositories ship the same license files and README sections."""
+    return match_text(text)
 
 
 def _combine(matches: list[TextMatch], choice: bool) -> str | None:
