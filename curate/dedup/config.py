@@ -79,8 +79,8 @@ class NearConfig(_Frozen):
     memory_budget_mb: int = Field(512, ge=16)
     """Budget per clustering task; the number of edge partitions is derived from it."""
     min_partitions: int | None = Field(None, ge=1, le=4096)
-    """Minimum edge (node) partitions; None: ``NODE_PARTITIONS``, at most the runner's
-    workers."""
+    """Minimum edge (node) partitions; None: ``NODE_PARTITIONS`` (not capped at the runner's
+    workers: the verify steps hold a node partition's shingle sets)."""
     max_cc_rounds: int = Field(64, ge=1)
     verify: bool = True
     """Keep a candidate edge only if the exact Jaccard of the shingle sets >= ``threshold``,
@@ -117,8 +117,9 @@ class DedupConfig(_Frozen):
 EXACT_PARTITIONS = 16
 BAND_PARTITIONS = 16
 NODE_PARTITIONS = 4
-"""The partition counts a dedup shuffle uses, unless configured, on a runner of that many
-workers or more (fewer workers: one partition per worker)."""
+"""The partition counts a dedup shuffle uses, unless configured: exact and band partitions on a
+runner of that many workers or more (fewer workers: one partition per worker); node partitions
+whatever the workers."""
 
 
 def minimum_partitions(configured: int | None, default: int, workers: int | None) -> int:

@@ -41,3 +41,15 @@ def test_jaccards_match_the_definition_with_nulls_and_empty_sets() -> None:
         want.append(inter / union if union else 1.0)
     assert got.tolist() == want
     assert jaccards(blob[:0], blob_b[:0]).size == 0
+
+
+def test_jaccards_in_slices_equal_one_pass(monkeypatch) -> None:
+    from curate.dedup import verify
+
+    rng = np.random.default_rng(9)
+    a = pl.Series([_set(rng, 40, 200).tobytes() for _ in range(11)], dtype=pl.Binary)
+    b = pl.Series([None, *[_set(rng, 60, 200).tobytes() for _ in range(10)]], dtype=pl.Binary)
+    whole = jaccards(a, b)
+    monkeypatch.setattr(verify, "JACCARD_CHUNK_ROWS", 3)
+    assert jaccards(a, b).tolist() == whole.tolist()
+    assert whole[0] == 0.0 and (whole[1:] > 0).all()
