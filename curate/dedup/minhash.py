@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 import xxhash
 
 from curate.dedup import minhash_kernels as kernels
+from curate.dedup.minhash_kernels import _MIX1, _MIX2, _SHINGLE_MULT, _SHINGLE_SEED
 from curate.dedup.ts_tokens import IDENT_MARK, tree_sitter_tokens
 from curate.engine.jit import readonly, unaligned_u64
 
@@ -42,17 +43,11 @@ _WORD_RE = re.compile(TOKEN_PATTERN)
 DEFAULT_PARSE_TIMEOUT_S = 2.0
 DEFAULT_PARSE_MAX_BYTES = 1 << 20
 _M64 = (1 << 64) - 1
-_SHINGLE_MULT = np.uint64(0x9E3779B97F4A7C15)
-_SHINGLE_SEED = np.uint64(0x243F6A8885A308D3)
 _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
 
 
 def token_hash64(token: str) -> int:
     return xxhash.xxh3_64_intdigest(token.lower().encode("utf-8"))
-
-
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
 
 
 def _mix64(x: np.ndarray) -> np.ndarray:

@@ -25,6 +25,8 @@ from curate.engine.jit import ASCII_WORD_CHARS, byte_table, compiled
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _SHINGLE_MULT = np.uint64(0x9E3779B97F4A7C15)
+"""2**64 / golden ratio (odd): the multiplier of the shingle mix and of the short-token cache's
+slot (Fibonacci hashing). These constants are also ``curate.dedup.minhash``'s (one definition)."""
 _SHINGLE_SEED = np.uint64(0x243F6A8885A308D3)
 
 
@@ -37,7 +39,6 @@ _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
 _BYTES = np.uint64(0x0101010101010101)
 _PACK = np.uint64(0x0102040810204080)
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
-_GOLD = np.uint64(0x9E3779B97F4A7C15)
 CACHE_BITS = 12
 """Slots (``2**CACHE_BITS``, 64 KiB) of the per-batch cache of short tokens' hashes."""
 
@@ -93,7 +94,7 @@ def _hash_tokens(
         n = ends[t] - i
         if n <= 8:
             key = loads[i] & (_ALL >> np.uint64(64 - 8 * n))
-            slot = (key * _GOLD) >> np.uint64(64 - CACHE_BITS)
+            slot = (key * _SHINGLE_MULT) >> np.uint64(64 - CACHE_BITS)
             if keys[slot] == key:
                 h = vals[slot]
             else:
