@@ -16,6 +16,15 @@ import hyperscan
 import numpy as np
 
 
+def thread_scratch(local: threading.local, db: hyperscan.Database) -> hyperscan.Scratch:
+    """This thread's Hyperscan scratch space for ``db``, kept in ``local`` (a scratch serves one
+    scan at a time, so each thread needs its own)."""
+    scratch = getattr(local, "scratch", None)
+    if scratch is None:
+        scratch = local.scratch = hyperscan.Scratch(db)
+    return scratch
+
+
 class Literals:
     """A compiled set of distinct, non-empty byte strings (thread-safe: one scratch space per
     thread; pickles by its words). ``caseless``: the words matched ignoring ASCII case."""
@@ -62,9 +71,7 @@ class Literals:
         out = np.zeros((len(rows), self.count), np.bool_)
         if self._db is None:
             return out
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = self._local.scratch = hyperscan.Scratch(self._db)
+        scratch = thread_scratch(self._local, self._db)
         hits: list[tuple[int, int]] = []
         append = hits.append
 

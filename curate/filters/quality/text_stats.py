@@ -21,6 +21,8 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from curate.engine.literals import thread_scratch
+
 REPEATED_LINE_MIN_CHARS = 10
 """Lines shorter than this (after stripping) never count as repeated: ``}``, ``end``, ``else:``
 repeat in every healthy file."""
@@ -238,9 +240,7 @@ class _PatternPrefilter:
 
     def candidates(self, view: ByteView) -> list[np.ndarray]:
         """Per pattern id, the sorted indices of the documents with a match."""
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = self._local.scratch = hyperscan.Scratch(self.db)
+        scratch = thread_scratch(self._local, self.db)
         hits: list[list[int]] = [[] for _ in _PREFILTERS]
 
         def found(pid: int, _start: int, _end: int, _flags: int, doc: int) -> None:

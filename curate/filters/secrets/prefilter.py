@@ -33,6 +33,7 @@ import hyperscan
 import numpy as np
 
 from curate.engine.diskcache import cached_arrays, package_version
+from curate.engine.literals import thread_scratch
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,7 @@ class _Database:
         return db
 
     def _scratch(self) -> hyperscan.Scratch:
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = self._local.scratch = hyperscan.Scratch(self.db)
-        return scratch
+        return thread_scratch(self._local, self.db)
 
     def fired(self, data: bytes) -> set[int]:
         """The ids of the patterns that match somewhere in ``data``. (Single-match copies of
