@@ -174,6 +174,10 @@ class RunDir:
             )
         return sorted(p.stem for p in self.documents.glob("*.parquet") if _SHARD.match(p.stem))
 
+    def document_rows(self, shards: Sequence[str]) -> int:
+        """Documents in ``shards``, from their Parquet footers (no data read)."""
+        return sum(pq.read_metadata(self.shard_file(self.documents, s)).num_rows for s in shards)
+
     def attribute_folders(
         self, only: Sequence[str] | None = None, *, exclude: Sequence[str] = ()
     ) -> dict[str, Path]:

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from curate.dedup import keep
 from curate.dedup.components import combine_step, two_level
@@ -148,7 +147,7 @@ def exact_partitions(run: RunDir, shards: list[str], cfg: DedupConfig, workers: 
     runner's workers), and more when the corpus's rows would not fit one partition's share of
     ``near.memory_budget_mb`` (a 1-worker run over 100M documents is not one 25 GB task)."""
     minimum = minimum_partitions(cfg.exact_partitions, EXACT_PARTITIONS, workers)
-    total = sum(pq.read_metadata(RunDir.shard_file(run.documents, s)).num_rows for s in shards)
+    total = run.document_rows(shards)
     budget = cfg.near.memory_budget_mb * 1024 * 1024
     return max(minimum, -(-total * EXACT_ROW_BYTES // budget))
 

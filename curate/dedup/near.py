@@ -496,7 +496,7 @@ def plan_near(run: RunDir, cfg: DedupConfig, workers: int | None = None) -> tupl
     """The partitioning of the near-dedup shuffles; ``workers``: the runner's (caps the default
     minimum band partitions, ``config.minimum_partitions``)."""
     shards = run.shard_ids()
-    total = sum(pq.read_metadata(RunDir.shard_file(run.documents, s)).num_rows for s in shards)
+    total = run.document_rows(shards)
     bands, rows = lsh_params(cfg)
     budget = cfg.near.memory_budget_mb * 1024 * 1024
     n = cfg.near
