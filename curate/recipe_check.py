@@ -59,8 +59,10 @@ def read_columns(cfg: Any) -> set[str]:
     mixture = cfg.section("mixture")
     if mixture is not None:
         names |= set(mixture.columns)
+    from curate.dedup.keep import AUTO
+
     keep = getattr(cfg.section("dedup"), "keep", None)
-    if keep is not None and keep.quality_column:
+    if keep is not None and keep.quality_column and keep.quality_column != AUTO:
         names.add(keep.quality_column)
     return names
 
