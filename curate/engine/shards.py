@@ -30,6 +30,12 @@ class ShardSpec:
     def input_bytes(self) -> int:
         return sum(s.size_bytes for s in self.sources)
 
+    @property
+    def work_bytes(self) -> int:
+        """Expected uncompressed bytes of the sources (``SourceSpec.work_bytes``; a source
+        kind without that estimate counts its size): the shard unit's weight."""
+        return sum(getattr(s, "work_bytes", s.size_bytes) for s in self.sources)
+
 
 def _source_key(source: Any) -> str:
     """A source's location-independent name (its URI for specs without one) and part."""

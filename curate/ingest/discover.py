@@ -19,6 +19,7 @@ from typing import Any
 
 from curate.errors import UserError
 from curate.ingest.config import IngestConfig
+from curate.ingest.expected import expected_bytes
 from curate.ingest.fsio import basename, display_uri, is_local, url_to_fs
 from curate.ingest.identity import assign_identities
 from curate.ingest.readers.archive import ARCHIVE_SUFFIXES
@@ -77,7 +78,9 @@ def _discover_dir(
     except OSError as err:
         raise UserError(f"cannot list input directory {path}: {err}") from None
     if _is_bare_git(entries):
-        specs.append(SourceSpec(display_uri(fs, path), "git", _tree_size(fs, path)))
+        size = _tree_size(fs, path)
+        expected = expected_bytes(fs, path, "git", size)
+        specs.append(SourceSpec(display_uri(fs, path), "git", size, expected_bytes=expected))
         return
     layout = cfg.directory_layout
     if layout == "checkout" or (layout == "auto" and _is_checkout(entries, cfg)):
@@ -102,7 +105,9 @@ def _discover_dir(
                 continue
             kind = "git" if _is_bare_git(sub) else "directory"
             repo = name.removesuffix(".git") if kind == "git" else name
-            specs.append(SourceSpec(uri, kind, _tree_size(fs, entry["name"]), repo))
+            size = _tree_size(fs, entry["name"])
+            expected = expected_bytes(fs, entry["name"], kind, size)
+            specs.append(SourceSpec(uri, kind, size, repo, expected_bytes=expected))
         elif entry.get("type") == "file":
             _discover_file(fs, entry, cfg, specs, skips)
         else:
@@ -135,26 +140,36 @@ def _discover_file(
             for a in range(0, size, step)
         )
     else:
-        specs.append(SourceSpec(uri, kind, size))
+        specs.append(
+            SourceSpec(uri, kind, size, expected_bytes=expected_bytes(fs, path, kind, size))
+        )
 
 
 def _archive_parts(
     fs: Any, path: str, uri: str, size: int, kind: str, cfg: IngestConfig
 ) -> list[SourceSpec]:
     """A large archive as member ranges of about `export_part_bytes` (compressed) each, so one
-    big dump is several workers' job. Each part's size is its share of the archive's bytes."""
+    big dump is several workers' job. Each part's size is its share of the archive's bytes,
+    its expected bytes those of its members."""
     from curate.ingest.readers.archive import member_ranges, member_sizes
 
     try:
         sizes = member_sizes(fs, path, kind)
     except Exception:  # the reader records it as corrupt_archive / unreadable
-        return [SourceSpec(uri, kind, size)]
+        return [SourceSpec(uri, kind, size, expected_bytes=expected_bytes(fs, path, kind, size))]
     ranges = member_ranges(sizes, -(-size // cfg.export_part_bytes))
     if len(ranges) == 1:
-        return [SourceSpec(uri, kind, size)]
+        return [SourceSpec(uri, kind, size, expected_bytes=sum(sizes))]
     total = sum(sizes) or 1
     return [
-        SourceSpec(uri, kind, max(1, size * sum(sizes[a:b]) // total), None, (a, b))
+        SourceSpec(
+            uri,
+            kind,
+            max(1, size * sum(sizes[a:b]) // total),
+            None,
+            (a, b),
+            expected_bytes=sum(sizes[a:b]),
+        )
         for a, b in ranges
     ]
 
@@ -179,7 +194,8 @@ def _is_plain(fs: Any, path: str) -> bool:
 
 
 def _parquet_parts(fs: Any, path: str, uri: str, size: int, cfg: IngestConfig) -> list[SourceSpec]:
-    """Consecutive row groups packed up to `export_part_bytes` (compressed) per part."""
+    """Consecutive row groups packed up to `export_part_bytes` (compressed) per part; each
+    part's expected bytes are its row groups' uncompressed sizes."""
     import pyarrow.parquet as pq
 
     try:
@@ -191,16 +207,21 @@ def _parquet_parts(fs: Any, path: str, uri: str, size: int, cfg: IngestConfig) -
         sum(meta.row_group(g).column(c).total_compressed_size for c in range(meta.num_columns))
         for g in range(meta.num_row_groups)
     ]
+    raw = [meta.row_group(g).total_byte_size for g in range(meta.num_row_groups)]
     if sum(sizes) <= cfg.export_part_bytes:
-        return [SourceSpec(uri, "parquet", size)]
+        return [SourceSpec(uri, "parquet", size, expected_bytes=sum(raw))]
     parts: list[SourceSpec] = []
     start, acc = 0, 0
     for g, nbytes in enumerate(sizes):
         if acc and acc + nbytes > cfg.export_part_bytes:
-            parts.append(SourceSpec(uri, "parquet", acc, None, (start, g)))
+            expected = sum(raw[start:g])
+            parts.append(SourceSpec(uri, "parquet", acc, None, (start, g), expected_bytes=expected))
             start, acc = g, 0
         acc += nbytes
-    parts.append(SourceSpec(uri, "parquet", acc, None, (start, len(sizes))))
+    expected = sum(raw[start:])
+    parts.append(
+        SourceSpec(uri, "parquet", acc, None, (start, len(sizes)), expected_bytes=expected)
+    )
     return parts
 
 

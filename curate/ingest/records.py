@@ -50,6 +50,14 @@ class SourceSpec:
     name: str = ""
     """Location-independent name: the path below the common parent of the run's inputs
     (``curate.ingest.identity``); doc_uids and shard ids hash it, never ``uri``."""
+    expected_bytes: int = field(default=0, compare=False)
+    """Expected uncompressed bytes, the measure of its work that orders shard units
+    (``curate.ingest.expected``; 0: not estimated, ``size_bytes`` stands in). A scheduling
+    hint only: shard ids and the plan use ``size_bytes``."""
+
+    @property
+    def work_bytes(self) -> int:
+        return self.expected_bytes or self.size_bytes
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ class IngestStep(Step):
         return tuple(s.shard_id for s in self.shards)
 
     def unit_weight(self, unit: str) -> int:
-        return next((s.input_bytes for s in self.shards if s.shard_id == unit), 0)
+        """The shard's expected uncompressed bytes (compressed sizes differ 2-10x in ratio)."""
+        return next((s.work_bytes for s in self.shards if s.shard_id == unit), 0)
 
     def shard_fingerprint(self, shard_id: str) -> str:
         """What a shard's documents depend on: the ingest config and (through the content-
