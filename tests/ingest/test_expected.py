@@ -163,3 +163,20 @@ def test_unreadable_file_gets_the_fallback(tmp_path: Path) -> None:
 @pytest.mark.parametrize("kind", ["git", "git_bundle"])
 def test_git_objects_count_as_compressed(kind: str) -> None:
     assert expected_bytes(LOCAL, "/nowhere", kind, 4096) == 4096 * TYPICAL_RATIO
+
+
+def test_object_store_reads_trailers_of_large_sources_only() -> None:
+    """Off the local disk a trailer is a ranged request: sources under REMOTE_MIN_BYTES get
+    the fallback ratio, larger ones their recorded size."""
+    from curate.ingest.expected import REMOTE_MIN_BYTES
+
+    memory = fsspec.filesystem("memory")
+    small = gzip.compress(_text(40_000))
+    big = gzip.compress(os.urandom(REMOTE_MIN_BYTES))  # incompressible: stays >= 1 MiB
+    memory.pipe({"/s9/small.jsonl.gz": small, "/s9/big.jsonl.gz": big})
+    try:
+        size = len(small)
+        assert expected_bytes(memory, "/s9/small.jsonl.gz", "jsonl", size) == size * TYPICAL_RATIO
+        assert expected_bytes(memory, "/s9/big.jsonl.gz", "jsonl", len(big)) == REMOTE_MIN_BYTES
+    finally:
+        memory.rm("/s9", recursive=True)
