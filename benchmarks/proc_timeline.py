@@ -6,7 +6,9 @@ Every ``--every`` seconds one JSON line per live process of the tree: ``t`` (sec
 start), ``pid``, ``name`` (Ray's process title, e.g. ``ray::_execute``, or the executable),
 ``cpu`` (user + system seconds so far) and ``rss_mb``. ``summarize`` turns the lines into a
 per-interval table of busy cores and the processes that used them, which shows where cores sit
-idle (Ray start-up, driver-only steps, a straggling shard).
+idle (Ray start-up, driver-only steps, a straggling shard). ``--run RUN`` (the command's run
+directory) also prints when the first unit of work started, in seconds after the command was
+launched (the markers' ``time.start``): the fixed start-up latency of a run.
 """
 
 from __future__ import annotations
@@ -110,18 +112,33 @@ def summarize(path: Path, bin_s: float) -> str:
     return "\n".join(lines)
 
 
+def first_unit_s(run: Path, launched: float) -> float | None:
+    """Seconds from ``launched`` (epoch) to the earliest unit start in ``run``'s markers."""
+    starts = []
+    for path in run.glob("_markers/*/*.json"):
+        try:
+            starts.append(json.loads(path.read_text())["time"]["start"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return round(min(starts) - launched, 2) if starts else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--every", type=float, default=0.5)
     parser.add_argument("--bin", type=float, default=5.0)
     parser.add_argument("--summarize", action="store_true", help="only summarize --out")
+    parser.add_argument("--run", type=Path, help="the command's run directory (first unit)")
     parser.add_argument("cmd", nargs="*")
     args = parser.parse_args(argv)
     rc = 0
+    launched = time.time()
     if not args.summarize:
         rc = sample(args.cmd, args.out, args.every)
     print(summarize(args.out, args.bin))
+    if args.run is not None and not args.summarize:
+        print(f"first unit started {first_unit_s(args.run, launched)} s after launch")
     return rc
 
 

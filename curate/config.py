@@ -115,11 +115,9 @@ class PipelineConfig:
 
     def with_run(self, **changes: Any) -> PipelineConfig:
         """Apply command-line overrides (flags win over the TOML)."""
-        clean = {k: v for k, v in changes.items() if v is not None}
-        if not clean:
+        run = _with_changes(self.run, changes, self.source_path)
+        if run is self.run:
             return self
-        merged = {**self.run.model_dump(), **clean}
-        run = validate_section(RunConfig, merged, "run", self.source_path)
         return PipelineConfig(
             run, self.ingest, self.annotators, self.sections, self.source_text, self.source_path
         )
@@ -205,6 +203,27 @@ def load_pipeline(path: str | Path) -> PipelineConfig:
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: invalid TOML: {err}") from None
     return parse_pipeline(data, source=str(path), text=text)
+
+
+def _with_changes(run: RunConfig, changes: Mapping[str, Any], source: str) -> RunConfig:
+    """``run`` with the changes that are not None (command-line flags win over the TOML)."""
+    clean = {k: v for k, v in changes.items() if v is not None}
+    if not clean:
+        return run
+    return validate_section(RunConfig, {**run.model_dump(), **clean}, "run", source)
+
+
+def read_run_section(path: str | Path, **changes: Any) -> RunConfig | None:
+    """The recipe's ``[run]`` section with the command-line ``changes`` applied, read without
+    the rest of the recipe (no section's module is imported): what a command needs to know
+    early, e.g. to start Ray while the recipe loads. None when it does not read or validate
+    (``load_pipeline`` then reports why)."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        run = validate_section(RunConfig, data.get("run"), "run", str(path))
+        return _with_changes(run, changes, str(path))
+    except (OSError, ValueError, ConfigError):
+        return None
 
 
 def default_pipeline() -> PipelineConfig:

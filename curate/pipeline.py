@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -31,7 +30,7 @@ from curate import objstore
 from curate.config import PipelineConfig
 from curate.engine.annotate import STEP as ANNOTATE_STEP
 from curate.engine.annotate import AnnotateStep
-from curate.engine.runner import Runner, check_address, make_runner
+from curate.engine.runner import Runner, RunnerThread, check_address, make_runner
 from curate.engine.shards import ShardSpec, fan_out, plan_shards
 from curate.engine.step import DriverStep, Step, StepReport, UnitContext, run_steps
 from curate.errors import UserError
@@ -155,7 +154,13 @@ def _remove_orphans(run: RunDir, live: set[str]) -> None:
                 remove(path)
 
 
-def run_pipeline(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport:
+def run_pipeline(
+    cfg: PipelineConfig, runner: Runner | None = None, *, started: RunnerThread | None = None
+) -> RunReport:
+    """Run the recipe. ``runner``: one to use (the caller's to close); else ``started``, the
+    runner of ``cfg.run`` already starting in the background (``curate run`` starts Ray
+    before it loads the recipe), which is closed here; else the runner is started when a step
+    first needs it."""
     if not cfg.run.output:
         raise UserError("no output: pass --output RUN (or set run.output in the recipe)")
     run = RunDir.at(cfg.run.output)
@@ -166,7 +171,7 @@ def run_pipeline(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport
     with run_lock(run):
         if run.url is not None:  # the store is the truth: the mirror starts as its copy
             check_policy_columns(cfg, run)
-        return _run_locked(cfg, run, runner)
+        return _run_locked(cfg, run, runner, started)
 
 
 def _lock_file(run: RunDir) -> Path:
@@ -223,7 +228,9 @@ def _store_lock(run: RunDir, mirror: objstore.Mirror) -> str:
         raise UserError(f"{run.location}: cannot write the run directory ({err})") from None
 
 
-def _run_locked(cfg: PipelineConfig, run: RunDir, runner: Runner | None) -> RunReport:
+def _run_locked(
+    cfg: PipelineConfig, run: RunDir, runner: Runner | None, starting: RunnerThread | None
+) -> RunReport:
     if cfg.source_text and (
         not run.config_copy.is_file() or run.config_copy.read_text() != cfg.source_text
     ):
@@ -235,7 +242,7 @@ def _run_locked(cfg: PipelineConfig, run: RunDir, runner: Runner | None) -> RunR
     report.shards = len(shards)
     report.plan_seconds = time.perf_counter() - started
 
-    runners = _LazyRunner(cfg, run, runner)
+    runners = _LazyRunner(cfg, run, runner, starting)
     steps = pipeline_steps(cfg, shards)
     # the steps after the last one that needs the runner run while it shuts down
     cut = max((i + 1 for i, s in enumerate(steps) if s.needs_runner), default=0)
@@ -354,38 +361,45 @@ def _summary(ctx: UnitContext) -> dict[str, Any]:
 
 
 class _LazyRunner:
-    """Starts the configured runner only when there is work (Ray takes seconds to start), and
-    can end it in the background (Ray's shutdown waits ~1 s for its processes)."""
+    """Starts the configured runner only when there is work (Ray takes seconds to start), or
+    takes the one ``started`` in the background, and can end it in the background (Ray's
+    shutdown waits ~1 s for its processes)."""
 
-    def __init__(self, cfg: PipelineConfig, run: RunDir, given: Runner | None):
-        self._cfg, self._run, self._runner, self._owned = cfg, run, given, False
-        self._closing: threading.Thread | None = None
+    def __init__(
+        self,
+        cfg: PipelineConfig,
+        run: RunDir,
+        given: Runner | None,
+        started: RunnerThread | None = None,
+    ):
+        self._cfg, self._run, self._runner = cfg, run, given
+        self._started = None if given is not None else started
+        self._closed = False
 
     def get(self) -> Runner:
-        if self._closing is not None:
+        if self._closed:
             raise RuntimeError("the runner was closed: a step that uses it has needs_runner=False")
         if self._runner is None:
-            c = self._cfg.run
-            self._runner = make_runner(
-                c.runner,
-                address=c.address,
-                workers=c.workers,
-                temp_dir=self._run.tmp / "ray",
-                dashboard=c.dashboard,
-            )
-            self._owned = True
+            if self._started is None:
+                c = self._cfg.run
+                self._started = RunnerThread(
+                    lambda: make_runner(
+                        c.runner,
+                        address=c.address,
+                        workers=c.workers,
+                        temp_dir=self._run.tmp / "ray",
+                        dashboard=c.dashboard,
+                    )
+                )
+            self._runner = self._started.get()
         return self._runner
 
     def close(self, *, wait: bool = True) -> None:
-        """Close the runner this object started; ``wait=False`` closes it in a thread that a
-        later ``close()`` joins."""
-        if self._closing is None and self._owned and self._runner is not None:
-            self._closing = threading.Thread(
-                target=self._runner.close, name="curate-runner-close", daemon=True
-            )
-            self._closing.start()
-        if wait and self._closing is not None:
-            self._closing.join()
+        """Close the runner this object started or was handed started (in the thread that
+        built it); ``wait=False`` returns at once, and a later ``close()`` waits."""
+        self._closed = True
+        if self._started is not None:
+            self._started.close(wait=wait)
 
 
 def ingest_only(cfg: PipelineConfig, runner: Runner | None = None) -> RunReport:

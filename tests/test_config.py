@@ -66,3 +66,24 @@ def test_cli_config_error_is_one_line_exit_2(tmp_path: Path) -> None:
     assert len(lines) == 1, proc.stderr
     assert "run.workers" in lines[0]
     assert "Traceback" not in proc.stderr
+
+
+def test_run_section_reads_alone_with_the_flags_applied(tmp_path: Path) -> None:
+    """``read_run_section``: the ``[run]`` section and command-line overrides, as ``load_pipeline``
+    gives them, without the other sections; None when the recipe does not read (the full load
+    then reports why, with its usual message)."""
+    from curate.config import read_run_section
+
+    recipe = tmp_path / "r.toml"
+    recipe.write_text("[run]\nworkers = 2\noutput = 'a'\n[annotators.parse]\n")
+    run = read_run_section(recipe, output="b", workers=None, runner=None)
+    assert run == load_pipeline(recipe).with_run(output="b", workers=None, runner=None).run
+    assert (run.output, run.workers, run.runner) == ("b", 2, "ray")
+    for text in ("[run]\nworkers = 'two'\n", "[run\n", "run = 3\n"):
+        recipe.write_text(text)
+        assert read_run_section(recipe) is None
+        with pytest.raises(ConfigError):
+            load_pipeline(recipe)
+    assert read_run_section(tmp_path / "missing.toml") is None
+    recipe.write_text("[run]\nworkers = 1\n[annotators.nope]\n")  # [run] reads, the rest not
+    assert read_run_section(recipe) is not None

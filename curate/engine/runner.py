@@ -11,11 +11,13 @@ import contextlib
 import logging
 import os
 import shutil
+import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -206,9 +208,9 @@ class RayRunner:
                 kwargs["num_cpus"] = workers or os.cpu_count() or 1
                 kwargs["_temp_dir"] = self._own_temp_dir(temp_dir)
             log.info("starting Ray (%s)", address or "embedded local cluster")
+            _drop_banners()
             try:
-                with _without_banners():
-                    ray.init(**kwargs)
+                ray.init(**kwargs)
             except (ConnectionError, TimeoutError, RuntimeError, ValueError) as err:
                 if not address:
                     raise
@@ -320,29 +322,77 @@ def _warm_up(modules: tuple[str, ...], running: list[Any]) -> int:
     return os.getpid()
 
 
-_BANNERS = ("Token authentication is enabled for this Ray cluster",)
-"""Lines Ray's C++ core prints at start-up that tell a curate user nothing (quiet by default)."""
+_BANNERS = (
+    "Token authentication is enabled for this Ray cluster",
+    # ray.init from a RunnerThread: the thread that built it set the same handler
+    "SIGTERM handler is not set because current thread is not the main thread",
+)
+"""Lines Ray logs at start-up that tell a curate user nothing (quiet by default)."""
 
 
-@contextlib.contextmanager
-def _without_banners() -> Iterator[None]:
-    """Hold file descriptor 2 in a temporary file while Ray starts (its core prints with C
-    stdio, out of reach of ``logging``), then pass on every line but the known banners."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as held:
-        os.dup2(held.fileno(), 2)
+class _DropBanners(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(_BANNERS)
+
+
+def _drop_banners() -> None:
+    """Keep ``_BANNERS`` off stderr: a filter on every logger of Ray's (``ray``, ``ray.*``)
+    that exists once ``ray`` is imported (they do not propagate to curate's root logger, and
+    during ``ray.init`` they print through ``logging.lastResort``, out of reach of a handler)."""
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if name.partition(".")[0] != "ray" or not isinstance(logger, logging.Logger):
+            continue
+        if not any(isinstance(f, _DropBanners) for f in logger.filters):
+            logger.addFilter(_DropBanners())
+
+
+class RunnerThread:
+    """A runner built, and later closed, in a thread of its own, so that it starts while the
+    caller does other work (Ray's embedded cluster takes seconds: its processes, then the
+    prestarted workers). The thread lives until ``close``: Ray starts its processes with
+    ``PR_SET_PDEATHSIG``, which Linux delivers when the *thread* that started them ends
+    (measured: after ``ray.init`` in a thread that then returned, the GCS was killed at once
+    and the next task failed). It is not a daemon thread, so a process that ends early (an
+    error found meanwhile, reported at once) still shuts the cluster down before it exits."""
+
+    def __init__(self, build: Callable[[], Runner]):
+        self._built = threading.Event()
+        self._release = threading.Event()
+        self._runner: Runner | None = None
+        self._error: BaseException | None = None
+        if threading.current_thread() is threading.main_thread():
+            # what ray.init sets when it runs in the main thread: SIGTERM ends the process
+            # through SystemExit, so the cluster is shut down on the way out
+            signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(signum))
+        self._thread = threading.Thread(
+            target=self._own, args=(build,), name="curate-runner", daemon=False
+        )
+        self._thread.start()
+
+    def _own(self, build: Callable[[], Runner]) -> None:
         try:
-            yield
+            self._runner = build()
+        except BaseException as err:  # re-raised by get(), in the caller's thread
+            self._error = err
         finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            held.seek(0)
-            for line in held.read().decode("utf-8", "replace").splitlines(keepends=True):
-                if not line.startswith(_BANNERS):
-                    sys.stderr.write(line)
-            sys.stderr.flush()
+            self._built.set()
+        if self._runner is not None:
+            self._release.wait()
+            self._runner.close()
+
+    def get(self) -> Runner:
+        """The runner, once built (waits for it); what building it raised, if it failed."""
+        self._built.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._runner is not None
+        return self._runner
+
+    def close(self, *, wait: bool = True) -> None:
+        """Close the runner (in its thread, once built); ``wait``: until it is closed."""
+        self._release.set()
+        if wait:
+            self._thread.join()
 
 
 def _package_dir() -> str:
