@@ -28,7 +28,7 @@ def normalize_member(name: str | bytes) -> tuple[str, str | None]:
     The checks look at the name as given, before `clean_name` escapes undecodable bytes: the
     escape ``\\xff`` of a name starting with a non-UTF-8 byte is not an absolute path."""
     raw = name.decode("utf-8", "surrogateescape") if isinstance(name, bytes) else name
-    if _plain(raw):  # nearly every member name: already its own normal form
+    if is_plain(raw):  # nearly every member name: already its own normal form
         return raw, None
     name = clean_name(raw)
     if raw.startswith(("/", "\\")) or _DRIVE.match(raw):
@@ -38,7 +38,7 @@ def normalize_member(name: str | bytes) -> tuple[str, str | None]:
     return "/".join(p for p in name.split("/") if p not in ("", ".")), None
 
 
-def _plain(raw: str) -> bool:
+def is_plain(raw: str) -> bool:
     """Whether ``normalize_member`` would return ``raw`` itself without a problem: ASCII (so
     ``clean_name`` keeps it), no backslash, no ``..`` (even inside a part: the full check
     decides), not absolute, no drive letter, and no empty or ``.`` part to drop."""

@@ -20,11 +20,12 @@ import pyarrow as pa
 from curate.engine.shards import ShardSpec
 from curate.errors import UserError
 from curate.rundir import AtomicParquetWriter, RunDir
-from curate.schema import DOCUMENTS, SKIPPED
+from curate.schema import DOCUMENTS, DOCUMENTS_PLAIN, SKIPPED, dictionary_columns
 
 log = logging.getLogger(__name__)
 
 LANGUAGE_HEAD_CHARS = 4096
+DOCUMENTS_DICTIONARY = dictionary_columns(DOCUMENTS, DOCUMENTS_PLAIN)
 
 
 def make_doc_uid(source: str, repo: str, ref: str | None, path: str, content_sha: str) -> str:
@@ -125,7 +126,9 @@ def ingest_shard(
     seen: set[str] = set()
     sid = shard.shard_id
     with (
-        AtomicParquetWriter(RunDir.shard_file(run.documents, sid), DOCUMENTS) as doc_writer,
+        AtomicParquetWriter(
+            RunDir.shard_file(run.documents, sid), DOCUMENTS, use_dictionary=DOCUMENTS_DICTIONARY
+        ) as doc_writer,
         AtomicParquetWriter(RunDir.shard_file(run.skipped, sid), SKIPPED) as skip_writer,
     ):
         docs = _BatchBuffer(doc_writer, batch_rows, batch_bytes, utf8=("content",))

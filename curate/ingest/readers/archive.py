@@ -18,7 +18,7 @@ from curate.ingest.fsio import (
     open_decompressed,
     url_to_fs,
 )
-from curate.ingest.paths import clean_name, normalize_member
+from curate.ingest.paths import clean_name, is_plain, normalize_member
 from curate.ingest.readers import nonempty
 from curate.ingest.records import RawFile, SkipRecord
 from curate.ingest.streams import ForwardReader
@@ -103,6 +103,9 @@ def _identity(
 def _relative(name: str, top: str | None) -> str:
     """`name` without the stripped top folder, still as given: `Emitter.admit` checks and
     cleans it once (a cleaned name would turn a non-UTF-8 first byte into a ``\\`` escape)."""
+    if is_plain(name):  # nearly every member: its parts are its "/"-separated pieces
+        head, sep, rest = name.partition("/")
+        return rest if sep and head == top else name
     if normalize_member(name)[1] is not None:
         return name
     parts = [p for p in name.split("/") if p not in ("", ".")]
