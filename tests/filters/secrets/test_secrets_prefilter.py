@@ -301,5 +301,10 @@ def test_text_lines_read_lazily_equal_the_split() -> None:
     cands = scanner.prefilter.candidates(plain, None, starts)
     assert cands and set(starts) == set(cands)  # ASCII text: every candidate line's start
     assert all(plain.split("\n")[i] == plain[s:].split("\n")[0] for i, s in starts.items())
-    starts = {}
-    assert scanner.prefilter.candidates(plain + "\né", None, starts) and not starts
+    for other in ("é " + plain.replace("\n", "\nü", 7) + "\n😀", plain + "\né"):
+        starts = {}  # non-ASCII text: counted from the bytes, the same offsets
+        cands = scanner.prefilter.candidates(other, None, starts)
+        assert cands and set(starts) == set(cands)
+        assert all(other.split("\n")[i] == other[s:].split("\n")[0] for i, s in starts.items())
+    starts = {}  # a character that folds onto ASCII (the split scan): no starts
+    assert scanner.prefilter.candidates(plain + "\n\u0130", None, starts) and not starts
