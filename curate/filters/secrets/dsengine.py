@@ -263,7 +263,12 @@ class _Stages:
     """The ``context`` filters the line stage has not already run with the same arguments
     (``filename``, ``line``, ``context``), for secrets whose filename is the scanned file's."""
     context_all: tuple[_FilterCall, ...]
+    verifies: bool
+    """Whether plugins verify their secrets (the filter of verification policies is on): only
+    then does a plugin's ``analyze_line`` read its ``context`` (it hands it to ``verify``)."""
 
+
+_VERIFY_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_policies"
 
 _STAGES: _Stages | None = None
 
@@ -273,7 +278,7 @@ def _stages() -> _Stages:
     from detect_secrets.core.scan import get_filters_with_parameter
     from detect_secrets.filters.allowlist import is_line_allowlisted
     from detect_secrets.filters.heuristic import is_indirect_reference
-    from detect_secrets.settings import get_filters
+    from detect_secrets.settings import get_filters, get_settings
 
     filters = get_filters()
     if _STAGES is not None and _STAGES.filters is filters:
@@ -291,7 +296,8 @@ def _stages() -> _Stages:
     already = {f for f, names in line if names <= {"filename", "line", "context"}}
     context_all = stage("context")
     context = tuple((f, names) for f, names in context_all if f not in already)
-    _STAGES = _Stages(filters, line, stage("secret"), context, context_all)
+    verifies = _VERIFY_FILTER in get_settings().filters
+    _STAGES = _Stages(filters, line, stage("secret"), context, context_all, verifies)
     return _STAGES
 
 
@@ -334,6 +340,7 @@ def gated_scan(
 
     plugins = configure()
     stages = _stages()
+    verifies = stages.verifies
     out: set[DsHit] = set()
     for idx in sorted(candidates):
         names = [c[3:] for c in candidates[idx] if c.startswith("ds:")]
@@ -343,7 +350,9 @@ def gated_scan(
             raise GuardTimeout(out)
         line_number = idx + 1
         line = lines[idx].rstrip()
-        snippet = get_code_snippet(lines=lines, line_number=line_number)
+        # the lines around (11 of them cut out of the text) only where something reads them:
+        # a verifying plugin, else the filters of a line where a plugin found something
+        snippet = get_code_snippet(lines=lines, line_number=line_number) if verifies else None
         args = {"filename": filename, "line": line, "line_number": line_number, "context": snippet}
         # detect-secrets applies its line filters first; they are pure functions, so running
         # them only when a plugin found something gives the same result and skips the costly
@@ -360,7 +369,11 @@ def gated_scan(
                     line=line,
                 ):
                     found.append((plugin, secret))
-        if not found or _filtered(stages.line, filename=filename, line=line, context=snippet):
+        if not found:
+            continue
+        if snippet is None:
+            snippet = get_code_snippet(lines=lines, line_number=line_number)
+        if _filtered(stages.line, filename=filename, line=line, context=snippet):
             continue
         for plugin, secret in found:
             # the line stage passed this line with these arguments (a plugin's secrets carry
