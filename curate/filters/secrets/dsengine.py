@@ -157,13 +157,18 @@ def configure() -> dict[str, object]:
     return plugins
 
 
-def triggers() -> list[Trigger]:
+def triggers(max_line_chars: int | None = None) -> list[Trigger]:
+    """The plugins' triggers; ``max_line_chars``: the scanner runs no plugin on longer lines
+    (``SecretScanner.max_line_chars``), so there the needs (line tests) are false at once."""
     plugins = configure()
     out = []
     for name, spec in PLUGIN_TRIGGERS.items():
         plugin = plugins[name]
         if isinstance(plugin, HighEntropyStringsPlugin):
-            spec = {**spec, "need": _distinct_chars_need(plugin)}
+            spec = {
+                **spec,
+                "need": _EntropyNeed(plugin.regex, plugin.entropy_limit, max_line_chars),
+            }
         out.append(Trigger(f"ds:{name}", **spec))
     return out
 
@@ -178,8 +183,13 @@ class _EntropyNeed:
 
     regex: re.Pattern[str]
     limit: float
+    max_chars: int | None = None
+    """Longer lines are not scanned by the plugins at all: false without a look (the test is
+    a pass over the line, and minified lines are long)."""
 
     def __call__(self, line: str) -> bool:
+        if self.max_chars is not None and len(line) > self.max_chars:
+            return False
         minimum = math.ceil(2**self.limit)
         for _, value, _ in self.regex.findall(line):
             # length first: most quoted strings are short, and then no set is built
@@ -191,10 +201,6 @@ class _EntropyNeed:
 @functools.lru_cache(maxsize=1 << 14)  # keys and ids repeat across files (copies, translations)
 def _high_entropy(value: str, minimum: int, limit: float) -> bool:
     return len(set(value)) >= minimum and _entropy(value) > limit - 1e-6
-
-
-def _distinct_chars_need(plugin: HighEntropyStringsPlugin) -> Callable[[str], bool]:
-    return _EntropyNeed(plugin.regex, plugin.entropy_limit)
 
 
 _C_LOG2_C = tuple(c * math.log2(c) if c else 0.0 for c in range(4097))

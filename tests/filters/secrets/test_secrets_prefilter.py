@@ -249,6 +249,11 @@ def test_entropy_need_holds_wherever_the_entropy_plugins_report():
                 assert need(line), (name, line)
     assert min(reported.values()) > 100
     assert not needs["Base64HighEntropyString"]('path = "src/curate/filters/secrets_prefilter"')
+    # a line the scanner gives no plugin (over ``max_line_chars``) needs no test: false
+    capped = {t.consumer[3:]: t.need for t in dsengine.triggers(60) if callable(t.need)}
+    line = 'k = "aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5"'
+    assert capped["Base64HighEntropyString"](line) and needs["Base64HighEntropyString"](line)
+    assert not capped["Base64HighEntropyString"](line + " " * 30)
 
 
 def test_scanners_pickle_and_the_copy_finds_the_same(scanner, pii_scanner):
