@@ -157,13 +157,18 @@ def configure() -> dict[str, object]:
     return plugins
 
 
-def triggers() -> list[Trigger]:
+def triggers(max_line_chars: int | None = None) -> list[Trigger]:
+    """The plugins' triggers; ``max_line_chars``: the scanner runs no plugin on longer lines
+    (``SecretScanner.max_line_chars``), so there the needs (line tests) are false at once."""
     plugins = configure()
     out = []
     for name, spec in PLUGIN_TRIGGERS.items():
         plugin = plugins[name]
         if isinstance(plugin, HighEntropyStringsPlugin):
-            spec = {**spec, "need": _distinct_chars_need(plugin)}
+            spec = {
+                **spec,
+                "need": _EntropyNeed(plugin.regex, plugin.entropy_limit, max_line_chars),
+            }
         out.append(Trigger(f"ds:{name}", **spec))
     return out
 
@@ -178,8 +183,13 @@ class _EntropyNeed:
 
     regex: re.Pattern[str]
     limit: float
+    max_chars: int | None = None
+    """Longer lines are not scanned by the plugins at all: false without a look (the test is
+    a pass over the line, and minified lines are long)."""
 
     def __call__(self, line: str) -> bool:
+        if self.max_chars is not None and len(line) > self.max_chars:
+            return False
         minimum = math.ceil(2**self.limit)
         for _, value, _ in self.regex.findall(line):
             # length first: most quoted strings are short, and then no set is built
@@ -191,10 +201,6 @@ class _EntropyNeed:
 @functools.lru_cache(maxsize=1 << 14)  # keys and ids repeat across files (copies, translations)
 def _high_entropy(value: str, minimum: int, limit: float) -> bool:
     return len(set(value)) >= minimum and _entropy(value) > limit - 1e-6
-
-
-def _distinct_chars_need(plugin: HighEntropyStringsPlugin) -> Callable[[str], bool]:
-    return _EntropyNeed(plugin.regex, plugin.entropy_limit)
 
 
 _C_LOG2_C = tuple(c * math.log2(c) if c else 0.0 for c in range(4097))
@@ -263,7 +269,12 @@ class _Stages:
     """The ``context`` filters the line stage has not already run with the same arguments
     (``filename``, ``line``, ``context``), for secrets whose filename is the scanned file's."""
     context_all: tuple[_FilterCall, ...]
+    verifies: bool
+    """Whether plugins verify their secrets (the filter of verification policies is on): only
+    then does a plugin's ``analyze_line`` read its ``context`` (it hands it to ``verify``)."""
 
+
+_VERIFY_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_policies"
 
 _STAGES: _Stages | None = None
 
@@ -273,7 +284,7 @@ def _stages() -> _Stages:
     from detect_secrets.core.scan import get_filters_with_parameter
     from detect_secrets.filters.allowlist import is_line_allowlisted
     from detect_secrets.filters.heuristic import is_indirect_reference
-    from detect_secrets.settings import get_filters
+    from detect_secrets.settings import get_filters, get_settings
 
     filters = get_filters()
     if _STAGES is not None and _STAGES.filters is filters:
@@ -291,7 +302,8 @@ def _stages() -> _Stages:
     already = {f for f, names in line if names <= {"filename", "line", "context"}}
     context_all = stage("context")
     context = tuple((f, names) for f, names in context_all if f not in already)
-    _STAGES = _Stages(filters, line, stage("secret"), context, context_all)
+    verifies = _VERIFY_FILTER in get_settings().filters
+    _STAGES = _Stages(filters, line, stage("secret"), context, context_all, verifies)
     return _STAGES
 
 
@@ -334,6 +346,7 @@ def gated_scan(
 
     plugins = configure()
     stages = _stages()
+    verifies = stages.verifies
     out: set[DsHit] = set()
     for idx in sorted(candidates):
         names = [c[3:] for c in candidates[idx] if c.startswith("ds:")]
@@ -343,7 +356,9 @@ def gated_scan(
             raise GuardTimeout(out)
         line_number = idx + 1
         line = lines[idx].rstrip()
-        snippet = get_code_snippet(lines=lines, line_number=line_number)
+        # the lines around (11 of them cut out of the text) only where something reads them:
+        # a verifying plugin, else the filters of a line where a plugin found something
+        snippet = get_code_snippet(lines=lines, line_number=line_number) if verifies else None
         args = {"filename": filename, "line": line, "line_number": line_number, "context": snippet}
         # detect-secrets applies its line filters first; they are pure functions, so running
         # them only when a plugin found something gives the same result and skips the costly
@@ -360,7 +375,11 @@ def gated_scan(
                     line=line,
                 ):
                     found.append((plugin, secret))
-        if not found or _filtered(stages.line, filename=filename, line=line, context=snippet):
+        if not found:
+            continue
+        if snippet is None:
+            snippet = get_code_snippet(lines=lines, line_number=line_number)
+        if _filtered(stages.line, filename=filename, line=line, context=snippet):
             continue
         for plugin, secret in found:
             # the line stage passed this line with these arguments (a plugin's secrets carry

@@ -43,10 +43,13 @@ _LOCAL_RUN = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,64}")
 _DOMAIN = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
 )
-_EMAIL_GATE = r"@[A-Za-z0-9][A-Za-z0-9\-]{0,62}\.[A-Za-z0-9]"
+_EMAIL_GATE = r"@[A-Za-z0-9][A-Za-z0-9\-]*\.[A-Za-z0-9]"
 """In every address ``detect`` reports: ``_DOMAIN`` matches right after its ``@``, so a first
 label, a dot and the first character of the next label or the top-level domain follow it
-(decorators, ``@media``, ``@param`` and npm scopes mostly do not)."""
+(decorators, ``@media``, ``@param`` and npm scopes mostly do not). The label's length is not
+bounded here as in ``_DOMAIN`` (a wider, still necessary condition): Hyperscan scans an
+unbounded repeat faster (the three PII triggers 0.196 -> 0.144 CPU-s over the e2e corpus with
+the IP triggers' repeats unbounded too, the same documents firing but for 11 more IPv4 ones)."""
 _RESERVED_DOMAINS = re.compile(
     r"(?:^|\.)(?:example\.(?:com|org|net|edu)|example|invalid|test|localhost|local|"
     r"localdomain|users\.noreply\.github\.com|noreply\.github\.com)$",
@@ -168,11 +171,11 @@ _VERSION_OPS = re.compile(r"(?:\bv|==|>=|<=|~=|\^|~|@)\s*$", re.IGNORECASE)
 _TIMEZONE = re.compile(r"[+-]\d{4}\b")
 _DECIMAL = re.compile(r"\d\.\d")
 _IPV6_SEED = re.compile(r":[0-9A-Fa-f]{0,4}:")
-_IPV6_GATE = r"[0-9A-Fa-f]::?[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]"
+_IPV6_GATE = r"[0-9A-Fa-f]::?[0-9A-Fa-f]+::?[0-9A-Fa-f]"
 """In every address ``_v6`` reports: it has three non-empty groups, parts of an address that
 ``ipaddress`` accepts, so two consecutive ones are hex (the only other part, an IPv4 tail,
 is the last one and starts with a digit) and one or two colons separate them (a third colon
-would be a second ``::``)."""
+would be a second ``::``); the middle group's length unbounded, as in ``_EMAIL_GATE``."""
 _IPV6_RUN = re.compile(r"[0-9A-Fa-f:.]*")
 _PUBLIC_RESOLVERS = frozenset(
     ipaddress.ip_address(a)
@@ -222,8 +225,9 @@ def is_personal_ip(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 class IPDetector:
     name = "pii.ip"
     triggers = (
-        # the last digit of the first octet to the first digit of the last
-        Trigger("pii.ip.v4", shapes=(r"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",)),
+        # the last digit of the first octet to the first digit of the last (octet lengths
+        # unbounded, as in ``_EMAIL_GATE``)
+        Trigger("pii.ip.v4", shapes=(r"[0-9]\.[0-9]+\.[0-9]+\.[0-9]",)),
         Trigger("pii.ip.v6", shapes=(_IPV6_GATE,)),
     )
 

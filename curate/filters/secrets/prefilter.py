@@ -281,8 +281,9 @@ class Prefilter:
     ) -> dict[int, set[str]]:
         """``{line_index: consumers}`` for every line (0-based, split on ``\\n``) that may hold
         a finding of some consumer. ``data``: ``text`` as UTF-8, when the caller has it.
-        ``starts``: filled with the character offset of each such line where it comes free
-        (ASCII text: the matches' byte offsets are character offsets)."""
+        ``starts``: filled with the character offset of each such line (ASCII text: the
+        matches' byte offsets are character offsets; other text: counted from the bytes up to
+        each line, in order; none for the rare text with a character of ``_FOLDED``)."""
         if self._ascii is None:
             return {}
         if data is None:
@@ -304,6 +305,7 @@ class Prefilter:
         lines: list[str] = []
         seen: set[tuple[int, int]] = set()
         passed: dict[tuple[int, str], bool] = {}  # a consumer's need, once per line
+        chars = None if ascii_text or folded else _CharOffsets(data)
 
         def line_at(idx: int, end: int) -> str:
             if end < 0:
@@ -337,11 +339,31 @@ class Prefilter:
             got = out.get(idx)
             if got is None:
                 out[idx] = set(consumers)
-                if starts is not None and ascii_text:
-                    starts[idx] = text.rfind("\n", 0, end) + 1
+                if starts is not None:
+                    if ascii_text:
+                        starts[idx] = text.rfind("\n", 0, end) + 1
+                    elif chars is not None:
+                        starts[idx] = chars(data.rfind(b"\n", 0, end) + 1)
             else:
                 got |= consumers
         return out
+
+
+class _CharOffsets:
+    """Character offsets of non-decreasing byte offsets (at character starts) into UTF-8
+    ``data``: each call decodes only the bytes since the previous one, so a document's
+    candidate lines cost one decode of its bytes up to the last, not a split of the text."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.byte = self.char = 0
+
+    def __call__(self, byte: int) -> int:
+        if byte < self.byte:
+            self.byte = self.char = 0
+        self.char += len(self.data[self.byte : byte].decode("utf-8", "surrogatepass"))
+        self.byte = byte
+        return self.char
 
 
 def _folded(text: str, folded: str) -> bytes:

@@ -77,7 +77,7 @@ class SecretScanner:
         triggers = _rule_triggers()
         if use_detect_secrets:
             dsengine.configure()
-            triggers += dsengine.triggers()
+            triggers += dsengine.triggers(max_line_chars)
             from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
             self._plugin_by_type = {

@@ -112,3 +112,22 @@ def test_fast_allowlist_matches_detect_secrets():
             assert fast == is_line_allowlisted(filename, lines[1], snippet), lines
             allowed += fast
     assert allowed > 200
+
+
+def test_plugins_read_context_only_to_verify(scanner):
+    """``gated_scan`` builds a line's context (its code snippet) only where a plugin found
+    something, as plugins hand it only to ``verify``: with verification off (the default
+    settings) every plugin finds the same secrets without it."""
+    from detect_secrets.util.code_snippet import get_code_snippet
+
+    assert not dsengine._stages().verifies
+    plugins = dsengine.configure()
+    for path, text in _docs():
+        lines = text.split("\n")
+        for idx, consumers in scanner.prefilter.candidates(text).items():
+            snippet = get_code_snippet(lines=lines, line_number=idx + 1)
+            for name in (c[3:] for c in consumers if c.startswith("ds:")):
+                plugin = plugins[name]
+                args = {"filename": path, "line": lines[idx], "line_number": idx + 1}
+                with_context = plugin.analyze_line(**args, context=snippet)
+                assert plugin.analyze_line(**args, context=None) == with_context

@@ -249,6 +249,11 @@ def test_entropy_need_holds_wherever_the_entropy_plugins_report():
                 assert need(line), (name, line)
     assert min(reported.values()) > 100
     assert not needs["Base64HighEntropyString"]('path = "src/curate/filters/secrets_prefilter"')
+    # a line the scanner gives no plugin (over ``max_line_chars``) needs no test: false
+    capped = {t.consumer[3:]: t.need for t in dsengine.triggers(60) if callable(t.need)}
+    line = 'k = "aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5"'
+    assert capped["Base64HighEntropyString"](line) and needs["Base64HighEntropyString"](line)
+    assert not capped["Base64HighEntropyString"](line + " " * 30)
 
 
 def test_scanners_pickle_and_the_copy_finds_the_same(scanner, pii_scanner):
@@ -301,5 +306,10 @@ def test_text_lines_read_lazily_equal_the_split() -> None:
     cands = scanner.prefilter.candidates(plain, None, starts)
     assert cands and set(starts) == set(cands)  # ASCII text: every candidate line's start
     assert all(plain.split("\n")[i] == plain[s:].split("\n")[0] for i, s in starts.items())
-    starts = {}
-    assert scanner.prefilter.candidates(plain + "\né", None, starts) and not starts
+    for other in ("é " + plain.replace("\n", "\nü", 7) + "\n😀", plain + "\né"):
+        starts = {}  # non-ASCII text: counted from the bytes, the same offsets
+        cands = scanner.prefilter.candidates(other, None, starts)
+        assert cands and set(starts) == set(cands)
+        assert all(other.split("\n")[i] == other[s:].split("\n")[0] for i, s in starts.items())
+    starts = {}  # a character that folds onto ASCII (the split scan): no starts
+    assert scanner.prefilter.candidates(plain + "\n\u0130", None, starts) and not starts
