@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -264,7 +265,11 @@ def annotate_shard(
     annotators = [instance(s) for s in specs]  # built once per worker process
     stats.add("setup_cpu_s", time.process_time() - started)
     loop = AnnotateLoop(annotators, stats)
-    loop.begin_shard(pl.scan_parquet(doc_path))
+    parquet = pq.ParquetFile(doc_path)
+    cpu = time.process_time()
+    first = parquet.read_row_group(0) if parquet.num_row_groups else None
+    stats.add("read_cpu_s", time.process_time() - cpu)
+    loop.begin_shard(shard_frame(doc_path, first))
     writers: list[AtomicParquetWriter] = []
     for annotator in loop.annotators:
         schema = pa.schema(
@@ -276,13 +281,15 @@ def annotate_shard(
             )
         )
     try:
-        parquet = pq.ParquetFile(doc_path)
         for index in range(parquet.num_row_groups):
             # One attribute row group per documents row group: the annotation batches are
             # small (a few hundred rows), and a row group each cost 3x the CPU of writing.
             pending: list[list[pa.RecordBatch]] = [[] for _ in writers]
             cpu = time.process_time()
-            batches = parquet.read_row_group(index).to_batches()
+            table = first if index == 0 and first is not None else parquet.read_row_group(index)
+            first = None  # not held past its batches
+            batches = table.to_batches()
+            del table
             stats.add("read_cpu_s", time.process_time() - cpu)
             for batch in byte_capped(iter(batches), batch_bytes):
                 stats.add("files", batch.num_rows)
@@ -303,6 +310,18 @@ def annotate_shard(
     for writer in writers:
         writer.close()
     stats.add("write_cpu_s", time.process_time() - cpu)
+
+
+def shard_frame(path: str | os.PathLike[str], first: pa.Table | None) -> pl.LazyFrame:
+    """``begin_shard``'s view of a shard: its first row group from ``first`` (already read for
+    the first batches, so not decompressed twice: ``license@1`` reads whole columns there), the
+    other row groups from the file (a slice of the scan, which skips the first row group)."""
+    if first is None:
+        return pl.scan_parquet(path)
+    head = pl.from_arrow(first)
+    assert isinstance(head, pl.DataFrame)
+    rest = pl.scan_parquet(path).slice(first.num_rows)
+    return pl.concat([head.lazy(), rest], how="vertical")
 
 
 def row_group_batches(parquet: pq.ParquetFile) -> Iterator[pa.RecordBatch]:

@@ -45,3 +45,27 @@ def test_attribute_row_groups_follow_the_documents_row_groups(tmp_path: Path) ->
     assert table.num_columns > 1
     counters = stats.to_dict()["optout@1"]
     assert counters["documents"] == 90 and counters["begin_shard_cpu_s"] >= 0.0
+
+
+def test_shard_frame_is_the_file_with_its_first_row_group_from_memory(tmp_path: Path) -> None:
+    """begin_shard's frame: the first row group already read, the rest scanned; same rows and
+    dtypes as a scan of the file, for one and for several row groups."""
+    import polars as pl
+
+    from curate.engine.annotate import shard_frame
+
+    rows = [
+        {"doc_uid": f"d{i}", "repo": f"r{i % 2}", "path": f"p{i}", "content": f"c{i}" * i,
+         "source_licenses": [f"MIT{i}"] if i % 3 else None}
+        for i in range(25)
+    ]  # fmt: skip
+    table = pa.Table.from_pylist(rows)
+    for group_rows in (100, 10):
+        path = tmp_path / f"docs{group_rows}.parquet"
+        pq.write_table(table, path, row_group_size=group_rows)
+        parquet = pq.ParquetFile(path)
+        frame = shard_frame(path, parquet.read_row_group(0))
+        assert frame.collect().equals(pl.scan_parquet(path).collect())
+        picked = frame.with_row_index("_row").filter(pl.col("_row").is_in([3, 14, 24]))
+        assert picked.select("path").collect()["path"].to_list() == ["p3", "p14", "p24"]
+    assert shard_frame(path, None).collect().equals(pl.scan_parquet(path).collect())

@@ -12,6 +12,8 @@ export's ``source_licenses`` (``license_method = "export_metadata"``).
 
 from __future__ import annotations
 
+from posixpath import dirname
+
 import polars as pl
 import pyarrow as pa
 
@@ -23,11 +25,13 @@ from curate.engine.annotator import (
 )
 from curate.filters.license.detect import (
     RepoLicenses,
+    Verdict,
     detect_file,
     detect_repo,
     file_head_state,
     is_license_relevant,
     metadata_verdict,
+    relevant_names,
 )
 from curate.filters.license.headers import HeadState, head_gate, may_mention_license
 from curate.filters.license.similarity import references
@@ -72,17 +76,14 @@ class LicenseAnnotator(Annotator):
         references()  # the similarity index (disk-cached): built here, not on a first file
 
     def begin_shard(self, documents: pl.LazyFrame) -> None:
-        # Only license files, manifests and READMEs are read in full; the path column decides.
-        paths = documents.select("path").collect()["path"].to_list()
-        wanted = [i for i, path in enumerate(paths) if is_license_relevant(path)]
-        relevant = (
-            documents.with_row_index("_row")
-            .filter(pl.col("_row").is_in(wanted))
-            .select("repo", "path", "content")
-            .collect()
-        )
+        # Only license files, manifests and READMEs are read in full; the path column decides
+        # (a vectorised superset of the names first, ``is_license_relevant`` on those).
+        rows = documents.with_row_index("_row")
+        named = rows.filter(pl.col("path").str.contains(relevant_names())).select("_row", "path")
+        wanted = [row for row, path in named.collect().iter_rows() if is_license_relevant(path)]
+        relevant = rows.filter(pl.col("_row").is_in(wanted)).select("repo", "path", "content")
         by_repo: dict[str, dict[str, str]] = {}
-        for repo, path, content in relevant.iter_rows():
+        for repo, path, content in relevant.collect().iter_rows():
             by_repo.setdefault(repo, {})[path] = content or ""
         self._repos = {repo: detect_repo(files) for repo, files in by_repo.items()}
 
@@ -113,36 +114,66 @@ class LicenseAnnotator(Annotator):
     def _verdicts(
         self, ctx: BatchContext, *, scan_headers: bool, heads: list[HeadState] | None = None
     ) -> pa.RecordBatch:
-        repos, paths, contents = ctx.column("repo"), ctx.column("path"), ctx.contents
-        has_metadata = "source_licenses" in ctx.batch.schema.names
-        metadata = ctx.column("source_licenses") if has_metadata else None
-        out: dict[str, list] = {f.name: [] for f in LICENSE_SCHEMA}
+        repos, paths = ctx.column("repo"), ctx.column("path")
+        contents = ctx.contents if scan_headers else None
+        metadata = (
+            ctx.column("source_licenses") if "source_licenses" in ctx.batch.schema.names else None
+        )
         empty = RepoLicenses()
-        headline: dict[str, tuple[str | None, list[dict[str, str]]]] = {}
+        inherited: dict[tuple[str, str], Verdict] = {}  # (repo, folder): what its files inherit
+        from_metadata: dict[tuple[str, ...], Verdict | None] = {}
+        verdicts: list[Verdict] = []
         for i in range(len(ctx)):
-            repo = self._repos.get(repos[i], empty)
-            if repos[i] not in headline:  # per repository, not per row
-                subtrees = [{"path": s.path, "spdx": s.spdx} for s in repo.subtrees]
-                headline[repos[i]] = (repo.repo.spdx, subtrees)
-            if scan_headers:
-                content = contents[i] or ""
+            repo_name, path = repos[i], paths[i]
+            repo = self._repos.get(repo_name, empty)
+            if contents is not None and (heads is None or heads[i] is not False):
                 verdict = detect_file(
-                    paths[i],
-                    content,
+                    path,
+                    contents[i] or "",
                     repo,
                     tree=lambda i=i: ctx.tree(i, need_source=False),
                     head=None if heads is None else heads[i],
                 )
-            else:
-                verdict = repo.for_path(paths[i])
+            else:  # no header evidence: the folder's inherited verdict (detect_file's fallback)
+                key = (repo_name, dirname(path))
+                verdict = inherited.get(key)  # type: ignore[assignment]
+                if verdict is None:
+                    verdict = inherited[key] = repo.for_path(path)
             if verdict.spdx is None and metadata is not None and metadata[i]:
                 # precedence: file header > repository license > export metadata
-                verdict = metadata_verdict(metadata[i]) or verdict
-            out["license_spdx"].append(verdict.spdx)
-            out["license_category"].append(verdict.category)
-            out["license_confidence"].append(verdict.confidence)
-            out["license_evidence"].append(verdict.evidence)
-            out["license_method"].append(verdict.method)
-            out["license_repo_spdx"].append(headline[repos[i]][0])
-            out["license_subtrees"].append(headline[repos[i]][1])
-        return pa.RecordBatch.from_pydict(out, schema=LICENSE_SCHEMA)
+                listed = tuple(metadata[i])
+                if listed not in from_metadata:
+                    from_metadata[listed] = metadata_verdict(listed)
+                verdict = from_metadata[listed] or verdict
+            verdicts.append(verdict)
+        return self._columns(verdicts, repos, empty)
+
+    def _columns(
+        self, verdicts: list[Verdict], repos: list[str], empty: RepoLicenses
+    ) -> pa.RecordBatch:
+        """The output batch: each distinct verdict and repository headline built once, the
+        rows taken from them (rows repeat a handful of verdicts)."""
+        distinct: dict[int, int] = {}
+        rows = pa.array([distinct.setdefault(id(v), len(distinct)) for v in verdicts], pa.int64())
+        unique = list({id(v): v for v in verdicts}.values())
+        names: dict[str, int] = {}
+        repo_rows = pa.array([names.setdefault(r, len(names)) for r in repos], pa.int64())
+        heads = [self._repos.get(name, empty) for name in names]
+        subtrees = [[{"path": s.path, "spdx": s.spdx} for s in r.subtrees] for r in heads]
+        fields = {f.name: f.type for f in LICENSE_SCHEMA}
+        columns = [
+            pa.array([getattr(v, attr) for v in unique], fields[name]).take(rows)
+            for name, attr in _VERDICT_COLUMNS
+        ]
+        columns.append(pa.array([r.repo.spdx for r in heads], pa.string()).take(repo_rows))
+        columns.append(pa.array(subtrees, SUBTREES).take(repo_rows))
+        return pa.RecordBatch.from_arrays(columns, schema=LICENSE_SCHEMA)
+
+
+_VERDICT_COLUMNS = (
+    ("license_spdx", "spdx"),
+    ("license_category", "category"),
+    ("license_confidence", "confidence"),
+    ("license_evidence", "evidence"),
+    ("license_method", "method"),
+)

@@ -25,7 +25,13 @@ from curate.filters.license.categories import category_of
 from curate.filters.license.expression import equivalent, license_ids, simplify, to_spdx
 from curate.filters.license.families import reconcile
 from curate.filters.license.headers import HeadState, file_license, head_state
-from curate.filters.license.manifests import Declaration, declaration, reader_for
+from curate.filters.license.manifests import (
+    READERS,
+    SUFFIX_READERS,
+    Declaration,
+    declaration,
+    reader_for,
+)
 from curate.filters.license.similarity import closest_license
 from curate.filters.license.textmatch import drop_implied, match_text_cached
 
@@ -56,6 +62,15 @@ def is_readme(path: str) -> bool:
 def is_license_relevant(path: str) -> bool:
     """Files the repository-level detection reads (everything else is only header-scanned)."""
     return is_license_file(path) or is_readme(path) or reader_for(path) is not None
+
+
+def relevant_names() -> str:
+    """A case-insensitive regular expression (Rust ``regex`` syntax, for a polars filter) found
+    in every path ``is_license_relevant`` picks: the words the license-file and README names
+    start with, the manifest names and suffixes. Paths without it are never read."""
+    words = ["licen", "copying", "notice", "copyright", "legal", "readme"]
+    names = [re.escape(name) for name in (*READERS, *SUFFIX_READERS)]
+    return "(?i)" + "|".join([*words, *names])
 
 
 @dataclass(frozen=True)

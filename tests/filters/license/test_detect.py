@@ -177,3 +177,22 @@ def test_license_named_file_with_terms_stays_unknown() -> None:
     for text in terms:
         repo = detect_repo({"LICENSE.txt": text}).repo
         assert (repo.spdx, repo.category) == ("LicenseRef-unknown", "unknown"), text
+
+
+def test_relevant_names_find_every_relevant_path() -> None:
+    """begin_shard reads only paths the polars filter ``relevant_names`` keeps: every path
+    ``is_license_relevant`` picks must be among them."""
+    import polars as pl
+
+    from curate.filters.license.detect import is_license_relevant, relevant_names
+    from curate.filters.license.manifests import READERS, SUFFIX_READERS
+
+    names = ["LICENSE", "licence.txt", "COPYING.LESSER", "NOTICE", "Copyright", "LEGAL",
+             "README.md", "readme.rst", "UNLICENSE", "Licenses.md", "foo.py", "LICENSE.py",
+             *READERS, *(f"x{s}" for s in SUFFIX_READERS), "MIT.txt", "Apache-2.0"]  # fmt: skip
+    paths = [f"{d}{n}" for d in ("", "a/", "LICENSES/", "x/LICENSES/", "src/y/") for n in names]
+    kept = set(
+        pl.DataFrame({"path": paths}).filter(pl.col("path").str.contains(relevant_names()))["path"]
+    )
+    relevant = {p for p in paths if is_license_relevant(p)}
+    assert relevant <= kept and len(relevant) > 60

@@ -25,12 +25,15 @@ def _original(text: str) -> list[tuple[int, int, int]]:
 def test_same_split_on_generated_fragments() -> None:
     words_dict = builtin_scanner().dict
     rng = random.Random(7)
-    fast_paths = 0
-    for _ in range(4000):
+    stretch_paths = token_paths = 0
+    for _ in range(8000):
         text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 12)))
-        fast_paths += text.replace("©", "").isascii()
+        if text.replace("©", "").isascii():
+            token_paths += "(s)" in text
+            stretch_paths += "(s)" not in text
         assert fast_split(words_dict, text) == _original(text), repr(text)
-    assert fast_paths > 1000  # the regular-expression path is what is being checked
+    # both regular-expression paths are what is being checked
+    assert stretch_paths > 1000 and token_paths > 300
 
 
 def test_same_split_and_matches_on_license_texts() -> None:
