@@ -130,9 +130,11 @@ class QualityAnnotator(Annotator):
     output_schema: ClassVar[pa.Schema] = SCHEMA
 
     def setup(self) -> None:
-        from curate.filters.quality import kernels  # numba: only where quality@1 runs
+        # numba: only where quality@1 runs
+        from curate.filters.quality import html_kernel, kernels
 
         kernels.warm_up()  # the JIT (or numba's cache load) is setup cost, not a batch's
+        html_kernel.warm_up()
         text_stats.pattern_prefilter()  # and so is compiling the Hyperscan database
 
     def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
@@ -169,10 +171,16 @@ class QualityAnnotator(Annotator):
         ]
         if not rows:
             return
-        # Only the HTML documents become Python strings.
-        for i, text in zip(rows, content.take(pa.array(rows)).to_pylist(), strict=True):
-            chars, frac = markers.html_visible_text(text)
-            columns["html_visible_text_chars"][i] = chars
+        from curate.filters.quality import html_kernel  # numba: only where quality@1 runs
+
+        view = text_stats.ByteView.of(content)
+        visible, chars = html_kernel.html_visible(view.data, view.offsets, np.array(rows))
+        for i, seen, total in zip(rows, visible.tolist(), chars.tolist(), strict=True):
+            if seen < 0:  # a page the kernel leaves to the Python definition
+                seen, frac = markers.html_visible_text(content[i].as_py())
+            else:
+                frac = seen / total if total else None
+            columns["html_visible_text_chars"][i] = seen
             columns["html_visible_text_fraction"][i] = frac
 
     def tree_rows(self, ctx: BatchContext) -> list[int]:
