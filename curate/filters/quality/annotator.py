@@ -65,6 +65,13 @@ SCHEMA = pa.schema(
 )
 
 _TREE_COLUMNS = ("import_only", "pass_only_function_fraction", "main_function_count")
+_ROW_COLUMNS = (
+    "html_visible_text_chars",
+    "html_visible_text_fraction",
+    *_TREE_COLUMNS,
+    "tree_signals_status",
+)
+"""The columns ``_html`` and ``_tree_signals`` fill row by row (null elsewhere)."""
 TREE_OK, TREE_NONE, TREE_TIMEOUT = "ok", "no_tree", "timeout"
 """``tree_signals_status`` (null where no tree signal applies): computed; no tree (no grammar,
 over the parse size guard); over the document's tree time budget (parse, or the signals'
@@ -142,16 +149,18 @@ class QualityAnnotator(Annotator):
         content = text_stats.as_large_string(batch.column("content"))
         paths = batch.column("path")
         frame = text_signals(content, paths, long_line_chars=cfg.long_line_chars, ngram=cfg.ngram)
-        columns = {
-            name: frame[name].to_list() if name in frame.columns else [None] * len(frame)
-            for name in SCHEMA.names
-        }
+        # The columns filled row by row below are Python lists; the rest stay Arrow arrays.
+        columns: dict[str, list] = {name: [None] * len(frame) for name in _ROW_COLUMNS}
         self._html(batch, ctx, content, columns)
         if cfg.language_signals and "language" in batch.schema.names:
             self._tree_signals(ctx, columns)
-        return pa.RecordBatch.from_arrays(
-            [pa.array(columns[f.name], f.type) for f in SCHEMA], schema=SCHEMA
-        )
+        arrays = [
+            pa.array(columns[f.name], f.type)
+            if f.name in columns
+            else frame[f.name].to_arrow().cast(f.type)
+            for f in SCHEMA
+        ]
+        return pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
 
     @staticmethod
     def _html(
