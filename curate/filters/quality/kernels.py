@@ -6,7 +6,8 @@ classes, line lengths, repeated lines), ``unicode_letters`` (letters and digits 
 non-ASCII characters, by a code-point table of Python's own ``str.isalpha``/``isalnum``) and
 ``repeated_ngrams`` (word hashes and n-gram repeats, the same hashes as the earlier numpy code,
 so the same values); ``head_ends`` and ``fenced_lines`` read only a document's head or a test
-file's line shapes for the markers (``markers``). The tests compare them
+file's line shapes for the markers (``markers``); ``encoded_bytes`` scans the pre-filtered
+documents for ``text_stats._ENCODED_RE``'s matches (``html_kernel`` holds the HTML pass). The tests compare them
 with plain-Python (or the regex) definitions on Unicode, CRLF, empty, very long and mixed batches. Compiled
 once per process: ``warm_up`` (called by the annotator's ``setup``) pays the JIT, about 7 CPU-s,
 or loads numba's on-disk cache (``cache=True``: next to this file, or numba's user cache
