@@ -65,6 +65,13 @@ SCHEMA = pa.schema(
 )
 
 _TREE_COLUMNS = ("import_only", "pass_only_function_fraction", "main_function_count")
+_ROW_COLUMNS = (
+    "html_visible_text_chars",
+    "html_visible_text_fraction",
+    *_TREE_COLUMNS,
+    "tree_signals_status",
+)
+"""The columns ``_html`` and ``_tree_signals`` fill row by row (null elsewhere)."""
 TREE_OK, TREE_NONE, TREE_TIMEOUT = "ok", "no_tree", "timeout"
 """``tree_signals_status`` (null where no tree signal applies): computed; no tree (no grammar,
 over the parse size guard); over the document's tree time budget (parse, or the signals'
@@ -130,9 +137,11 @@ class QualityAnnotator(Annotator):
     output_schema: ClassVar[pa.Schema] = SCHEMA
 
     def setup(self) -> None:
-        from curate.filters.quality import kernels  # numba: only where quality@1 runs
+        # numba: only where quality@1 runs
+        from curate.filters.quality import html_kernel, kernels
 
         kernels.warm_up()  # the JIT (or numba's cache load) is setup cost, not a batch's
+        html_kernel.warm_up()
         text_stats.pattern_prefilter()  # and so is compiling the Hyperscan database
 
     def annotate(self, batch: pa.RecordBatch, ctx: BatchContext) -> pa.RecordBatch:
@@ -140,16 +149,18 @@ class QualityAnnotator(Annotator):
         content = text_stats.as_large_string(batch.column("content"))
         paths = batch.column("path")
         frame = text_signals(content, paths, long_line_chars=cfg.long_line_chars, ngram=cfg.ngram)
-        columns = {
-            name: frame[name].to_list() if name in frame.columns else [None] * len(frame)
-            for name in SCHEMA.names
-        }
+        # The columns filled row by row below are Python lists; the rest stay Arrow arrays.
+        columns: dict[str, list] = {name: [None] * len(frame) for name in _ROW_COLUMNS}
         self._html(batch, ctx, content, columns)
         if cfg.language_signals and "language" in batch.schema.names:
             self._tree_signals(ctx, columns)
-        return pa.RecordBatch.from_arrays(
-            [pa.array(columns[f.name], f.type) for f in SCHEMA], schema=SCHEMA
-        )
+        arrays = [
+            pa.array(columns[f.name], f.type)
+            if f.name in columns
+            else frame[f.name].to_arrow().cast(f.type)
+            for f in SCHEMA
+        ]
+        return pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
 
     @staticmethod
     def _html(
@@ -169,10 +180,16 @@ class QualityAnnotator(Annotator):
         ]
         if not rows:
             return
-        # Only the HTML documents become Python strings.
-        for i, text in zip(rows, content.take(pa.array(rows)).to_pylist(), strict=True):
-            chars, frac = markers.html_visible_text(text)
-            columns["html_visible_text_chars"][i] = chars
+        from curate.filters.quality import html_kernel  # numba: only where quality@1 runs
+
+        view = text_stats.ByteView.of(content)
+        visible, chars = html_kernel.html_visible(view.data, view.offsets, np.array(rows))
+        for i, seen, total in zip(rows, visible.tolist(), chars.tolist(), strict=True):
+            if seen < 0:  # a page the kernel leaves to the Python definition
+                seen, frac = markers.html_visible_text(content[i].as_py())
+            else:
+                frac = seen / total if total else None
+            columns["html_visible_text_chars"][i] = seen
             columns["html_visible_text_fraction"][i] = frac
 
     def tree_rows(self, ctx: BatchContext) -> list[int]:

@@ -6,7 +6,8 @@ classes, line lengths, repeated lines), ``unicode_letters`` (letters and digits 
 non-ASCII characters, by a code-point table of Python's own ``str.isalpha``/``isalnum``) and
 ``repeated_ngrams`` (word hashes and n-gram repeats, the same hashes as the earlier numpy code,
 so the same values); ``head_ends`` and ``fenced_lines`` read only a document's head or a test
-file's line shapes for the markers (``markers``). The tests compare them
+file's line shapes for the markers (``markers``); ``encoded_bytes`` scans the pre-filtered
+documents for ``text_stats._ENCODED_RE``'s matches (``html_kernel`` holds the HTML pass). The tests compare them
 with plain-Python (or the regex) definitions on Unicode, CRLF, empty, very long and mixed batches. Compiled
 once per process: ``warm_up`` (called by the annotator's ``setup``) pays the JIT, about 7 CPU-s,
 or loads numba's on-disk cache (``cache=True``: next to this file, or numba's user cache
@@ -527,6 +528,82 @@ def fenced_lines(data: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> np.
     return _fenced_lines(readonly(data), offsets, docs.astype(np.int64))
 
 
+_BASE64 = byte_table(ASCII_WORD_CHARS.replace(b"_", b"") + b"+/")
+"""``[A-Za-z0-9+/]``."""
+_HEX = byte_table(b"0123456789abcdefABCDEF")
+
+
+@_compiled()
+def _encoded_bytes(
+    data: np.ndarray,
+    offsets: np.ndarray,
+    docs: np.ndarray,
+    min_run: int,
+    min_escapes: int,
+    base64: np.ndarray,
+    hexdigit: np.ndarray,
+) -> np.ndarray:
+    """Per document of ``docs``: the bytes of the leftmost-first, non-overlapping matches of
+    ``[A-Za-z0-9+/]{min_run,}={0,2}|(?:\\x[0-9a-fA-F]{2}){min_escapes,}`` that hold an ASCII
+    digit and an ASCII letter (``text_stats._ENCODED_RE`` and its ``mixed`` filter). At a
+    base64 byte only the first branch can match, and it fails at every byte of a shorter run;
+    at a backslash only the second."""
+    out = np.zeros(docs.size, np.int64)
+    for k in range(docs.size):
+        a, b = offsets[docs[k]], offsets[docs[k] + 1]
+        total = 0
+        p = a
+        while p < b:
+            c = data[p]
+            if base64[c]:
+                e = p
+                digits = letters = 0
+                while e < b and base64[data[e]]:
+                    x = data[e]
+                    digits |= 48 <= x <= 57
+                    letters |= (65 <= x <= 90) or (97 <= x <= 122)
+                    e += 1
+                if e - p >= min_run:
+                    pad = 0
+                    while pad < 2 and e < b and data[e] == 61:  # =
+                        e += 1
+                        pad += 1
+                    if digits and letters:
+                        total += e - p
+                p = e
+            elif c == 92:  # \
+                q = p
+                digits = letters = 0  # the x of every escape is a letter
+                while (
+                    q + 3 < b
+                    and data[q] == 92
+                    and data[q + 1] == 120
+                    and hexdigit[data[q + 2]]
+                    and hexdigit[data[q + 3]]
+                ):
+                    digits |= (48 <= data[q + 2] <= 57) or (48 <= data[q + 3] <= 57)
+                    q += 4
+                if (q - p) // 4 >= min_escapes:
+                    if digits:
+                        total += q - p
+                    p = q
+                else:
+                    p += 1
+            else:
+                p += 1
+        out[k] = total
+    return out
+
+
+def encoded_bytes(
+    data: np.ndarray, offsets: np.ndarray, docs: np.ndarray, min_run: int, min_escapes: int
+) -> np.ndarray:
+    """``_encoded_bytes`` of the documents ``docs`` (indices) of the batch bytes ``data``."""
+    return _encoded_bytes(
+        readonly(data), offsets, docs.astype(np.int64), min_run, min_escapes, _BASE64, _HEX
+    )
+
+
 def warm_up() -> None:
     """Compile (or load from numba's cache) every kernel, so a batch never pays the JIT."""
     data = np.frombuffer(b"a b c d e f a b c d e f \xc3\xa9", np.uint8)
@@ -536,3 +613,4 @@ def warm_up() -> None:
     unicode_letters(data, offsets, np.array([0], np.int64))
     gather_ranges(data, offsets[:-1], head_ends(data, offsets, 2048, 15))
     fenced_lines(data, offsets, np.array([0], np.int64))
+    encoded_bytes(data, offsets, np.array([0], np.int64), 64, 16)

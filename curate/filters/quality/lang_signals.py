@@ -118,15 +118,32 @@ def _check_query_fits(tree: Any, budget: TreeBudget) -> None:
         raise BudgetExceeded
 
 
+_BODY_FIELDS: dict[int, int] = {}
+
+
+def _body_field(language: Any) -> int:
+    """The grammar's field id of ``body`` (``child_by_field_id`` skips the name lookup)."""
+    key = id(language)
+    if key not in _BODY_FIELDS:
+        _BODY_FIELDS[key] = language.field_id_for_name("body")
+    return _BODY_FIELDS[key]
+
+
 def _python_bodies(tree: Any, data: bytes | None, budget: TreeBudget) -> list[Any]:
-    """The ``block`` bodies of every function definition (the captures of ``_PY_FUNC``)."""
-    root = tree.root_node
-    if data is None or root.has_error:
-        cursor = QueryCursor(_query(tree.language, _PY_FUNC))
-        return run_query(cursor, root, tree, budget).get("body", [])
+    """The ``block`` bodies of every function definition (the captures of ``_PY_FUNC``), from
+    the query (a tree with errors, or no ``data``); else see ``_function_bodies``."""
+    cursor = QueryCursor(_query(tree.language, _PY_FUNC))
+    return run_query(cursor, tree.root_node, tree, budget).get("body", [])
+
+
+def _function_bodies(tree: Any, data: bytes, budget: TreeBudget) -> tuple[int, int]:
+    """``(bodies, trivial)``: the ``block`` bodies of every function definition (the
+    captures of ``_PY_FUNC``) and those with only trivial statements, from the ``def``
+    keywords of ``data`` (an error-free tree)."""
     _check_query_fits(tree, budget)
-    bodies = []
-    descendant = root.named_descendant_for_byte_range
+    descendant = tree.root_node.named_descendant_for_byte_range
+    body_field = _body_field(tree.language)
+    bodies = trivial = 0
     with budget.running() as deadline:
         for k, match in enumerate(_PY_DEF.finditer(data)):
             if not k % _CHECK_EVERY:
@@ -138,22 +155,29 @@ def _python_bodies(tree: Any, data: bytes | None, budget: TreeBudget) -> list[An
             function = descendant(start, start + 3)
             if function is None or function.type != "function_definition":
                 continue
-            body = function.child_by_field_name("body")
+            body = function.child_by_field_id(body_field)
             if body is not None and body.type == "block":
-                bodies.append(body)
-    return bodies
+                bodies += 1
+                trivial += _trivial_body(body, data)
+    return bodies, trivial
 
 
 def _import_only(root: Any, data: bytes | None) -> bool:
     """Every top-level statement is an import, a trivial statement or ``__all__`` (and there
-    is an import); stops at the first statement that is none of these."""
+    is an import); stops at the first statement that is none of these (a cursor: no list of
+    every top-level node)."""
     has_imports = False
-    for c in root.named_children:
-        kind = c.type
-        if kind in _IMPORTS:
-            has_imports = True
-        elif kind != "comment" and not _trivial_statement(c) and not _is_dunder_all(c, data):
-            return False
+    cursor = root.walk()
+    more = cursor.goto_first_child()
+    while more:
+        c = cursor.node
+        if c.is_named:
+            kind = c.type
+            if kind in _IMPORTS:
+                has_imports = True
+            elif kind != "comment" and not _trivial_statement(c) and not _is_dunder_all(c, data):
+                return False
+        more = cursor.goto_next_sibling()
     return has_imports
 
 
@@ -164,17 +188,19 @@ def python_signals(
     function bodies come from a query)."""
     budget = budget or TreeBudget(DEFAULT_TIMEOUT_S)
     import_only = _import_only(tree.root_node, data)
-    bodies = _python_bodies(tree, data, budget)
-    with budget.running() as deadline:
-        trivial = 0
-        for k, body in enumerate(bodies):
-            if not k & 255:
-                deadline.check()
-            if _trivial_body(body, data):
-                trivial += 1
+    if data is not None and not tree.root_node.has_error:
+        bodies, trivial = _function_bodies(tree, data, budget)
+    else:
+        found = _python_bodies(tree, data, budget)
+        bodies, trivial = len(found), 0
+        with budget.running() as deadline:
+            for k, body in enumerate(found):
+                if not k & 255:
+                    deadline.check()
+                trivial += _trivial_body(body, data)
     return {
         "import_only": import_only,
-        "pass_only_function_fraction": trivial / len(bodies) if bodies else None,
+        "pass_only_function_fraction": trivial / bodies if bodies else None,
     }
 
 

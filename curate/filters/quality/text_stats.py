@@ -29,11 +29,12 @@ repeat in every healthy file."""
 LONG_LINE_CHARS = 300
 NGRAM = 5
 ENCODED_MIN_RUN = 64
+ENCODED_MIN_ESCAPES = 16
 DATA_MIN_ITEMS = 16
 
 _ENCODED_RE = (
     rf"[A-Za-z0-9+/]{{{ENCODED_MIN_RUN},}}={{0,2}}"  # base64 (and long hex) runs
-    r"|(?:\\x[0-9a-fA-F]{2}){16,}"  # \xNN escape runs
+    rf"|(?:\\x[0-9a-fA-F]{{2}}){{{ENCODED_MIN_ESCAPES},}}"  # \xNN escape runs
 )
 _NUMBER = r"[-+]?(?:0[xX][0-9a-fA-F]+|\d+\.?\d*(?:[eE][-+]?\d+)?)[fFlLuU]?"
 _DATA_RE = rf"(?:{_NUMBER}\s*[,;]\s*){{{DATA_MIN_ITEMS},}}{_NUMBER}?"
@@ -219,7 +220,7 @@ _NUMBER_B = (
 )
 _PREFILTERS = (
     rf"(?:{_NUMBER_B}{_SPACE_B}*[,;]{_SPACE_B}*){{{DATA_MIN_ITEMS}}}",  # id 0: data literal
-    rf"[A-Za-z0-9+/]{{{ENCODED_MIN_RUN}}}|(?:\\x[0-9a-fA-F]{{2}}){{16}}",  # id 1: encoded
+    rf"[A-Za-z0-9+/]{{{ENCODED_MIN_RUN}}}|(?:\\x[0-9a-fA-F]{{2}}){{{ENCODED_MIN_ESCAPES}}}",  # id 1
 )
 
 
@@ -290,12 +291,15 @@ def pattern_fractions(
     mix letters and digits) and inside numeric literal lists (16+ comma-separated numbers)."""
     view = view if view is not None else ByteView.of(content)
     rows = len(content)
-    mixed = pl.element().str.contains("[0-9]") & pl.element().str.contains("[A-Za-z]")
     data_docs, encoded_docs = _pattern_candidates(view)
     enc = np.zeros(rows, np.float64)
     data = np.zeros(rows, np.float64)
-    if encoded_docs.size:
-        enc[encoded_docs] = _matched_bytes(view.series.gather(encoded_docs), _ENCODED_RE, mixed)
+    if encoded_docs.size:  # _ENCODED_RE's matches that mix letters and digits, compiled
+        from curate.filters.quality import kernels  # numba: imported when first used
+
+        enc[encoded_docs] = kernels.encoded_bytes(
+            view.data, view.offsets, encoded_docs, ENCODED_MIN_RUN, ENCODED_MIN_ESCAPES
+        )
     if data_docs.size:
         data[data_docs] = _matched_bytes(view.series.gather(data_docs), _DATA_RE)
     empty = bytes_ == 0

@@ -265,3 +265,27 @@ def test_warm_up_compiles_what_batches_use() -> None:
         frame = text_signals(content, ["a.txt"] * len(content))
         assert frame["repeated_line_fraction"][0] == 0.5
     assert [len(d.signatures) for d in dispatchers] == compiled
+
+
+def test_fenced_lines_equal_a_plain_python_count() -> None:
+    """Every line is found and judged: short and long lines, CRLF, tabs, no final newline,
+    non-ASCII bytes."""
+    from curate.filters.quality.kernels import fenced_lines
+
+    rng = random.Random(5)
+    parts = ["--a--", "[x]", "==", "##", "]", "[", "-", " ", "\t", "\r", "\n", "\n", "ab", "\u00e9"]
+    docs = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 50))) for _ in range(3000)]
+
+    def expected(text: str) -> int:
+        count = 0
+        for line in text.split("\n"):
+            body = line.strip(" \t").rstrip(" \t\r")
+            if len(body.encode()) >= 2:
+                opens = body[0] == "[" or body[:2] in ("--", "==", "##")
+                closes = body[-1] == "]" or body[-2:] in ("--", "==", "##")
+                count += opens and closes
+        return count
+
+    view = text_stats.ByteView.of(pa.array(docs, pa.large_string()))
+    got = fenced_lines(view.data, view.offsets, np.arange(len(docs)))
+    assert got.tolist() == [expected(d) for d in docs]

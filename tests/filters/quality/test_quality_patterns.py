@@ -88,3 +88,25 @@ def test_prefilter_candidates_are_per_document() -> None:
     assert data_docs.tolist() == [2]
     assert encoded_docs.tolist() == []
     assert _fractions(docs)[1][:2] == [0.0, 0.0]
+
+
+def test_encoded_kernel_equals_the_regex_on_random_runs() -> None:
+    """``kernels.encoded_bytes`` (on every document, no pre-filter) against ``_ENCODED_RE``
+    with its mixed letters-and-digits filter: runs around the thresholds, ``=`` padding,
+    escapes next to base64 runs, broken escapes, non-ASCII neighbours."""
+    from curate.filters.quality import kernels
+
+    rng = random.Random(11)
+    parts = ["A", "b", "1", "+", "/", "=", "==", "\\x4f", "\\xZZ", "\\x", "x", " ", "\u00e9"]
+    parts += ["\\", "A" * 30, "\\x41" * 8, "9" * 40, "\\x4F" * 15]
+    docs = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 40))) for _ in range(5000)]
+    docs += ["A" * 63 + "1", "A1" * 32 + "===", "\\x41" * 16 + "AAAA" * 20, "a" * 100]
+    docs += ["1" * 100, "\\x41" * 15, "\\xab" * 16, "\\x41" * 16 + "9" * 64, ""]
+    content = pa.array(docs, pa.large_string())
+    view = text_stats.ByteView.of(content)
+    got = kernels.encoded_bytes(
+        view.data, view.offsets, np.arange(len(docs)), text_stats.ENCODED_MIN_RUN, 16
+    )
+    series = pl.Series(docs, dtype=pl.String)
+    expected = text_stats._matched_bytes(series, text_stats._ENCODED_RE, _MIXED)
+    assert got.tolist() == expected.astype(np.int64).tolist()

@@ -8,7 +8,9 @@ from tree_sitter import QueryCursor
 
 from curate.filters.quality.lang_signals import (
     _C_MAIN,
+    _IMPORTS,
     _PY_FUNC,
+    _is_dunder_all,
     _query,
     _trivial_statement,
     language_signals,
@@ -69,6 +71,13 @@ def _reference(language: str, text: str) -> dict[str, object]:
     trivial = sum(all(_trivial_statement(s) for s in b.named_children) for b in bodies)
     value = language_signals(language, tree, TreeBudget(10.0))
     assert value["pass_only_function_fraction"] == (trivial / len(bodies) if bodies else None)
+    top = tree.root_node.named_children  # import_only as first defined: over every statement
+    imports = [c.type in _IMPORTS for c in top]
+    rest = all(
+        i or c.type == "comment" or _trivial_statement(c) or _is_dunder_all(c)
+        for i, c in zip(imports, top, strict=True)
+    )
+    assert value["import_only"] == (any(imports) and rest)
     return value
 
 
