@@ -4,7 +4,8 @@ Three resumable sub-steps, each a ``runner.map``:
 1. ``exact/emit`` (per shard): group key + keep key of every document, shuffled by group hash;
 2. ``exact/group`` (per partition): group size and the one kept member, shuffled back by shard;
 3. ``exact/write`` (per shard): ``attributes/exact_dedup@1/<shard>.parquet`` in document order.
-Output is an attribute, never a deletion.
+Output is an attribute, never a deletion. ``run_dedup`` runs steps 1 and 3 fused with near
+dedup's per-shard steps (``curate.dedup.phases``).
 """
 
 from __future__ import annotations

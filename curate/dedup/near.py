@@ -7,10 +7,13 @@ Sub-steps (each resumable, each a ``runner.map`` over shards or partitions):
    shuffled by node (``dedup/near/members``); optional partial repo signatures.
 2. ``near/edges`` (per band partition): each bucket becomes a star around its smallest node
    (never all pairs), written as LS input for the components.
-3. ``near/cc/*``: large-star/small-star connected components (``curate.dedup.components``).
+3. ``near/cc/*``: large-star/small-star connected components (``curate.dedup.components``;
+   one in-memory task, ``near/cc/solve``, when the edges fit ``near.memory_budget_mb``).
 4. ``near/label`` (per node partition): join members with component labels, shuffle by label.
 5. ``near/cluster`` (per label partition): size, kept member, license mix; back by shard.
 6. ``near/write`` (per shard): ``attributes/near_dedup@1/<shard>.parquet`` in document order.
+
+``run_dedup`` runs steps 1 and 6 fused with exact dedup's per-shard steps (``phases``).
 
 A node is a distinct content (``content_sha``): exact copies share one node and so one cluster.
 Cluster id = hex of the component's smallest node id (stable under any partitioning).
