@@ -255,7 +255,7 @@ def connected_components(
     if (
         budget_bytes is not None
         and edge_rows is not None
-        and edge_rows * BYTES_PER_EDGE_ROW <= budget_bytes
+        and fits_one_task(edge_rows, budget_bytes)
     ):
         solved = work / "solved"
         task = _SolveTask(run, run.key(edges), run.key(solved), parts, max_rounds)
@@ -297,6 +297,11 @@ def connected_components(
         _delete(ls_out)  # read only by the SS step just committed
         current = ss_out
     raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
+
+
+def fits_one_task(edge_rows: int, budget_bytes: int) -> bool:
+    """Whether ``edge_rows`` stored edge rows fit one task's ``budget_bytes`` (solved in memory)."""
+    return edge_rows * BYTES_PER_EDGE_ROW <= budget_bytes
 
 
 def _delete(folder: Path) -> None:

@@ -92,7 +92,7 @@ def test_dedup_tasks_on_a_node_without_the_drivers_disk_equal_the_local_run(
 ) -> None:  # fmt: skip
     monkeypatch.setattr(components, "MAX_FILE_READS", 1)  # every shuffle through a combine step
     if cc == "components._Task":  # no edge set fits the budget: the distributed rounds
-        monkeypatch.setattr(components, "BYTES_PER_EDGE_ROW", 1 << 40)
+        monkeypatch.setattr(components, "fits_one_task", lambda rows, budget: False)
     cfg = DedupConfig(
         near=NearConfig(
             min_partitions=3, band_partitions=3, verify=True, threshold=0.7, bands=64, rows=2,
