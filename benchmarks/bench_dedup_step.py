@@ -9,8 +9,8 @@ Copies a finished run's ``documents/``, ``manifest.parquet``, ``pipeline.toml`` 
 non-dedup ``attributes/`` (the keep policy reads quality and license columns) to ``--work``
 (the source stays read-only), runs the recipe's dedup step there in this process with the
 local runner, and prints each sub-step's CPU seconds (``stats/steps/dedup__*.json``) and a
-SHA-256 per ``exact_dedup@1`` / ``near_dedup@1`` file, so an optimisation can show identical
-outputs.
+SHA-256 per ``exact_dedup@1`` / ``near_dedup@1`` file and ``dedup/near/clusters`` table, and
+the step's report (counts, CC rounds), so an optimisation can show identical outputs.
 """
 
 from __future__ import annotations
@@ -43,11 +43,17 @@ def copy_inputs(src: Path, dst: Path) -> None:
             shutil.copytree(attr, dst / "attributes" / attr.name)
 
 
-def digests(run: Path) -> dict[str, str]:
+def digests(run: Path, report: dict[str, object]) -> dict[str, str]:
+    """SHA-256 of every dedup attribute file and near-dup cluster table, and the step's report
+    (counts, CC rounds, rates by language) as JSON."""
     out = {}
-    for attr in ("exact_dedup@1", "near_dedup@1"):
-        for f in sorted((run / "attributes" / attr).rglob("*.parquet")):
-            out[str(f.relative_to(run))] = hashlib.sha256(f.read_bytes()).hexdigest()
+    files = [
+        f for a in ("exact_dedup@1", "near_dedup@1") for f in (run / "attributes" / a).rglob("*")
+    ]
+    files += list((run / "dedup" / "near" / "clusters").glob("*.parquet"))
+    for f in sorted(f for f in files if f.suffix == ".parquet"):
+        out[str(f.relative_to(run))] = hashlib.sha256(f.read_bytes()).hexdigest()
+    out["report"] = json.dumps(report, sort_keys=True, default=str)
     return out
 
 
@@ -71,7 +77,7 @@ def main() -> int:
     cpu = time.process_time()
     if prof:
         prof.enable()
-    run_dedup(RunDir.at(args.work), section, LocalRunner())
+    report = run_dedup(RunDir.at(args.work), section, LocalRunner())
     if prof:
         prof.disable()
         prof.dump_stats(args.profile)
@@ -80,13 +86,13 @@ def main() -> int:
         step = json.loads(f.read_text())
         print(f"{step['step']:<28} {step['counters'].get('cpu_s', 0.0):7.2f} CPU-s")
     print(f"{'dedup (process)':<28} {cpu:7.2f} CPU-s")
-    got = digests(args.work)
+    got = digests(args.work, report)
     if args.digest:
         args.digest.write_text(json.dumps(got, indent=1))
     if args.compare:
         want = json.loads(args.compare.read_text())
         differ = sorted(k for k in want.keys() | got.keys() if want.get(k) != got.get(k))
-        print(f"{len(got)} attribute files, {len(differ)} differ", *differ, sep="\n  ")
+        print(f"{len(got)} digests, {len(differ)} differ", *differ, sep="\n  ")
         return 1 if differ else 0
     return 0
 

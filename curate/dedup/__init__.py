@@ -30,20 +30,31 @@ def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, A
 
 
 def run_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, Any]:
-    """The ``[dedup]`` pipeline step: exact, then near (and repository) dedup; returns the
-    counts and the dedup rates by language (kept in ``stats/steps/dedup.json``)."""
+    """The ``[dedup]`` pipeline step: exact and near dedup, their per-shard steps fused
+    (``curate.dedup.phases``), then repository dedup; returns the counts and the dedup rates by
+    language (kept in ``stats/steps/dedup.json``)."""
+    from curate.dedup.exact import exact_phases
+    from curate.dedup.near import near_phases
+    from curate.dedup.phases import run_phases
     from curate.dedup.stats import rates_by_language
 
     report: dict[str, Any] = {}
     if not cfg.enabled:
         return report
-    if cfg.exact.enabled:
-        report["exact"] = run_exact_dedup(run, cfg, runner)
-    if cfg.near.enabled:
-        report["near"] = run_near_dedup(run, cfg, runner)
-        if cfg.near.repos:
-            from curate.dedup.repos import run_repo_dedup
+    # near first: its shard units are the long ones (content), which start largest first
+    kinds = {
+        name: phases(run, cfg, runner)
+        for name, phases, on in (
+            ("near", near_phases, cfg.near.enabled),
+            ("exact", exact_phases, cfg.exact.enabled),
+        )
+        if on
+    }
+    done = dict(zip(kinds, run_phases(run, runner, list(kinds.values())), strict=True))
+    report |= {name: done[name] for name in ("exact", "near") if name in done}
+    if cfg.near.enabled and cfg.near.repos:
+        from curate.dedup.repos import run_repo_dedup
 
-            report["repos"] = run_repo_dedup(run, cfg, runner)
+        report["repos"] = run_repo_dedup(run, cfg, runner)
     report["by_language"] = rates_by_language(run)
     return report

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from curate.dedup.shuffle import (
     combine_tasks,
@@ -109,19 +111,46 @@ def _digest(df: pl.DataFrame) -> tuple[int, int]:
         return one.height, int(np.sum(h, dtype=np.uint64))
 
 
+def _large_star_edges(df: pl.DataFrame) -> pl.DataFrame:
+    """The large-star step of distinct edges ``df`` (no self loops), grouped by ``u``: each
+    larger neighbour ``v`` of ``u`` linked to ``u``'s smallest neighbourhood member, as
+    ``(v, m)`` rows (one orientation)."""
+    m = df.group_by("u").agg(pl.col("v").min().alias("m"))
+    m = m.with_columns(pl.min_horizontal("u", "m").alias("m"))
+    return (
+        df.join(m, on="u")
+        .filter(pl.col("v") > pl.col("u"))
+        .select(pl.col("v").alias("u"), pl.col("m").alias("v"))
+        .unique()
+    )
+
+
+def _small_star_edges(df: pl.DataFrame) -> pl.DataFrame:
+    """The small-star step of distinct edges ``df`` (no self loops), grouped by ``u``: ``u``
+    and each of its neighbours linked to its smallest neighbour (one orientation)."""
+    m = df.group_by("u").agg(pl.col("v").min().alias("m"))
+    return (
+        pl.concat(
+            [
+                df.join(m, on="u").select(pl.col("v").alias("u"), pl.col("m").alias("v")),
+                m.select("u", pl.col("m").alias("v")),
+            ]
+        )
+        .filter(pl.col("u") != pl.col("v"))
+        .unique()
+    )
+
+
+def _distinct(df: pl.DataFrame) -> pl.DataFrame:
+    return df.unique().filter(pl.col("u") != pl.col("v"))
+
+
 def _large_star(task: _Task) -> list[int]:
     src = task.run.path(task.src)
-    df = read_partition(src, task.part, EDGE).unique().filter(pl.col("u") != pl.col("v"))
+    df = _distinct(read_partition(src, task.part, EDGE))
     count, digest = _digest(df)
     if df.height:
-        m = df.group_by("u").agg(pl.col("v").min().alias("m"))
-        m = m.with_columns(pl.min_horizontal("u", "m").alias("m"))
-        out = (
-            df.join(m, on="u")
-            .filter(pl.col("v") > pl.col("u"))
-            .select(pl.col("v").alias("u"), pl.col("m").alias("v"))
-            .unique()
-        )
+        out = _large_star_edges(df)
         write_partitioned(
             out,
             partition_of(out["u"].to_numpy(), task.parts),
@@ -134,22 +163,57 @@ def _large_star(task: _Task) -> list[int]:
 
 def _small_star(task: _Task) -> int:
     src = task.run.path(task.src)
-    df = read_partition(src, task.part, EDGE).unique().filter(pl.col("u") != pl.col("v"))
+    df = _distinct(read_partition(src, task.part, EDGE))
     if df.height == 0:
         return 0
-    m = df.group_by("u").agg(pl.col("v").min().alias("m"))
-    out = (
-        pl.concat(
-            [
-                df.join(m, on="u").select(pl.col("v").alias("u"), pl.col("m").alias("v")),
-                m.select("u", pl.col("m").alias("v")),
-            ]
-        )
-        .filter(pl.col("u") != pl.col("v"))
-        .unique()
-    )
+    out = _small_star_edges(df)
     write_undirected(out, task.parts, task.run.path(task.dst), f"{task.part:05d}")
     return out.height
+
+
+def _undirected(df: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat(
+        [df.select("u", "v"), df.select(pl.col("v").alias("u"), pl.col("u").alias("v"))]
+    )
+
+
+@dataclass(frozen=True)
+class _SolveTask:
+    """The whole graph in one task (``connected_components`` when it fits ``budget_bytes``);
+    ``edges`` and ``dst`` are keys of ``run``."""
+
+    run: RunDir
+    edges: str
+    dst: str
+    parts: int
+    max_rounds: int
+
+
+def _solve(task: _SolveTask) -> int:
+    """The large-star/small-star rounds of the distributed path on the whole edge set in
+    memory: the same operations on the same edges (a partition only ever groups by ``u``),
+    so the same rounds and fixed point. The fixed point goes to ``dst`` in LS input layout
+    (unless it is the input itself, at round 0). Returns the rounds."""
+    run = task.run
+    files = writer_files(run.path(task.edges))
+    tables = [pq.read_table(f).replace_schema_metadata(None) for f in files]
+    df = pl.DataFrame(schema=EDGE)
+    if tables:
+        df = pl.from_arrow(pa.concat_tables(tables)).cast(EDGE)  # type: ignore[assignment]
+    previous: tuple[int, int] | None = None
+    for k in range(task.max_rounds):
+        df = _distinct(df)
+        count, digest = _digest(df)  # the distributed path's per-partition sums, summed
+        if (count, digest) == previous or count == 0:
+            if k:
+                out = run.path(task.dst)
+                write_partitioned(
+                    df, partition_of(df["u"].to_numpy(), task.parts), task.parts, out, "00000"
+                )
+            return k
+        previous = count, digest
+        df = _undirected(_small_star_edges(_distinct(_large_star_edges(df))))
+    raise RuntimeError(f"connected components did not converge in {task.max_rounds} rounds")
 
 
 def connected_components(
@@ -163,9 +227,18 @@ def connected_components(
     fingerprint: str,
     max_rounds: int = 64,
     max_file_reads: int | None = None,
+    budget_bytes: int | None = None,
+    edge_rows: int | None = None,
 ) -> tuple[Path, int]:
     """Iterate from ``edges`` (LS input layout) to the fixed point. Returns the folder holding
     the converged star edges (LS input layout) and the number of rounds.
+
+    With ``budget_bytes`` and ``edge_rows`` (the rows stored in ``edges``, both orientations,
+    as the steps that wrote them counted: the driver need not read the files), edges that fit
+    the budget (``BYTES_PER_EDGE_ROW`` per row) are solved by one task in memory (the step
+    ``<name>/solve``, :func:`_solve`): the same rounds and labels as below, without a barrier
+    and a shuffle per half-round (on the e2e corpus 9 steps of 4 units, a few milliseconds of
+    work each).
 
     A round's folders under ``work`` are deleted as soon as the step reading them is committed
     (all its markers written), so at most two rounds' folders exist at any time (the input and
@@ -179,6 +252,17 @@ def connected_components(
     output is merged by a combine step (``shuffle.combine``) before the next step reads it:
     same rows in the same order, so the same labels, with ~sqrt(parts) files per read; so is
     ``edges`` when its writers x ``parts`` exceed it (into ``work/in-c``)."""
+    if (
+        budget_bytes is not None
+        and edge_rows is not None
+        and fits_one_task(edge_rows, budget_bytes)
+    ):
+        solved = work / "solved"
+        task = _SolveTask(run, run.key(edges), run.key(solved), parts, max_rounds)
+        (rounds,) = map_step(
+            run, runner, f"{name}/solve", fingerprint, _solve, [task], outputs=[solved]
+        )
+        return (solved if rounds else edges), int(rounds)
     previous: tuple[int, int] | None = None
     combined = two_level(parts, parts, max_file_reads)
     current = edges
@@ -213,6 +297,11 @@ def connected_components(
         _delete(ls_out)  # read only by the SS step just committed
         current = ss_out
     raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
+
+
+def fits_one_task(edge_rows: int, budget_bytes: int) -> bool:
+    """Whether ``edge_rows`` stored edge rows fit one task's ``budget_bytes`` (solved in memory)."""
+    return edge_rows * BYTES_PER_EDGE_ROW <= budget_bytes
 
 
 def _delete(folder: Path) -> None:

@@ -4,7 +4,8 @@ Three resumable sub-steps, each a ``runner.map``:
 1. ``exact/emit`` (per shard): group key + keep key of every document, shuffled by group hash;
 2. ``exact/group`` (per partition): group size and the one kept member, shuffled back by shard;
 3. ``exact/write`` (per shard): ``attributes/exact_dedup@1/<shard>.parquet`` in document order.
-Output is an attribute, never a deletion.
+Output is an attribute, never a deletion. ``run_dedup`` runs steps 1 and 3 fused with near
+dedup's per-shard steps (``curate.dedup.phases``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -21,13 +23,14 @@ import pyarrow as pa
 from curate.dedup import keep
 from curate.dedup.components import combine_step, two_level
 from curate.dedup.config import EXACT_PARTITIONS, DedupConfig, minimum_partitions
+from curate.dedup.phases import Phases, run_phases
 from curate.dedup.shuffle import (
     read_partition,
     string_partition,
     write_partitioned,
 )
 from curate.engine.runner import Runner
-from curate.engine.step import map_step
+from curate.engine.step import MapStep, map_step
 from curate.rundir import RunDir, write_table_atomic
 
 KEY = "exact_dedup@1"
@@ -154,6 +157,12 @@ def exact_partitions(run: RunDir, shards: list[str], cfg: DedupConfig, workers: 
 
 def run_exact_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, int]:
     """Write ``attributes/exact_dedup@1``; returns ``{"docs", "dropped"}``."""
+    (report,) = run_phases(run, runner, [exact_phases(run, cfg, runner)])
+    return report
+
+
+def exact_phases(run: RunDir, cfg: DedupConfig, runner: Runner) -> Phases:
+    """``exact/emit`` per shard; ``exact/group`` per partition; ``exact/write`` per shard."""
     shards = run.shard_ids()
     sources = keep.find_sources(
         run,
@@ -174,35 +183,28 @@ def run_exact_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, 
                 run, runner, f"dedup/exact/{name}-c", fingerprint, run.dedup / "exact" / name
             )
 
-    map_step(
-        run,
-        runner,
-        "dedup/exact/emit",
-        fp,
-        _emit,
-        [task(s, i) for i, s in enumerate(shards)],
-        outputs=[run.dedup / "exact" / "emit"],
-    )
-    combine("emit", fp)
-    map_step(
-        run,
-        runner,
-        "dedup/exact/group",
-        fp,
-        _group,
-        [task(str(k)) for k in range(parts)],
-        outputs=[run.dedup / "exact" / "byshard"],
-    )
-    combine("byshard", fp)
-    results = map_step(
-        run,
-        runner,
-        "dedup/exact/write",
-        fp,
-        _write,
-        [task(s, i) for i, s in enumerate(shards)],
-    )
-    return {"docs": sum(r["docs"] for r in results), "dropped": sum(r["dropped"] for r in results)}
+    def middle(_: list[Any]) -> None:
+        combine("emit", fp)
+        map_step(
+            run,
+            runner,
+            "dedup/exact/group",
+            fp,
+            _group,
+            [task(str(k)) for k in range(parts)],
+            outputs=[run.dedup / "exact" / "byshard"],
+        )
+        combine("byshard", fp)
+
+    def report(_: None, results: list[dict[str, int]]) -> dict[str, int]:
+        return {
+            "docs": sum(r["docs"] for r in results),
+            "dropped": sum(r["dropped"] for r in results),
+        }
+
+    by_shard = tuple(task(s, i) for i, s in enumerate(shards))
+    emit = MapStep("dedup/exact/emit", fp, _emit, by_shard, outputs=(run.dedup / "exact" / "emit",))
+    return Phases(emit, middle, MapStep("dedup/exact/write", fp, _write, by_shard), report)
 
 
 def _fingerprint(cfg: DedupConfig, shards: list[str], sources: dict[str, str], parts: int) -> str:

@@ -7,10 +7,13 @@ Sub-steps (each resumable, each a ``runner.map`` over shards or partitions):
    shuffled by node (``dedup/near/members``); optional partial repo signatures.
 2. ``near/edges`` (per band partition): each bucket becomes a star around its smallest node
    (never all pairs), written as LS input for the components.
-3. ``near/cc/*``: large-star/small-star connected components (``curate.dedup.components``).
+3. ``near/cc/*``: large-star/small-star connected components (``curate.dedup.components``;
+   one in-memory task, ``near/cc/solve``, when the edges fit ``near.memory_budget_mb``).
 4. ``near/label`` (per node partition): join members with component labels, shuffle by label.
 5. ``near/cluster`` (per label partition): size, kept member, license mix; back by shard.
 6. ``near/write`` (per shard): ``attributes/near_dedup@1/<shard>.parquet`` in document order.
+
+``run_dedup`` runs steps 1 and 6 fused with exact dedup's per-shard steps (``phases``).
 
 A node is a distinct content (``content_sha``): exact copies share one node and so one cluster.
 Cluster id = hex of the component's smallest node id (stable under any partitioning).
@@ -54,6 +57,7 @@ from curate.dedup.minhash import (
     shingle_sets,
     signatures,
 )
+from curate.dedup.phases import Phases, run_phases
 from curate.dedup.shuffle import (
     id63,
     partition_of,
@@ -61,7 +65,7 @@ from curate.dedup.shuffle import (
     write_partitioned,
 )
 from curate.engine.runner import Runner
-from curate.engine.step import map_step
+from curate.engine.step import MapStep, map_step
 from curate.rundir import RunDir, write_table_atomic
 
 log = logging.getLogger(__name__)
@@ -552,119 +556,129 @@ def _combine(plan: Plan, runner: Runner, fp: str, *names: str) -> None:
 
 def run_near_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, object]:
     """Write ``attributes/near_dedup@1``; returns counts for stats."""
+    (report,) = run_phases(run, runner, [near_phases(run, cfg, runner)])
+    return report
+
+
+def near_phases(run: RunDir, cfg: DedupConfig, runner: Runner) -> Phases:
+    """``near/bands`` per shard; edges, verification, components, labels and clusters per
+    partition; ``near/write`` per shard (the module docstring)."""
     plan, shards = plan_near(run, cfg, runner.workers)
     fp = _fingerprint(cfg, shards, plan.sources, (plan.band_parts, plan.node_parts))
     near = run.dedup / "near"
-    sig_res = map_step(
-        run,
-        runner,
+    by_shard = tuple(_Task(plan, s, i) for i, s in enumerate(shards))
+    bands = MapStep(
         "dedup/near/bands",
         fp,
         _bands,
-        [_Task(plan, s, i) for i, s in enumerate(shards)],
-        outputs=[near / "bands", near / "members", near / "sets"],
-        weights=[_content_bytes(run, s) for s in shards],
+        by_shard,
+        outputs=(near / "bands", near / "members", near / "sets"),
+        weights=tuple(_content_bytes(run, s) for s in shards),
     )
-    _combine(plan, runner, fp, "bands", "members", "sets")
-    edge_res = map_step(
-        run,
-        runner,
-        "dedup/near/edges",
-        fp,
-        _edges,
-        [_Task(plan, str(k)) for k in range(plan.band_parts)],
-        outputs=[near / "cc_in"],
-    )
-    _combine(plan, runner, fp, "cc_in")
-    cc_input = plan.dir("cc_in")
-    verified: list[list[int]] = []
-    if cfg.near.verify:
-        from curate.dedup import verify
 
-        vt = [
-            verify.VerifyTask(
+    def middle(sig_res: list[dict[str, int]]) -> dict[str, object]:
+        _combine(plan, runner, fp, "bands", "members", "sets")
+        edge_res = map_step(
+            run,
+            runner,
+            "dedup/near/edges",
+            fp,
+            _edges,
+            [_Task(plan, str(k)) for k in range(plan.band_parts)],
+            outputs=[near / "cc_in"],
+        )
+        _combine(plan, runner, fp, "cc_in")
+        cc_input = plan.dir("cc_in")
+        verified: list[list[int]] = []
+        if cfg.near.verify:
+            from curate.dedup import verify
+
+            vt = [
+                verify.VerifyTask(
+                    run,
+                    k,
+                    plan.node_parts,
+                    cfg.near.threshold,
+                    run.key(plan.dir("cc_in")),
+                    run.key(plan.dir("sets")),
+                    run.key(plan.dir("verify_a")),
+                    run.key(plan.dir("csets")),
+                )
+                for k in range(plan.node_parts)
+            ]
+            map_step(
                 run,
-                k,
-                plan.node_parts,
-                cfg.near.threshold,
-                run.key(plan.dir("cc_in")),
-                run.key(plan.dir("sets")),
-                run.key(plan.dir("verify_a")),
-                run.key(plan.dir("csets")),
+                runner,
+                "dedup/near/verify_a",
+                fp,
+                verify.attach_first,
+                vt,
+                outputs=[near / "verify_a", near / "csets"],
             )
-            for k in range(plan.node_parts)
-        ]
+            _combine(plan, runner, fp, "verify_a", "csets")
+            verified = map_step(
+                run,
+                runner,
+                "dedup/near/verify_b",
+                fp,
+                verify.verify_second,
+                vt,
+                outputs=[near / "cc_verified"],
+            )
+            cc_input = verify.verified_dir(run)
+        converged, rounds = connected_components(
+            run,
+            runner,
+            name="dedup/near/cc",
+            edges=cc_input,
+            work=near / "cc",
+            parts=plan.node_parts,
+            fingerprint=fp,
+            max_rounds=cfg.near.max_cc_rounds,
+            budget_bytes=cfg.near.memory_budget_mb * 1024 * 1024,
+            edge_rows=2 * (sum(v[1] for v in verified) if cfg.near.verify else sum(edge_res)),
+        )
         map_step(
             run,
             runner,
-            "dedup/near/verify_a",
+            "dedup/near/label",
             fp,
-            verify.attach_first,
-            vt,
-            outputs=[near / "verify_a", near / "csets"],
+            _label,
+            [_LabelTask(plan, str(k), run.key(converged)) for k in range(plan.node_parts)],
+            outputs=[near / "labeled"],
         )
-        _combine(plan, runner, fp, "verify_a", "csets")
-        verified = map_step(
+        _combine(plan, runner, fp, "labeled")
+        cl_res = map_step(
             run,
             runner,
-            "dedup/near/verify_b",
+            "dedup/near/cluster",
             fp,
-            verify.verify_second,
-            vt,
-            outputs=[near / "cc_verified"],
+            _cluster,
+            [_Task(plan, str(k)) for k in range(plan.node_parts)],
+            outputs=[near / "byshard", near / "clusters"],
         )
-        cc_input = verify.verified_dir(run)
-    converged, rounds = connected_components(
-        run,
-        runner,
-        name="dedup/near/cc",
-        edges=cc_input,
-        work=near / "cc",
-        parts=plan.node_parts,
-        fingerprint=fp,
-        max_rounds=cfg.near.max_cc_rounds,
-    )
-    map_step(
-        run,
-        runner,
-        "dedup/near/label",
-        fp,
-        _label,
-        [_LabelTask(plan, str(k), run.key(converged)) for k in range(plan.node_parts)],
-        outputs=[near / "labeled"],
-    )
-    _combine(plan, runner, fp, "labeled")
-    cl_res = map_step(
-        run,
-        runner,
-        "dedup/near/cluster",
-        fp,
-        _cluster,
-        [_Task(plan, str(k)) for k in range(plan.node_parts)],
-        outputs=[near / "byshard", near / "clusters"],
-    )
-    _combine(plan, runner, fp, "byshard")
-    w_res = map_step(
-        run,
-        runner,
-        "dedup/near/write",
-        fp,
-        _write,
-        [_Task(plan, s, i) for i, s in enumerate(shards)],
-    )
-    return {
-        "docs": sum(r["docs"] for r in w_res),
-        "distinct_contents": sum(r["distinct"] for r in sig_res),
-        "signed": sum(r["signed"] for r in sig_res),
-        "bytes": sum(r["bytes"] for r in sig_res),
-        "edges": sum(edge_res),
-        "edges_verified": sum(v[1] for v in verified) if verified else None,
-        "cc_rounds": rounds,
-        "clusters": sum(r["clusters"] for r in cl_res),
-        "split_off": sum(r.get("split", 0) for r in cl_res) if cfg.near.verify else None,
-        "dropped": sum(r["dropped"] for r in w_res),
-        "bands": plan.bands,
-        "rows": plan.rows,
-        "node_partitions": plan.node_parts,
-        "band_partitions": plan.band_parts,
-    }
+        _combine(plan, runner, fp, "byshard")
+        return {
+            "distinct_contents": sum(r["distinct"] for r in sig_res),
+            "signed": sum(r["signed"] for r in sig_res),
+            "bytes": sum(r["bytes"] for r in sig_res),
+            "edges": sum(edge_res),
+            "edges_verified": sum(v[1] for v in verified) if verified else None,
+            "cc_rounds": rounds,
+            "clusters": sum(r["clusters"] for r in cl_res),
+            "split_off": sum(r.get("split", 0) for r in cl_res) if cfg.near.verify else None,
+        }
+
+    def report(counts: dict[str, object], w_res: list[dict[str, int]]) -> dict[str, object]:
+        return {
+            "docs": sum(r["docs"] for r in w_res),
+            **{k: counts[k] for k in ("distinct_contents", "signed", "bytes", "edges")},
+            **{k: counts[k] for k in ("edges_verified", "cc_rounds", "clusters", "split_off")},
+            "dropped": sum(r["dropped"] for r in w_res),
+            "bands": plan.bands,
+            "rows": plan.rows,
+            "node_partitions": plan.node_parts,
+            "band_partitions": plan.band_parts,
+        }
+
+    return Phases(bands, middle, MapStep("dedup/near/write", fp, _write, by_shard), report)

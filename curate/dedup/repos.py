@@ -188,7 +188,7 @@ def run_repo_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, i
         [mk(str(k)) for k in range(plan.band_parts)],
         outputs=[base / "bands", base / "members"],
     )
-    map_step(
+    edges = map_step(
         run,
         runner,
         "dedup/repos/edges",
@@ -205,6 +205,8 @@ def run_repo_dedup(run: RunDir, cfg: DedupConfig, runner: Runner) -> dict[str, i
         work=base / "cc",
         parts=plan.node_parts,
         fingerprint=fp,
+        budget_bytes=cfg.near.memory_budget_mb * 1024 * 1024,
+        edge_rows=2 * sum(edges),
     )
     map_step(
         run,

@@ -92,19 +92,21 @@ def range_dir(out_dir: Path, k: int) -> Path:
 
 
 def write_partitioned(
-    df: pl.DataFrame, parts: np.ndarray, n_parts: int, out_dir: Path, writer: str
+    df: pl.DataFrame | pa.Table, parts: np.ndarray, n_parts: int, out_dir: Path, writer: str
 ) -> int:
     """Write the rows of ``df`` as ``out_dir/r=<i>/<writer>.parquet``, grouped by the
     ``parts`` array (stable: a partition's rows keep their order); nothing for an empty
     frame. Range ``i`` holds partitions ``i * ROW_GROUPS_PER_FOOTER`` and up: one file per
     writer below that many partitions, above it one per range, so a footer fits one tail
-    read and a reader lists one range folder. Returns the files written."""
-    if df.height == 0:
+    read and a reader lists one range folder. Returns the files written. An Arrow table is
+    reordered in Arrow (large binary columns, the shingle sets, are then copied once, not by
+    polars and again into Arrow)."""
+    if len(df) == 0:
         return 0
     order = _stable_order(parts, n_parts)
     sorted_parts = parts[order]
     bounds = np.flatnonzero(np.r_[True, sorted_parts[1:] != sorted_parts[:-1], True])
-    table = df[order].to_arrow()
+    table = df.take(order) if isinstance(df, pa.Table) else df[order].to_arrow()
     files: dict[int, list[tuple[int, int, int]]] = {}  # range -> (partition, first row, rows)
     for lo, hi in itertools.pairwise(bounds.tolist()):
         k = int(sorted_parts[lo])

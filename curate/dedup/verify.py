@@ -53,11 +53,11 @@ def write_shingle_sets(
         len(nodes),
         [None, pa.py_buffer(np.ascontiguousarray(offsets * 4, np.int64)), pa.py_buffer(hashes)],
     )
-    df = pl.DataFrame(
-        {"node": pl.Series(nodes, dtype=pl.Int64), "shingles": pl.from_arrow(blobs)}, schema=SETS
-    ).filter(pl.Series(keep, dtype=pl.Boolean))
-    node = df["node"].to_numpy()
-    write_partitioned(df, partition_of(node, parts), parts, run.dedup / "near" / "sets", shard)
+    table = pa.table({"node": pa.array(np.asarray(nodes, np.int64)), "shingles": blobs})
+    if not keep.all():  # (a copy of every set; nearly every node has one)
+        table = table.filter(pa.array(keep, pa.bool_()))
+    node = table["node"].to_numpy()
+    write_partitioned(table, partition_of(node, parts), parts, run.dedup / "near" / "sets", shard)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from curate.dedup.components import connected_components, labels, write_undirected
+from curate.dedup.components import (
+    BYTES_PER_EDGE_ROW,
+    connected_components,
+    labels,
+    write_undirected,
+)
 from curate.engine.runner import LocalRunner
 from curate.rundir import RunDir
 
@@ -210,3 +215,47 @@ def test_two_level_shuffle_gives_identical_labels(tmp_path: Path, parts: int) ->
         max_file_reads=1,
     )
     assert pl.concat([labels(out3, p) for p in range(parts)]).sort("node").equals(one)
+
+
+@pytest.mark.parametrize("parts", [1, 4])
+def test_in_memory_solve_gives_the_distributed_labels_and_rounds(
+    tmp_path: Path, parts: int
+) -> None:
+    edges, expected = _chain_graph(tmp_path, parts)
+    run = RunDir.at(tmp_path)
+    _, rounds, reference = _cc(run, LocalRunner(), edges, tmp_path / "wd", parts, "dist")
+    rows = pl.read_parquet(edges).height  # both orientations
+    work = tmp_path / "wm"
+    runner = _Watching(work)
+
+    def solve(budget: int) -> tuple[Path, int, pl.DataFrame]:
+        out, got_rounds = connected_components(
+            run, runner, name="mem", edges=edges, work=work, parts=parts, fingerprint="f",
+            budget_bytes=budget, edge_rows=rows,
+        )  # fmt: skip
+        return out, got_rounds, pl.concat([labels(out, p) for p in range(parts)]).sort("node")
+
+    out, rounds2, got = solve(rows * BYTES_PER_EDGE_ROW)
+    assert runner.steps == ["mem/solve"] and runner.tasks == 1  # one task, no round steps
+    assert got.equals(reference) and rounds2 == rounds and dict(got.iter_rows()) == expected
+    assert sorted(p.name for p in work.iterdir()) == [out.name] == ["solved"]
+    assert edges.is_dir() and any(edges.iterdir())  # the caller's edges are kept
+    runner = again = _Watching(work)
+    out2, rounds4, got2 = solve(rows * BYTES_PER_EDGE_ROW)
+    assert (out2, rounds4) == (out, rounds) and got2.equals(got)
+    assert again.tasks == 0  # a rerun is skipped from the marker
+    # one row over the budget: the distributed rounds
+    over = _Watching(tmp_path / "wo")
+    _, rounds3 = connected_components(
+        run, over, name="over", edges=edges, work=tmp_path / "wo", parts=parts,
+        fingerprint="f", budget_bytes=rows * BYTES_PER_EDGE_ROW - 1, edge_rows=rows,
+    )  # fmt: skip
+    assert rounds3 == rounds and over.steps[0] == "over/r000-ls"
+
+
+def test_in_memory_solve_of_no_edges_returns_the_input(tmp_path: Path) -> None:
+    out, rounds = connected_components(
+        RunDir.at(tmp_path), LocalRunner(), name="e", edges=tmp_path / "none",
+        work=tmp_path / "w", parts=3, fingerprint="f", budget_bytes=1 << 20, edge_rows=0,
+    )  # fmt: skip
+    assert (out, rounds) == (tmp_path / "none", 0) and labels(out, 0).height == 0

@@ -431,3 +431,32 @@ def test_exact_partitions_grow_with_the_corpus_past_the_workers_cap(
     other = make_run(corpus, 2, "one")
     run_exact_dedup(other, cfg, LocalRunner())
     assert grown.equals(_attr(other, "exact_dedup@1"))
+
+
+class _Recording(LocalRunner):
+    """A real in-process runner that records each ``map``'s description (its steps)."""
+
+    def __init__(self) -> None:
+        self.maps: list[str] = []
+
+    def map(self, fn, items, **kw):  # type: ignore[no-untyped-def, override]
+        self.maps.append(kw.get("desc", ""))
+        return super().map(fn, items, **kw)
+
+
+def test_run_dedup_fuses_the_per_shard_steps_with_the_same_outputs(corpus, make_run) -> None:
+    cfg = DedupConfig(near=NearConfig(verify=True))
+    one_by_one = make_run(corpus, 3, "apart")
+    run_exact_dedup(one_by_one, cfg, LocalRunner())
+    run_near_dedup(one_by_one, cfg, LocalRunner())
+    run, runner = make_run(corpus, 3, "fused"), _Recording()
+    report = run_dedup(run, cfg, runner)
+    assert runner.maps[0] == "dedup/near/bands + dedup/exact/emit"
+    assert runner.maps[-1] == "dedup/near/write + dedup/exact/write"
+    assert "dedup/near/cc/solve" in runner.maps  # the tiny edge set: one in-memory task
+    assert not any("-ls" in m or "-ss" in m for m in runner.maps)
+    for key in ("exact_dedup@1", "near_dedup@1"):
+        assert _attr(run, key).equals(_attr(one_by_one, key)), key
+    assert report["near"]["cc_rounds"] >= 1 and report["exact"]["docs"] == len(corpus)
+    again = _Recording()  # a rerun: every step skipped from its markers
+    assert run_dedup(run, cfg, again)["near"] == report["near"] and again.maps == []
