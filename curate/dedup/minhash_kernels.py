@@ -168,20 +168,6 @@ def word_token_hashes(loads: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarra
     return out[:count], counts
 
 
-@compiled(inline="always")
-def _position_hash(
-    th: np.ndarray, ident: np.ndarray, idx: np.ndarray, ids: np.ndarray, i: int, k: int
-) -> np.uint64:
-    """Hash of the token at position ``k`` of the shingle starting at token ``i``: an
-    identifier becomes ``<idJ>``, J the first position of the same name in the shingle."""
-    if not ident[i + k]:
-        return th[i + k]
-    for j in range(k):
-        if ident[i + j] and idx[i + j] == idx[i + k]:
-            return ids[j]
-    return ids[k]
-
-
 @compiled()
 def _sort(keys: np.ndarray, m: int, spare: np.ndarray, hist: np.ndarray) -> np.ndarray:
     """``keys[:m]`` in ascending order (in ``keys`` or ``spare``, returned): insertion sort
@@ -253,13 +239,19 @@ def shingle_sets(
             scratch = np.empty(max(m, 2 * scratch.size), np.uint32)
             spare = np.empty(scratch.size, np.uint32)
         for s in range(m):
+            i = start + s
             h = _SHINGLE_SEED
             for k in range(width):
-                t = (
-                    _position_hash(th, ident, idx, ids, start + s, k)
-                    if marks
-                    else th[start + s + k]
-                )
+                t = th[i + k]
+                # An identifier becomes <idJ>, J the first position of its name in the shingle.
+                # Written out here, not as an inlined helper: a helper taking the arrays and
+                # looping paid their reference counts per token (docs/benchmarks.md, Dedup).
+                if marks and ident[i + k]:
+                    t = ids[k]
+                    for j in range(k):
+                        if ident[i + j] and idx[i + j] == idx[i + k]:
+                            t = ids[j]
+                            break
                 h = (h ^ t) * _SHINGLE_MULT
             h ^= h >> np.uint64(30)
             h *= _MIX1

@@ -143,3 +143,60 @@ def test_word_token_hashes_across_block_edges_and_random_bytes() -> None:
     th, counts = word_token_hashes(texts)
     assert counts.tolist() == [len(w) for w in want]
     assert th.tolist() == [h for w in want for h in w]
+
+
+def _python_shingle_sets(
+    th: np.ndarray,
+    counts: np.ndarray,
+    ngram: int,
+    ident: np.ndarray,
+    idx: np.ndarray,
+    ids: np.ndarray,
+) -> list[list[int]]:
+    """Each document's distinct shingle hashes, ascending, by the placeholder rule in Python:
+    an identifier at position k becomes ``ids[j]``, j its name's first position in the shingle."""
+    mask = (1 << 64) - 1
+    out, start = [], 0
+    for c in counts.tolist():
+        width = min(c, ngram)
+        m = c - ngram + 1 if c >= ngram else (1 if c > 0 else 0)
+        found = set()
+        for s in range(m):
+            h = int(kernels._SHINGLE_SEED)
+            shingle = range(start + s, start + s + width)
+            for k, i in enumerate(shingle):
+                t = int(th[i])
+                if ident.size and ident[i]:
+                    t = int(
+                        ids[
+                            next(
+                                j
+                                for j in range(k + 1)
+                                if ident[start + s + j] and idx[start + s + j] == idx[i]
+                            )
+                        ]
+                    )
+                h = ((h ^ t) * int(kernels._SHINGLE_MULT)) & mask
+            h ^= h >> 30
+            h = (h * int(kernels._MIX1)) & mask
+            h ^= h >> 27
+            h = (h * int(kernels._MIX2)) & mask
+            h ^= h >> 31
+            found.add(h >> 32)
+        out.append(sorted(found))
+        start += c
+    return out
+
+
+@pytest.mark.parametrize("ngram", [1, 2, 5])
+def test_shingle_sets_placeholders_equal_python_on_random_identifiers(ngram: int) -> None:
+    rng = np.random.default_rng(ngram)
+    counts = rng.integers(0, 30, 40).astype(np.int64)
+    total = int(counts.sum())
+    th = rng.integers(0, 2**63, total, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    ident = rng.random(total) < 0.5
+    idx = rng.integers(0, 4, total).astype(np.int64)  # few names: repeats inside shingles
+    ids = rng.integers(0, 2**63, ngram, dtype=np.uint64)
+    got, offsets = kernels.shingle_sets(th, counts, ngram, ident, idx, ids)
+    want = _python_shingle_sets(th, counts, ngram, ident, idx, ids)
+    assert [got[offsets[d] : offsets[d + 1]].tolist() for d in range(counts.size)] == want
