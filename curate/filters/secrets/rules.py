@@ -17,8 +17,17 @@ from dataclasses import dataclass, field
 
 from curate.filters.secrets.paths import is_code_path, is_config_path
 
-_B = r"(?<![A-Za-z0-9_])"  # token start boundary
 _E = r"(?![A-Za-z0-9_])"  # token end boundary
+
+
+def _token_start(head: str, width: int) -> str:
+    """``head`` (a regex matching exactly ``width`` characters, none a newline) at a token
+    start: ``(?<![A-Za-z0-9_])head`` with the boundary test moved behind ``head``, where it
+    looks at the character before ``head``'s match (the same matches). A pattern that begins
+    with a lookbehind makes ``re`` try it at every position; one that begins with a literal
+    lets ``re`` skip ahead to that literal (~20x faster on the long minified lines, where the
+    rules scan whole lines of up to megabytes)."""
+    return f"{head}(?<![A-Za-z0-9_]{'.' * width})"
 
 
 @dataclass(frozen=True)
@@ -105,7 +114,12 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "aws_access_key_id",
         "aws_access_key_id",
-        _r(_B + r"(?P<value>(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16})" + _E),
+        _r(
+            r"(?P<value>"
+            + _token_start("A", 1)
+            + r"(?:KIA|SIA|BIA|CCA|3T[A-Z0-9])[A-Z0-9]{16})"
+            + _E
+        ),
         ("akia", "asia", "abia", "acca", "a3t"),
     ),
     Rule(
@@ -129,8 +143,9 @@ RULES: tuple[Rule, ...] = (
         "github_token",
         "github_token",
         _r(
-            _B
-            + r"(?P<value>(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{60,255}))"
+            r"(?P<value>"
+            + _token_start("g", 1)
+            + r"(?:h[pousr]_[A-Za-z0-9]{36,255}|ithub_pat_[A-Za-z0-9_]{60,255}))"
             + _E
         ),
         ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
@@ -139,8 +154,9 @@ RULES: tuple[Rule, ...] = (
         "gitlab_token",
         "gitlab_token",
         _r(
-            _B
-            + r"(?P<value>gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-[A-Za-z0-9_\-]{20,255})"
+            r"(?P<value>"
+            + _token_start("gl", 2)
+            + r"(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-[A-Za-z0-9_\-]{20,255})"
             + _E
         ),
         (
@@ -159,7 +175,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "slack_token",
         "slack_token",
-        _r(_B + r"(?P<value>xox[abposre]-[0-9A-Za-z\-]{10,250})" + _E),
+        _r(r"(?P<value>" + _token_start("xox", 3) + r"[abposre]-[0-9A-Za-z\-]{10,250})" + _E),
         ("xox",),
     ),
     Rule(
@@ -173,13 +189,13 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "stripe_key",
         "stripe_key",
-        _r(_B + r"(?P<value>(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247})" + _E),
+        _r(r"(?P<value>" + _token_start("[sr]k", 2) + r"_(?:live|test)_[0-9A-Za-z]{24,247})" + _E),
         ("sk_live_", "rk_live_", "sk_test_", "rk_test_"),
     ),
     Rule(
         "twilio_key",
         "twilio_key",
-        _r(_B + r"(?P<value>SK[0-9a-f]{32})" + _E),
+        _r(r"(?P<value>" + _token_start("SK", 2) + r"[0-9a-f]{32})" + _E),
         (),
         shapes=(r"SK[0-9a-f]{32}",),
     ),
@@ -189,19 +205,24 @@ RULES: tuple[Rule, ...] = (
         _r(r"(?P<value>SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43})" + _E),
         ("sg.",),
     ),
-    Rule("npm_token", "npm_token", _r(_B + r"(?P<value>npm_[A-Za-z0-9]{36})" + _E), ("npm_",)),
+    Rule(
+        "npm_token",
+        "npm_token",
+        _r(r"(?P<value>" + _token_start("npm_", 4) + r"[A-Za-z0-9]{36})" + _E),
+        ("npm_",),
+    ),
     Rule("pypi_token", "pypi_token", _r(r"(?P<value>pypi-AgE[A-Za-z0-9_\-]{50,})"), ("pypi-age",)),
     Rule(
         "anthropic_key",
         "anthropic_key",
-        _r(_B + r"(?P<value>sk-ant-[a-z0-9]{2,10}-[A-Za-z0-9_\-]{32,})"),
+        _r(r"(?P<value>" + _token_start("sk-ant-", 7) + r"[a-z0-9]{2,10}-[A-Za-z0-9_\-]{32,})"),
         ("sk-ant-",),
     ),
     Rule(
         "openai_key",
         "openai_key",
         _r(
-            _B + r"(?P<value>sk-(?!ant-)(?:proj-|svcacct-|admin-)?"
+            r"(?P<value>" + _token_start("sk-", 3) + r"(?!ant-)(?:proj-|svcacct-|admin-)?"
             r"(?=[A-Za-z0-9_\-]*[0-9])(?=[A-Za-z0-9_\-]*[A-Z])[A-Za-z0-9_\-]{32,})" + _E
         ),
         ("sk-",),
@@ -209,7 +230,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "jwt",
         "jwt",
-        _r(_B + r"(?P<value>eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,})"),
+        _r(
+            r"(?P<value>"
+            + _token_start("eyJ", 3)
+            + r"[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,})"
+        ),
         ("eyj",),
     ),
     Rule(
