@@ -10,9 +10,10 @@ keys, service-account JSON) run on the whole text because their matches span lin
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from curate.filters.secrets.paths import is_code_path, is_config_path
@@ -478,13 +479,19 @@ def _at_run_start(pattern: re.Pattern[str]) -> re.Pattern[str]:
 
 
 def iter_key_matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    r"""``pattern.finditer(text)`` for a pattern that begins with ``(?P<key>[A-Za-z_][\w.\-]*)``
-    and an operator no key character can be: the same matches (the key always runs to the end
-    of its run of key characters, so whether a match exists does not depend on where in the run
-    it starts), without trying every position inside every identifier (quadratic in its
-    length). A search that resumes inside a run (after an unquoted value cut at its length
-    limit) tries the run's remainder with ``pattern`` itself."""
+    r"""``pattern.finditer(text)`` for a pattern that begins with ``(?P<key>[A-Za-z_][\w.\-]*)``,
+    then ``["'\]]*[ \t]*`` and an operator starting with ``:`` or ``=`` (``ASSIGNMENT``): the
+    same matches, without trying every position inside every identifier (quadratic in its
+    length) or, on long lines, every position at all.
+
+    The key runs to the end of its run of key characters, and the run, the quotes and spaces
+    hold no operator character, so a match from ``pos`` starts at the start of the run just
+    before some operator character at or after ``pos`` (read backwards on the reversed line)
+    and is ``pattern`` tried there (``_key_before``); trying the operator characters in order
+    gives the leftmost match. A search that resumes inside a run (after an unquoted value cut
+    at its length limit) tries the run's remainder with ``pattern`` itself."""
     fast = _at_run_start(pattern)
+    search = _key_before(fast, text)
     pos, n = 0, len(text)
     while pos <= n:
         m = None
@@ -493,11 +500,36 @@ def iter_key_matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[s
             if start is not None:
                 m = pattern.match(text, start.start())
         if m is None:
-            m = fast.search(text, pos)
+            m = search(pos)
             if m is None:
                 return
         yield m
         pos = m.end()
+
+
+_OPERATOR_CHAR = re.compile(r"[:=]")
+_RUN_BEFORE = re.compile(r"[ \t]*[\"'\]]*[\w.\-]+")
+"""On the reversed line, from just before an operator character: spaces, quotes, a key run."""
+
+
+def _key_before(fast: re.Pattern[str], text: str) -> Callable[[int], re.Match[str] | None]:
+    """``fast.search(text, pos)`` (``fast``: ``_at_run_start`` of the assignment pattern) as a
+    function of ``pos``, by the operator characters (``iter_key_matches``)."""
+    ops = [m.start() for m in _OPERATOR_CHAR.finditer(text)]
+    rev = text[::-1]
+    n = len(text)
+
+    def search(pos: int) -> re.Match[str] | None:
+        for i in range(bisect.bisect_left(ops, pos), len(ops)):
+            run = _RUN_BEFORE.match(rev, n - ops[i])
+            if run is None:
+                continue
+            start = n - run.end()  # the run's first character (the run is maximal)
+            if start >= pos and (m := fast.match(text, start)) is not None:
+                return m
+        return None
+
+    return search
 
 
 @functools.lru_cache(maxsize=256)
