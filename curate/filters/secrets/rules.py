@@ -127,7 +127,10 @@ RULES: tuple[Rule, ...] = (
         "aws_secret_access_key",
         "aws_secret_access_key",
         _r(
-            r"(?i:aws|secret)[\w.\-]*[\"'\]]*[ \t]*(?::=|=>|=|:|,)[ \t]*[\"'`]?"
+            # ``(?i:aws|secret)`` spelled to begin with its first letters (``re`` skips to
+            # them; ``ſ`` is the one other character ``(?i:s)`` matches)
+            r"[aAsS\u017f](?:(?<=[aA])(?i:ws)|(?<=[sS\u017f])(?i:ecret))"
+            r"[\w.\-]*[\"'\]]*[ \t]*(?::=|=>|=|:|,)[ \t]*[\"'`]?"
             r"(?P<value>(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=]))"
         ),
         ("aws", "secret"),

@@ -206,3 +206,17 @@ def test_github_token_rule_keeps_both_prefixes_at_a_token_start():
         value = prefix + "a1" * 31
         assert rule.pattern.search(f"-{value} ").group("value") == value
         assert rule.pattern.search(f"x{value} ") is None
+
+
+def test_aws_secret_rule_spelled_with_a_leading_class_is_the_ignorecase_one():
+    rule = {r.name: r for r in RULES}["aws_secret_access_key"].pattern
+    spelled = r"[aAsS\u017f](?:(?<=[aA])(?i:ws)|(?<=[sS\u017f])(?i:ecret))"
+    assert rule.pattern.startswith(spelled)
+    plain = re.compile("(?i:aws|secret)" + rule.pattern[len(spelled) :])
+    rng = random.Random(4)
+    parts = ["aws", "AWS", "aWs", "secret", "SECRET", "\u017fecret", "s", "a", "_key", " = ", "="]
+    parts += [":", '"', "'", ",", "x", "/", "A" * 40, "b1/+" * 10, "=="]
+    for _ in range(5000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randint(1, 10)))
+        want = [(m.span(), m.span("value")) for m in plain.finditer(text)]
+        assert [(m.span(), m.span("value")) for m in rule.finditer(text)] == want, text

@@ -296,7 +296,10 @@ def test_text_lines_read_lazily_equal_the_split() -> None:
             offsets.append(offsets[-1] + len(line) + 1)
         known = {i: offsets[i] for i in rng.sample(range(len(want)), min(3, len(want)))}
         got = TextLines(text, known if rng.random() < 0.8 else {})
-        assert len(got) == len(want)
+        for i in (len(want), len(want) + 3, -len(want) - 1):  # before ``len`` is known too
+            with pytest.raises(IndexError):
+                got[i]
+        assert got[-1] == want[-1] and len(got) == len(want)
         for _ in range(10):
             i = rng.randrange(len(want))
             assert got[i] == want[i] and got.start(i) == offsets[i]
