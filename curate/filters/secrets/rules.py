@@ -10,15 +10,25 @@ keys, service-account JSON) run on the whole text because their matches span lin
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from curate.filters.secrets.paths import is_code_path, is_config_path
 
-_B = r"(?<![A-Za-z0-9_])"  # token start boundary
 _E = r"(?![A-Za-z0-9_])"  # token end boundary
+
+
+def _token_start(head: str, width: int) -> str:
+    """``head`` (a regex matching exactly ``width`` characters, none a newline) at a token
+    start: ``(?<![A-Za-z0-9_])head`` with the boundary test moved behind ``head``, where it
+    looks at the character before ``head``'s match (the same matches). A pattern that begins
+    with a lookbehind makes ``re`` try it at every position; one that begins with a literal
+    lets ``re`` skip ahead to that literal (~20x faster on the long minified lines, where the
+    rules scan whole lines of up to megabytes)."""
+    return f"{head}(?<![A-Za-z0-9_]{'.' * width})"
 
 
 @dataclass(frozen=True)
@@ -105,14 +115,22 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "aws_access_key_id",
         "aws_access_key_id",
-        _r(_B + r"(?P<value>(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16})" + _E),
+        _r(
+            r"(?P<value>"
+            + _token_start("A", 1)
+            + r"(?:KIA|SIA|BIA|CCA|3T[A-Z0-9])[A-Z0-9]{16})"
+            + _E
+        ),
         ("akia", "asia", "abia", "acca", "a3t"),
     ),
     Rule(
         "aws_secret_access_key",
         "aws_secret_access_key",
         _r(
-            r"(?i:aws|secret)[\w.\-]*[\"'\]]*[ \t]*(?::=|=>|=|:|,)[ \t]*[\"'`]?"
+            # ``(?i:aws|secret)`` spelled to begin with its first letters (``re`` skips to
+            # them; ``ſ`` is the one other character ``(?i:s)`` matches)
+            r"[aAsS\u017f](?:(?<=[aA])(?i:ws)|(?<=[sS\u017f])(?i:ecret))"
+            r"[\w.\-]*[\"'\]]*[ \t]*(?::=|=>|=|:|,)[ \t]*[\"'`]?"
             r"(?P<value>(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=]))"
         ),
         ("aws", "secret"),
@@ -129,8 +147,9 @@ RULES: tuple[Rule, ...] = (
         "github_token",
         "github_token",
         _r(
-            _B
-            + r"(?P<value>(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{60,255}))"
+            r"(?P<value>"
+            + _token_start("g", 1)
+            + r"(?:h[pousr]_[A-Za-z0-9]{36,255}|ithub_pat_[A-Za-z0-9_]{60,255}))"
             + _E
         ),
         ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
@@ -139,8 +158,9 @@ RULES: tuple[Rule, ...] = (
         "gitlab_token",
         "gitlab_token",
         _r(
-            _B
-            + r"(?P<value>gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-[A-Za-z0-9_\-]{20,255})"
+            r"(?P<value>"
+            + _token_start("gl", 2)
+            + r"(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-[A-Za-z0-9_\-]{20,255})"
             + _E
         ),
         (
@@ -159,7 +179,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "slack_token",
         "slack_token",
-        _r(_B + r"(?P<value>xox[abposre]-[0-9A-Za-z\-]{10,250})" + _E),
+        _r(r"(?P<value>" + _token_start("xox", 3) + r"[abposre]-[0-9A-Za-z\-]{10,250})" + _E),
         ("xox",),
     ),
     Rule(
@@ -173,13 +193,13 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "stripe_key",
         "stripe_key",
-        _r(_B + r"(?P<value>(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247})" + _E),
+        _r(r"(?P<value>" + _token_start("[sr]k", 2) + r"_(?:live|test)_[0-9A-Za-z]{24,247})" + _E),
         ("sk_live_", "rk_live_", "sk_test_", "rk_test_"),
     ),
     Rule(
         "twilio_key",
         "twilio_key",
-        _r(_B + r"(?P<value>SK[0-9a-f]{32})" + _E),
+        _r(r"(?P<value>" + _token_start("SK", 2) + r"[0-9a-f]{32})" + _E),
         (),
         shapes=(r"SK[0-9a-f]{32}",),
     ),
@@ -189,19 +209,24 @@ RULES: tuple[Rule, ...] = (
         _r(r"(?P<value>SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43})" + _E),
         ("sg.",),
     ),
-    Rule("npm_token", "npm_token", _r(_B + r"(?P<value>npm_[A-Za-z0-9]{36})" + _E), ("npm_",)),
+    Rule(
+        "npm_token",
+        "npm_token",
+        _r(r"(?P<value>" + _token_start("npm_", 4) + r"[A-Za-z0-9]{36})" + _E),
+        ("npm_",),
+    ),
     Rule("pypi_token", "pypi_token", _r(r"(?P<value>pypi-AgE[A-Za-z0-9_\-]{50,})"), ("pypi-age",)),
     Rule(
         "anthropic_key",
         "anthropic_key",
-        _r(_B + r"(?P<value>sk-ant-[a-z0-9]{2,10}-[A-Za-z0-9_\-]{32,})"),
+        _r(r"(?P<value>" + _token_start("sk-ant-", 7) + r"[a-z0-9]{2,10}-[A-Za-z0-9_\-]{32,})"),
         ("sk-ant-",),
     ),
     Rule(
         "openai_key",
         "openai_key",
         _r(
-            _B + r"(?P<value>sk-(?!ant-)(?:proj-|svcacct-|admin-)?"
+            r"(?P<value>" + _token_start("sk-", 3) + r"(?!ant-)(?:proj-|svcacct-|admin-)?"
             r"(?=[A-Za-z0-9_\-]*[0-9])(?=[A-Za-z0-9_\-]*[A-Z])[A-Za-z0-9_\-]{32,})" + _E
         ),
         ("sk-",),
@@ -209,7 +234,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "jwt",
         "jwt",
-        _r(_B + r"(?P<value>eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,})"),
+        _r(
+            r"(?P<value>"
+            + _token_start("eyJ", 3)
+            + r"[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,})"
+        ),
         ("eyj",),
     ),
     Rule(
@@ -453,13 +482,19 @@ def _at_run_start(pattern: re.Pattern[str]) -> re.Pattern[str]:
 
 
 def iter_key_matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    r"""``pattern.finditer(text)`` for a pattern that begins with ``(?P<key>[A-Za-z_][\w.\-]*)``
-    and an operator no key character can be: the same matches (the key always runs to the end
-    of its run of key characters, so whether a match exists does not depend on where in the run
-    it starts), without trying every position inside every identifier (quadratic in its
-    length). A search that resumes inside a run (after an unquoted value cut at its length
-    limit) tries the run's remainder with ``pattern`` itself."""
+    r"""``pattern.finditer(text)`` for a pattern that begins with ``(?P<key>[A-Za-z_][\w.\-]*)``,
+    then ``["'\]]*[ \t]*`` and an operator starting with ``:`` or ``=`` (``ASSIGNMENT``): the
+    same matches, without trying every position inside every identifier (quadratic in its
+    length) or, on long lines, every position at all.
+
+    The key runs to the end of its run of key characters, and the run, the quotes and spaces
+    hold no operator character, so a match from ``pos`` starts at the start of the run just
+    before some operator character at or after ``pos`` (read backwards on the reversed line)
+    and is ``pattern`` tried there (``_key_before``); trying the operator characters in order
+    gives the leftmost match. A search that resumes inside a run (after an unquoted value cut
+    at its length limit) tries the run's remainder with ``pattern`` itself."""
     fast = _at_run_start(pattern)
+    search = _key_before(fast, text)
     pos, n = 0, len(text)
     while pos <= n:
         m = None
@@ -468,11 +503,36 @@ def iter_key_matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[s
             if start is not None:
                 m = pattern.match(text, start.start())
         if m is None:
-            m = fast.search(text, pos)
+            m = search(pos)
             if m is None:
                 return
         yield m
         pos = m.end()
+
+
+_OPERATOR_CHAR = re.compile(r"[:=]")
+_RUN_BEFORE = re.compile(r"[ \t]*[\"'\]]*[\w.\-]+")
+"""On the reversed line, from just before an operator character: spaces, quotes, a key run."""
+
+
+def _key_before(fast: re.Pattern[str], text: str) -> Callable[[int], re.Match[str] | None]:
+    """``fast.search(text, pos)`` (``fast``: ``_at_run_start`` of the assignment pattern) as a
+    function of ``pos``, by the operator characters (``iter_key_matches``)."""
+    ops = [m.start() for m in _OPERATOR_CHAR.finditer(text)]
+    rev = text[::-1]
+    n = len(text)
+
+    def search(pos: int) -> re.Match[str] | None:
+        for i in range(bisect.bisect_left(ops, pos), len(ops)):
+            run = _RUN_BEFORE.match(rev, n - ops[i])
+            if run is None:
+                continue
+            start = n - run.end()  # the run's first character (the run is maximal)
+            if start >= pos and (m := fast.match(text, start)) is not None:
+                return m
+        return None
+
+    return search
 
 
 @functools.lru_cache(maxsize=256)

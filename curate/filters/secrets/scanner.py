@@ -272,8 +272,10 @@ class TextLines(Sequence[str]):
             return [self._line(i) for i in range(*key.indices(len(self)))]
         if key < 0:
             key += len(self)
-        if not 0 <= key < len(self):
-            raise IndexError(key)
+            if key < 0:
+                raise IndexError(key)
+        # a line with a known start exists; ``start`` checks the others (``len`` counts every
+        # newline of the text: not for the candidate lines, which are all known)
         return self._line(key)
 
 

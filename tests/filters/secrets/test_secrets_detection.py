@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
+import re
 import zlib
 
 import pytest
 
-from curate.filters.secrets.rules import key_kind
+from curate.filters.secrets.rules import RULES, _token_start, key_kind
 from tests.support import secrets_synth as synth
 
 REDACT_CLASS = {"password": "password", "url_password": "password"}
@@ -164,3 +165,58 @@ def test_detect_secrets_basic_auth_password_grows_to_the_user_name():
     # not after ``scheme://user:``: the start stays where it is
     other = 'pw = "Xy7Pq2Lm9"'
     assert with_url_user(other, other.index("Xy7")) == other.index("Xy7")
+
+
+@pytest.mark.parametrize(
+    ("head", "width", "tail"),
+    [("A", 1, "(?:KIA|3T[A-Z0-9])[A-Z0-9]{4}"), ("g", 1, "(?:h[pos]_|ithub_pat_)[a-z0-9]{3}"),
+     ("[sr]k", 2, "_(?:live|test)_[0-9a-z]{3}"), ("eyJ", 3, r"[A-Za-z0-9_\-]{2,}")],
+)  # fmt: skip
+def test_token_start_is_the_leading_boundary_moved_behind_the_head(head, width, tail):
+    """``_token_start`` (what lets ``re`` skip to the rules' literal prefixes) finds exactly the
+    matches of the lookbehind-first spelling, also from a ``pos`` inside the text."""
+    moved = re.compile(_token_start(head, width) + tail)
+    first = re.compile(r"(?<![A-Za-z0-9_])" + head + tail)
+    rng = random.Random(12)
+    parts = [
+        "AKIA",
+        "A3TQ",
+        "ghp_",
+        "github_pat_",
+        "sk_live_",
+        "rk_test_",
+        "eyJ",
+        "_",
+        "-",
+        " ",
+        "x",
+        "Q7",
+    ]
+    for _ in range(3000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randint(1, 9)))
+        pos = rng.randint(0, len(text))
+        for start in (0, pos):
+            spans = [m.span() for m in first.finditer(text, start)]
+            assert [m.span() for m in moved.finditer(text, start)] == spans, (text, start)
+
+
+def test_github_token_rule_keeps_both_prefixes_at_a_token_start():
+    rule = {r.name: r for r in RULES}["github_token"]
+    for prefix in ("ghp_", "github_pat_"):
+        value = prefix + "a1" * 31
+        assert rule.pattern.search(f"-{value} ").group("value") == value
+        assert rule.pattern.search(f"x{value} ") is None
+
+
+def test_aws_secret_rule_spelled_with_a_leading_class_is_the_ignorecase_one():
+    rule = {r.name: r for r in RULES}["aws_secret_access_key"].pattern
+    spelled = r"[aAsS\u017f](?:(?<=[aA])(?i:ws)|(?<=[sS\u017f])(?i:ecret))"
+    assert rule.pattern.startswith(spelled)
+    plain = re.compile("(?i:aws|secret)" + rule.pattern[len(spelled) :])
+    rng = random.Random(4)
+    parts = ["aws", "AWS", "aWs", "secret", "SECRET", "\u017fecret", "s", "a", "_key", " = ", "="]
+    parts += [":", '"', "'", ",", "x", "/", "A" * 40, "b1/+" * 10, "=="]
+    for _ in range(5000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randint(1, 10)))
+        want = [(m.span(), m.span("value")) for m in plain.finditer(text)]
+        assert [(m.span(), m.span("value")) for m in rule.finditer(text)] == want, text

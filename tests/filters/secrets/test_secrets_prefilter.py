@@ -139,8 +139,9 @@ def test_locate_finds_the_spans_of_its_guarded_regex():
 
 
 def test_key_matches_equal_finditer_of_the_assignment_rule():
-    """The assignment rule's matches, tried only at the start of identifier runs, are exactly
-    ``finditer``'s: on random lines and where a value cut at 200 characters ends inside a run."""
+    """The assignment rule's matches, tried only at the start of the identifier run before each
+    operator character, are exactly ``finditer``'s: on random lines, on one long line of them,
+    and where a value cut at 200 characters ends inside a run."""
     from curate.filters.secrets.rules import ASSIGNMENT, iter_key_matches
 
     def spans(matches):
@@ -148,7 +149,7 @@ def test_key_matches_equal_finditer_of_the_assignment_rule():
 
     rng = random.Random(5)
     words = ["password", "pw", "api_key", "token", "x1", "9a", "-", ".", "_", "é", "é1"]
-    glue = [" = ", "=", ": ", ":=", "=>", '"', "'", "`", " ", "\t", "==", ",", "]", "x"]
+    glue = [" = ", "=", ": ", ":=", "=>", '"', "'", "`", " ", "\t", "==", ",", "]", "x", "#", '"]']
     lines = [
         "password=" + "a" * 250 + "token=" + "b" * 12,
         "password=" + "a" * 199 + ".9token='abcd1234'",
@@ -156,6 +157,7 @@ def test_key_matches_equal_finditer_of_the_assignment_rule():
     ]
     for _ in range(5000):
         lines.append("".join(rng.choice(words if i % 2 else glue) for i in range(14)))
+    lines.append(";".join(lines[3:400]))  # a minified-like line: many matches, many operators
     for line in lines:
         assert spans(iter_key_matches(ASSIGNMENT, line)) == spans(ASSIGNMENT.finditer(line)), line
     assert len(spans(iter_key_matches(ASSIGNMENT, lines[0]))) == 2
@@ -294,7 +296,10 @@ def test_text_lines_read_lazily_equal_the_split() -> None:
             offsets.append(offsets[-1] + len(line) + 1)
         known = {i: offsets[i] for i in rng.sample(range(len(want)), min(3, len(want)))}
         got = TextLines(text, known if rng.random() < 0.8 else {})
-        assert len(got) == len(want)
+        for i in (len(want), len(want) + 3, -len(want) - 1):  # before ``len`` is known too
+            with pytest.raises(IndexError):
+                got[i]
+        assert got[-1] == want[-1] and len(got) == len(want)
         for _ in range(10):
             i = rng.randrange(len(want))
             assert got[i] == want[i] and got.start(i) == offsets[i]
