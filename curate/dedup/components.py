@@ -27,10 +27,9 @@ import pyarrow.parquet as pq
 from curate.dedup.shuffle import (
     combine_tasks,
     mix64,
-    partition_of,
     read_partition,
     run_combine,
-    write_partitioned,
+    write_by_column,
     writer_files,
 )
 from curate.engine.runner import Runner
@@ -96,7 +95,7 @@ def write_undirected(df: pl.DataFrame, parts: int, out_dir: Path, writer: str) -
     both = pl.concat(
         [df.select("u", "v"), df.select(pl.col("v").alias("u"), pl.col("u").alias("v"))]
     )
-    write_partitioned(both, partition_of(both["u"].to_numpy(), parts), parts, out_dir, writer)
+    write_by_column(both, "u", parts, out_dir, writer)
 
 
 def _digest(df: pl.DataFrame) -> tuple[int, int]:
@@ -151,13 +150,7 @@ def _large_star(task: _Task) -> list[int]:
     count, digest = _digest(df)
     if df.height:
         out = _large_star_edges(df)
-        write_partitioned(
-            out,
-            partition_of(out["u"].to_numpy(), task.parts),
-            task.parts,
-            task.run.path(task.dst),
-            f"{task.part:05d}",
-        )
+        write_by_column(out, "u", task.parts, task.run.path(task.dst), f"{task.part:05d}")
     return [count, digest]
 
 
@@ -207,9 +200,7 @@ def _solve(task: _SolveTask) -> int:
         if (count, digest) == previous or count == 0:
             if k:
                 out = run.path(task.dst)
-                write_partitioned(
-                    df, partition_of(df["u"].to_numpy(), task.parts), task.parts, out, "00000"
-                )
+                write_by_column(df, "u", task.parts, out, "00000")
             return k
         previous = count, digest
         df = _undirected(_small_star_edges(_distinct(_large_star_edges(df))))

@@ -62,6 +62,7 @@ from curate.dedup.shuffle import (
     id63,
     partition_of,
     read_partition,
+    write_by_column,
     write_partitioned,
 )
 from curate.engine.runner import Runner
@@ -224,7 +225,7 @@ def write_bands(
         },
         schema=BAND,
     )
-    write_partitioned(frame, partition_of(frame["bh"].to_numpy(), parts), parts, out, writer)
+    write_by_column(frame, "bh", parts, out, writer)
     return frame.height
 
 

@@ -30,6 +30,7 @@ from curate.dedup.shuffle import (
     id63,
     partition_of,
     read_partition,
+    write_by_column,
     write_partitioned,
 )
 from curate.engine.runner import Runner
@@ -107,12 +108,8 @@ def _label(task: _Task) -> int:
     out = members.join(lab, on="node", how="left").with_columns(
         pl.coalesce("label", "node").alias("label")
     )
-    write_partitioned(
-        out,
-        partition_of(out["label"].to_numpy(), task.node_parts),
-        task.node_parts,
-        run.dedup / "repos" / "labeled",
-        f"{int(task.unit):05d}",
+    write_by_column(
+        out, "label", task.node_parts, run.dedup / "repos" / "labeled", f"{int(task.unit):05d}"
     )
     return out.height
 

@@ -133,6 +133,16 @@ def write_partitioned(
     return len(files)
 
 
+def write_by_column(
+    df: pl.DataFrame | pa.Table, column: str, n_parts: int, out_dir: Path, writer: str
+) -> int:
+    """``write_partitioned`` with each row's partition the hash (``partition_of``) of its
+    ``column``: the shuffles that route rows by one of their own keys."""
+    return write_partitioned(
+        df, partition_of(df[column].to_numpy(), n_parts), n_parts, out_dir, writer
+    )
+
+
 def _stable_order(parts: np.ndarray, n_parts: int) -> np.ndarray:
     """``argsort(parts, kind="stable")``; as uint16 when every valid partition fits one (numpy
     radix-sorts 16-bit keys: ~3x faster on a shard's 10M band rows). Out-of-range values keep

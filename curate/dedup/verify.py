@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from curate.dedup import set_kernels
 from curate.dedup.components import EDGE, write_undirected
-from curate.dedup.shuffle import partition_of, read_partition, write_partitioned
+from curate.dedup.shuffle import read_partition, write_by_column
 from curate.engine.jit import readonly
 from curate.rundir import RunDir
 
@@ -56,8 +56,7 @@ def write_shingle_sets(
     table = pa.table({"node": pa.array(np.asarray(nodes, np.int64)), "shingles": blobs})
     if not keep.all():  # (a copy of every set; nearly every node has one)
         table = table.filter(pa.array(keep, pa.bool_()))
-    node = table["node"].to_numpy()
-    write_partitioned(table, partition_of(node, parts), parts, run.dedup / "near" / "sets", shard)
+    write_by_column(table, "node", parts, run.dedup / "near" / "sets", shard)
 
 
 @dataclass(frozen=True)
@@ -87,21 +86,9 @@ def attach_first(task: VerifyTask) -> int:
     edges = both.filter(pl.col("u") > pl.col("v")).unique()
     sets = read_partition(run.path(task.sets), task.part, SETS).unique("node")
     sets = sets.join(both.select(pl.col("u").alias("node")).unique(), on="node", how="semi")
-    write_partitioned(
-        sets,
-        partition_of(sets["node"].to_numpy(), task.parts),
-        task.parts,
-        run.dedup / "near" / "csets",
-        f"{task.part:05d}",
-    )
+    write_by_column(sets, "node", task.parts, run.dedup / "near" / "csets", f"{task.part:05d}")
     out = edges.join(sets.rename({"node": "u", "shingles": "su"}), on="u", how="left")
-    write_partitioned(
-        out,
-        partition_of(out["v"].to_numpy(), task.parts),
-        task.parts,
-        run.dedup / "near" / "verify_a",
-        f"{task.part:05d}",
-    )
+    write_by_column(out, "v", task.parts, run.dedup / "near" / "verify_a", f"{task.part:05d}")
     return out.height
 
 
