@@ -175,10 +175,6 @@ def run_command(
     _report(report, json_out)
 
 
-MARKERS_DIR = "_markers"
-"""A run directory's completion markers (``RunDir.markers``): none yet means a new run."""
-
-
 def _start_ray_early(run: RunConfig | None) -> RunnerThread | None:
     """The embedded Ray cluster of a new run, starting in the background while the recipe
     loads and the shards are planned (~1.5 s of the driver's that Ray's ~3-4 s of start-up
@@ -187,11 +183,12 @@ def _start_ray_early(run: RunConfig | None) -> RunnerThread | None:
     fresh one in /tmp (nothing is written to the run directory before its checks pass)."""
     from curate import objstore
     from curate.engine.runner import RunnerThread, make_runner
+    from curate.rundir import RunDir
 
     if run is None or run.runner != "ray" or run.address or not run.output:
         return None
-    if objstore.is_remote(run.output) or (Path(run.output) / MARKERS_DIR).exists():
-        return None
+    if objstore.is_remote(run.output) or RunDir(Path(run.output)).markers.exists():
+        return None  # (RunDir without ``at``: its checks report later, in their order)
     workers, dashboard = run.workers, run.dashboard
     return RunnerThread(lambda: make_runner("ray", workers=workers, dashboard=dashboard))
 

@@ -20,10 +20,6 @@ from curate.rundir import RunDir
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_markers_folder_is_the_run_directorys(tmp_path: Path) -> None:
-    assert RunDir.at(tmp_path).markers.name == run_cli.MARKERS_DIR
-
-
 @pytest.mark.parametrize(
     "changes",
     [
@@ -41,7 +37,7 @@ def test_ray_is_not_started_early_unless_a_new_local_run_needs_it(
 
     monkeypatch.setattr(runner, "RunnerThread", lambda build: pytest.fail("Ray was started"))
     done = tmp_path / "done"
-    (done / run_cli.MARKERS_DIR).mkdir(parents=True)
+    RunDir(done).markers.mkdir(parents=True)
     fields = {"output": str(tmp_path / "new"), "runner": "ray", **changes}
     if fields["output"] == "{done}":
         fields["output"] = str(done)
